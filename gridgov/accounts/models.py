@@ -1,0 +1,114 @@
+"""Users, roles and departments.
+
+A user has one role.  Operators, leaders and grid workers are anchored in a
+region (an operator's region *is* their center: 东昌府区 → 东昌府区综治中心);
+liaisons belong to a department.  Citizens have no account: they are known by
+phone number and tracking number.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Department(models.Model):
+    """A functional department (城管, 住建, 派出所 …) that handles dispatched work."""
+
+    code = models.CharField(_("部门编码"), max_length=32, unique=True)
+    name = models.CharField(_("部门名称"), max_length=100)
+    # the region whose government the department belongs to (city or county level)
+    region = models.ForeignKey(
+        "regions.Region", on_delete=models.PROTECT, related_name="departments", verbose_name=_("所属区划")
+    )
+    active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("职能部门")
+        verbose_name_plural = _("职能部门")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class User(AbstractUser):
+    class Role(models.TextChoices):
+        ADMIN = "admin", _("系统管理员")
+        OPERATOR = "operator", _("中心受理员")
+        LIAISON = "liaison", _("部门联络员")
+        GRID_WORKER = "grid_worker", _("网格员")
+        LEADER = "leader", _("领导")
+
+    role = models.CharField(_("角色"), max_length=16, choices=Role.choices, default=Role.GRID_WORKER)
+    full_name = models.CharField(_("姓名"), max_length=50, blank=True)
+    phone = models.CharField(_("手机号"), max_length=20, blank=True)
+    region = models.ForeignKey(
+        "regions.Region", null=True, blank=True, on_delete=models.PROTECT, related_name="users",
+        verbose_name=_("所在区划(中心)"),
+    )
+    department = models.ForeignKey(
+        Department, null=True, blank=True, on_delete=models.PROTECT, related_name="members",
+        verbose_name=_("所属部门"),
+    )
+
+    class Meta:
+        verbose_name = _("用户")
+        verbose_name_plural = _("用户")
+
+    def __str__(self) -> str:
+        return self.full_name or self.username
+
+    @property
+    def display_name(self) -> str:
+        return self.full_name or self.username
+
+
+def _hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+class ApiToken(models.Model):
+    """A bearer token for the mobile client.  Only its hash is stored."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    key_hash = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField(max_length=8)
+    name = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API令牌")
+        verbose_name_plural = _("API令牌")
+
+    @classmethod
+    def issue(cls, user, name: str = "", ttl_days: int = 30) -> tuple["ApiToken", str]:
+        raw = "gg_" + secrets.token_urlsafe(32)
+        token = cls.objects.create(
+            user=user,
+            key_hash=_hash_token(raw),
+            prefix=raw[3:11],
+            name=name,
+            expires_at=timezone.now() + timezone.timedelta(days=ttl_days),
+        )
+        return token, raw
+
+    @classmethod
+    def authenticate(cls, raw: str):
+        try:
+            token = cls.objects.select_related("user").get(key_hash=_hash_token(raw))
+        except cls.DoesNotExist:
+            return None
+        now = timezone.now()
+        if token.expires_at and token.expires_at < now or not token.user.is_active:
+            return None
+        cls.objects.filter(pk=token.pk).update(last_used_at=now)
+        return token.user

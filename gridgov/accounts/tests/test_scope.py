@@ -1,0 +1,14 @@
+from gridgov.accounts.scope import event_scope_q
+from gridgov.regions.models import Region
+
+
+def test_operator_region_scope_is_a_prefix_of_region_codes(city):
+    q = event_scope_q(city.operator_a)
+    assert "371502001" in str(q)
+    visible = Region.objects.filter(code__startswith=city.operator_a.region.code)
+    assert set(visible.values_list("code", flat=True)) == {"371502001", "371502001001"}
+
+
+def test_user_without_region_sees_nothing(city):
+    city.operator_a.region = None
+    assert str(event_scope_q(city.operator_a)) == "(AND: ('pk__in', []))"

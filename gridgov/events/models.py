@@ -1,0 +1,333 @@
+"""Events (事件) and their closed loop.
+
+``Event.status`` is written only by :mod:`gridgov.events.workflow`; every
+transition appends an :class:`EventLog` row, which is never updated or deleted.
+What time changes (SLA state, overdue) is derived at read time in
+:mod:`gridgov.events.sla`.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class TimeUnit(models.TextChoices):
+    NATURAL_HOURS = "natural_hours", _("自然时")
+    WORKING_HOURS = "working_hours", _("工作时")
+    WORKING_DAYS = "working_days", _("工作日")
+
+
+class Urgency(models.TextChoices):
+    NORMAL = "normal", _("一般")
+    URGENT = "urgent", _("紧急")
+    CRITICAL = "critical", _("特急")
+
+
+class Category(models.Model):
+    """Two-level taxonomy: a top-level group (矛盾纠纷 / 问题隐患 …) and its leaves."""
+
+    code = models.CharField(_("分类编码"), max_length=16, unique=True)
+    name = models.CharField(_("分类名称"), max_length=50)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children",
+        verbose_name=_("上级分类"),
+    )
+    default_department = models.ForeignKey(
+        "accounts.Department", null=True, blank=True, on_delete=models.SET_NULL,
+        verbose_name=_("默认处置部门"),
+    )
+    urgency = models.CharField(_("默认紧急程度"), max_length=16, choices=Urgency.choices, default=Urgency.NORMAL)
+    time_limit = models.PositiveIntegerField(_("处置时限"), default=5)
+    time_unit = models.CharField(_("时限单位"), max_length=16, choices=TimeUnit.choices, default=TimeUnit.WORKING_DAYS)
+    active = models.BooleanField(_("启用"), default=True)
+    order = models.PositiveIntegerField(_("排序"), default=0)
+
+    class Meta:
+        ordering = ["order", "code"]
+        verbose_name = _("事件分类")
+        verbose_name_plural = _("事件分类")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_leaf(self) -> bool:
+        return self.parent_id is not None
+
+
+class Status(models.TextChoices):
+    REPORTED = "reported", _("待受理")
+    ACCEPTED = "accepted", _("已受理")
+    REJECTED = "rejected", _("不予受理")
+    MERGED = "merged", _("已合并")
+    DISPATCHED = "dispatched", _("待签收")
+    HANDLING = "handling", _("处置中")
+    HANDLED = "handled", _("待核查")
+    CLOSED = "closed", _("已结案")
+
+
+OPEN_STATUSES = (Status.REPORTED, Status.ACCEPTED, Status.DISPATCHED, Status.HANDLING, Status.HANDLED)
+
+
+class Source(models.TextChoices):
+    GRID_PATROL = "grid_patrol", _("网格员巡查")
+    CITIZEN = "citizen", _("群众上报")
+    HOTLINE = "hotline", _("热线")
+    VIDEO = "video", _("视频发现")
+    DEPARTMENT = "department", _("部门移交")
+    SUPERIOR = "superior", _("上级交办")
+
+
+class Rating(models.TextChoices):
+    SATISFIED = "satisfied", _("满意")
+    BASICALLY = "basically", _("基本满意")
+    UNSATISFIED = "unsatisfied", _("不满意")
+
+
+class Supervision(models.TextChoices):
+    NONE = "", _("无")
+    YELLOW = "yellow", _("黄牌督办")
+    RED = "red", _("红牌督办")
+
+
+class EventQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "EventQuerySet":
+        """The one place that decides which events a user may see."""
+        from gridgov.accounts.scope import event_scope_q
+
+        return self.filter(event_scope_q(user))
+
+    def open(self) -> "EventQuerySet":
+        return self.filter(status__in=OPEN_STATUSES)
+
+
+class Event(models.Model):
+    number = models.CharField(_("事件编号"), max_length=20, unique=True)
+    source = models.CharField(_("来源"), max_length=16, choices=Source.choices)
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="events", verbose_name=_("分类"))
+    title = models.CharField(_("标题"), max_length=100, blank=True)
+    description = models.TextField(_("事件描述"))
+    lng = models.FloatField(_("经度"), null=True, blank=True)
+    lat = models.FloatField(_("纬度"), null=True, blank=True)
+    address = models.CharField(_("地址"), max_length=200, blank=True)
+    grid = models.ForeignKey(
+        "regions.Grid", null=True, blank=True, on_delete=models.PROTECT, related_name="events", verbose_name=_("网格")
+    )
+    # the lowest region known for the place (community when a grid was found)
+    region = models.ForeignKey(
+        "regions.Region", on_delete=models.PROTECT, related_name="events", verbose_name=_("所属区划")
+    )
+    # the region whose governance center currently owns the case
+    center = models.ForeignKey(
+        "regions.Region", on_delete=models.PROTECT, related_name="center_events", verbose_name=_("受理中心")
+    )
+    urgency = models.CharField(_("紧急程度"), max_length=16, choices=Urgency.choices, default=Urgency.NORMAL)
+    people_involved = models.PositiveIntegerField(_("涉及人数"), default=0)
+
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="reported_events",
+        verbose_name=_("上报人"),
+    )
+    reporter_name = models.CharField(_("上报人姓名"), max_length=50, blank=True)
+    reporter_phone = models.CharField(_("上报人电话"), max_length=20, blank=True)
+
+    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.REPORTED, db_index=True)
+    lead_department = models.ForeignKey(
+        "accounts.Department", null=True, blank=True, on_delete=models.PROTECT, related_name="lead_events",
+        verbose_name=_("主办部门"),
+    )
+    assisting_departments = models.ManyToManyField(
+        "accounts.Department", blank=True, related_name="assisting_events", verbose_name=_("协办部门")
+    )
+    # every department the case was ever dispatched to (lead or assisting): they keep read access
+    involved_departments = models.ManyToManyField(
+        "accounts.Department", blank=True, related_name="involved_events"
+    )
+
+    # the deadline of the current stage (accept, handle or verify); None when the case is finished
+    stage_started_at = models.DateTimeField(null=True, blank=True)
+    deadline = models.DateTimeField(_("办理时限"), null=True, blank=True, db_index=True)
+    deadline_unit = models.CharField(max_length=16, choices=TimeUnit.choices, blank=True)
+    # the deadline falls in a year whose holiday schedule is not known yet: computed on weekends only
+    deadline_provisional = models.BooleanField(default=False)
+
+    rework_count = models.PositiveIntegerField(_("返工次数"), default=0)
+    return_count = models.PositiveIntegerField(_("退回次数"), default=0)
+    reopen_count = models.PositiveIntegerField(_("重启次数"), default=0)
+    escalation_count = models.PositiveIntegerField(_("上报上级次数"), default=0)
+    resolved_on_spot = models.BooleanField(_("就地解决"), default=False)
+    result = models.TextField(_("处置结果"), blank=True)
+
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_events", verbose_name=_("合并至")
+    )
+    supervision = models.CharField(_("督办"), max_length=8, choices=Supervision.choices, default="", blank=True)
+    # set by the SLA sweep when an overdue case was raised to the next-level center
+    escalated_center = models.ForeignKey(
+        "regions.Region", null=True, blank=True, on_delete=models.PROTECT, related_name="overdue_events",
+    )
+
+    rating = models.CharField(_("评价"), max_length=16, choices=Rating.choices, blank=True)
+    rating_comment = models.CharField(_("评价意见"), max_length=500, blank=True)
+
+    idempotency_scope = models.CharField(max_length=64, blank=True)
+    idempotency_key = models.CharField(max_length=128, blank=True)
+
+    created_at = models.DateTimeField(_("上报时间"), default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    closed_at = models.DateTimeField(_("结案时间"), null=True, blank=True)
+
+    objects = EventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("事件")
+        verbose_name_plural = _("事件")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["idempotency_scope", "idempotency_key"],
+                condition=~Q(idempotency_key=""),
+                name="uniq_event_idempotency",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "deadline"]),
+            models.Index(fields=["category", "status", "created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+
+class EventLogQuerySet(models.QuerySet):
+    def update(self, **kwargs):  # noqa: D401
+        raise PermissionError("event log rows are append-only")
+
+    def delete(self):
+        raise PermissionError("event log rows are append-only")
+
+
+class EventLog(models.Model):
+    """One transition or note on an event.  Append-only."""
+
+    event = models.ForeignKey(Event, on_delete=models.PROTECT, related_name="log")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
+    actor_label = models.CharField(max_length=100, blank=True)  # e.g. "群众 138****5678" or "系统"
+    action = models.CharField(max_length=32)
+    from_status = models.CharField(max_length=16, blank=True)
+    to_status = models.CharField(max_length=16, blank=True)
+    note = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    objects = EventLogQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("事件流转记录")
+        verbose_name_plural = _("事件流转记录")
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionError("event log rows are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("event log rows are append-only")
+
+
+def attachment_path(instance: "Attachment", filename: str) -> str:
+    day = timezone.localdate()
+    return f"events/{day:%Y/%m}/{instance.sha256[:2]}/{instance.sha256}{instance.extension}"
+
+
+class Attachment(models.Model):
+    class Kind(models.TextChoices):
+        PHOTO = "photo", _("照片")
+        AUDIO = "audio", _("音频")
+        VIDEO = "video", _("视频")
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="attachments")
+    log = models.ForeignKey(EventLog, null=True, blank=True, on_delete=models.SET_NULL, related_name="attachments")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    file = models.FileField(upload_to=attachment_path, max_length=200)
+    original_name = models.CharField(max_length=200, blank=True)
+    content_type = models.CharField(max_length=64)
+    extension = models.CharField(max_length=8)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("附件")
+        verbose_name_plural = _("附件")
+
+
+class ExtensionRequest(models.Model):
+    class State(models.TextChoices):
+        PENDING = "pending", _("待审批")
+        APPROVED = "approved", _("已批准")
+        DENIED = "denied", _("未批准")
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="extension_requests")
+    department = models.ForeignKey("accounts.Department", on_delete=models.PROTECT)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_deadline = models.DateTimeField(_("申请延期至"))
+    reason = models.TextField(_("延期理由"))
+    state = models.CharField(max_length=16, choices=State.choices, default=State.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event"], condition=Q(state="pending"), name="one_pending_extension_per_event"
+            )
+        ]
+
+
+class SlaNotice(models.Model):
+    """A reminder or escalation the SLA sweep has made.
+
+    The unique constraint on (event, kind, deadline) is what makes the sweep
+    exactly-once per case and deadline, however many sweeps run at once.
+    """
+
+    class Kind(models.TextChoices):
+        REMIND = "remind", _("即将超期提醒")
+        ESCALATE = "escalate", _("超期升级")
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="sla_notices")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    deadline = models.DateTimeField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["event", "kind", "deadline"], name="uniq_sla_notice"),
+        ]
+
+
+class DailySequence(models.Model):
+    """Per-day counter for human-readable event numbers (SJ + YYYYMMDD + 5 digits)."""
+
+    prefix = models.CharField(max_length=4)
+    day = models.DateField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["prefix", "day"], name="uniq_daily_sequence")]

@@ -1,0 +1,194 @@
+"""gridgov settings: one module, configured by environment variables (12-factor).
+
+Embedded defaults run the demo on SQLite with no other server.  Set
+``GRIDGOV_ENV=production`` for a deployment: it refuses the development key and
+turns on the secure-cookie settings.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+ENV = os.environ.get("GRIDGOV_ENV", "development")
+PRODUCTION = ENV == "production"
+
+DEV_SECRET_KEY = "gridgov-development-key-not-for-production"
+SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET_KEY)
+if PRODUCTION and (SECRET_KEY == DEV_SECRET_KEY or len(SECRET_KEY) < 32):
+    raise ImproperlyConfigured(
+        "GRIDGOV_ENV=production needs SECRET_KEY set to a random value of at least 32 characters"
+    )
+
+DEBUG = os.environ.get("DEBUG", "0" if PRODUCTION else "1") == "1"
+ALLOWED_HOSTS = [
+    h.strip()
+    for h in os.environ.get("ALLOWED_HOSTS", "" if PRODUCTION else "127.0.0.1,localhost").split(",")
+    if h.strip()
+]
+CSRF_TRUSTED_ORIGINS = [
+    o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
+]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "axes",
+    "django_tasks",
+    "django_tasks_db",
+    "gridgov.core",
+    "gridgov.worktime",
+    "gridgov.regions",
+    "gridgov.accounts",
+    "gridgov.events",
+    "gridgov.demo",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "gridgov.urls"
+WSGI_APPLICATION = "gridgov.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "gridgov" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "gridgov.core.context.site",
+            ],
+        },
+    }
+]
+
+# --- database ---------------------------------------------------------------
+DATA_DIR = Path(os.environ.get("GRIDGOV_DATA_DIR", BASE_DIR / "var"))
+DATABASE_URL = os.environ.get("DATABASE_URL", f"sqlite:///{DATA_DIR / 'gridgov.sqlite3'}")
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL lets readers work while one writer commits; IMMEDIATE avoids
+    # "database is locked" upgrades inside write transactions.
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get("GRIDGOV_TASK_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "QUEUES": ["default"],
+    }
+}
+
+# --- auth -------------------------------------------------------------------
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+
+AXES_FAILURE_LIMIT = int(os.environ.get("GRIDGOV_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = 0.25  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+
+# --- i18n -------------------------------------------------------------------
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "Asia/Shanghai"
+USE_I18N = True
+USE_TZ = True
+
+# --- files ------------------------------------------------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+STATICFILES_DIRS = [BASE_DIR / "gridgov" / "static"]
+MEDIA_URL = "/media/"
+MEDIA_ROOT = Path(os.environ.get("GRIDGOV_MEDIA_ROOT", DATA_DIR / "media"))
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 60 * 1024 * 1024
+WHITENOISE_USE_FINDERS = True
+
+# --- security ---------------------------------------------------------------
+SESSION_COOKIE_HTTPONLY = True
+if PRODUCTION:
+    SESSION_COOKIE_SECURE = os.environ.get("GRIDGOV_SECURE_COOKIES", "1") == "1"
+    CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    SECURE_CONTENT_TYPE_NOSNIFF = True
+    X_FRAME_OPTIONS = "DENY"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "loggers": {"axes": {"level": "WARNING"}},
+}
+
+# --- gridgov ----------------------------------------------------------------
+GRIDGOV = {
+    # 08:30-12:00 and 13:30-17:30 unless set, e.g. "09:00-12:00,14:00-18:00"
+    "WORKING_HOURS": os.environ.get("GRIDGOV_WORKING_HOURS", "08:30-12:00,13:30-17:30"),
+    # radius (metres) and period (days) in which open events of a category count as possible duplicates
+    "DUPLICATE_RADIUS_M": int(os.environ.get("GRIDGOV_DUPLICATE_RADIUS_M", "250")),
+    "DUPLICATE_DAYS": int(os.environ.get("GRIDGOV_DUPLICATE_DAYS", "30")),
+    # stage limits that do not come from the category: acceptance and verification by the center
+    "ACCEPT_LIMIT": os.environ.get("GRIDGOV_ACCEPT_LIMIT", "4 working_hours"),
+    "VERIFY_LIMIT": os.environ.get("GRIDGOV_VERIFY_LIMIT", "1 working_days"),
+    "NEAR_DUE_RATIO": float(os.environ.get("GRIDGOV_NEAR_DUE_RATIO", "0.8")),
+    # attachments
+    "MAX_PHOTO_BYTES": int(os.environ.get("GRIDGOV_MAX_PHOTO_BYTES", str(10 * 1024 * 1024))),
+    "MAX_MEDIA_BYTES": int(os.environ.get("GRIDGOV_MAX_MEDIA_BYTES", str(50 * 1024 * 1024))),
+    # notifications: console | file | webhook (comma-separated for several)
+    "NOTIFY_BACKENDS": os.environ.get("GRIDGOV_NOTIFY_BACKENDS", "console"),
+    "NOTIFY_FILE": os.environ.get("GRIDGOV_NOTIFY_FILE", str(DATA_DIR / "notifications.jsonl")),
+    "NOTIFY_WEBHOOK_URL": os.environ.get("GRIDGOV_NOTIFY_WEBHOOK_URL", ""),
+    # map: no tile server by default (intranets); e.g. "http://127.0.0.1:8080/{z}/{x}/{y}.png"
+    "TILE_URL": os.environ.get("GRIDGOV_TILE_URL", ""),
+    "TILE_ATTRIBUTION": os.environ.get("GRIDGOV_TILE_ATTRIBUTION", ""),
+    "MAP_CENTER": os.environ.get("GRIDGOV_MAP_CENTER", "115.98,36.45"),
+}
