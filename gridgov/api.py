@@ -53,3 +53,18 @@ def on_not_found(request, exc):
 @api.exception_handler(HttpError)
 def on_http_error(request, exc: HttpError):
     return _error(request, exc.status_code, "error", str(exc))
+
+
+def _register() -> None:
+    from gridgov.events.api import auth_router, citizen_router, router as events_router
+
+    api.add_router("/", auth_router)
+    api.add_router("/", events_router)
+    api.add_router("/", citizen_router)
+
+    from gridgov.regions.api import router as regions_router
+
+    api.add_router("/", regions_router)
+
+
+_register()

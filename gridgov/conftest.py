@@ -9,6 +9,9 @@ def city(db):
 
 
 @pytest.fixture(autouse=True)
-def _media_root(settings, tmp_path):
+def _test_settings(settings, tmp_path):
+    # hashing with PBKDF2's full work factor costs ~0.3 s a user; tests need no protection
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.GRIDGOV = {**settings.GRIDGOV, "NOTIFY_BACKENDS": "console", "NOTIFY_FILE": str(tmp_path / "n.jsonl")}

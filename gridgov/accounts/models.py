@@ -90,7 +90,7 @@ class ApiToken(models.Model):
         verbose_name_plural = _("API令牌")
 
     @classmethod
-    def issue(cls, user, name: str = "", ttl_days: int = 30) -> tuple["ApiToken", str]:
+    def issue(cls, user, name: str = "", ttl_days: int = 30) -> tuple[ApiToken, str]:
         raw = "gg_" + secrets.token_urlsafe(32)
         token = cls.objects.create(
             user=user,

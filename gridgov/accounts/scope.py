@@ -28,7 +28,8 @@ def event_scope_q(user) -> Q:
             return NOTHING
         return Q(involved_departments=user.department_id)
     if user.role == User.Role.GRID_WORKER:
-        return Q(grid__staff__user=user) | Q(reporter=user)
+        # their grids, their own reports, and the cases their reports were merged into
+        return Q(grid__staff__user=user) | Q(reporter=user) | Q(merged_events__reporter=user)
     return NOTHING
 
 

@@ -95,13 +95,13 @@ class Supervision(models.TextChoices):
 
 
 class EventQuerySet(models.QuerySet):
-    def visible_to(self, user) -> "EventQuerySet":
+    def visible_to(self, user) -> EventQuerySet:
         """The one place that decides which events a user may see."""
         from gridgov.accounts.scope import event_scope_q
 
         return self.filter(event_scope_q(user))
 
-    def open(self) -> "EventQuerySet":
+    def open(self) -> EventQuerySet:
         return self.filter(status__in=OPEN_STATUSES)
 
 
@@ -152,6 +152,9 @@ class Event(models.Model):
     stage_started_at = models.DateTimeField(null=True, blank=True)
     deadline = models.DateTimeField(_("办理时限"), null=True, blank=True, db_index=True)
     deadline_unit = models.CharField(max_length=16, choices=TimeUnit.choices, blank=True)
+    # the moment NEAR_DUE_RATIO of the allowed time is used; fixed once the deadline is set, so the
+    # SLA state (正常 / 即将超期 / 已超期) is a pure comparison with "now" at read time
+    warn_at = models.DateTimeField(null=True, blank=True, db_index=True)
     # the deadline falls in a year whose holiday schedule is not known yet: computed on weekends only
     deadline_provisional = models.BooleanField(default=False)
 
@@ -244,7 +247,7 @@ class EventLog(models.Model):
         raise PermissionError("event log rows are append-only")
 
 
-def attachment_path(instance: "Attachment", filename: str) -> str:
+def attachment_path(instance: Attachment, filename: str) -> str:
     day = timezone.localdate()
     return f"events/{day:%Y/%m}/{instance.sha256[:2]}/{instance.sha256}{instance.extension}"
 

@@ -1,0 +1,350 @@
+"""Events over HTTP: thin endpoints that call services and the workflow."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.contrib.auth import authenticate
+from django.utils import timezone
+from ninja import File, Router, Schema
+from ninja.files import UploadedFile
+from pydantic import Field
+
+from gridgov.accounts.auth import api_auth
+from gridgov.accounts.models import ApiToken, User
+from gridgov.core.errors import DomainError, ValidationFailed
+from gridgov.events import services, sla, workflow
+from gridgov.events.models import Category, Event, Status
+from gridgov.events.workflow import Citizen
+
+router = Router(tags=["events"])
+auth_router = Router(tags=["auth"])
+citizen_router = Router(tags=["citizen"])
+
+
+class Error(Schema):
+    code: str
+    message: str
+    fields: dict[str, list[str]] | None = None
+
+
+# --- auth ---------------------------------------------------------------------------------------
+
+
+class TokenIn(Schema):
+    username: str
+    password: str
+    name: str = ""
+
+
+class UserOut(Schema):
+    username: str
+    name: str
+    role: str
+    role_label: str
+    region: str | None
+    department: str | None
+
+
+class TokenOut(Schema):
+    token: str
+    expires_at: datetime
+    user: UserOut
+
+
+def user_out(u: User) -> dict:
+    return {
+        "username": u.username, "name": u.display_name, "role": u.role, "role_label": u.get_role_display(),
+        "region": u.region.code if u.region_id else None,
+        "department": u.department.code if u.department_id else None,
+    }
+
+
+@auth_router.post("/auth/token", response={200: TokenOut, 401: Error, 403: Error}, auth=None)
+def issue_token(request, payload: TokenIn):
+    """Exchange a username and password for a bearer token (`Authorization: Bearer <token>`)."""
+    user = authenticate(request, username=payload.username, password=payload.password)
+    if getattr(request, "axes_locked_out", False):
+        return 403, {"code": "locked_out", "message": "登录失败次数过多，账号已临时锁定，请稍后再试"}
+    if user is None:
+        return 401, {"code": "bad_credentials", "message": "用户名或密码错误"}
+    token, raw = ApiToken.issue(user, name=payload.name)
+    return 200, {"token": raw, "expires_at": token.expires_at, "user": user_out(user)}
+
+
+@auth_router.get("/me", response=UserOut, auth=api_auth)
+def me(request):
+    return user_out(request.auth)
+
+
+# --- categories ---------------------------------------------------------------------------------
+
+
+class CategoryOut(Schema):
+    code: str
+    name: str
+    parent: str | None
+    urgency: str
+    time_limit: int
+    time_unit: str
+    default_department: str | None
+
+
+@router.get("/categories", response=list[CategoryOut], auth=None)
+def categories(request):
+    """The two-level taxonomy (active categories only); leaves have a parent."""
+    return [
+        {"code": c.code, "name": c.name, "parent": c.parent.code if c.parent_id else None, "urgency": c.urgency,
+         "time_limit": c.time_limit, "time_unit": c.time_unit,
+         "default_department": c.default_department.code if c.default_department_id else None}
+        for c in Category.objects.filter(active=True).select_related("parent", "default_department")
+    ]
+
+
+# --- events -------------------------------------------------------------------------------------
+
+
+class EventIn(Schema):
+    category: str = Field(description="leaf category code")
+    description: str
+    lng: float | None = None
+    lat: float | None = None
+    address: str = ""
+    source: str = ""
+    urgency: str = ""
+    people_involved: int = 0
+    title: str = ""
+    resolve_on_spot: bool = False
+    on_spot_result: str = ""
+
+
+class EventBrief(Schema):
+    number: str
+    title: str
+    category: str
+    category_name: str
+    status: str
+    status_label: str
+    sla_state: str | None
+    deadline: datetime | None
+    region: str
+    center: str
+    created_at: datetime
+    supervision: str
+
+
+class LogOut(Schema):
+    action: str
+    actor: str
+    from_status: str
+    to_status: str
+    note: str
+    data: dict
+    attachments: list[str]
+    created_at: datetime
+
+
+class EventDetail(EventBrief):
+    description: str
+    source: str
+    lng: float | None
+    lat: float | None
+    address: str
+    grid: str | None
+    urgency: str
+    people_involved: int
+    lead_department: str | None
+    assisting_departments: list[str]
+    deadline_provisional: bool
+    rework_count: int
+    rating: str
+    merged_into: str | None
+    result: str
+    allowed_actions: list[str]
+    timeline: list[LogOut]
+    attachments: list[dict]
+
+
+def brief(e: Event, now=None) -> dict:
+    return {
+        "number": e.number, "title": e.title, "category": e.category.code, "category_name": e.category.name,
+        "status": e.status, "status_label": e.get_status_display(), "sla_state": sla.sla_state(e, now),
+        "deadline": e.deadline, "region": e.region.code, "center": e.center.code, "created_at": e.created_at,
+        "supervision": e.supervision,
+    }
+
+
+def detail(e: Event, actor) -> dict:
+    out = brief(e)
+    out.update({
+        "description": e.description, "source": e.source, "lng": e.lng, "lat": e.lat, "address": e.address,
+        "grid": e.grid.code if e.grid_id else None, "urgency": e.urgency, "people_involved": e.people_involved,
+        "lead_department": e.lead_department.code if e.lead_department_id else None,
+        "assisting_departments": list(e.assisting_departments.values_list("code", flat=True)),
+        "deadline_provisional": e.deadline_provisional, "rework_count": e.rework_count, "rating": e.rating,
+        "merged_into": e.merged_into.number if e.merged_into_id else None, "result": e.result,
+        "allowed_actions": workflow.allowed_actions(e, actor),
+        "timeline": [
+            {"action": x.action, "actor": x.actor_label, "from_status": x.from_status, "to_status": x.to_status,
+             "note": x.note, "data": x.data, "attachments": [a.file.url for a in x.attachments.all()],
+             "created_at": x.created_at}
+            for x in services.timeline(e)
+        ],
+        "attachments": [
+            {"kind": a.kind, "url": a.file.url, "size": a.size, "content_type": a.content_type}
+            for a in e.attachments.all()
+        ],
+    })
+    return out
+
+
+def _payload_input(payload: EventIn, **extra) -> services.EventInput:
+    return services.EventInput(**payload.dict(), **extra)
+
+
+@router.post("/events", response={200: EventDetail, 201: EventDetail, 422: Error}, auth=api_auth)
+def create_event(request, payload: EventIn):
+    """Report an event.  Send an `Idempotency-Key` header: a retried submission with the same key
+    returns the first event (200) instead of creating a second one (201)."""
+    key = request.headers.get("Idempotency-Key", "")
+    event, created = services.create_event(request.auth, _payload_input(payload), idempotency_key=key)
+    return (201 if created else 200), detail(event, request.auth)
+
+
+class Page(Schema):
+    count: int
+    counts_by_status: dict[str, int]
+    results: list[EventBrief]
+
+
+@router.get("/events", response={200: Page, 422: Error}, auth=api_auth)
+def list_events(request, status: str = "", category: str = "", region: str = "", sla_state: str = "",
+                q: str = "", mine: bool = False, limit: int = 50, offset: int = 0):
+    """Events you may see, soonest deadline first.  Filters: status, category (code or parent code),
+    region (code prefix), sla_state (normal / near_due / overdue), q (number or text)."""
+    qs = services.filtered_events(request.auth, status=status, category=category, region=region,
+                                  sla_state=sla_state, q=q, mine=mine)
+    limit = max(1, min(limit, 200))
+    counts = services.counts_by_status(request.auth)
+    rows = qs.select_related("category", "region", "center")[offset: offset + limit]
+    now = timezone.now()
+    return {"count": qs.count(), "counts_by_status": counts, "results": [brief(e, now) for e in rows]}
+
+
+@router.get("/events/duplicates", response={200: list[EventBrief], 422: Error}, auth=api_auth)
+def possible_duplicates(request, category: str, lng: float, lat: float):
+    """Open events of the same category nearby (radius and period from settings) — shown while reporting."""
+    cat = Category.objects.filter(code=category).first()
+    if cat is None:
+        raise ValidationFailed("分类无效", {"category": ["分类无效"]})
+    return [brief(e) for e, _d in services.find_duplicates(cat, lng, lat, user=request.auth)]
+
+
+@router.get("/events/{number}", response={200: EventDetail, 404: Error}, auth=api_auth)
+def get_event(request, number: str):
+    return detail(services.get_visible(request.auth, number), request.auth)
+
+
+class ActionIn(Schema):
+    note: str = ""
+    lead_department: str | None = None
+    assisting_departments: list[str] = []
+    deadline: datetime | None = None
+    target: str | None = None
+    rating: str | None = None
+    level: str | None = None
+    requested_deadline: datetime | None = None
+
+
+@router.post("/events/{number}/actions/{action}",
+             response={200: EventDetail, 403: Error, 404: Error, 409: Error, 422: Error}, auth=api_auth)
+def act(request, number: str, action: str, payload: ActionIn):
+    """Perform an action.  Not allowed in the current state → 409; not yours to take → 403;
+    outside your scope → 404.  `allowed_actions` on the detail says what you may do now."""
+    event = services.get_visible(request.auth, number)
+    services.perform_action(request.auth, event, action, payload.dict())
+    event = services.get_visible(request.auth, number)
+    return detail(event, request.auth)
+
+
+@router.post("/events/{number}/attachments", response={201: dict, 404: Error, 422: Error}, auth=api_auth)
+def upload(request, number: str, file: UploadedFile = File(...)):
+    """Attach a photo, audio or video (checked by content and size)."""
+    event = services.get_visible(request.auth, number)
+    if not event.is_open:
+        raise DomainError("已办结的事件不能再上传附件", code="closed")
+    att = services.add_attachment(event, file, request.auth)
+    return 201, {"kind": att.kind, "url": att.file.url, "size": att.size, "sha256": att.sha256}
+
+
+# --- citizens -----------------------------------------------------------------------------------
+
+
+class CitizenEventIn(EventIn):
+    reporter_phone: str
+    reporter_name: str = ""
+
+
+class CitizenView(Schema):
+    number: str
+    category_name: str
+    status: str
+    status_label: str
+    created_at: datetime
+    closed_at: datetime | None
+    result: str
+    rating: str
+    can_rate: bool
+    merged_into: str | None
+    timeline: list[dict]
+
+
+def citizen_view(e: Event) -> dict:
+    public = {"report", "accept", "reject", "merge", "dispatch", "sign", "feedback", "resolve_on_spot",
+              "verify_pass", "rate", "reopen", "escalate"}
+    return {
+        "number": e.number, "category_name": e.category.name, "status": e.status,
+        "status_label": e.get_status_display(), "created_at": e.created_at, "closed_at": e.closed_at,
+        "result": e.result if e.status == Status.CLOSED else "", "rating": e.rating,
+        "can_rate": e.status == Status.CLOSED and not e.rating,
+        "merged_into": e.merged_into.number if e.merged_into_id else None,
+        "timeline": [
+            {"action": x.action, "label": str(workflow.TRANSITIONS[x.action].label) if x.action in workflow.TRANSITIONS
+             else "上报", "at": x.created_at.isoformat(),
+             "note": x.note if x.action in ("reject", "verify_pass", "feedback") else ""}
+            for x in e.log.all() if x.action in public
+        ],
+    }
+
+
+@citizen_router.post("/citizen/events", response={200: CitizenView, 201: CitizenView, 422: Error}, auth=None)
+def citizen_report(request, payload: CitizenEventIn):
+    """Report without an account; keep the returned number and your phone number to follow the case."""
+    key = request.headers.get("Idempotency-Key", "")
+    data = payload.dict()
+    event, created = services.create_event(Citizen(phone=data["reporter_phone"].strip()),
+                                           services.EventInput(**data), idempotency_key=key)
+    return (201 if created else 200), citizen_view(event)
+
+
+@citizen_router.get("/citizen/events/{number}", response={200: CitizenView, 404: Error}, auth=None)
+def citizen_track(request, number: str, phone: str):
+    return citizen_view(services.get_for_citizen(number, phone))
+
+
+class RateIn(Schema):
+    phone: str
+    rating: str
+    note: str = ""
+
+
+@citizen_router.post("/citizen/events/{number}/rate", response={200: CitizenView, 404: Error, 409: Error, 422: Error},
+                     auth=None)
+def citizen_rate(request, number: str, payload: RateIn):
+    event = services.get_for_citizen(number, payload.phone)
+    services.perform_action(Citizen(phone=payload.phone.strip()), event, "rate",
+                            {"rating": payload.rating, "note": payload.note})
+    return citizen_view(services.get_for_citizen(number, payload.phone))
+
+
+__all__ = ["router", "auth_router", "citizen_router"]

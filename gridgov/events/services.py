@@ -1,0 +1,439 @@
+"""Event operations: the one door that web views, the API, commands and tasks all use."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+
+from gridgov.accounts.models import Department, User
+from gridgov.core.errors import NotFound, ValidationFailed
+from gridgov.events import workflow
+from gridgov.events.models import (
+    OPEN_STATUSES,
+    Attachment,
+    Category,
+    DailySequence,
+    Event,
+    EventLog,
+    Rating,
+    Source,
+    Urgency,
+)
+from gridgov.events.workflow import Citizen
+from gridgov.regions.models import Region
+
+# --- numbers ----------------------------------------------------------------------------------
+
+
+def next_number(day, prefix: str = "SJ") -> str:
+    """SJ + YYYYMMDD + a 5-digit sequence of the day, e.g. SJ2026112300017."""
+    with transaction.atomic():
+        seq, _created = DailySequence.objects.select_for_update().get_or_create(prefix=prefix, day=day)
+        DailySequence.objects.filter(pk=seq.pk).update(last=F("last") + 1)
+        seq.refresh_from_db(fields=["last"])
+    return f"{prefix}{day:%Y%m%d}{seq.last:05d}"
+
+
+# --- places -----------------------------------------------------------------------------------
+
+
+def center_for(region: Region) -> Region:
+    """The nearest region at or above ``region`` that runs a center (township, county, city)."""
+    for code in region.ancestors_codes():
+        if len(code) in (9, 6, 4):
+            found = Region.objects.filter(code=code).first()
+            if found is not None:
+                return found
+    raise ValidationFailed(_("该区划没有对应的综治中心"), {"region": [_("该区划没有对应的综治中心")]})
+
+
+def default_city() -> Region | None:
+    return Region.objects.filter(level=Region.Level.CITY).order_by("code").first()
+
+
+def locate(lng: float | None, lat: float | None):
+    """(grid, region) for a point; grid is None when the point is in no grid."""
+    if lng is None or lat is None:
+        return None, None
+    from gridgov.regions.spatial import locate as locate_grid
+
+    grid = locate_grid(lng, lat)
+    return grid, (grid.community if grid else None)
+
+
+# --- duplicates -------------------------------------------------------------------------------
+
+EARTH_RADIUS_M = 6_371_008.8
+
+
+def distance_m(lng1: float, lat1: float, lng2: float, lat2: float) -> float:
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lng2 - lng1)
+    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(h))
+
+
+def find_duplicates(category: Category, lng: float, lat: float, *, user=None, exclude_pk=None,
+                    now: datetime | None = None, radius_m: int | None = None, days: int | None = None) -> list:
+    """Open events of the same category within ``radius_m`` metres reported in the last ``days`` days.
+
+    Returns ``[(event, distance_m)]`` nearest first.  A bounding box on the indexed columns
+    narrows the rows; the exact great-circle distance decides.
+    """
+    now = now or timezone.now()
+    radius_m = radius_m or settings.GRIDGOV["DUPLICATE_RADIUS_M"]
+    days = days or settings.GRIDGOV["DUPLICATE_DAYS"]
+    dlat = radius_m / 111_320
+    dlng = radius_m / (111_320 * max(math.cos(math.radians(lat)), 0.01))
+    qs = Event.objects.filter(
+        category=category, status__in=OPEN_STATUSES, created_at__gte=now - timedelta(days=days),
+        lng__range=(lng - dlng, lng + dlng), lat__range=(lat - dlat, lat + dlat),
+    )
+    if user is not None:
+        qs = qs.visible_to(user) if not isinstance(user, Citizen) else qs
+    if exclude_pk:
+        qs = qs.exclude(pk=exclude_pk)
+    found = []
+    for e in qs.select_related("category")[:200]:
+        d = distance_m(lng, lat, e.lng, e.lat)
+        if d <= radius_m:
+            found.append((e, round(d)))
+    found.sort(key=lambda pair: pair[1])
+    return found
+
+
+# --- attachments ------------------------------------------------------------------------------
+
+# (kind, content type, extension, test on the first bytes)
+_SIGNATURES = [
+    ("photo", "image/jpeg", ".jpg", lambda b: b[:3] == b"\xff\xd8\xff"),
+    ("photo", "image/png", ".png", lambda b: b[:8] == b"\x89PNG\r\n\x1a\n"),
+    ("photo", "image/webp", ".webp", lambda b: b[:4] == b"RIFF" and b[8:12] == b"WEBP"),
+    ("photo", "image/heic", ".heic", lambda b: b[4:8] == b"ftyp" and b[8:12] in (b"heic", b"heix", b"mif1")),
+    ("audio", "audio/mpeg", ".mp3", lambda b: b[:3] == b"ID3" or (b[0:1] == b"\xff" and b[1] & 0xE0 == 0xE0)),
+    ("audio", "audio/amr", ".amr", lambda b: b[:6] == b"#!AMR\n"),
+    ("audio", "audio/wav", ".wav", lambda b: b[:4] == b"RIFF" and b[8:12] == b"WAVE"),
+    ("audio", "audio/ogg", ".ogg", lambda b: b[:4] == b"OggS"),
+    ("audio", "audio/mp4", ".m4a", lambda b: b[4:8] == b"ftyp" and b[8:11] == b"M4A"),
+    ("video", "video/quicktime", ".mov", lambda b: b[4:8] == b"ftyp" and b[8:10] == b"qt"),
+    ("video", "video/mp4", ".mp4", lambda b: b[4:8] == b"ftyp"),
+    ("video", "video/webm", ".webm", lambda b: b[:4] == b"\x1a\x45\xdf\xa3"),
+]
+
+
+def sniff(head: bytes) -> tuple[str, str, str] | None:
+    """(kind, content type, extension) from a file's first bytes, or None when not a known media type."""
+    if len(head) < 12:
+        return None
+    for kind, ctype, ext, test in _SIGNATURES:
+        if test(head):
+            return kind, ctype, ext
+    return None
+
+
+def validate_upload(upload) -> tuple[str, str, str]:
+    head = upload.read(32)
+    upload.seek(0)
+    sniffed = sniff(head)
+    name = getattr(upload, "name", "file")
+    if sniffed is None:
+        raise ValidationFailed(
+            _("文件“%(name)s”不是支持的照片、音频或视频格式") % {"name": name},
+            {"file": [_("仅支持 JPG/PNG/WEBP/HEIC 照片、MP3/AMR/WAV/OGG/M4A 音频和 MP4/MOV/WEBM 视频")]},
+        )
+    kind = sniffed[0]
+    limit = settings.GRIDGOV["MAX_PHOTO_BYTES"] if kind == "photo" else settings.GRIDGOV["MAX_MEDIA_BYTES"]
+    if upload.size > limit:
+        raise ValidationFailed(
+            _("文件“%(name)s”过大") % {"name": name},
+            {"file": [_("文件不能超过 %(mb)d MB") % {"mb": limit // (1024 * 1024)}]},
+        )
+    return sniffed
+
+
+def add_attachment(event: Event, upload, actor=None, log: EventLog | None = None) -> Attachment:
+    kind, ctype, ext = validate_upload(upload)
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    att = Attachment(
+        event=event, log=log, kind=kind, content_type=ctype, extension=ext, size=upload.size,
+        sha256=digest.hexdigest(), original_name=str(getattr(upload, "name", ""))[:200],
+        uploaded_by=actor if isinstance(actor, User) else None,
+    )
+    att.file.save(f"{att.sha256}{ext}", upload, save=False)
+    att.save()
+    return att
+
+
+# --- creating ---------------------------------------------------------------------------------
+
+SOURCES_BY_ROLE = {
+    User.Role.GRID_WORKER: {Source.GRID_PATROL},
+    User.Role.OPERATOR: {Source.HOTLINE, Source.VIDEO, Source.DEPARTMENT, Source.SUPERIOR, Source.GRID_PATROL},
+    User.Role.ADMIN: {s for s in Source},
+    "citizen": {Source.CITIZEN},
+}
+
+
+@dataclass
+class EventInput:
+    category: str  # category code
+    description: str
+    lng: float | None = None
+    lat: float | None = None
+    address: str = ""
+    source: str = ""
+    urgency: str = ""
+    people_involved: int = 0
+    title: str = ""
+    reporter_name: str = ""
+    reporter_phone: str = ""
+    resolve_on_spot: bool = False
+    on_spot_result: str = ""
+    attachments: list = field(default_factory=list)
+
+
+def _validate(actor, data: EventInput) -> tuple[Category, str, dict]:
+    errors: dict[str, list[str]] = {}
+    cat = Category.objects.filter(code=data.category, active=True, parent__isnull=False).first()
+    if cat is None:
+        errors["category"] = [_("请选择有效的事件分类")]
+    desc = (data.description or "").strip()
+    if len(desc) < 5:
+        errors["description"] = [_("请描述事件情况（至少5个字）")]
+    elif len(desc) > 2000:
+        errors["description"] = [_("描述不能超过2000字")]
+    if (data.lng is None) != (data.lat is None):
+        errors["location"] = [_("经纬度需同时提供")]
+    elif data.lng is not None and not (-180 <= data.lng <= 180 and -90 <= data.lat <= 90):
+        errors["location"] = [_("经纬度超出范围")]
+    if data.lng is None and not data.address.strip():
+        errors["location"] = [_("请在地图上选择位置或填写地址")]
+    role = "citizen" if isinstance(actor, Citizen) else actor.role
+    allowed = SOURCES_BY_ROLE.get(role, set())
+    source = data.source or next(iter(sorted(allowed)), "")
+    if role == User.Role.GRID_WORKER:
+        source = Source.GRID_PATROL
+    elif role == "citizen":
+        source = Source.CITIZEN
+    if source not in allowed:
+        errors["source"] = [_("您不能以该来源上报事件")]
+    if data.urgency and data.urgency not in Urgency.values:
+        errors["urgency"] = [_("紧急程度无效")]
+    if data.people_involved < 0 or data.people_involved > 100000:
+        errors["people_involved"] = [_("涉及人数无效")]
+    if role == "citizen":
+        phone = (data.reporter_phone or "").strip()
+        if not (len(phone) == 11 and phone.isdigit() and phone.startswith("1")):
+            errors["reporter_phone"] = [_("请填写11位手机号码")]
+    if data.resolve_on_spot:
+        if role != User.Role.GRID_WORKER:
+            errors["resolve_on_spot"] = [_("只有网格员可以就地解决")]
+        elif not data.on_spot_result.strip():
+            errors["on_spot_result"] = [_("请填写就地解决的处置情况")]
+        elif not data.attachments:
+            errors["attachments"] = [_("就地解决需上传现场照片作为证据")]
+    uploads = []
+    for f in data.attachments:
+        try:
+            uploads.append((f, validate_upload(f)))
+        except ValidationFailed as exc:
+            errors.setdefault("attachments", []).extend(sum(exc.fields.values(), []))
+    if errors:
+        raise ValidationFailed(_("上报内容有误，请检查"), errors)
+    return cat, source, {"description": desc}
+
+
+def _fallback_region(actor) -> Region | None:
+    if isinstance(actor, User) and actor.region_id:
+        return actor.region
+    return default_city()
+
+
+def create_event(actor, data: EventInput, *, idempotency_key: str = "", now: datetime | None = None
+                 ) -> tuple[Event, bool]:
+    """Report an event.  Returns (event, created); a retried request with the same
+    Idempotency-Key returns the first event and creates nothing."""
+    now = now or timezone.now()
+    scope = f"citizen:{data.reporter_phone}" if isinstance(actor, Citizen) else f"user:{actor.pk}"
+    key = (idempotency_key or "").strip()[:128]
+    if key:
+        existing = Event.objects.filter(idempotency_scope=scope, idempotency_key=key).first()
+        if existing is not None:
+            return existing, False
+    cat, source, clean = _validate(actor, data)
+    grid, region = locate(data.lng, data.lat)
+    if region is None:
+        region = _fallback_region(actor)
+    if region is None:
+        raise ValidationFailed(_("无法确定事件所属区划"), {"location": [_("该位置不在本市范围内")]})
+    try:
+        with transaction.atomic():
+            event = Event(
+                number=next_number(timezone.localdate(now)),
+                source=source, category=cat, title=(data.title or cat.name)[:100], description=clean["description"],
+                lng=data.lng, lat=data.lat, address=data.address.strip()[:200], grid=grid, region=region,
+                center=center_for(region), urgency=data.urgency or cat.urgency,
+                people_involved=data.people_involved,
+                reporter=actor if isinstance(actor, User) else None,
+                reporter_name=(data.reporter_name or (actor.display_name if isinstance(actor, User) else ""))[:50],
+                reporter_phone=(data.reporter_phone or (actor.phone if isinstance(actor, User) else ""))[:20],
+                idempotency_scope=scope if key else "", idempotency_key=key, created_at=now,
+            )
+            workflow.open_event(event, actor, now)
+            for upload in data.attachments:
+                add_attachment(event, upload, actor)
+            if data.resolve_on_spot:
+                workflow.perform(event, "resolve_on_spot", actor, {"note": data.on_spot_result}, now=now)
+                event.refresh_from_db()
+    except IntegrityError:
+        if key:
+            existing = Event.objects.filter(idempotency_scope=scope, idempotency_key=key).first()
+            if existing is not None:
+                return existing, False
+        raise
+    return event, True
+
+
+# --- reading ----------------------------------------------------------------------------------
+
+
+def get_visible(user, number: str) -> Event:
+    """The event if ``user`` may see it; otherwise NotFound, whether it exists or not."""
+    event = Event.objects.visible_to(user).filter(number=number).select_related(
+        "category", "region", "center", "grid", "lead_department", "reporter"
+    ).first()
+    if event is None:
+        raise NotFound(_("未找到该事件"))
+    return event
+
+
+def get_for_citizen(number: str, phone: str) -> Event:
+    event = Event.objects.filter(number=number.strip(), reporter_phone=phone.strip(), reporter__isnull=True).first()
+    if event is None or not phone.strip():
+        raise NotFound(_("未找到该事件，请核对事件编号和手机号"))
+    return event
+
+
+# --- acting -----------------------------------------------------------------------------------
+
+
+def _parse_deadline(value, field_name: str, now: datetime) -> datetime | None:
+    if value in (None, ""):
+        return None
+    dt = value if isinstance(value, datetime) else parse_datetime(str(value))
+    if dt is None:
+        raise ValidationFailed(_("时间格式无效"), {field_name: [_("时间格式无效，例如 2026-12-01T17:30")]})
+    if timezone.is_naive(dt):
+        dt = timezone.make_aware(dt)
+    if dt <= now:
+        raise ValidationFailed(_("期限必须晚于当前时间"), {field_name: [_("期限必须晚于当前时间")]})
+    return dt
+
+
+def _department(value, field_name: str) -> Department:
+    dept = None
+    if value not in (None, ""):
+        key = str(value)
+        dept = Department.objects.filter(active=True, code=key).first()
+        if dept is None and key.isdigit():
+            dept = Department.objects.filter(active=True, pk=int(key)).first()
+    if dept is None:
+        raise ValidationFailed(_("请选择有效的部门"), {field_name: [_("请选择有效的部门")]})
+    return dept
+
+
+def perform_action(user, event: Event, action: str, raw: dict | None = None, *, uploads=(), now=None) -> EventLog:
+    """Validate the inputs an action needs, then hand it to the workflow."""
+    raw = dict(raw or {})
+    now = now or timezone.now()
+    workflow.check(event, action, user)  # 409/403 before looking at inputs
+    params: dict = {"note": raw.get("note") or ""}
+    if action == "dispatch":
+        lead = raw.get("lead_department") or (event.category.default_department.code
+                                              if event.category.default_department_id else None)
+        params["lead_department"] = _department(lead, "lead_department")
+        params["assisting_departments"] = [
+            _department(v, "assisting_departments") for v in (raw.get("assisting_departments") or []) if v
+        ]
+        params["deadline"] = _parse_deadline(raw.get("deadline"), "deadline", now)
+    elif action == "merge":
+        target_number = (raw.get("target") or "").strip()
+        target = Event.objects.visible_to(user).filter(number=target_number).first() if target_number else None
+        if target is None:
+            raise ValidationFailed(_("请选择要合并到的事件"), {"target": [_("未找到该事件")]})
+        params["target"] = target
+    elif action == "rate":
+        if raw.get("rating") not in Rating.values:
+            raise ValidationFailed(_("请选择评价"), {"rating": [_("请选择 满意 / 基本满意 / 不满意")]})
+        params["rating"] = raw["rating"]
+    elif action == "supervise":
+        params["level"] = raw.get("level") or ""
+    elif action == "request_extension":
+        requested = _parse_deadline(raw.get("requested_deadline"), "requested_deadline", now)
+        if requested is None:
+            raise ValidationFailed(_("请填写申请延期至的时间"), {"requested_deadline": [_("必填")]})
+        params["requested_deadline"] = requested
+    for upload in uploads:
+        validate_upload(upload)
+    with transaction.atomic():
+        entry = workflow.perform(event, action, user, params, now=now)
+        for upload in uploads:
+            add_attachment(entry.event, upload, user, log=entry)
+    return entry
+
+
+def timeline(event: Event) -> list[EventLog]:
+    return list(event.log.select_related("actor").prefetch_related("attachments"))
+
+
+def filtered_events(user, *, status: str = "", category: str = "", region: str = "", sla_state: str = "",
+                    q: str = "", mine: bool = False, now=None):
+    """The worklist query: visible events with the common filters, soonest deadline first."""
+    from django.db.models import Q
+
+    from gridgov.events import sla
+
+    errors = {}
+    qs = Event.objects.visible_to(user)
+    if status:
+        wanted = [s for s in status.split(",") if s]
+        if any(s not in dict(Event._meta.get_field("status").choices) for s in wanted):
+            errors["status"] = [_("状态无效")]
+        qs = qs.filter(status__in=wanted)
+    if category:
+        qs = qs.filter(Q(category__code=category) | Q(category__parent__code=category))
+    if region:
+        if not region.isdigit():
+            errors["region"] = [_("区划代码无效")]
+        qs = qs.filter(region__code__startswith=region)
+    if sla_state:
+        if sla_state not in (sla.NORMAL, sla.NEAR_DUE, sla.OVERDUE):
+            errors["sla_state"] = [_("时限状态无效")]
+        else:
+            qs = qs.filter(sla.sla_q(sla_state, now))
+    if q:
+        qs = qs.filter(Q(number__icontains=q) | Q(description__icontains=q) | Q(address__icontains=q))
+    if mine and isinstance(user, User):
+        qs = qs.filter(reporter=user)
+    if errors:
+        raise ValidationFailed(_("筛选条件有误"), errors)
+    return qs.distinct().order_by(F("deadline").asc(nulls_last=True), "-created_at")
+
+
+def counts_by_status(user) -> dict[str, int]:
+    from django.db.models import Count
+
+    rows = Event.objects.visible_to(user).values("status").annotate(n=Count("pk", distinct=True)).order_by()
+    return {r["status"]: r["n"] for r in rows}

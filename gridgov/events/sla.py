@@ -1,0 +1,94 @@
+"""SLA state, derived at read time, and the sweep that reminds and escalates.
+
+State of the current stage's deadline:
+  正常 normal · 即将超期 near_due (≥ NEAR_DUE_RATIO of the allowed time used) · 已超期 overdue.
+``Event.warn_at`` is the fixed moment the ratio is reached (set with the deadline
+by the workflow), so the state is a comparison with now — in Python and in SQL.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from gridgov.core.errors import DomainError
+from gridgov.events import workflow
+from gridgov.events.models import OPEN_STATUSES, Event, SlaNotice
+
+NORMAL, NEAR_DUE, OVERDUE = "normal", "near_due", "overdue"
+LABELS = {NORMAL: _("正常"), NEAR_DUE: _("即将超期"), OVERDUE: _("已超期")}
+
+
+def sla_state(event: Event, now: datetime | None = None) -> str | None:
+    if event.deadline is None or event.status not in OPEN_STATUSES:
+        return None
+    now = now or timezone.now()
+    if now >= event.deadline:
+        return OVERDUE
+    if event.warn_at is not None and now >= event.warn_at:
+        return NEAR_DUE
+    return NORMAL
+
+
+def sla_q(state: str, now: datetime | None = None) -> Q:
+    """The same derivation as a filter."""
+    now = now or timezone.now()
+    base = Q(status__in=OPEN_STATUSES, deadline__isnull=False)
+    if state == OVERDUE:
+        return base & Q(deadline__lte=now)
+    if state == NEAR_DUE:
+        return base & Q(deadline__gt=now, warn_at__lte=now)
+    if state == NORMAL:
+        return base & Q(deadline__gt=now) & (Q(warn_at__isnull=True) | Q(warn_at__gt=now))
+    raise ValueError(state)
+
+
+def _claim(event: Event, kind: str) -> bool:
+    """Record the notice; False when another sweep already did (the unique constraint decides)."""
+    try:
+        with transaction.atomic():
+            SlaNotice.objects.create(event=event, kind=kind, deadline=event.deadline)
+        return True
+    except IntegrityError:
+        return False
+
+
+def sweep(now: datetime | None = None, limit: int = 5000) -> dict:
+    """Remind near-due cases and escalate overdue ones, exactly once per case, kind and deadline.
+
+    Safe to run twice or in several processes at once: a notice is claimed by inserting a
+    row under a unique constraint inside the same transaction as its log entry.
+    """
+    now = now or timezone.now()
+    counts = {"reminded": 0, "escalated": 0}
+    plan = [
+        (SlaNotice.Kind.ESCALATE, "sla_escalate", sla_q(OVERDUE, now), "escalated"),
+        (SlaNotice.Kind.REMIND, "sla_remind", sla_q(NEAR_DUE, now), "reminded"),
+    ]
+    for kind, action, q, key in plan:
+        due = (
+            Event.objects.filter(q)
+            .exclude(Exists(SlaNotice.objects.filter(event=OuterRef("pk"), kind=kind, deadline=OuterRef("deadline"))))
+            .order_by("deadline")
+            .values_list("pk", flat=True)[:limit]
+        )
+        for pk in list(due):
+            with transaction.atomic():
+                event = Event.objects.select_for_update().get(pk=pk)
+                if sla_state(event, now) not in ((OVERDUE,) if kind == SlaNotice.Kind.ESCALATE else (NEAR_DUE,)):
+                    continue
+                if not _claim(event, kind):
+                    continue
+                try:
+                    workflow.perform(event, action, workflow.SYSTEM, now=now)
+                except DomainError:
+                    # the state moved on between the query and the lock; roll the claim back
+                    transaction.set_rollback(True)
+                    continue
+                counts[key] += 1
+    return counts
+

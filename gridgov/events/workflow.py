@@ -1,0 +1,509 @@
+"""The event lifecycle: one transition table, the only writer of ``Event.status``.
+
+Each row says, for an action, from which states it may start, where it leads
+(``None``: the state stays), who may perform it, and what it needs.  ``perform``
+checks the row, applies the action's effect, writes the status and appends one
+:class:`EventLog` row, all in one transaction with the event row locked.
+
+    reported  --accept-->   accepted   --dispatch--> dispatched --sign--> handling --feedback--> handled
+    reported  --reject-->   rejected                                                     |
+    reported/accepted --merge--> merged                          handled --verify_pass--> closed
+    accepted  <--return--   dispatched/handling                  handled --verify_fail--> dispatched (返工)
+    reported/accepted --escalate--> accepted (at the next-level center)
+    reported  --resolve_on_spot--> handled (grid worker, on the spot, with evidence)
+    closed    --reopen-->   accepted (once, after an unsatisfactory rating)
+    stays:    rate, supervise, request/approve/deny_extension, report_in (吹哨报到), sla_remind, sla_escalate
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from gridgov.accounts.models import User
+from gridgov.core.errors import Conflict, Forbidden, ValidationFailed
+from gridgov.events.models import (
+    OPEN_STATUSES,
+    Event,
+    EventLog,
+    ExtensionRequest,
+    Rating,
+    Status,
+    Supervision,
+    TimeUnit,
+)
+from gridgov.worktime import calendar as workcal
+
+S = Status
+
+
+@dataclass(frozen=True)
+class Citizen:
+    """A member of the public, known by the phone number they reported with."""
+
+    phone: str
+    role: str = "citizen"
+    is_authenticated: bool = False
+
+    @property
+    def label(self) -> str:
+        return f"群众 {mask_phone(self.phone)}"
+
+
+SYSTEM = None  # the actor of sweeps
+
+
+def mask_phone(phone: str) -> str:
+    return phone[:3] + "****" + phone[-4:] if len(phone) >= 8 else "****"
+
+
+# --- who may ----------------------------------------------------------------------------------
+
+def at_center(user, event: Event) -> bool:
+    """An operator of the center that currently owns the case."""
+    return isinstance(user, User) and user.role == User.Role.OPERATOR and user.region_id == event.center_id
+
+
+def lead_liaison(user, event: Event) -> bool:
+    return (
+        isinstance(user, User)
+        and user.role == User.Role.LIAISON
+        and user.department_id is not None
+        and user.department_id == event.lead_department_id
+    )
+
+
+def assisting_liaison(user, event: Event) -> bool:
+    return (
+        isinstance(user, User)
+        and user.role == User.Role.LIAISON
+        and user.department_id is not None
+        and event.assisting_departments.filter(pk=user.department_id).exists()
+    )
+
+
+def the_reporter(user, event: Event) -> bool:
+    if isinstance(user, Citizen):
+        return bool(event.reporter_phone) and event.reporter_id is None and user.phone == event.reporter_phone
+    return isinstance(user, User) and event.reporter_id is not None and user.pk == event.reporter_id
+
+
+def reporting_grid_worker(user, event: Event) -> bool:
+    return isinstance(user, User) and user.role == User.Role.GRID_WORKER and the_reporter(user, event)
+
+
+def supervisor(user, event: Event) -> bool:
+    """Leaders and center operators whose region contains the case's region."""
+    return (
+        isinstance(user, User)
+        and user.role in (User.Role.LEADER, User.Role.OPERATOR)
+        and user.region_id is not None
+        and event.region.code.startswith(user.region.code)
+    )
+
+
+def can_supplement(user, event: Event) -> bool:
+    """Who may add to an open case: the citizen or user who reported it, a grid worker of its
+    grid (adding to an existing case instead of reporting it again), or its center's operator."""
+    if isinstance(user, Citizen):
+        return the_reporter(user, event)
+    if not isinstance(user, User):
+        return False
+    if the_reporter(user, event) or at_center(user, event):
+        return True
+    return (
+        user.role == User.Role.GRID_WORKER
+        and event.grid_id is not None
+        and event.grid.staff.filter(user=user).exists()
+    )
+
+
+def system(user, event: Event) -> bool:
+    return user is SYSTEM
+
+
+# --- the table --------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Transition:
+    action: str
+    label: str
+    sources: tuple[str, ...]
+    target: str | None
+    who: Callable[[object, Event], bool]
+    needs_note: bool = False
+    effect: str = ""  # name of the effect function below
+    guard: Callable[[Event], str | None] | None = None  # returns a reason when not allowed now
+    extra: dict = field(default_factory=dict)
+
+
+def _escalate_guard(event: Event) -> str | None:
+    if event.center.level <= event.center.Level.CITY:
+        return _("市级中心没有上级中心可上报")
+    return None
+
+
+def _reopen_guard(event: Event) -> str | None:
+    if event.rating != Rating.UNSATISFIED:
+        return _("只有评价为不满意的案件可以重启")
+    if event.reopen_count >= 1:
+        return _("该案件已重启过一次")
+    return None
+
+
+def _rate_guard(event: Event) -> str | None:
+    if event.rating:
+        return _("该案件已评价")
+    return None
+
+
+def _extension_pending_guard(event: Event) -> str | None:
+    if not event.extension_requests.filter(state=ExtensionRequest.State.PENDING).exists():
+        return _("没有待审批的延期申请")
+    return None
+
+
+def _no_pending_extension_guard(event: Event) -> str | None:
+    if event.extension_requests.filter(state=ExtensionRequest.State.PENDING).exists():
+        return _("已有待审批的延期申请")
+    return None
+
+
+def _on_spot_guard(event: Event) -> str | None:
+    if event.log.exclude(action="report").exists():
+        return _("只有刚上报的事件可以就地解决")
+    return None
+
+
+OPEN = tuple(OPEN_STATUSES)
+WORKING = (S.DISPATCHED, S.HANDLING)
+
+TRANSITIONS: dict[str, Transition] = {
+    t.action: t
+    for t in [
+        Transition("accept", gettext_lazy("受理"), (S.REPORTED,), S.ACCEPTED, at_center),
+        Transition("reject", gettext_lazy("不予受理"), (S.REPORTED,), S.REJECTED, at_center, needs_note=True,
+                   effect="finish"),
+        Transition("merge", gettext_lazy("合并"), (S.REPORTED, S.ACCEPTED), S.MERGED, at_center, effect="merge"),
+        Transition("escalate", gettext_lazy("上报上级"), (S.REPORTED, S.ACCEPTED), S.ACCEPTED, at_center,
+                   needs_note=True, effect="escalate", guard=_escalate_guard),
+        Transition("dispatch", gettext_lazy("派遣"), (S.ACCEPTED,), S.DISPATCHED, at_center, effect="dispatch"),
+        Transition("sign", gettext_lazy("签收"), (S.DISPATCHED,), S.HANDLING, lead_liaison),
+        Transition("return", gettext_lazy("退回"), WORKING, S.ACCEPTED, lead_liaison, needs_note=True,
+                   effect="return_"),
+        Transition("request_extension", gettext_lazy("申请延期"), WORKING, None, lead_liaison, needs_note=True,
+                   effect="request_extension", guard=_no_pending_extension_guard),
+        Transition("approve_extension", gettext_lazy("批准延期"), WORKING, None, at_center,
+                   effect="approve_extension", guard=_extension_pending_guard),
+        Transition("deny_extension", gettext_lazy("驳回延期"), WORKING, None, at_center, needs_note=True,
+                   effect="deny_extension", guard=_extension_pending_guard),
+        Transition("report_in", gettext_lazy("报到(协办)"), WORKING, None, assisting_liaison, needs_note=True),
+        Transition("feedback", gettext_lazy("反馈处置结果"), (S.HANDLING,), S.HANDLED, lead_liaison, needs_note=True,
+                   effect="handled"),
+        Transition("resolve_on_spot", gettext_lazy("就地解决"), (S.REPORTED,), S.HANDLED, reporting_grid_worker,
+                   needs_note=True, effect="on_spot", guard=_on_spot_guard),
+        Transition("verify_pass", gettext_lazy("核查通过"), (S.HANDLED,), S.CLOSED, at_center, effect="close"),
+        Transition("verify_fail", gettext_lazy("核查不通过(返工)"), (S.HANDLED,), S.DISPATCHED, at_center,
+                   needs_note=True, effect="rework"),
+        Transition("rate", gettext_lazy("评价"), (S.CLOSED,), None, the_reporter, effect="rate", guard=_rate_guard),
+        Transition("reopen", gettext_lazy("重启"), (S.CLOSED,), S.ACCEPTED, at_center, needs_note=True,
+                   effect="reopen", guard=_reopen_guard),
+        Transition("supervise", gettext_lazy("督办"), OPEN, None, supervisor, effect="supervise"),
+        Transition("supplement", gettext_lazy("补充情况"), OPEN, None, can_supplement, needs_note=True),
+        Transition("sla_remind", gettext_lazy("即将超期提醒"), OPEN, None, system),
+        Transition("sla_escalate", gettext_lazy("超期升级"), OPEN, None, system, effect="sla_escalate"),
+    ]
+}
+
+# actions that people choose in the UI (the system's own are not offered)
+HUMAN_ACTIONS = [a for a, t in TRANSITIONS.items() if t.who is not system]
+
+
+def transition(action: str) -> Transition:
+    try:
+        return TRANSITIONS[action]
+    except KeyError:
+        raise ValidationFailed(_("未知操作：%(action)s") % {"action": action}, {"action": [_("未知操作")]}) from None
+
+
+def check(event: Event, action: str, actor) -> Transition:
+    """Raise Conflict (409) when the state does not allow it, Forbidden (403) when the actor may not."""
+    t = transition(action)
+    if event.status not in t.sources:
+        raise Conflict(
+            _("当前状态“%(status)s”下不能执行“%(action)s”")
+            % {"status": event.get_status_display(), "action": t.label},
+            code="invalid_state",
+        )
+    if not t.who(actor, event):
+        raise Forbidden(_("您无权对该事件执行“%(action)s”") % {"action": t.label}, code="not_permitted")
+    if t.guard is not None:
+        reason = t.guard(event)
+        if reason:
+            raise Conflict(reason, code="guard_failed")
+    return t
+
+
+def allowed_actions(event: Event, actor) -> list[str]:
+    out = []
+    for action in HUMAN_ACTIONS:
+        t = TRANSITIONS[action]
+        if event.status in t.sources and t.who(actor, event) and (t.guard is None or not t.guard(event)):
+            out.append(action)
+    return out
+
+
+# --- deadlines --------------------------------------------------------------------------------
+
+def _set_stage(event: Event, start: datetime, amount: int, unit: str, at: datetime | None = None) -> None:
+    """Start a stage with a deadline (computed in working time unless ``at`` is given)."""
+    if at is None:
+        d = workcal.add_time(start, amount, unit)
+        at, provisional = d.at, d.provisional
+    else:
+        provisional = False
+    event.stage_started_at = start
+    event.deadline = at
+    event.deadline_unit = unit
+    event.deadline_provisional = provisional
+    event.warn_at = warn_moment(start, at, unit)
+
+
+def warn_moment(start: datetime, deadline: datetime, unit: str) -> datetime:
+    """The moment NEAR_DUE_RATIO of the allowed time (natural or working) is used."""
+    ratio = settings.GRIDGOV["NEAR_DUE_RATIO"]
+    if unit == TimeUnit.NATURAL_HOURS:
+        return start + (deadline - start) * ratio
+    total = workcal.working_seconds_between(start, deadline)
+    return workcal.add_working_seconds(start, int(total * ratio)).at
+
+
+def _clear_stage(event: Event) -> None:
+    event.stage_started_at = event.deadline = event.warn_at = None
+    event.deadline_unit = ""
+    event.deadline_provisional = False
+
+
+def start_accept_stage(event: Event, now: datetime) -> None:
+    amount, unit = workcal.parse_limit(settings.GRIDGOV["ACCEPT_LIMIT"])
+    _set_stage(event, now, amount, unit)
+
+
+def _start_handling_stage(event: Event, now: datetime, at: datetime | None = None) -> None:
+    cat = event.category
+    _set_stage(event, now, cat.time_limit, cat.time_unit, at=at)
+
+
+def _start_verify_stage(event: Event, now: datetime) -> None:
+    amount, unit = workcal.parse_limit(settings.GRIDGOV["VERIFY_LIMIT"])
+    _set_stage(event, now, amount, unit)
+
+
+# --- effects ----------------------------------------------------------------------------------
+# Each effect gets (event, actor, params, now) and may return extra log data.  Inputs are
+# validated by the service layer before perform() is called; effects check only what depends
+# on the locked row.
+
+def _finish(event, actor, params, now):
+    _clear_stage(event)
+
+
+def _merge(event, actor, params, now):
+    target: Event = params["target"]
+    if target.pk == event.pk:
+        raise ValidationFailed(_("不能合并到自身"), {"target": [_("不能合并到自身")]})
+    if target.status not in OPEN_STATUSES:
+        raise Conflict(_("只能合并到办理中的事件"), code="target_not_open")
+    event.merged_into = target
+    _clear_stage(event)
+    return {"target": target.number}
+
+
+def _escalate(event, actor, params, now):
+    parent = event.center.parent
+    previous = event.center
+    event.center = parent
+    event.escalation_count += 1
+    start_accept_stage(event, now)
+    return {"from_center": previous.code, "to_center": parent.code}
+
+
+def _dispatch(event, actor, params, now):
+    lead = params["lead_department"]
+    assisting = [d for d in params.get("assisting_departments", []) if d.pk != lead.pk]
+    event.lead_department = lead
+    _start_handling_stage(event, now, at=params.get("deadline"))
+    return {
+        "lead_department": lead.name,
+        "assisting_departments": [d.name for d in assisting],
+        "_assisting": assisting,
+    }
+
+
+def _return(event, actor, params, now):
+    dept = event.lead_department
+    event.lead_department = None
+    event.return_count += 1
+    start_accept_stage(event, now)
+    event._clear_assisting = True
+    return {"department": dept.name if dept else ""}
+
+
+def _request_extension(event, actor, params, now):
+    requested: datetime = params["requested_deadline"]
+    if event.deadline and requested <= event.deadline:
+        raise ValidationFailed(
+            _("申请的期限必须晚于当前期限"), {"requested_deadline": [_("申请的期限必须晚于当前期限")]}
+        )
+    ExtensionRequest.objects.create(
+        event=event, department=event.lead_department, requested_by=actor, requested_deadline=requested,
+        reason=params["note"], created_at=now,
+    )
+    return {"requested_deadline": requested.isoformat()}
+
+
+def _approve_extension(event, actor, params, now):
+    req = event.extension_requests.get(state=ExtensionRequest.State.PENDING)
+    req.state, req.decided_by, req.decided_at = ExtensionRequest.State.APPROVED, actor, now
+    req.save(update_fields=["state", "decided_by", "decided_at"])
+    old = event.deadline
+    start = event.stage_started_at or now
+    event.deadline = req.requested_deadline
+    event.warn_at = warn_moment(start, event.deadline, event.deadline_unit or TimeUnit.NATURAL_HOURS)
+    return {"old_deadline": old.isoformat() if old else None, "new_deadline": event.deadline.isoformat()}
+
+
+def _deny_extension(event, actor, params, now):
+    req = event.extension_requests.get(state=ExtensionRequest.State.PENDING)
+    req.state, req.decided_by, req.decided_at = ExtensionRequest.State.DENIED, actor, now
+    req.save(update_fields=["state", "decided_by", "decided_at"])
+
+
+def _handled(event, actor, params, now):
+    event.result = params["note"]
+    _start_verify_stage(event, now)
+
+
+def _on_spot(event, actor, params, now):
+    event.resolved_on_spot = True
+    event.result = params["note"]
+    _start_verify_stage(event, now)
+
+
+def _close(event, actor, params, now):
+    event.closed_at = now
+    _clear_stage(event)
+
+
+def _rework(event, actor, params, now):
+    event.rework_count += 1
+    event.result = ""
+    _start_handling_stage(event, now)
+
+
+def _rate(event, actor, params, now):
+    event.rating = params["rating"]
+    event.rating_comment = params.get("note", "")
+    return {"rating": event.rating}
+
+
+def _reopen(event, actor, params, now):
+    event.reopen_count += 1
+    event.closed_at = None
+    event.lead_department = None
+    event.result = ""
+    start_accept_stage(event, now)
+    event._clear_assisting = True
+
+
+def _supervise(event, actor, params, now):
+    level = params["level"]
+    if level not in (Supervision.YELLOW, Supervision.RED):
+        raise ValidationFailed(_("督办级别无效"), {"level": [_("请选择黄牌或红牌")]})
+    event.supervision = level
+    return {"level": level}
+
+
+def _sla_escalate(event, actor, params, now):
+    parent = event.center.parent if event.center.level > event.center.Level.CITY else event.center
+    event.escalated_center = parent
+    return {"to_center": parent.code, "deadline": event.deadline.isoformat() if event.deadline else None}
+
+
+EFFECTS = {
+    "finish": _finish, "merge": _merge, "escalate": _escalate, "dispatch": _dispatch, "return_": _return,
+    "request_extension": _request_extension, "approve_extension": _approve_extension,
+    "deny_extension": _deny_extension, "handled": _handled, "on_spot": _on_spot, "close": _close,
+    "rework": _rework, "rate": _rate, "reopen": _reopen, "supervise": _supervise, "sla_escalate": _sla_escalate,
+}
+
+
+def perform(event: Event, action: str, actor, params: dict | None = None, now: datetime | None = None) -> EventLog:
+    """Perform ``action`` on ``event`` as ``actor`` (a User, a Citizen, or SYSTEM)."""
+    params = dict(params or {})
+    now = now or timezone.now()
+    with transaction.atomic():
+        event = Event.objects.select_for_update().select_related("center", "region", "category").get(pk=event.pk)
+        t = check(event, action, actor)
+        note = (params.get("note") or "").strip()
+        params["note"] = note
+        if t.needs_note and not note:
+            raise ValidationFailed(_("请填写说明"), {"note": [_("此操作需要填写说明")]})
+        before = event.status
+        data = {}
+        if t.effect:
+            data = EFFECTS[t.effect](event, actor, params, now) or {}
+        assisting = data.pop("_assisting", None)
+        if t.target is not None:
+            event.status = t.target
+        event.save()
+        if assisting is not None:
+            event.assisting_departments.set(assisting)
+            event.involved_departments.add(event.lead_department, *assisting)
+        if getattr(event, "_clear_assisting", False):
+            event.assisting_departments.clear()
+        entry = EventLog.objects.create(
+            event=event,
+            actor=actor if isinstance(actor, User) else None,
+            actor_label=_actor_label(actor),
+            action=action,
+            from_status=before,
+            to_status=event.status,
+            note=note,
+            data=data,
+            created_at=now,
+        )
+        from gridgov.events import notifications
+
+        notifications.after_transition(event, entry)
+    return entry
+
+
+def open_event(event: Event, actor, now: datetime) -> EventLog:
+    """Write a new event in its first state with its acceptance deadline and the "report" entry."""
+    event.status = S.REPORTED
+    start_accept_stage(event, now)
+    event.save()
+    entry = EventLog.objects.create(
+        event=event, actor=actor if isinstance(actor, User) else None, actor_label=_actor_label(actor),
+        action="report", from_status="", to_status=S.REPORTED, note="", created_at=now,
+    )
+    from gridgov.events import notifications
+
+    notifications.after_transition(event, entry)
+    return entry
+
+
+def _actor_label(actor) -> str:
+    if actor is SYSTEM:
+        return "系统"
+    if isinstance(actor, Citizen):
+        return actor.label
+    return str(actor)
