@@ -56,7 +56,8 @@ def on_http_error(request, exc: HttpError):
 
 
 def _register() -> None:
-    from gridgov.events.api import auth_router, citizen_router, router as events_router
+    from gridgov.events.api import auth_router, citizen_router
+    from gridgov.events.api import router as events_router
 
     api.add_router("/", auth_router)
     api.add_router("/", events_router)

@@ -8,6 +8,7 @@ turns on the secure-cookie settings.
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -51,6 +52,7 @@ INSTALLED_APPS = [
     "gridgov.accounts",
     "gridgov.events",
     "gridgov.demo",
+    "gridgov.web",
 ]
 
 MIDDLEWARE = [
@@ -98,6 +100,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # tests run on a file too (not shared-cache memory), so concurrency behaves as in production
+    DATABASES["default"]["TEST"] = {
+        "NAME": os.environ.get("GRIDGOV_TEST_DB", str(Path(tempfile.gettempdir()) / f"gridgov-test-{os.getpid()}.sqlite3"))
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
@@ -133,7 +139,7 @@ AXES_FAILURE_LIMIT = int(os.environ.get("GRIDGOV_LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_LOCKOUT_CALLABLE = "gridgov.accounts.lockout.lockout_response"
 
 # --- i18n -------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
@@ -166,7 +172,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {"axes": {"level": "WARNING"}, "django_tasks": {"level": "WARNING"}},
 }
 
 # --- gridgov ----------------------------------------------------------------

@@ -7,6 +7,8 @@ or messaging gateway is reached with the webhook backend.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import json
 import logging
 import sys
@@ -21,6 +23,18 @@ from django.utils import timezone
 from gridgov.core.models import Notification
 
 log = logging.getLogger("gridgov.notify")
+
+_muted: contextvars.ContextVar[bool] = contextvars.ContextVar("gridgov_notify_muted", default=False)
+
+
+@contextlib.contextmanager
+def muted():
+    """Create no notifications inside the block (loading history, e.g. the demo city)."""
+    token = _muted.set(True)
+    try:
+        yield
+    finally:
+        _muted.reset(token)
 
 
 def _payload(n: Notification) -> dict:
@@ -93,6 +107,8 @@ def notify(recipients: Iterable, kind: str, subject: str, body: str = "", link: 
     """Create one notification per recipient (deduplicated) and deliver after commit."""
     from gridgov.core.tasks import deliver_notification
 
+    if _muted.get():
+        return []
     now = timezone.now()
     rows = []
     seen = set()

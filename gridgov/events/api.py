@@ -7,6 +7,7 @@ from datetime import datetime
 from django.contrib.auth import authenticate
 from django.utils import timezone
 from ninja import File, Router, Schema
+from ninja import Status as Reply
 from ninja.files import UploadedFile
 from pydantic import Field
 
@@ -65,11 +66,11 @@ def issue_token(request, payload: TokenIn):
     """Exchange a username and password for a bearer token (`Authorization: Bearer <token>`)."""
     user = authenticate(request, username=payload.username, password=payload.password)
     if getattr(request, "axes_locked_out", False):
-        return 403, {"code": "locked_out", "message": "登录失败次数过多，账号已临时锁定，请稍后再试"}
+        return Reply(403, {"code": "locked_out", "message": "登录失败次数过多，账号已临时锁定，请稍后再试"})
     if user is None:
-        return 401, {"code": "bad_credentials", "message": "用户名或密码错误"}
+        return Reply(401, {"code": "bad_credentials", "message": "用户名或密码错误"})
     token, raw = ApiToken.issue(user, name=payload.name)
-    return 200, {"token": raw, "expires_at": token.expires_at, "user": user_out(user)}
+    return Reply(200, {"token": raw, "expires_at": token.expires_at, "user": user_out(user)})
 
 
 @auth_router.get("/me", response=UserOut, auth=api_auth)
@@ -208,7 +209,7 @@ def create_event(request, payload: EventIn):
     returns the first event (200) instead of creating a second one (201)."""
     key = request.headers.get("Idempotency-Key", "")
     event, created = services.create_event(request.auth, _payload_input(payload), idempotency_key=key)
-    return (201 if created else 200), detail(event, request.auth)
+    return Reply(201 if created else 200, detail(event, request.auth))
 
 
 class Page(Schema):
@@ -274,7 +275,7 @@ def upload(request, number: str, file: UploadedFile = File(...)):
     if not event.is_open:
         raise DomainError("已办结的事件不能再上传附件", code="closed")
     att = services.add_attachment(event, file, request.auth)
-    return 201, {"kind": att.kind, "url": att.file.url, "size": att.size, "sha256": att.sha256}
+    return Reply(201, {"kind": att.kind, "url": att.file.url, "size": att.size, "sha256": att.sha256})
 
 
 # --- citizens -----------------------------------------------------------------------------------
@@ -324,7 +325,7 @@ def citizen_report(request, payload: CitizenEventIn):
     data = payload.dict()
     event, created = services.create_event(Citizen(phone=data["reporter_phone"].strip()),
                                            services.EventInput(**data), idempotency_key=key)
-    return (201 if created else 200), citizen_view(event)
+    return Reply(201 if created else 200, citizen_view(event))
 
 
 @citizen_router.get("/citizen/events/{number}", response={200: CitizenView, 404: Error}, auth=None)

@@ -11,6 +11,7 @@ checks the row, applies the action's effect, writes the status and appends one
     accepted  <--return--   dispatched/handling                  handled --verify_fail--> dispatched (返工)
     reported/accepted --escalate--> accepted (at the next-level center)
     reported  --resolve_on_spot--> handled (grid worker, on the spot, with evidence)
+    handled   --dispatch-->  dispatched (only an on-the-spot case that failed verification)
     closed    --reopen-->   accepted (once, after an unsatisfactory rating)
     stays:    rate, supervise, request/approve/deny_extension, report_in (吹哨报到), sla_remind, sla_escalate
 """
@@ -176,6 +177,19 @@ def _no_pending_extension_guard(event: Event) -> str | None:
     return None
 
 
+def _rework_guard(event: Event) -> str | None:
+    if event.lead_department_id is None:
+        return _("就地解决的事件没有处置部门，核查不通过时请直接派遣部门处置")
+    return None
+
+
+def _dispatch_guard(event: Event) -> str | None:
+    # from handled only for an on-the-spot case that failed verification (it has no department yet)
+    if event.status == S.HANDLED and event.lead_department_id is not None:
+        return _("已有处置部门的事件核查不通过时请选择“核查不通过(返工)”")
+    return None
+
+
 def _on_spot_guard(event: Event) -> str | None:
     if event.log.exclude(action="report").exists():
         return _("只有刚上报的事件可以就地解决")
@@ -194,7 +208,8 @@ TRANSITIONS: dict[str, Transition] = {
         Transition("merge", gettext_lazy("合并"), (S.REPORTED, S.ACCEPTED), S.MERGED, at_center, effect="merge"),
         Transition("escalate", gettext_lazy("上报上级"), (S.REPORTED, S.ACCEPTED), S.ACCEPTED, at_center,
                    needs_note=True, effect="escalate", guard=_escalate_guard),
-        Transition("dispatch", gettext_lazy("派遣"), (S.ACCEPTED,), S.DISPATCHED, at_center, effect="dispatch"),
+        Transition("dispatch", gettext_lazy("派遣"), (S.ACCEPTED, S.HANDLED), S.DISPATCHED, at_center,
+                   effect="dispatch", guard=_dispatch_guard),
         Transition("sign", gettext_lazy("签收"), (S.DISPATCHED,), S.HANDLING, lead_liaison),
         Transition("return", gettext_lazy("退回"), WORKING, S.ACCEPTED, lead_liaison, needs_note=True,
                    effect="return_"),
@@ -211,7 +226,7 @@ TRANSITIONS: dict[str, Transition] = {
                    needs_note=True, effect="on_spot", guard=_on_spot_guard),
         Transition("verify_pass", gettext_lazy("核查通过"), (S.HANDLED,), S.CLOSED, at_center, effect="close"),
         Transition("verify_fail", gettext_lazy("核查不通过(返工)"), (S.HANDLED,), S.DISPATCHED, at_center,
-                   needs_note=True, effect="rework"),
+                   needs_note=True, effect="rework", guard=_rework_guard),
         Transition("rate", gettext_lazy("评价"), (S.CLOSED,), None, the_reporter, effect="rate", guard=_rate_guard),
         Transition("reopen", gettext_lazy("重启"), (S.CLOSED,), S.ACCEPTED, at_center, needs_note=True,
                    effect="reopen", guard=_reopen_guard),
@@ -339,6 +354,8 @@ def _dispatch(event, actor, params, now):
     lead = params["lead_department"]
     assisting = [d for d in params.get("assisting_departments", []) if d.pk != lead.pk]
     event.lead_department = lead
+    if event.status == S.HANDLED:  # an on-the-spot resolution did not pass verification
+        event.result = ""
     _start_handling_stage(event, now, at=params.get("deadline"))
     return {
         "lead_department": lead.name,

@@ -78,6 +78,8 @@ class Grid(models.Model):
         ordering = ["code"]
         verbose_name = _("网格")
         verbose_name_plural = _("网格")
+        # the spatial index's freshness stamp reads MAX(updated_at) on every lookup
+        indexes = [models.Index(fields=["updated_at"], name="grid_updated_at_idx")]
 
     def __str__(self) -> str:
         return f"{self.name}({self.code})"
@@ -99,3 +101,6 @@ class GridStaff(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["grid", "user", "role"], name="uniq_grid_staff_role"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.grid.name} · {self.get_role_display()} · {self.user}"

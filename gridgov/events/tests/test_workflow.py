@@ -245,6 +245,28 @@ def test_on_the_spot_resolution_goes_straight_to_verification(city, cats, tmp_pa
     assert e.attachments.count() == 1
 
 
+def test_an_on_the_spot_case_that_fails_verification_is_dispatched_not_reworked(city, cats):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    photo = SimpleUploadedFile("p.jpg", b"\xff\xd8\xff\xe0" + b"\x00" * 100, content_type="image/jpeg")
+    e, _ = services.create_event(city.worker_a, services.EventInput(
+        category="0301", description="路边有垃圾袋，已当场清理", lng=116.005, lat=36.405, resolve_on_spot=True,
+        on_spot_result="已清理", attachments=[photo]), now=T0)
+    with pytest.raises(Conflict):
+        workflow.check(e, "verify_fail", city.operator_a)
+    assert "dispatch" in workflow.allowed_actions(e, city.operator_a)
+    act(city.operator_a, e, "dispatch", lead_department="CG")
+    e.refresh_from_db()
+    assert e.status == Status.DISPATCHED and e.lead_department == city.dept_cg and e.result == ""
+    # once a department handled it, a failed verification is rework again, not a new dispatch
+    act(city.liaison_cg, e, "sign")
+    act(city.liaison_cg, e, "feedback", note="已彻底清理")
+    e.refresh_from_db()
+    with pytest.raises(Conflict):
+        workflow.check(e, "dispatch", city.operator_a)
+    act(city.operator_a, e, "verify_fail", note="仍未清理")
+
+
 def test_on_the_spot_needs_evidence(city, cats):
     with pytest.raises(ValidationFailed) as err:
         services.create_event(city.worker_a, services.EventInput(

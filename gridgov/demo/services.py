@@ -1,0 +1,272 @@
+"""The demo city: real 聊城市 divisions (shipped extract), synthetic grids, departments,
+one login per role, and a few hundred events over the last 90 days in every state.
+
+Everything goes through the same services as real use (imports, create_event,
+perform_action), with times in the past.  Running it again changes nothing: divisions
+and grids are upserted, users and departments fetched by code, and events are only
+generated when the demo city has none yet.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from shapely.geometry import Point, shape
+
+from gridgov.accounts.models import Department, User
+from gridgov.core.notify import muted
+from gridgov.events import services as events
+from gridgov.events import sla
+from gridgov.events.models import Category, Event, Status
+from gridgov.events.taxonomy import install_default_categories
+from gridgov.events.workflow import Citizen
+from gridgov.regions import services as regions
+from gridgov.regions.models import Grid, GridStaff, Region
+
+CITY = "3715"
+COUNTY = "371502"  # 东昌府区
+TOWNSHIP = "371502001"  # 古楼街道
+DIVISIONS_DIR = Path(settings.BASE_DIR) / "data" / "divisions" / CITY
+DEMO_PASSWORD = "Gridgov@2026"
+DEFAULT_EVENTS = 300
+
+DEPARTMENTS = [
+    ("CGJ", "市城市管理局"), ("ZJJ", "市住房和城乡建设局"), ("GAJ", "市公安局"), ("SCJG", "市市场监督管理局"),
+    ("YJJ", "市应急管理局"), ("XFJY", "市消防救援支队"), ("STHJ", "市生态环境局"), ("JTJ", "市交通运输局"),
+    ("SFJ", "市司法局"), ("RSJ", "市人力资源和社会保障局"), ("ZRZY", "市自然资源和规划局"), ("NYNC", "市农业农村局"),
+    ("WJW", "市卫生健康委员会"), ("JYJ", "市教育和体育局"), ("MZJ", "市民政局"),
+]
+
+# username, role, full name, region code, department code
+USERS = [
+    ("admin", User.Role.ADMIN, "系统管理员", None, None),
+    ("op_city", User.Role.OPERATOR, "聊城市综治中心 受理员", CITY, None),
+    ("op_county", User.Role.OPERATOR, "东昌府区综治中心 受理员", COUNTY, None),
+    ("op_gulou", User.Role.OPERATOR, "古楼街道综治中心 受理员", TOWNSHIP, None),
+    ("op_liuyuan", User.Role.OPERATOR, "柳园街道综治中心 受理员", "371502002", None),
+    ("liaison_cg", User.Role.LIAISON, "城管局联络员", None, "CGJ"),
+    ("liaison_zj", User.Role.LIAISON, "住建局联络员", None, "ZJJ"),
+    ("liaison_ga", User.Role.LIAISON, "公安局联络员", None, "GAJ"),
+    ("worker_gulou", User.Role.GRID_WORKER, "古楼街道网格员 张敏", TOWNSHIP, None),
+    ("leader_county", User.Role.LEADER, "东昌府区领导", COUNTY, None),
+]
+
+DESCRIPTIONS = {
+    "0101": ["楼上楼下因漏水发生争吵，双方情绪激动", "邻居因公共走廊堆放杂物产生矛盾"],
+    "0102": ["工人反映工地拖欠三个月工资未发放", "员工与公司因社保缴纳问题发生争议"],
+    "0103": ["房东不退押金，租户多次协商无果", "租户拖欠房租两个月，房东要求调解"],
+    "0104": ["小区物业长期不清理垃圾，业主不满", "业主与物业因停车费标准发生争执"],
+    "0201": ["夜间有人在小区附近聚集斗殴", "商铺门口发现可疑人员多次徘徊"],
+    "0202": ["建筑工地脚手架未设防护网", "小作坊使用液化气罐无安全措施"],
+    "0203": ["楼道内电动车违规充电，飞线严重", "消防通道被车辆长期占用"],
+    "0204": ["路边摊贩售卖无标签熟食", "超市货架有过期食品在售"],
+    "0205": ["河道内有人倾倒建筑垃圾", "餐馆油烟直排，居民反映气味大"],
+    "0206": ["路口信号灯损坏，车辆通行混乱", "公交站台顶棚破损有掉落风险"],
+    "0301": ["主干道路面有大量垃圾未清理", "小区门口垃圾桶满溢无人清运"],
+    "0302": ["居民楼顶私自搭建彩钢房", "临街商户私自扩建门头"],
+    "0303": ["早市摊贩占用人行道经营", "夜市烧烤摊占道影响通行"],
+    "0304": ["车辆长期占用盲道停放", "小区出入口违停堵塞消防通道"],
+    "0305": ["人行道地砖松动破损", "路灯不亮已有一周"],
+    "0306": ["人行道井盖缺失，存在安全隐患", "雨水井盖破损下陷"],
+    "0308": ["夜间施工噪声扰民", "广场舞音响声音过大影响休息"],
+    "0401": ["小区停水超过一天未恢复", "老旧小区燃气管道有异味"],
+    "0402": ["独居老人生活困难需要救助", "困难家庭申请临时救助"],
+}
+
+# target share of final states
+PLAN = [
+    (Status.REPORTED, 0.07), (Status.ACCEPTED, 0.05), (Status.DISPATCHED, 0.08), (Status.HANDLING, 0.18),
+    (Status.HANDLED, 0.08), (Status.CLOSED, 0.46), (Status.REJECTED, 0.04), (Status.MERGED, 0.04),
+]
+
+
+def _log(log, msg):
+    if log:
+        log(msg)
+
+
+def ensure_city(log=None) -> dict:
+    counts = regions.import_divisions(DIVISIONS_DIR, CITY)
+    _log(log, f"行政区划：{counts.total('created')} 新建，{counts.total('unchanged')} 未变")
+    grid_counts = regions.generate_demo_grids(CITY, per_community=1)
+    _log(log, f"网格（示意边界）：{grid_counts['created']} 新建，{grid_counts['skipped']} 已存在")
+    return {"divisions": counts, "grids": grid_counts}
+
+
+def ensure_departments() -> dict[str, Department]:
+    city = Region.objects.get(code=CITY)
+    out = {}
+    for code, name in DEPARTMENTS:
+        dept, _ = Department.objects.get_or_create(code=code, defaults={"name": name, "region": city})
+        out[code] = dept
+    return out
+
+
+def ensure_users(depts: dict[str, Department]) -> list[tuple[str, str, str]]:
+    logins = []
+    for username, role, full_name, region_code, dept_code in USERS:
+        region = Region.objects.get(code=region_code) if region_code else None
+        dept = depts.get(dept_code) if dept_code else None
+        user, created = User.objects.get_or_create(
+            username=username,
+            defaults={"role": role, "full_name": full_name, "region": region, "department": dept,
+                      "is_staff": role == User.Role.ADMIN, "is_superuser": role == User.Role.ADMIN},
+        )
+        if created:
+            user.set_password(DEMO_PASSWORD)
+            user.save(update_fields=["password"])
+        where = (region.center_name if region and role == User.Role.OPERATOR else region.name if region
+                 else dept.name if dept else "全市")
+        logins.append((username, str(user.get_role_display()), where))
+    # every other township of 东昌府区 has a center operator too (not printed: one login per role suffices)
+    for township in Region.objects.filter(level=Region.Level.TOWNSHIP, code__startswith=COUNTY):
+        user, created = User.objects.get_or_create(
+            username=f"op_{township.code}",
+            defaults={"role": User.Role.OPERATOR, "full_name": f"{township.name}综治中心 受理员", "region": township},
+        )
+        if created:
+            user.set_password(DEMO_PASSWORD)
+            user.save(update_fields=["password"])
+    worker = User.objects.get(username="worker_gulou")
+    for grid in Grid.objects.filter(code__startswith=TOWNSHIP, kind=Grid.Kind.GENERAL).order_by("code")[:4]:
+        GridStaff.objects.get_or_create(grid=grid, user=worker, role=GridStaff.Role.WORKER)
+    return logins
+
+
+def _random_point(rng: random.Random, grid: Grid) -> tuple[float, float]:
+    geom = shape(grid.boundary)
+    x0, y0, x1, y1 = geom.bounds
+    for _ in range(50):
+        p = Point(rng.uniform(x0, x1), rng.uniform(y0, y1))
+        if geom.contains(p):
+            return round(p.x, 6), round(p.y, 6)
+    c = geom.representative_point()
+    return round(c.x, 6), round(c.y, 6)
+
+
+def generate_events(n: int, log=None, seed: int = 2026) -> dict:
+    """Create ``n`` events over the last 90 days, driven through the workflow to planned states."""
+    rng = random.Random(seed)
+    now = timezone.now()
+    users = {u.username: u for u in User.objects.filter(username__in=[u[0] for u in USERS])}
+    worker = users["worker_gulou"]
+    worker_grids = list(Grid.objects.filter(staff__user=worker))
+    county_grids = list(Grid.objects.filter(code__startswith=COUNTY, kind=Grid.Kind.GENERAL).order_by("code"))
+    cats = {c.code: c for c in Category.objects.filter(code__in=DESCRIPTIONS)}
+    op_for = {TOWNSHIP: users["op_gulou"], "371502002": users["op_liuyuan"]}
+    liaisons = {u.department.code: u for u in users.values() if u.role == User.Role.LIAISON}
+    made = {s: 0 for s, _ in PLAN}
+    states = [s for s, share in PLAN for _ in range(round(share * n))]
+    while len(states) < n:
+        states.append(Status.CLOSED)
+    rng.shuffle(states)
+    open_by_cat: dict[str, list[Event]] = {}
+    for i, target in enumerate(states[:n]):
+        code = rng.choice(list(cats))
+        cat = cats[code]
+        age_days = rng.uniform(0.2, 90) if target in (Status.CLOSED, Status.REJECTED) else rng.uniform(0.02, 6)
+        t = now - timedelta(days=age_days)
+        in_gulou = rng.random() < 0.55
+        grid = rng.choice(worker_grids if in_gulou else county_grids)
+        lng, lat = _random_point(rng, grid)
+        township = grid.code[:9]
+        operator = op_for.get(township) or users["op_county"]
+        liaison = liaisons.get(cat.default_department.code if cat.default_department_id else "", None)
+        dept_code = liaison.department.code if liaison else "CGJ"
+        liaison = liaison or liaisons["CGJ"]
+        roll = rng.random()
+        if in_gulou and roll < 0.6:
+            actor, source = worker, "grid_patrol"
+        elif roll < 0.8:
+            actor, source = Citizen(f"13{rng.randint(100000000, 999999999)}"), "citizen"
+        else:
+            actor, source = operator if operator.region.code == township else users["op_county"], "hotline"
+        data = events.EventInput(
+            category=code, description=rng.choice(DESCRIPTIONS[code]), lng=lng, lat=lat,
+            address=f"{grid.community.name}附近", source=source, people_involved=rng.choice([0, 1, 2, 3, 5, 8]),
+            reporter_phone=actor.phone if isinstance(actor, Citizen) else "",
+        )
+        event, _created = events.create_event(actor, data, now=t, idempotency_key=f"demo-{seed}-{i}")
+        operator = User.objects.filter(role=User.Role.OPERATOR, region_id=event.center_id).first() or operator
+
+        def step(user, action, raw=None, minutes=(20, 300), event=event):
+            nonlocal t
+            t = t + timedelta(minutes=rng.uniform(*minutes))
+            if t >= now:
+                t = now - timedelta(minutes=1)
+            events.perform_action(user, Event.objects.get(pk=event.pk), action, raw or {}, now=t)
+
+        if target == Status.MERGED:
+            targets = [e for e in open_by_cat.get(code, []) if e.center_id == event.center_id]
+            others = [e for e in targets if Event.objects.filter(pk=e.pk, status__in=("reported", "accepted",
+                                                                                     "dispatched", "handling")).exists()]
+            if others:
+                step(operator, "merge", {"target": others[0].number}, (5, 60))
+                made[target] += 1
+                continue
+            target = Status.REPORTED
+        if target == Status.REPORTED:
+            made[target] += 1
+            open_by_cat.setdefault(code, []).append(event)
+            continue
+        if target == Status.REJECTED:
+            step(operator, "reject", {"note": "经核实不属于受理范围"}, (10, 120))
+            made[target] += 1
+            continue
+        step(operator, "accept", {}, (5, 120))
+        if target == Status.ACCEPTED:
+            made[target] += 1
+            open_by_cat.setdefault(code, []).append(event)
+            continue
+        assisting = ["GAJ"] if rng.random() < 0.1 and dept_code != "GAJ" else []
+        step(operator, "dispatch", {"lead_department": dept_code, "assisting_departments": assisting}, (5, 90))
+        if target == Status.DISPATCHED:
+            made[target] += 1
+            open_by_cat.setdefault(code, []).append(event)
+            continue
+        step(liaison, "sign", {}, (10, 240))
+        if target == Status.HANDLING:
+            if rng.random() < 0.2:
+                step(users["leader_county"], "supervise", {"level": rng.choice(["yellow", "red"]),
+                                                           "note": "请加快办理"}, (60, 600))
+            made[target] += 1
+            open_by_cat.setdefault(code, []).append(event)
+            continue
+        step(liaison, "feedback", {"note": "已到现场处置完毕，附整改照片"}, (60, 60 * 24 * 3))
+        if target == Status.HANDLED:
+            made[target] += 1
+            continue
+        if rng.random() < 0.12:
+            step(operator, "verify_fail", {"note": "现场核查未整改到位，请返工"}, (30, 600))
+            step(liaison, "sign", {}, (10, 120))
+            step(liaison, "feedback", {"note": "已返工整改完毕"}, (60, 60 * 24))
+        step(operator, "verify_pass", {}, (30, 60 * 24))
+        if rng.random() < 0.75:
+            rating = rng.choices(["satisfied", "basically", "unsatisfied"], weights=[70, 20, 10])[0]
+            step(actor, "rate", {"rating": rating, "note": "" if rating != "unsatisfied" else "处理不及时"},
+                 (60, 60 * 24 * 2))
+        made[Status.CLOSED] += 1
+    _log(log, "事件：" + "，".join(f"{Status(s).label} {c}" for s, c in made.items()))
+    return made
+
+
+def load_demo(events: int = DEFAULT_EVENTS, log=None) -> dict:
+    with muted():
+        ensure_city(log)
+        with transaction.atomic():
+            depts = ensure_departments()
+            install_default_categories()  # after the departments, so categories get their default one
+            logins = ensure_users(depts)
+        made = None
+        if not Event.objects.filter(region__code__startswith=CITY).exists():
+            made = generate_events(events, log)
+            swept = sla.sweep()
+            _log(log, f"超期升级 {swept['escalated']} 件，即将超期提醒 {swept['reminded']} 件")
+        else:
+            _log(log, f"事件：已有 {Event.objects.count()} 件，未重复生成")
+    return {"logins": logins, "events": made}

@@ -1,0 +1,173 @@
+"""The events API: tokens, creation with Idempotency-Key, scope, 409/403/404, field errors, citizens."""
+
+import json
+
+import pytest
+
+from gridgov.accounts.models import ApiToken
+from gridgov.core.testing import PASSWORD
+from gridgov.events.models import Event, Status
+
+
+@pytest.fixture
+def api(client):
+    def call(method, path, user=None, body=None, headers=None):
+        headers = dict(headers or {})
+        if user is not None:
+            _t, raw = ApiToken.issue(user)
+            headers["Authorization"] = f"Bearer {raw}"
+        kwargs = {"content_type": "application/json", "headers": headers}
+        if body is not None:
+            kwargs["data"] = json.dumps(body)
+        resp = getattr(client, method)(f"/api/v1{path}", **kwargs)
+        return resp.status_code, (resp.json() if resp.content else None)
+
+    return call
+
+
+NEW = {"category": "0301", "description": "路面有大量垃圾未清理", "lng": 116.005, "lat": 36.405, "address": "古城路1号"}
+
+
+def test_token_is_issued_for_good_credentials_only(city, api):
+    status, body = api("post", "/auth/token", body={"username": "worker_a", "password": PASSWORD})
+    assert status == 200 and body["token"].startswith("gg_") and body["user"]["role"] == "grid_worker"
+    status, body = api("post", "/auth/token", body={"username": "worker_a", "password": "wrong"})
+    assert status == 401 and body["code"] == "bad_credentials"
+
+
+def test_repeated_failed_logins_lock_the_account(city, api, settings):
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        api("post", "/auth/token", body={"username": "worker_a", "password": "wrong"})
+    status, body = api("post", "/auth/token", body={"username": "worker_a", "password": PASSWORD})
+    assert status == 403 and body["code"] == "locked_out"
+
+
+def test_without_a_token_the_api_answers_401(city, api):
+    status, body = api("get", "/events")
+    assert status == 401 and body["code"] == "unauthenticated"
+
+
+def test_create_with_the_same_idempotency_key_returns_the_same_event(city, cats, api):
+    s1, b1 = api("post", "/events", city.worker_a, NEW, {"Idempotency-Key": "abc-123"})
+    s2, b2 = api("post", "/events", city.worker_a, NEW, {"Idempotency-Key": "abc-123"})
+    assert (s1, s2) == (201, 200)
+    assert b1["number"] == b2["number"] and Event.objects.count() == 1
+    assert b1["grid"] == "371502001001001" and b1["status"] == "reported"
+    s3, b3 = api("post", "/events", city.worker_a, NEW, {"Idempotency-Key": "other"})
+    assert s3 == 201 and b3["number"] != b1["number"]
+
+
+def test_bad_input_is_a_422_with_field_errors_and_creates_nothing(city, cats, api):
+    status, body = api("post", "/events", city.worker_a, {**NEW, "category": "nope", "description": "短"})
+    assert status == 422 and body["code"] == "invalid"
+    assert set(body["fields"]) >= {"category", "description"}
+    status, body = api("post", "/events", city.worker_a, {**NEW, "lng": 500})
+    assert status == 422 and "location" in body["fields"]
+    status, body = api("post", "/events", city.worker_a, {"description": 5})
+    assert status == 422 and "category" in body["fields"]
+    assert Event.objects.count() == 0
+
+
+def test_detail_shows_timeline_sla_and_allowed_actions(city, cats, api):
+    _s, b = api("post", "/events", city.worker_a, NEW)
+    status, body = api("get", f"/events/{b['number']}", city.operator_a)
+    assert status == 200
+    assert body["allowed_actions"] == ["accept", "reject", "merge", "escalate", "supervise", "supplement"]
+    assert body["timeline"][0]["action"] == "report" and body["sla_state"] in ("normal", "near_due", "overdue")
+    assert body["deadline"] is not None
+
+
+def test_another_township_gets_404_for_reading_and_acting(city, cats, api):
+    _s, b = api("post", "/events", city.worker_a, NEW)
+    for user in (city.operator_b, city.worker_b, city.liaison_cg):
+        assert api("get", f"/events/{b['number']}", user)[0] == 404
+        assert api("post", f"/events/{b['number']}/actions/accept", user, {})[0] == 404
+    assert Event.objects.get().status == Status.REPORTED
+
+
+def test_wrong_state_is_409_and_not_yours_is_403(city, cats, api):
+    _s, b = api("post", "/events", city.worker_a, NEW)
+    n = b["number"]
+    status, body = api("post", f"/events/{n}/actions/sign", city.operator_a, {})
+    assert status == 409 and body["code"] == "invalid_state"
+    status, body = api("post", f"/events/{n}/actions/accept", city.leader_a, {})
+    assert status == 403 and body["code"] == "not_permitted"
+    status, body = api("post", f"/events/{n}/actions/fly", city.operator_a, {})
+    assert status == 422
+
+
+def test_the_loop_over_the_api(city, cats, api):
+    _s, b = api("post", "/events", city.worker_a, NEW)
+    n = b["number"]
+    assert api("post", f"/events/{n}/actions/accept", city.operator_a, {})[0] == 200
+    status, body = api("post", f"/events/{n}/actions/dispatch", city.operator_a,
+                       {"lead_department": "CG", "assisting_departments": ["ZJ"]})
+    assert status == 200 and body["status"] == "dispatched" and body["assisting_departments"] == ["ZJ"]
+    status, body = api("get", "/events?status=dispatched", city.liaison_cg)
+    assert [e["number"] for e in body["results"]] == [n]
+    assert api("post", f"/events/{n}/actions/sign", city.liaison_cg, {})[0] == 200
+    assert api("post", f"/events/{n}/actions/feedback", city.liaison_cg, {"note": "已清理"})[0] == 200
+    assert api("post", f"/events/{n}/actions/verify_pass", city.operator_a, {})[0] == 200
+    status, body = api("post", f"/events/{n}/actions/rate", city.worker_a, {"rating": "satisfied"})
+    assert status == 200 and body["rating"] == "satisfied" and body["status"] == "closed"
+
+
+def test_list_filters_and_counts(city, cats, api):
+    for _ in range(3):
+        api("post", "/events", city.worker_a, NEW)
+    api("post", "/events", city.worker_b, {**NEW, "lng": 116.105})
+    status, body = api("get", "/events", city.operator_a)
+    assert body["count"] == 3 and body["counts_by_status"] == {"reported": 3}
+    status, body = api("get", "/events", city.county_operator)
+    assert body["count"] == 4
+    status, body = api("get", "/events?region=371502002", city.county_operator)
+    assert body["count"] == 1
+    status, body = api("get", "/events?sla_state=bogus", city.county_operator)
+    assert status == 422 and "sla_state" in body["fields"]
+
+
+def test_attachment_upload_checks_the_content(city, cats, client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from gridgov.events import services
+
+    e, _ = services.create_event(city.worker_a, services.EventInput(**NEW))
+    _t, raw = ApiToken.issue(city.worker_a)
+    auth = {"Authorization": f"Bearer {raw}"}
+    fake = SimpleUploadedFile("x.jpg", b"MZ\x90\x00 this is not an image at all", content_type="image/jpeg")
+    r = client.post(f"/api/v1/events/{e.number}/attachments", {"file": fake}, headers=auth)
+    assert r.status_code == 422 and "file" in r.json()["fields"]
+    png = SimpleUploadedFile("a.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, content_type="image/png")
+    r = client.post(f"/api/v1/events/{e.number}/attachments", {"file": png}, headers=auth)
+    assert r.status_code == 201 and r.json()["kind"] == "photo"
+    assert e.attachments.count() == 1
+
+
+def test_citizen_reports_tracks_and_rates(city, cats, api):
+    body = {**NEW, "reporter_phone": "13800001234"}
+    status, b = api("post", "/citizen/events", body=body, headers={"Idempotency-Key": "k1"})
+    assert status == 201 and b["status"] == "reported"
+    assert api("post", "/citizen/events", body=body, headers={"Idempotency-Key": "k1"})[1]["number"] == b["number"]
+    n = b["number"]
+    assert api("get", f"/citizen/events/{n}?phone=13800001234")[0] == 200
+    assert api("get", f"/citizen/events/{n}?phone=13900000000")[0] == 404
+    for user, action, raw in [(city.operator_a, "accept", {}), (city.operator_a, "dispatch", {"lead_department": "CG"}),
+                              (city.liaison_cg, "sign", {}), (city.liaison_cg, "feedback", {"note": "已清理"}),
+                              (city.operator_a, "verify_pass", {})]:
+        assert api("post", f"/events/{n}/actions/{action}", user, raw)[0] == 200
+    status, b = api("post", f"/citizen/events/{n}/rate", body={"phone": "13800001234", "rating": "unsatisfied"})
+    assert status == 200 and b["rating"] == "unsatisfied" and not b["can_rate"]
+    status, b = api("post", f"/citizen/events/{n}/rate", body={"phone": "13800001234", "rating": "satisfied"})
+    assert status == 409
+
+
+def test_citizen_phone_is_validated(city, cats, api):
+    status, b = api("post", "/citizen/events", body={**NEW, "reporter_phone": "12345"})
+    assert status == 422 and "reporter_phone" in b["fields"]
+
+
+def test_openapi_schema_is_served(city, client):
+    r = client.get("/api/v1/openapi.json")
+    assert r.status_code == 200
+    paths = r.json()["paths"]
+    assert "/api/v1/events/{number}/actions/{action}" in paths and "/api/v1/auth/token" in paths

@@ -1,0 +1,150 @@
+"""Which grid is this point in?  ``locate(lng, lat)``, backed by a shapely STRtree.
+
+The rule for points on edges and in holes
+-----------------------------------------
+* A grid holds the points inside it **and on its boundary** (``covers``, not
+  ``contains``): a point on the outer edge or on a vertex belongs to the grid.
+* A point covered by several grids — on an edge or vertex they share, or in an
+  area where grids overlap — goes to the grid with the **smallest code**.  The
+  answer never depends on load order or on which process answers.
+* A hole is not part of its grid: a point strictly inside a hole is not in the
+  grid that has the hole; it is in the grid that fills the hole, if any, and
+  otherwise in no grid.  (The hole's own edge is boundary of the outer grid, so
+  the two rules above apply there.)
+* A point in no active grid gives ``None``.  Inactive grids and grids without a
+  boundary are never returned.
+
+The cache
+---------
+The tree is built once per process and reused while a cheap stamp read from
+the database on every lookup — the number of grids and the latest
+``updated_at`` — stays the same.  Any process that adds, deletes, moves,
+activates or deactivates a grid through ``save()``, ``bulk_create()``,
+``delete()``, the services or the admin changes the stamp, and the next
+``locate`` in every process rebuilds.  Writes with ``QuerySet.update()`` or
+``bulk_update()`` must set ``updated_at`` themselves (the services do).
+``invalidate()`` drops this process's tree at once.  The cache is a cache:
+nothing depends on it being warm.
+
+Limits: servers' clocks are assumed roughly in step (an edit stamped earlier
+than the newest ``updated_at`` would go unseen until the next change); on
+PostgreSQL ``COUNT(*)`` reads the whole table, fine for a city's grids — at
+province scale swap the stamp for a version row bumped by the writers.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+from dataclasses import dataclass
+
+import numpy as np
+import shapely
+from django.db import connection
+from shapely.geometry import shape
+
+from gridgov.regions.models import Grid
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class GridIndex:
+    stamp: tuple
+    tree: shapely.STRtree
+    geometries: np.ndarray  # prepared, in code order
+    ids: np.ndarray  # Grid pk at the same position
+
+    def find(self, lng: float, lat: float) -> int | None:
+        """The pk of the grid holding the point, by the rule above."""
+        if not len(self.ids):
+            return None
+        point = shapely.Point(lng, lat)
+        candidates = self.tree.query(point)  # bounding boxes only
+        if not len(candidates):
+            return None
+        hits = candidates[shapely.covers(self.geometries[candidates], point)]
+        if not len(hits):
+            return None
+        return int(self.ids[hits.min()])  # positions follow code order: smallest code wins
+
+
+_lock = threading.Lock()
+_index: GridIndex | None = None
+
+
+def current_stamp() -> tuple:
+    """``(number of grids, latest updated_at)`` in one round trip.
+
+    Two scalar subqueries rather than one ``SELECT COUNT(*), MAX(...)``: apart,
+    each is answered from an index (``grid_updated_at_idx``) without reading
+    the table, so the check costs microseconds on every lookup.
+    """
+    table = connection.ops.quote_name(Grid._meta.db_table)
+    column = connection.ops.quote_name(Grid._meta.get_field("updated_at").column)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT (SELECT COUNT(*) FROM {table}), (SELECT MAX({column}) FROM {table})")
+        return tuple(cursor.fetchone())
+
+
+def build_index(stamp: tuple | None = None) -> GridIndex:
+    stamp = current_stamp() if stamp is None else stamp
+    geometries, ids = [], []
+    rows = (
+        Grid.objects.filter(active=True, boundary__isnull=False).order_by("code").values_list("id", "code", "boundary")
+    )
+    for pk, code, boundary in rows.iterator(chunk_size=2000):
+        try:
+            geometry = shape(boundary)
+        except Exception:  # a bad boundary typed into the admin must not break every lookup
+            log.warning("grid %s has an unreadable boundary; left out of the spatial index", code)
+            continue
+        if geometry.is_empty:
+            continue
+        if not geometry.is_valid:  # imports and the admin refuse these; repair rather than answer wrongly
+            log.warning("grid %s has an invalid boundary; repaired for the spatial index", code)
+            geometry = shapely.make_valid(geometry)
+        geometries.append(geometry)
+        ids.append(pk)
+    array = np.array(geometries, dtype=object)
+    shapely.prepare(array)
+    return GridIndex(stamp=stamp, tree=shapely.STRtree(array), geometries=array, ids=np.array(ids, dtype=np.int64))
+
+
+def grid_index() -> GridIndex:
+    """This process's index, rebuilt first if the grids changed since it was built."""
+    global _index
+    stamp = current_stamp()
+    index = _index
+    if index is not None and index.stamp == stamp:
+        return index
+    with _lock:
+        if _index is None or _index.stamp != stamp:
+            _index = build_index(stamp)
+        return _index
+
+
+def invalidate() -> None:
+    """Forget this process's index; the next lookup rebuilds it."""
+    global _index
+    _index = None
+
+
+def locate_id(lng: float, lat: float) -> int | None:
+    if not (
+        isinstance(lng, int | float) and isinstance(lat, int | float) and math.isfinite(lng) and math.isfinite(lat)
+    ):
+        raise ValueError("lng and lat must be finite numbers")
+    if not (-180 <= lng <= 180 and -90 <= lat <= 90):
+        raise ValueError("lng must be in [-180, 180] and lat in [-90, 90]")
+    return grid_index().find(float(lng), float(lat))
+
+
+def locate(lng: float, lat: float) -> Grid | None:
+    """The active grid holding WGS-84 point (lng, lat), or ``None`` (rule in the module docstring)."""
+    pk = locate_id(lng, lat)
+    if pk is None:
+        return None
+    # the grid may have been removed since the index was read; then the point is in no grid
+    return Grid.objects.select_related("community").filter(pk=pk, active=True).first()
