@@ -31,13 +31,38 @@ def on_domain_error(request, exc: DomainError):
     return _error(request, exc.status, exc.code, str(exc.message), exc.fields)
 
 
+# pydantic error types → the message a Chinese user reads (the English original is kept in "detail")
+VALIDATION_MESSAGES = {
+    "missing": "必填",
+    "float_parsing": "请填写数字",
+    "float_type": "请填写数字",
+    "int_parsing": "请填写整数",
+    "int_type": "请填写整数",
+    "int_from_float": "请填写整数",
+    "string_type": "请填写文字",
+    "bool_parsing": "请填写“是”或“否”",
+    "bool_type": "请填写“是”或“否”",
+    "datetime_parsing": "时间格式无效，例如 2026-12-01T17:30:00+08:00",
+    "datetime_from_date_parsing": "时间格式无效，例如 2026-12-01T17:30:00+08:00",
+    "datetime_type": "时间格式无效，例如 2026-12-01T17:30:00+08:00",
+    "list_type": "请提供列表",
+    "dict_type": "请提供对象",
+    "json_invalid": "请求内容不是有效的 JSON",
+    "model_attributes_type": "请求内容格式无效",
+}
+
+
 @api.exception_handler(ValidationError)
 def on_validation_error(request, exc: ValidationError):
     fields: dict[str, list[str]] = {}
+    detail: dict[str, list[str]] = {}
     for err in exc.errors:
         loc = [str(p) for p in err.get("loc", []) if p not in ("body", "query", "path", "payload", "form")]
-        fields.setdefault(".".join(loc) or "__all__", []).append(err.get("msg", "invalid"))
-    return _error(request, 422, "invalid", "输入有误 / invalid input", fields)
+        key = ".".join(loc) or "__all__"
+        fields.setdefault(key, []).append(VALIDATION_MESSAGES.get(err.get("type", ""), "输入无效"))
+        detail.setdefault(key, []).append(err.get("msg", "invalid"))
+    body = {"code": "invalid", "message": "输入有误，请检查标出的字段", "fields": fields, "detail": detail}
+    return api.create_response(request, body, status=422)
 
 
 @api.exception_handler(AuthenticationError)

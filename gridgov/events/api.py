@@ -14,6 +14,7 @@ from pydantic import Field
 from gridgov.accounts.auth import api_auth
 from gridgov.accounts.models import ApiToken, User
 from gridgov.core.errors import DomainError, ValidationFailed
+from gridgov.core.throttle import client_ip
 from gridgov.events import services, sla, workflow
 from gridgov.events.models import Category, Event, Status
 from gridgov.events.workflow import Citizen
@@ -187,12 +188,12 @@ def detail(e: Event, actor) -> dict:
         "allowed_actions": workflow.allowed_actions(e, actor),
         "timeline": [
             {"action": x.action, "actor": x.actor_label, "from_status": x.from_status, "to_status": x.to_status,
-             "note": x.note, "data": x.data, "attachments": [a.file.url for a in x.attachments.all()],
+             "note": x.note, "data": x.data, "attachments": [a.url for a in x.attachments.all()],
              "created_at": x.created_at}
             for x in services.timeline(e)
         ],
         "attachments": [
-            {"kind": a.kind, "url": a.file.url, "size": a.size, "content_type": a.content_type}
+            {"kind": a.kind, "url": a.url, "size": a.size, "content_type": a.content_type}
             for a in e.attachments.all()
         ],
     })
@@ -275,7 +276,13 @@ def upload(request, number: str, file: UploadedFile = File(...)):
     if not event.is_open:
         raise DomainError("已办结的事件不能再上传附件", code="closed")
     att = services.add_attachment(event, file, request.auth)
-    return Reply(201, {"kind": att.kind, "url": att.file.url, "size": att.size, "sha256": att.sha256})
+    return Reply(201, {"kind": att.kind, "url": att.url, "size": att.size, "sha256": att.sha256})
+
+
+@router.get("/attachments/{attachment_id}", auth=api_auth, response={200: None, 404: Error})
+def download(request, attachment_id: int):
+    """The file of an attachment, if you may see its event."""
+    return services.attachment_response(services.get_attachment(request.auth, attachment_id))
 
 
 # --- citizens -----------------------------------------------------------------------------------
@@ -328,9 +335,10 @@ def citizen_report(request, payload: CitizenEventIn):
     return Reply(201 if created else 200, citizen_view(event))
 
 
-@citizen_router.get("/citizen/events/{number}", response={200: CitizenView, 404: Error}, auth=None)
+@citizen_router.get("/citizen/events/{number}", response={200: CitizenView, 404: Error, 429: Error}, auth=None)
 def citizen_track(request, number: str, phone: str):
-    return citizen_view(services.get_for_citizen(number, phone))
+    """Follow a case by its number and the phone it was reported with (rate-limited per client)."""
+    return citizen_view(services.get_for_citizen(number, phone, client=client_ip(request)))
 
 
 class RateIn(Schema):
@@ -339,10 +347,10 @@ class RateIn(Schema):
     note: str = ""
 
 
-@citizen_router.post("/citizen/events/{number}/rate", response={200: CitizenView, 404: Error, 409: Error, 422: Error},
-                     auth=None)
+@citizen_router.post("/citizen/events/{number}/rate",
+                     response={200: CitizenView, 404: Error, 409: Error, 422: Error, 429: Error}, auth=None)
 def citizen_rate(request, number: str, payload: RateIn):
-    event = services.get_for_citizen(number, payload.phone)
+    event = services.get_for_citizen(number, payload.phone, client=client_ip(request))
     services.perform_action(Citizen(phone=payload.phone.strip()), event, "rate",
                             {"rating": payload.rating, "note": payload.note})
     return citizen_view(services.get_for_citizen(number, payload.phone))

@@ -275,6 +275,13 @@ class Attachment(models.Model):
         verbose_name = _("附件")
         verbose_name_plural = _("附件")
 
+    @property
+    def url(self) -> str:
+        """Served by a view that checks the viewer may see the event, never straight from storage."""
+        from django.urls import reverse
+
+        return reverse("attachment", args=[self.pk])
+
 
 class ExtensionRequest(models.Model):
     class State(models.TextChoices):

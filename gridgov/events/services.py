@@ -319,7 +319,16 @@ def get_visible(user, number: str) -> Event:
     return event
 
 
-def get_for_citizen(number: str, phone: str) -> Event:
+CITIZEN_LOOKUPS_PER_10_MIN = 30
+
+
+def get_for_citizen(number: str, phone: str, client: str | None = None) -> Event:
+    """A citizen's own case by number and phone.  With ``client`` (an IP address), lookups are
+    limited to CITIZEN_LOOKUPS_PER_10_MIN per client so numbers and phones cannot be guessed."""
+    if client is not None:
+        from gridgov.core import throttle
+
+        throttle.check("citizen-lookup", client, CITIZEN_LOOKUPS_PER_10_MIN, 600)
     event = Event.objects.filter(number=number.strip(), reporter_phone=phone.strip(), reporter__isnull=True).first()
     if event is None or not phone.strip():
         raise NotFound(_("未找到该事件，请核对事件编号和手机号"))
@@ -392,6 +401,24 @@ def perform_action(user, event: Event, action: str, raw: dict | None = None, *, 
         for upload in uploads:
             add_attachment(entry.event, upload, user, log=entry)
     return entry
+
+
+def get_attachment(user, pk: int) -> Attachment:
+    """An attachment of an event ``user`` may see; NotFound otherwise."""
+    att = Attachment.objects.filter(pk=pk, event__in=Event.objects.visible_to(user)).first()
+    if att is None:
+        raise NotFound(_("未找到该附件"))
+    return att
+
+
+def attachment_response(att: Attachment):
+    from django.http import FileResponse
+
+    resp = FileResponse(att.file.open("rb"), content_type=att.content_type)
+    resp["Content-Disposition"] = f'inline; filename="{att.sha256[:16]}{att.extension}"'
+    resp["X-Content-Type-Options"] = "nosniff"
+    resp["Cache-Control"] = "private, max-age=3600"
+    return resp
 
 
 def timeline(event: Event) -> list[EventLog]:

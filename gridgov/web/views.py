@@ -26,6 +26,7 @@ from django.views.decorators.http import require_GET, require_POST
 from gridgov.accounts.models import Department, User
 from gridgov.core.errors import DomainError, NotFound, ValidationFailed
 from gridgov.core.models import Notification
+from gridgov.core.throttle import TooManyRequests, client_ip
 from gridgov.events import services, sla, workflow
 from gridgov.events.api import citizen_view
 from gridgov.events.models import (
@@ -558,10 +559,13 @@ def citizen_track(request):
     number, phone = form.cleaned_data["number"].strip(), form.cleaned_data["phone"].strip()
     ctx = {"form": form, "phone": phone}
     try:
-        event = services.get_for_citizen(number, phone)
+        event = services.get_for_citizen(number, phone, client=client_ip(request))
     except NotFound:
         ctx["not_found"] = True
         return render(request, "web/citizen_track.html", ctx, status=404)
+    except TooManyRequests as exc:
+        ctx["throttled"] = str(exc.message)
+        return render(request, "web/citizen_track.html", ctx, status=429)
     status_code = 200
     if request.POST.get("op") == "rate":
         try:
@@ -582,3 +586,13 @@ def citizen_track(request):
         {"view": _citizen_display(event), "rating_choices": Rating.choices, "rating_labels": dict(Rating.choices)}
     )
     return render(request, "web/citizen_track.html", ctx, status=status_code)
+
+
+@login_required
+def attachment(request, pk: int):
+    """An event's photo/audio/video, only for someone who may see the event."""
+    try:
+        att = services.get_attachment(request.user, pk)
+    except DomainError:
+        return not_found(request)
+    return services.attachment_response(att)

@@ -64,7 +64,7 @@ def test_bad_input_is_a_422_with_field_errors_and_creates_nothing(city, cats, ap
     status, body = api("post", "/events", city.worker_a, {**NEW, "lng": 500})
     assert status == 422 and "location" in body["fields"]
     status, body = api("post", "/events", city.worker_a, {"description": 5})
-    assert status == 422 and "category" in body["fields"]
+    assert status == 422 and body["fields"]["category"] == ["必填"] and body["fields"]["description"] == ["请填写文字"]
     assert Event.objects.count() == 0
 
 
@@ -171,3 +171,40 @@ def test_openapi_schema_is_served(city, client):
     assert r.status_code == 200
     paths = r.json()["paths"]
     assert "/api/v1/events/{number}/actions/{action}" in paths and "/api/v1/auth/token" in paths
+
+
+def test_attachments_are_served_only_to_those_who_may_see_the_event(city, cats, client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from gridgov.events import services
+
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+    e, _ = services.create_event(city.worker_a, services.EventInput(
+        **NEW, attachments=[SimpleUploadedFile("a.png", png, content_type="image/png")]))
+    att = e.attachments.get()
+    client.force_login(city.operator_a)
+    r = client.get(att.url)
+    assert r.status_code == 200 and b"".join(r.streaming_content) == png and r["Content-Type"] == "image/png"
+    client.force_login(city.operator_b)
+    assert client.get(att.url).status_code == 404
+    client.logout()
+    assert client.get(att.url).status_code == 302  # to the login page
+    _t, raw = ApiToken.issue(city.worker_b)
+    r = client.get(f"/api/v1/attachments/{att.pk}", headers={"Authorization": f"Bearer {raw}"})
+    assert r.status_code == 404
+    _t, raw = ApiToken.issue(city.worker_a)
+    r = client.get(f"/api/v1/attachments/{att.pk}", headers={"Authorization": f"Bearer {raw}"})
+    assert r.status_code == 200
+
+
+def test_citizen_lookups_are_rate_limited_per_client(city, cats, api):
+    from django.core.cache import cache
+
+    from gridgov.events.services import CITIZEN_LOOKUPS_PER_10_MIN
+
+    cache.clear()
+    for _ in range(CITIZEN_LOOKUPS_PER_10_MIN):
+        assert api("get", "/citizen/events/SJ2026112300001?phone=13800001234")[0] == 404
+    status, body = api("get", "/citizen/events/SJ2026112300001?phone=13800001234")
+    assert status == 429 and body["code"] == "too_many_requests"
+    cache.clear()

@@ -1,0 +1,33 @@
+"""A small fixed-window rate limit in the cache (shared across processes when Redis is configured)."""
+
+from __future__ import annotations
+
+import time
+
+from django.core.cache import cache
+from django.utils.translation import gettext as _
+
+from gridgov.core.errors import DomainError
+
+
+class TooManyRequests(DomainError):
+    status = 429
+    code = "too_many_requests"
+
+
+def client_ip(request) -> str:
+    return request.META.get("REMOTE_ADDR", "unknown")
+
+
+def check(scope: str, who: str, limit: int, window_s: int) -> None:
+    """Count one hit for ``who`` in ``scope``; raise TooManyRequests past ``limit`` per window."""
+    window = int(time.time() // window_s)
+    key = f"throttle:{scope}:{who}:{window}"
+    cache.add(key, 0, timeout=window_s + 5)
+    try:
+        hits = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=window_s + 5)
+        hits = 1
+    if hits > limit:
+        raise TooManyRequests(_("查询过于频繁，请稍后再试"))
