@@ -44,7 +44,9 @@ def check_invariants(e: Event):
 SEEN: set[str] = set()
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+# derandomize: the same walks on every run, so CI is reproducible and the reach guard below is stable
+@settings(max_examples=100, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_random_action_sequences_keep_state_and_log_consistent(city, report, data):
     other = report()
@@ -57,7 +59,7 @@ def test_random_action_sequences_keep_state_and_log_consistent(city, report, dat
         possible = [(w, a) for w in ACTORS for a in workflow.allowed_actions(e, getattr(city, w))]
         moving = [(w, a) for w, a in possible if workflow.TRANSITIONS[a].target is not None]
         bias = data.draw(st.integers(0, 9), label="bias")
-        if moving and bias < 6:
+        if moving and bias < 7:
             who, action = data.draw(st.sampled_from(moving), label="step")
         elif possible and bias < 8:
             who, action = data.draw(st.sampled_from(possible), label="step")
