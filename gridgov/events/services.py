@@ -351,15 +351,21 @@ def _parse_deadline(value, field_name: str, now: datetime) -> datetime | None:
     return dt
 
 
-def _department(value, field_name: str) -> Department:
+def departments_for(event: Event):
+    """Active departments that serve the event's place: their region is the place's region or above it."""
+    return Department.objects.filter(active=True, region__code__in=event.region.ancestors_codes()).order_by("code")
+
+
+def _department(event: Event, value, field_name: str) -> Department:
     dept = None
     if value not in (None, ""):
         key = str(value)
-        dept = Department.objects.filter(active=True, code=key).first()
+        serving = departments_for(event)
+        dept = serving.filter(code=key).first()
         if dept is None and key.isdigit():
-            dept = Department.objects.filter(active=True, pk=int(key)).first()
+            dept = serving.filter(pk=int(key)).first()
     if dept is None:
-        raise ValidationFailed(_("请选择有效的部门"), {field_name: [_("请选择有效的部门")]})
+        raise ValidationFailed(_("请选择负责该地区的有效部门"), {field_name: [_("请选择负责该地区的有效部门")]})
     return dept
 
 
@@ -367,14 +373,15 @@ def perform_action(user, event: Event, action: str, raw: dict | None = None, *, 
     """Validate the inputs an action needs, then hand it to the workflow."""
     raw = dict(raw or {})
     now = now or timezone.now()
+    event = Event.objects.select_related("category", "region", "center").get(pk=event.pk)  # never a stale copy
     workflow.check(event, action, user)  # 409/403 before looking at inputs
     params: dict = {"note": raw.get("note") or ""}
     if action == "dispatch":
         lead = raw.get("lead_department") or (event.category.default_department.code
                                               if event.category.default_department_id else None)
-        params["lead_department"] = _department(lead, "lead_department")
+        params["lead_department"] = _department(event, lead, "lead_department")
         params["assisting_departments"] = [
-            _department(v, "assisting_departments") for v in (raw.get("assisting_departments") or []) if v
+            _department(event, v, "assisting_departments") for v in (raw.get("assisting_departments") or []) if v
         ]
         params["deadline"] = _parse_deadline(raw.get("deadline"), "deadline", now)
     elif action == "merge":

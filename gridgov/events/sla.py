@@ -23,6 +23,18 @@ NORMAL, NEAR_DUE, OVERDUE = "normal", "near_due", "overdue"
 LABELS = {NORMAL: _("正常"), NEAR_DUE: _("即将超期"), OVERDUE: _("已超期")}
 
 
+STAGE_LABELS = {
+    "reported": _("受理派遣时限"), "accepted": _("受理派遣时限"),
+    "dispatched": _("办理时限"), "handling": _("办理时限"), "handled": _("核查时限"),
+}
+
+
+def stage_label(event: Event) -> str:
+    """What the current deadline is for: the center's accept-and-dispatch, the department's
+    handling, or the center's verification."""
+    return str(STAGE_LABELS.get(event.status, _("时限")))
+
+
 def sla_state(event: Event, now: datetime | None = None) -> str | None:
     if event.deadline is None or event.status not in OPEN_STATUSES:
         return None

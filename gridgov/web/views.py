@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from gridgov.accounts.models import Department, User
+from gridgov.accounts.models import User
 from gridgov.core.errors import DomainError, NotFound, ValidationFailed
 from gridgov.core.models import Notification
 from gridgov.core.throttle import TooManyRequests, client_ip
@@ -346,13 +346,6 @@ def inbox(request):
 # --- the event page ---------------------------------------------------------------------------
 
 
-def departments_for(event: Event) -> list[Department]:
-    """Active departments that serve the event's place: their region code is a prefix of its region's."""
-    return list(
-        Department.objects.filter(active=True, region__code__in=event.region.ancestors_codes()).order_by("code")
-    )
-
-
 DATA_LABELS = {
     "lead_department": gettext_lazy("主办部门"),
     "assisting_departments": gettext_lazy("协办部门（吹哨报到）"),
@@ -406,7 +399,7 @@ def event_context(
     user = request.user
     allowed = workflow.allowed_actions(event, user)
     actions = [a for a in ACTION_ORDER if a in allowed] + [a for a in allowed if a not in ACTION_ORDER]
-    departments = departments_for(event) if "dispatch" in allowed else []
+    departments = services.departments_for(event) if "dispatch" in allowed else []
     default_dept = event.category.default_department if event.category.default_department_id else None
     duplicates = []
     if "merge" in allowed and event.lng is not None and event.lat is not None:
@@ -447,6 +440,7 @@ def event_context(
         "supervision_choices": [(Supervision.YELLOW, _("黄牌督办")), (Supervision.RED, _("红牌督办"))],
         "grid_boundary": event.grid.boundary if event.grid_id else None,
         "reporter_label": _reporter_label(event),
+        "deadline_label": sla.stage_label(event),
     }
 
 

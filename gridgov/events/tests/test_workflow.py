@@ -311,3 +311,17 @@ def test_actions_that_need_a_reason_refuse_an_empty_one(city, report):
     assert "note" in err.value.fields
     e.refresh_from_db()
     assert e.status == Status.REPORTED and e.log.count() == 1
+
+
+def test_dispatch_only_to_a_department_that_serves_the_place(city, report):
+    from gridgov.accounts.models import Department
+
+    elsewhere = Department.objects.create(code="QT", name="其他区城管局", region=city.township_b)
+    e = drive(city, report(), Status.ACCEPTED)
+    with pytest.raises(ValidationFailed) as err:
+        act(city.operator_a, e, "dispatch", lead_department=elsewhere.code)
+    assert "lead_department" in err.value.fields
+    with pytest.raises(ValidationFailed):
+        act(city.operator_a, e, "dispatch", lead_department="CG", assisting_departments=["QT"])
+    e.refresh_from_db()
+    assert e.status == Status.ACCEPTED and e.lead_department is None

@@ -342,7 +342,7 @@ def test_a_dispatch_without_a_department_is_400_with_the_field_error(city, repor
     c = as_user(city.operator_a)
     c.post(act_url(e, "accept"))
     r = c.post(act_url(e, "dispatch"), {"lead_department": "", "note": "派"})
-    assert r.status_code == 400 and "请选择有效的部门" in text(r)
+    assert r.status_code == 400 and "请选择负责该地区的有效部门" in text(r)
     assert 'id="act-dispatch" open' in text(r)
     assert Event.objects.get(pk=e.pk).status == Status.ACCEPTED
 
@@ -590,3 +590,12 @@ def test_a_citizen_cannot_rate_someone_elses_event(client, city, cats):
     )
     assert r.status_code == 404
     assert Event.objects.get(pk=e.pk).rating == ""
+
+
+def test_the_event_page_names_which_deadline_is_running(city, report, client):
+    e = report()
+    client.force_login(city.operator_a)
+    assert "受理派遣时限" in text(client.get(f"/events/{e.number}/"))
+    services.perform_action(city.operator_a, e, "accept")
+    services.perform_action(city.operator_a, e, "dispatch", {"lead_department": "CG"})
+    assert "办理时限" in text(client.get(f"/events/{e.number}/"))
