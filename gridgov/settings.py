@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "axes",
+    "ninja",  # serves Swagger UI from its own static files, not a CDN (intranets)
     "django_tasks",
     "django_tasks_db",
     "gridgov.core",

@@ -208,3 +208,13 @@ def test_citizen_lookups_are_rate_limited_per_client(city, cats, api):
     status, body = api("get", "/citizen/events/SJ2026112300001?phone=13800001234")
     assert status == 429 and body["code"] == "too_many_requests"
     cache.clear()
+
+
+def test_the_api_docs_page_loads_its_assets_from_this_server(db, client):
+    import re
+
+    r = client.get("/api/v1/docs")
+    assert r.status_code == 200
+    urls = re.findall(r'(?:src|href)="([^"]+)"', r.content.decode())
+    assert any("swagger-ui-bundle.js" in u for u in urls)
+    assert all(u.startswith("/") for u in urls), urls  # no CDN: government intranets have no internet

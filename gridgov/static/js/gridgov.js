@@ -26,8 +26,12 @@
 
   var GRID_STYLE = { color: "#2f6f4f", weight: 1.5, fillColor: "#3c8d63", fillOpacity: 0.06 };
 
+  // permanent labels only while they can be read: with many grids they cover the map
+  var MAX_LABELLED_GRIDS = 6;
+
   function drawGrids(map, geojson, labels) {
     if (!geojson || !geojson.features || !geojson.features.length) return null;
+    labels = labels && geojson.features.length <= MAX_LABELLED_GRIDS;
     var layer = L.geoJSON(geojson, {
       style: GRID_STYLE,
       interactive: false,
@@ -63,10 +67,26 @@
       if (pan) map.setView([lat, lng], Math.max(map.getZoom(), 16));
     }
 
+    // tell the reporter which grid the point falls in (the server decides; this only shows it)
+    function showGrid(lat, lng) {
+      var url = el.dataset.lookupUrl;
+      if (!url || !window.fetch) return;
+      fetch(url + "?lng=" + lng.toFixed(6) + "&lat=" + lat.toFixed(6), { credentials: "same-origin" })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (data) {
+          if (!data) return;
+          setStatus(el.dataset.status, data.grid
+            ? (el.dataset.inGrid || "%s").replace("%s", data.grid.name)
+            : (el.dataset.noGrid || ""));
+        })
+        .catch(function () { /* the lookup is a convenience */ });
+    }
+
     function setInputs(lat, lng) {
       lngInput.value = lng.toFixed(6);
       latInput.value = lat.toFixed(6);
       document.body.dispatchEvent(new CustomEvent("located"));
+      showGrid(lat, lng);
     }
 
     if (map) {
