@@ -90,6 +90,8 @@ TEMPLATES = [
 
 # --- database ---------------------------------------------------------------
 DATA_DIR = Path(os.environ.get("GRIDGOV_DATA_DIR", BASE_DIR / "var"))
+# the embedded database, media and collected static files live here; a fresh clone has no var/
+(DATA_DIR / "static").mkdir(parents=True, exist_ok=True)
 DATABASE_URL = os.environ.get("DATABASE_URL", f"sqlite:///{DATA_DIR / 'gridgov.sqlite3'}")
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
