@@ -124,3 +124,10 @@ def test_system_actions_are_not_offered_to_people(city, report):
     assert "sla_escalate" not in workflow.allowed_actions(e, city.operator_a)
     with pytest.raises(Forbidden):
         workflow.check(e, "sla_escalate", city.operator_a)
+
+
+def test_the_sweep_can_be_enqueued_as_a_background_task(city, report, capsys):
+    e = dispatched(city, report)
+    call_command("sla_sweep", "--enqueue")  # the immediate backend in tests runs it at once
+    assert "enqueued sweep task" in capsys.readouterr().out
+    assert e.log.filter(action="sla_escalate").count() == 1

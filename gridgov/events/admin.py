@@ -1,0 +1,51 @@
+"""Administrators edit the taxonomy; events are read here and changed only through the workflow."""
+
+from django.contrib import admin
+
+from gridgov.events.models import Category, Event, EventLog
+
+
+class ChildInline(admin.TabularInline):
+    model = Category
+    fk_name = "parent"
+    fields = ("code", "name", "default_department", "urgency", "time_limit", "time_unit", "active", "order")
+    extra = 0
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "parent", "default_department", "urgency", "time_limit", "time_unit", "active")
+    list_filter = ("parent", "time_unit", "urgency", "active")
+    search_fields = ("code", "name")
+    list_editable = ("default_department", "urgency", "time_limit", "time_unit", "active")
+    inlines = [ChildInline]
+
+
+class LogInline(admin.TabularInline):
+    model = EventLog
+    fields = ("created_at", "actor_label", "action", "from_status", "to_status", "note")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Event)
+class EventAdmin(admin.ModelAdmin):
+    """Read-only: a status written here would bypass the transition table and its log."""
+
+    list_display = ("number", "category", "status", "center", "lead_department", "deadline", "created_at")
+    list_filter = ("status", "source", "supervision")
+    search_fields = ("number", "description", "address")
+    inlines = [LogInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields] + ["assisting_departments"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
