@@ -131,3 +131,24 @@ def test_the_sweep_can_be_enqueued_as_a_background_task(city, report, capsys):
     call_command("sla_sweep", "--enqueue")  # the immediate backend in tests runs it at once
     assert "enqueued sweep task" in capsys.readouterr().out
     assert e.log.filter(action="sla_escalate").count() == 1
+
+
+def test_a_deadline_in_a_year_the_calendar_does_not_know_is_flagged_provisional(city, report):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from gridgov.worktime.models import CalendarYear
+
+    late_december = datetime(2026, 12, 28, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    e = report(category="0302", now=late_december)  # 私搭乱建: 7 working days → January 2027
+    services.perform_action(city.operator_a, e, "accept", now=late_december)
+    services.perform_action(city.operator_a, e, "dispatch", {"lead_department": "CG"}, now=late_december)
+    e.refresh_from_db()
+    assert e.deadline.year == 2027 and e.deadline_provisional
+    # once an administrator has entered 2027, a new deadline is no longer provisional
+    CalendarYear.objects.create(year=2027)
+    services.perform_action(city.liaison_cg, e, "sign", now=late_december)
+    services.perform_action(city.liaison_cg, e, "feedback", {"note": "已拆除"}, now=late_december)
+    services.perform_action(city.operator_a, e, "verify_fail", {"note": "未拆除干净"}, now=late_december)
+    e.refresh_from_db()
+    assert e.deadline.year == 2027 and not e.deadline_provisional

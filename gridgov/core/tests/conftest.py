@@ -1,0 +1,1 @@
+from gridgov.events.tests.conftest import cats, report  # noqa: F401
