@@ -26,6 +26,14 @@ if PRODUCTION and (SECRET_KEY == DEV_SECRET_KEY or len(SECRET_KEY) < 32):
         "GRIDGOV_ENV=production needs SECRET_KEY set to a random value of at least 32 characters"
     )
 
+# personal data at rest (gridgov.core.crypto): derived from SECRET_KEY in development only
+GRIDGOV_FIELD_KEY = os.environ.get("GRIDGOV_FIELD_KEY", "")
+GRIDGOV_HASH_KEY = os.environ.get("GRIDGOV_HASH_KEY", "")
+if PRODUCTION and not (GRIDGOV_FIELD_KEY and GRIDGOV_HASH_KEY):
+    raise ImproperlyConfigured(
+        "GRIDGOV_ENV=production needs GRIDGOV_FIELD_KEY (a Fernet key) and GRIDGOV_HASH_KEY set"
+    )
+
 DEBUG = os.environ.get("DEBUG", "0" if PRODUCTION else "1") == "1"
 ALLOWED_HOSTS = [
     h.strip()
@@ -52,6 +60,7 @@ INSTALLED_APPS = [
     "gridgov.regions",
     "gridgov.accounts",
     "gridgov.events",
+    "gridgov.registry",
     "gridgov.demo",
     "gridgov.web",
 ]
