@@ -718,3 +718,30 @@ def visit_sweep(now: datetime | None = None) -> int:
         except IntegrityError:
             continue
     return raised
+
+
+# --- links to events ----------------------------------------------------------------------------
+
+
+def link_to_event(user, event_number: str, obj):
+    """Name a resident, house or unit on an event; both must be visible to ``user``."""
+    from gridgov.events.models import Event
+    from gridgov.registry.models import EventSubject, House, Unit
+
+    event = Event.objects.visible_to(user).filter(number=(event_number or "").strip()).first()
+    if event is None:
+        raise ValidationFailed(_("未找到该事件"), {"event": [_("未找到该事件，或不在您的管辖范围内")]})
+    model = type(obj)
+    if not model.objects.visible_to(user).filter(pk=obj.pk).exists():
+        raise NotFound(_("未找到该记录"))
+    field_name = {Resident: "resident", House: "house", Unit: "unit"}[model]
+    link, _created = EventSubject.objects.get_or_create(event=event, **{field_name: obj})
+    return link
+
+
+def linked_events(user, obj):
+    """Events naming this record that ``user`` may see."""
+    from gridgov.events.models import Event
+
+    field_name = type(obj)._meta.model_name
+    return Event.objects.visible_to(user).filter(**{f"subjects__{field_name}": obj}).distinct()

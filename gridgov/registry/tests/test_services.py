@@ -223,3 +223,26 @@ def timezone_today():
     from django.utils import timezone
 
     return timezone.localdate()
+
+
+def test_an_event_names_a_resident_and_the_resident_page_lists_it(city, resident):
+    from gridgov.events import services as events
+    from gridgov.events.taxonomy import install_default_categories
+
+    install_default_categories()
+    e, _ = events.create_event(city.worker_a, events.EventInput(category="0101", description="楼上漏水邻里争吵",
+                                                                lng=116.005, lat=36.405))
+    services.link_to_event(city.worker_a, e.number, resident)
+    services.link_to_event(city.worker_a, e.number, resident)  # once is enough
+    assert list(services.linked_events(city.operator_a, resident)) == [e]
+    assert not services.linked_events(city.liaison_cg, resident).exists()
+    with pytest.raises(ValidationFailed):
+        services.link_to_event(city.worker_b, e.number, resident)
+
+
+def test_the_visit_sweep_command(city, resident, keycats, capsys):
+    from django.core.management import call_command
+
+    listed(city, resident, keycats, since=timezone_today() - timedelta(days=30))
+    call_command("visit_sweep")
+    assert "alerts=1" in capsys.readouterr().out
