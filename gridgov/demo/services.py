@@ -10,7 +10,7 @@ generated when the demo city has none yet.
 from __future__ import annotations
 
 import random
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 from django.conf import settings
@@ -132,6 +132,11 @@ def ensure_users(depts: dict[str, Department]) -> list[tuple[str, str, str]]:
         if created:
             user.set_password(DEMO_PASSWORD)
             user.save(update_fields=["password"])
+    # the township operator may see full identity numbers (with a reason, logged); others see masks
+    from django.contrib.auth.models import Permission
+
+    User.objects.get(username="op_gulou").user_permissions.add(
+        Permission.objects.get(content_type__app_label="registry", codename="view_full_identity"))
     worker = User.objects.get(username="worker_gulou")
     for grid in Grid.objects.filter(code__startswith=TOWNSHIP, kind=Grid.Kind.GENERAL).order_by("code")[:4]:
         GridStaff.objects.get_or_create(grid=grid, user=worker, role=GridStaff.Role.WORKER)
@@ -255,6 +260,75 @@ def generate_events(n: int, log=None, seed: int = 2026) -> dict:
     return made
 
 
+SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
+GIVEN = ["建国", "秀英", "伟", "芳", "娜", "敏", "静", "强", "磊", "洋", "艳", "勇", "军", "杰", "娟", "涛", "明", "超", "霞", "平"]
+ROADS = ["古城路", "东关街", "楼西大街", "铁塔商业街", "湖南路"]
+
+
+def _id_number(rng: random.Random, born: date, female: bool) -> str:
+    from stdnum.cn import ric
+
+    seq = rng.randint(0, 49) * 2 + (0 if female else 1)
+    body = f"371502{born:%Y%m%d}{rng.randint(0, 9)}{seq:02d}"
+    return body + ric.calc_check_digit(body + "0")
+
+
+def generate_registry(log=None, seed: int = 2026) -> dict:
+    """Houses, families, units and key persons in the demo grid worker's grids, entered by that worker."""
+    from gridgov.registry import services as registry
+    from gridgov.registry.models import KeyCategory, Resident
+
+    rng = random.Random(seed)
+    worker = User.objects.get(username="worker_gulou")
+    operator = User.objects.get(username="op_gulou")
+    registry.install_default_key_categories()
+    grids = list(Grid.objects.filter(staff__user=worker).order_by("code"))
+    residents = []
+    houses = 0
+    for gi, grid in enumerate(grids):
+        for n in range(10):
+            lng, lat = _random_point(rng, grid)
+            address, _ = registry.get_or_create_address(worker, registry.AddressInput(
+                region=grid.community.code, road=ROADS[gi % len(ROADS)] + f"{gi * 10 + n + 1}号院",
+                building=str(rng.randint(1, 6)), unit=str(rng.randint(1, 3)), room=f"{rng.randint(1, 6)}0{rng.randint(1, 4)}",
+                lng=lng, lat=lat), source="demo")
+            status = rng.choices(["owner", "rented", "vacant", "business"], weights=[60, 25, 10, 5])[0]
+            house, _ = registry.save_house(worker, address, status=status, structure="brick_concrete", use="residential",
+                                           area=rng.randint(45, 140), source="demo")
+            houses += 1
+            if status == "vacant":
+                continue
+            for member in range(rng.randint(1, 4)):
+                female = rng.random() < 0.5
+                born = date(rng.randint(1940, 2015), rng.randint(1, 12), rng.randint(1, 28))
+                name = rng.choice(SURNAMES) + rng.choice(GIVEN)
+                r, _ = registry.save_resident(worker, registry.ResidentInput(
+                    name=name, id_number=_id_number(rng, born, female),
+                    phone=f"13{rng.randint(100000000, 999999999)}" if born.year < 2008 else "",
+                    household="floating" if status == "rented" else "registered",
+                    relation="户主" if member == 0 else rng.choice(["配偶", "子女", "父母"]), house=house,
+                    moved_in=date(rng.randint(2000, 2025), rng.randint(1, 12), 1)), source="demo")
+                residents.append(r)
+    cats = list(KeyCategory.objects.all())
+    adults = [r for r in residents if r.birth_date and r.birth_date.year < 2000]
+    today = timezone.localdate()
+    listed = 0
+    for i, r in enumerate(rng.sample(adults, min(10, len(adults)))):
+        cat = cats[i % len(cats)]
+        attributes = {a["key"]: (str(today - timedelta(days=200)) if a["type"] == "date" else
+                                 a["choices"][0] if a["type"] == "choice" else 2 if a["type"] == "int" else "家属")
+                      for a in cat.attributes}
+        kp, _ = registry.list_key_person(operator, r, cat, risk_level=rng.choice(["high", "medium", "low"]),
+                                         attributes=attributes, worker=worker, since=today - timedelta(days=60),
+                                         source="demo")
+        listed += 1
+        for back in sorted(rng.sample(range(1, 60), rng.randint(0, 4)), reverse=True):
+            registry.record_visit(worker, kp, method=rng.choice(["in_person", "phone"]), findings="情况稳定，无异常",
+                                  visited_at=timezone.now() - timedelta(days=back, hours=rng.randint(0, 8)))
+    _log(log, f"基础数据：房屋 {houses} 套，人口 {Resident.objects.count()} 人，重点人员 {listed} 名")
+    return {"houses": houses, "residents": len(residents), "key_persons": listed}
+
+
 def load_demo(events: int = DEFAULT_EVENTS, log=None) -> dict:
     with muted():
         ensure_city(log)
@@ -262,6 +336,10 @@ def load_demo(events: int = DEFAULT_EVENTS, log=None) -> dict:
             depts = ensure_departments()
             install_default_categories()  # after the departments, so categories get their default one
             logins = ensure_users(depts)
+        from gridgov.registry.models import Address
+
+        if not Address.objects.filter(region__code__startswith=CITY).exists():
+            generate_registry(log)
         made = None
         if not Event.objects.filter(region__code__startswith=CITY).exists():
             made = generate_events(events, log)

@@ -19,10 +19,16 @@ def test_load_demo_builds_a_living_city_and_a_second_run_duplicates_nothing(db, 
                       Status.CLOSED, Status.REJECTED}
     assert Event.objects.filter(sla.sla_q(sla.OVERDUE)).exists()
     assert Event.objects.exclude(rating="").exists()
-    counts = (Event.objects.count(), EventLog.objects.count(), User.objects.count(), grids)
+    from gridgov.registry.models import KeyPerson, Resident, Visit
+
+    assert Resident.objects.count() > 20 and KeyPerson.objects.count() == 10 and Visit.objects.exists()
+    assert User.objects.get(username="op_gulou").has_perm("registry.view_full_identity")
+    assert not User.objects.get(username="op_county").has_perm("registry.view_full_identity")
+    counts = (Event.objects.count(), EventLog.objects.count(), User.objects.count(), grids, Resident.objects.count())
 
     call_command("load_demo", "--events", "120")
-    assert (Event.objects.count(), EventLog.objects.count(), User.objects.count(), Grid.objects.count()) == counts
+    assert (Event.objects.count(), EventLog.objects.count(), User.objects.count(), Grid.objects.count(),
+            Resident.objects.count()) == counts
 
 
 def test_every_demo_event_log_is_consistent_with_its_state(db):
