@@ -92,5 +92,9 @@ def _register() -> None:
 
     api.add_router("/", regions_router)
 
+    from gridgov.registry.api import router as registry_router
+
+    api.add_router("/", registry_router)
+
 
 _register()

@@ -11,5 +11,6 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("attachments/<int:pk>/", attachment, name="attachment"),
+    path("registry/", include("gridgov.registry.urls")),
     path("", include("gridgov.web.urls")),
 ]

@@ -1,0 +1,194 @@
+"""Registry admin.
+
+* Access log and change history: read-only, for administrators only (no add, change or delete — the
+  rows are evidence).
+* Key-population categories: editable (visit intervals per risk level, attribute definitions as JSON).
+* Residents, houses, units, addresses: read here, changed only through the services (which write the
+  history); an encrypted identity number is never displayed — the masked one is, and phones are masked.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from gridgov.accounts.models import User
+from gridgov.core import crypto
+from gridgov.registry.models import (
+    AccessLog,
+    Address,
+    Change,
+    House,
+    KeyCategory,
+    KeyPerson,
+    Resident,
+    RiskLevel,
+    Unit,
+)
+
+
+def _is_administrator(user) -> bool:
+    return bool(user.is_active and user.is_staff and (user.is_superuser or user.role == User.Role.ADMIN))
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Viewable by administrators; nobody adds, changes or deletes here."""
+
+    def has_view_permission(self, request, obj=None):
+        return _is_administrator(request.user)
+
+    def has_module_permission(self, request):
+        return _is_administrator(request.user)
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_actions(self, request):
+        return {}  # not even "delete selected"
+
+
+@admin.register(AccessLog)
+class AccessLogAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "actor", "action", "model", "object_label", "fields", "count", "reason")
+    list_filter = ("action", "model")
+    search_fields = ("actor__username", "actor__full_name", "object_label", "reason")
+    date_hierarchy = "created_at"
+    list_select_related = ("actor",)
+
+
+@admin.register(Change)
+class ChangeAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "actor", "model", "object_id", "action", "source")
+    list_filter = ("model", "action")
+    search_fields = ("actor__username", "actor__full_name", "source")
+    date_hierarchy = "created_at"
+    list_select_related = ("actor",)
+
+
+ATTRIBUTE_TYPES = {"text", "date", "int", "choice"}
+
+
+class KeyCategoryForm(forms.ModelForm):
+    class Meta:
+        model = KeyCategory
+        fields = ("code", "name", "intervals", "attributes", "active", "order")
+        help_texts = {
+            "intervals": _('各风险等级的走访周期(天)，如 {"high": 7, "medium": 15, "low": 30}'),
+            "attributes": _('专项属性列表，如 [{"key": "guardian", "label": "监护人", "type": "text", "required": true}]；'
+                            "type 可为 text / date / int / choice（choice 须有 choices 列表）"),
+        }
+
+    def clean_intervals(self):
+        value = self.cleaned_data.get("intervals") or {}
+        if not isinstance(value, dict):
+            raise forms.ValidationError(_("走访周期应为对象，键为 high / medium / low"))
+        for key, days in value.items():
+            if key not in RiskLevel.values:
+                raise forms.ValidationError(_("未知的风险等级：%(k)s") % {"k": key})
+            if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= 366:
+                raise forms.ValidationError(_("走访周期应为1到366之间的整数天"))
+        return value
+
+    def clean_attributes(self):
+        value = self.cleaned_data.get("attributes") or []
+        if not isinstance(value, list):
+            raise forms.ValidationError(_("专项属性应为列表"))
+        keys = set()
+        for spec in value:
+            if not isinstance(spec, dict) or not spec.get("key") or not spec.get("label"):
+                raise forms.ValidationError(_("每个专项属性须有 key 和 label"))
+            if spec["key"] in keys:
+                raise forms.ValidationError(_("专项属性 key 重复：%(k)s") % {"k": spec["key"]})
+            keys.add(spec["key"])
+            kind = spec.get("type", "text")
+            if kind not in ATTRIBUTE_TYPES:
+                raise forms.ValidationError(_("未知的属性类型：%(t)s") % {"t": kind})
+            if kind == "choice" and not (isinstance(spec.get("choices"), list) and spec["choices"]):
+                raise forms.ValidationError(_("选择型属性“%(l)s”须有 choices 列表") % {"l": spec["label"]})
+        return value
+
+
+@admin.register(KeyCategory)
+class KeyCategoryAdmin(admin.ModelAdmin):
+    form = KeyCategoryForm
+    list_display = ("code", "name", "intervals", "active", "order", "builtin")
+    list_editable = ("active", "order")
+    list_filter = ("active", "builtin")
+    search_fields = ("code", "name")
+
+    def get_readonly_fields(self, request, obj=None):
+        # built-in categories keep their code: services and imports refer to it
+        return ("code",) if obj is not None and obj.builtin else ()
+
+    def has_delete_permission(self, request, obj=None):
+        return False if obj is not None and obj.builtin else super().has_delete_permission(request, obj)
+
+
+class RegistryRecordAdmin(ReadOnlyAdmin):
+    """Read-only: changes go through the services so that each one is in the history."""
+
+    def has_view_permission(self, request, obj=None):
+        return _is_administrator(request.user) or super(ReadOnlyAdmin, self).has_view_permission(request, obj)
+
+    def has_module_permission(self, request):
+        return _is_administrator(request.user) or super(ReadOnlyAdmin, self).has_module_permission(request)
+
+
+@admin.register(Address)
+class AddressAdmin(RegistryRecordAdmin):
+    list_display = ("code", "text", "region", "grid", "lng", "lat")
+    search_fields = ("code", "road")
+    list_select_related = ("region", "grid")
+    exclude = ("key",)
+
+
+@admin.register(House)
+class HouseAdmin(RegistryRecordAdmin):
+    list_display = ("address", "status", "use", "structure", "area", "owner_name")
+    list_filter = ("status", "use", "structure")
+    search_fields = ("address__road", "address__code", "owner_name")
+    list_select_related = ("address",)
+    exclude = ("owner_phone", "owner")
+    readonly_fields = ("owner_phone_masked",)
+
+    @admin.display(description=_("产权人电话"))
+    def owner_phone_masked(self, obj):
+        return crypto.mask_phone(obj.owner_phone)
+
+
+@admin.register(Resident)
+class ResidentAdmin(RegistryRecordAdmin):
+    list_display = ("name", "id_type", "id_masked", "phone_masked", "household", "region", "grid", "house")
+    list_filter = ("household", "id_type", "sex")
+    search_fields = ("name",)
+    list_select_related = ("region", "grid", "house__address")
+    # the encrypted number, its lookup hash and the phone never reach the page
+    exclude = ("id_number_enc", "id_hash", "phone")
+    readonly_fields = ("phone_masked",)
+
+    @admin.display(description=_("联系电话"))
+    def phone_masked(self, obj):
+        return crypto.mask_phone(obj.phone)
+
+
+@admin.register(Unit)
+class UnitAdmin(RegistryRecordAdmin):
+    list_display = ("name", "uscc", "kind", "address", "employees")
+    list_filter = ("kind",)
+    search_fields = ("name", "uscc")
+    list_select_related = ("address",)
+
+
+@admin.register(KeyPerson)
+class KeyPersonAdmin(RegistryRecordAdmin):
+    list_display = ("resident", "category", "risk_level", "worker", "since", "until")
+    list_filter = ("category", "risk_level")
+    search_fields = ("resident__name",)
+    list_select_related = ("resident", "category", "worker")
