@@ -15,13 +15,11 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from gridgov.core import sla as core_sla
 from gridgov.core.errors import DomainError
+from gridgov.core.sla import LABELS, NEAR_DUE, NORMAL, OVERDUE  # noqa: F401  (re-exported for pages and API)
 from gridgov.events import workflow
 from gridgov.events.models import OPEN_STATUSES, Event, SlaNotice
-
-NORMAL, NEAR_DUE, OVERDUE = "normal", "near_due", "overdue"
-LABELS = {NORMAL: _("正常"), NEAR_DUE: _("即将超期"), OVERDUE: _("已超期")}
-
 
 STAGE_LABELS = {
     "reported": _("受理派遣时限"), "accepted": _("受理派遣时限"),
@@ -36,27 +34,12 @@ def stage_label(event: Event) -> str:
 
 
 def sla_state(event: Event, now: datetime | None = None) -> str | None:
-    if event.deadline is None or event.status not in OPEN_STATUSES:
-        return None
-    now = now or timezone.now()
-    if now >= event.deadline:
-        return OVERDUE
-    if event.warn_at is not None and now >= event.warn_at:
-        return NEAR_DUE
-    return NORMAL
+    return core_sla.state(event.deadline, event.warn_at, event.status in OPEN_STATUSES, now)
 
 
 def sla_q(state: str, now: datetime | None = None) -> Q:
     """The same derivation as a filter."""
-    now = now or timezone.now()
-    base = Q(status__in=OPEN_STATUSES, deadline__isnull=False)
-    if state == OVERDUE:
-        return base & Q(deadline__lte=now)
-    if state == NEAR_DUE:
-        return base & Q(deadline__gt=now, warn_at__lte=now)
-    if state == NORMAL:
-        return base & Q(deadline__gt=now) & (Q(warn_at__isnull=True) | Q(warn_at__gt=now))
-    raise ValueError(state)
+    return core_sla.q(state, Q(status__in=OPEN_STATUSES), now)
 
 
 def _claim(event: Event, kind: str) -> bool:

@@ -30,6 +30,7 @@ from django.utils.translation import gettext_lazy
 
 from gridgov.accounts.models import User
 from gridgov.core.errors import Conflict, Forbidden, ValidationFailed
+from gridgov.core.sla import warn_moment
 from gridgov.events.models import (
     OPEN_STATUSES,
     Event,
@@ -289,15 +290,6 @@ def _set_stage(event: Event, start: datetime, amount: int, unit: str, at: dateti
     event.deadline_unit = unit
     event.deadline_provisional = provisional
     event.warn_at = warn_moment(start, at, unit)
-
-
-def warn_moment(start: datetime, deadline: datetime, unit: str) -> datetime:
-    """The moment NEAR_DUE_RATIO of the allowed time (natural or working) is used."""
-    ratio = settings.GRIDGOV["NEAR_DUE_RATIO"]
-    if unit == TimeUnit.NATURAL_HOURS:
-        return start + (deadline - start) * ratio
-    total = workcal.working_seconds_between(start, deadline)
-    return workcal.add_working_seconds(start, int(total * ratio)).at
 
 
 def _clear_stage(event: Event) -> None:
