@@ -17,7 +17,7 @@ install: $(VENV)/.installed
 demo: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_demo
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	PY=$(PY) HOST=$(HOST) PORT=$(PORT) sh scripts/serve_demo.sh
 
 ## The whole test suite (end-to-end browser tests are skipped, with the reason, when chromium is missing)
 test: install

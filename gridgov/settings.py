@@ -76,6 +76,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
+    "gridgov.core.middleware.JsonApiErrorsMiddleware",
 ]
 
 ROOT_URLCONF = "gridgov.urls"

@@ -13,7 +13,7 @@ from pydantic import Field
 
 from gridgov.accounts.auth import api_auth
 from gridgov.accounts.models import ApiToken, User
-from gridgov.core.errors import DomainError, ValidationFailed
+from gridgov.core.errors import Conflict, Forbidden, ValidationFailed
 from gridgov.core.throttle import client_ip
 from gridgov.events import services, sla, workflow
 from gridgov.events.models import Category, Event, Status
@@ -269,12 +269,15 @@ def act(request, number: str, action: str, payload: ActionIn):
     return detail(event, request.auth)
 
 
-@router.post("/events/{number}/attachments", response={201: dict, 404: Error, 422: Error}, auth=api_auth)
+@router.post("/events/{number}/attachments", response={201: dict, 403: Error, 404: Error, 409: Error, 422: Error},
+             auth=api_auth)
 def upload(request, number: str, file: UploadedFile = File(...)):
     """Attach a photo, audio or video (checked by content and size)."""
     event = services.get_visible(request.auth, number)
     if not event.is_open:
-        raise DomainError("已办结的事件不能再上传附件", code="closed")
+        raise Conflict("已办结的事件不能再上传附件", code="closed")
+    if not workflow.can_attach(request.auth, event):
+        raise Forbidden("您不能为该事件上传附件", code="not_permitted")
     att = services.add_attachment(event, file, request.auth)
     return Reply(201, {"kind": att.kind, "url": att.url, "size": att.size, "sha256": att.sha256})
 

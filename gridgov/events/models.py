@@ -58,6 +58,23 @@ class Category(models.Model):
     def is_leaf(self) -> bool:
         return self.parent_id is not None
 
+    def clean(self) -> None:
+        """Two levels, and a limit that leaves time to work (the admin's form calls this)."""
+        from django.core.exceptions import ValidationError
+
+        errors = {}
+        if self.parent_id is not None:
+            if self.parent_id == self.pk:
+                errors["parent"] = _("上级分类不能是自己")
+            elif self.parent.parent_id is not None:
+                errors["parent"] = _("分类只有两级：上级分类必须是一级分类")
+            elif self.pk and self.children.exists():
+                errors["parent"] = _("该分类下已有子分类，不能再设上级分类")
+        if self.time_limit < 1:
+            errors["time_limit"] = _("处置时限至少为1")
+        if errors:
+            raise ValidationError(errors)
+
 
 class Status(models.TextChoices):
     REPORTED = "reported", _("待受理")

@@ -101,6 +101,12 @@ def reporting_grid_worker(user, event: Event) -> bool:
     return isinstance(user, User) and user.role == User.Role.GRID_WORKER and the_reporter(user, event)
 
 
+def can_attach(user, event: Event) -> bool:
+    """Who may attach files to an open case: whoever may add to it, and the departments working on it
+    (photos of the result before the feedback)."""
+    return can_supplement(user, event) or lead_liaison(user, event) or assisting_liaison(user, event)
+
+
 def supervisor(user, event: Event) -> bool:
     """Leaders and center operators whose region contains the case's region."""
     return (
@@ -424,12 +430,17 @@ def _rate(event, actor, params, now):
 
 
 def _reopen(event, actor, params, now):
+    # the unsatisfied rating stays in this log row; the redone work gets a rating of its own
+    previous = {"previous_rating": event.rating, "previous_rating_comment": event.rating_comment}
+    event.rating = ""
+    event.rating_comment = ""
     event.reopen_count += 1
     event.closed_at = None
     event.lead_department = None
     event.result = ""
     start_accept_stage(event, now)
     event._clear_assisting = True
+    return previous
 
 
 def _supervise(event, actor, params, now):

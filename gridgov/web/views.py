@@ -358,6 +358,8 @@ DATA_LABELS = {
     "new_deadline": gettext_lazy("新期限"),
     "deadline": gettext_lazy("期限"),
     "rating": gettext_lazy("评价"),
+    "previous_rating": gettext_lazy("原评价"),
+    "previous_rating_comment": gettext_lazy("原评价意见"),
     "level": gettext_lazy("督办级别"),
 }
 
@@ -376,7 +378,7 @@ def _data_rows(data: dict, region_names: dict) -> list[tuple[str, str]]:
             value = "、".join(value)
         elif key in ("from_center", "to_center"):
             value = region_names.get(value, value)
-        elif key == "rating":
+        elif key in ("rating", "previous_rating"):
             value = ratings.get(value, value)
         elif key == "level":
             value = levels.get(value, value)

@@ -218,3 +218,55 @@ def test_the_api_docs_page_loads_its_assets_from_this_server(db, client):
     urls = re.findall(r'(?:src|href)="([^"]+)"', r.content.decode())
     assert any("swagger-ui-bundle.js" in u for u in urls)
     assert all(u.startswith("/") for u in urls), urls  # no CDN: government intranets have no internet
+
+
+def _upload(client, user, number, upload):
+    _t, raw = ApiToken.issue(user)
+    return client.post(f"/api/v1/events/{number}/attachments", {"file": upload}, headers={"Authorization": f"Bearer {raw}"})
+
+
+def _png(size=64):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile("a.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * size, content_type="image/png")
+
+
+def test_an_attachment_over_the_size_limit_is_refused_and_nothing_is_kept(city, cats, client, settings):
+    from gridgov.events import services
+
+    settings.GRIDGOV = {**settings.GRIDGOV, "MAX_PHOTO_BYTES": 1000}
+    e, _ = services.create_event(city.worker_a, services.EventInput(**NEW))
+    r = _upload(client, city.worker_a, e.number, _png(2000))
+    assert r.status_code == 422 and "file" in r.json()["fields"]
+    assert e.attachments.count() == 0
+    assert _upload(client, city.worker_a, e.number, _png(500)).status_code == 201
+
+
+def test_only_those_working_on_a_case_may_attach_files_to_it(city, cats, client):
+    from gridgov.events import services
+
+    e, _ = services.create_event(city.worker_a, services.EventInput(**NEW))
+    r = _upload(client, city.leader_a, e.number, _png())  # a leader reads the case but does not work on it
+    assert r.status_code == 403 and r.json()["code"] == "not_permitted"
+    assert _upload(client, city.worker_b, e.number, _png()).status_code == 404  # outside their scope
+    services.perform_action(city.operator_a, e, "accept", {})
+    services.perform_action(city.operator_a, Event.objects.get(pk=e.pk), "dispatch", {"lead_department": "CG"})
+    assert _upload(client, city.liaison_cg, e.number, _png()).status_code == 201  # photos before the feedback
+    assert e.attachments.count() == 1
+
+
+def test_a_closed_case_takes_no_more_attachments_409(city, cats, client):
+    from gridgov.events import services
+
+    e, _ = services.create_event(city.worker_a, services.EventInput(**NEW))
+    services.perform_action(city.operator_a, e, "reject", {"note": "不属于受理范围"})
+    r = _upload(client, city.worker_a, e.number, _png())
+    assert r.status_code == 409 and r.json()["code"] == "closed"
+
+
+def test_unknown_api_paths_and_methods_answer_json(city, client):
+    r = client.get("/api/v1/no-such-thing")
+    assert r.status_code == 404 and r["Content-Type"].startswith("application/json")
+    assert r.json()["code"] == "not_found"
+    r = client.delete("/api/v1/categories")
+    assert r.status_code == 405 and r.json()["code"] == "method_not_allowed"

@@ -152,3 +152,36 @@ def test_a_deadline_in_a_year_the_calendar_does_not_know_is_flagged_provisional(
     services.perform_action(city.operator_a, e, "verify_fail", {"note": "未拆除干净"}, now=late_december)
     e.refresh_from_db()
     assert e.deadline.year == 2027 and not e.deadline_provisional
+
+
+def test_a_three_working_day_case_dispatched_on_the_eve_of_national_day_is_due_on_the_make_up_saturday(
+        city, report):
+    """市政设施损坏 (0305) has 3 working days. Dispatched Wed 2026-09-30 09:00, the last workday before the
+    holiday (10-01 … 10-07 off; Sat 10-10 is a 调休 workday): one working day runs to Thu 10-08 09:00,
+    two to Fri 10-09 09:00, three to the make-up Saturday 10-10 09:00."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    tz = ZoneInfo("Asia/Shanghai")
+    t0 = datetime(2026, 9, 30, 9, 0, tzinfo=tz)
+    e = report(category="0305", now=t0)
+    services.perform_action(city.operator_a, e, "accept", {}, now=t0)
+    services.perform_action(city.operator_a, Event.objects.get(pk=e.pk), "dispatch",
+                            {"lead_department": "CG"}, now=t0)
+    e = Event.objects.get(pk=e.pk)
+    assert e.status == Status.DISPATCHED and not e.deadline_provisional
+    assert e.deadline.astimezone(tz) == datetime(2026, 10, 10, 9, 0, tzinfo=tz)
+    # near due once 80 % of the 3 × 7.5 working hours is used
+    assert workcal.working_seconds_between(t0, e.warn_at) == int(3 * 7.5 * 3600 * 0.8)
+    assert sla.sla_state(e, datetime(2026, 10, 5, 12, 0, tzinfo=tz)) == sla.NORMAL  # the holiday does not count
+    assert sla.sla_state(e, e.warn_at) == sla.NEAR_DUE
+    assert sla.sla_state(e, datetime(2026, 10, 10, 9, 0, tzinfo=tz)) == sla.OVERDUE
+
+
+def test_a_second_claim_of_the_same_notice_is_refused_by_the_database(city, report):
+    """What makes concurrent sweeps exactly-once, without relying on threads overlapping."""
+    e = report()
+    assert sla._claim(e, SlaNotice.Kind.ESCALATE) is True
+    assert sla._claim(e, SlaNotice.Kind.ESCALATE) is False
+    assert sla._claim(e, SlaNotice.Kind.REMIND) is True
+    assert SlaNotice.objects.filter(event=e).count() == 2

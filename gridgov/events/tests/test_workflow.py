@@ -204,10 +204,14 @@ def test_reopen_only_after_unsatisfied_and_only_once(city, report):
         act(city.worker_a, e, "rate", rating="satisfied")  # rated once
     act(city.operator_a, e, "reopen", note="群众不满意，重新办理")
     e.refresh_from_db()
-    assert e.status == Status.ACCEPTED and e.reopen_count == 1 and e.rating == "unsatisfied"
+    assert e.status == Status.ACCEPTED and e.reopen_count == 1 and e.rating == ""
+    assert e.log.last().data["previous_rating"] == "unsatisfied"
     e = drive(city, e, Status.CLOSED)
+    act(city.worker_a, e, "rate", rating="unsatisfied", note="还是不行")  # the redone work is rated again
+    e.refresh_from_db()
+    assert e.rating == "unsatisfied"
     with pytest.raises(Conflict):
-        workflow.check(e, "reopen", city.operator_a)
+        workflow.check(e, "reopen", city.operator_a)  # only once
 
 
 def test_supervision_flags_without_changing_state(city, report):
