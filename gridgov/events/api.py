@@ -307,25 +307,39 @@ class CitizenView(Schema):
     rating: str
     can_rate: bool
     merged_into: str | None
+    original: dict | None = Field(None, description="合并办理的原事件的进展（number, status, result, timeline）")
     timeline: list[dict]
 
 
-def citizen_view(e: Event) -> dict:
-    public = {"report", "accept", "reject", "merge", "dispatch", "sign", "feedback", "resolve_on_spot",
-              "verify_pass", "rate", "reopen", "escalate"}
+CITIZEN_VISIBLE_ACTIONS = {"report", "accept", "reject", "merge", "dispatch", "sign", "feedback", "resolve_on_spot",
+                           "verify_pass", "rate", "reopen", "escalate"}
+
+
+def _citizen_progress(e: Event) -> dict:
+    """What a member of the public may read of a case: its state, result and public steps."""
     return {
-        "number": e.number, "category_name": e.category.name, "status": e.status,
-        "status_label": e.get_status_display(), "created_at": e.created_at, "closed_at": e.closed_at,
-        "result": e.result if e.status == Status.CLOSED else "", "rating": e.rating,
-        "can_rate": e.status == Status.CLOSED and not e.rating,
-        "merged_into": e.merged_into.number if e.merged_into_id else None,
+        "number": e.number, "status": e.status, "status_label": e.get_status_display(), "closed_at": e.closed_at,
+        "result": e.result if e.status == Status.CLOSED else "",
         "timeline": [
             {"action": x.action, "label": str(workflow.TRANSITIONS[x.action].label) if x.action in workflow.TRANSITIONS
              else "上报", "at": x.created_at.isoformat(),
              "note": x.note if x.action in ("reject", "verify_pass", "feedback") else ""}
-            for x in e.log.all() if x.action in public
+            for x in e.log.all() if x.action in CITIZEN_VISIBLE_ACTIONS
         ],
     }
+
+
+def citizen_view(e: Event) -> dict:
+    """A citizen's case; a case merged into another carries the original's progress (the reporter follows it)."""
+    view = {**_citizen_progress(e), "category_name": e.category.name, "created_at": e.created_at,
+            "rating": e.rating, "can_rate": e.status == Status.CLOSED and not e.rating,
+            "merged_into": e.merged_into.number if e.merged_into_id else None, "original": None}
+    if e.merged_into_id:
+        original = e.merged_into
+        while original.merged_into_id:  # a chain of merges ends at the case that is handled
+            original = original.merged_into
+        view["original"] = _citizen_progress(original)
+    return view
 
 
 @citizen_router.post("/citizen/events", response={200: CitizenView, 201: CitizenView, 422: Error}, auth=None)

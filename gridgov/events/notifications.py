@@ -47,6 +47,13 @@ def after_transition(event: Event, entry: EventLog) -> None:
             notify([event.reporter], a, _("您上报的事件已办结：%s") % subject, event.result[:200], link)
         elif event.reporter_phone:
             notify([], a, _("您反映的问题已办结，请评价：%s") % event.number, event.result[:200], "", phone=event.reporter_phone)
+        # the reporters of the cases merged into this one follow it
+        for merged in event.merged_events.select_related("reporter"):
+            if merged.reporter_id:
+                notify([merged.reporter], a, _("与您上报的事件合并办理的%s已办结") % subject, event.result[:200], link)
+            elif merged.reporter_phone:
+                notify([], a, _("您反映的问题（%(mine)s，与%(number)s合并办理）已办结") % {
+                    "mine": merged.number, "number": event.number}, event.result[:200], "", phone=merged.reporter_phone)
     elif a == "sla_remind":
         targets = center_operators(event.center_id)
         if event.lead_department_id and event.status in ("dispatched", "handling"):

@@ -540,7 +540,7 @@ def citizen_report(request):
 
 def _citizen_display(event: Event) -> dict:
     view = citizen_view(event)
-    for row in view["timeline"]:
+    for row in view["timeline"] + (view["original"]["timeline"] if view["original"] else []):
         row["at"] = _localize_iso(row["at"])
     return view
 

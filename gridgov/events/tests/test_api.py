@@ -270,3 +270,23 @@ def test_unknown_api_paths_and_methods_answer_json(city, client):
     assert r.json()["code"] == "not_found"
     r = client.delete("/api/v1/categories")
     assert r.status_code == 405 and r.json()["code"] == "method_not_allowed"
+
+
+def test_a_citizen_whose_report_was_merged_follows_the_original_to_its_result(city, cats, api):
+    from gridgov.core.models import Notification
+    from gridgov.events import services
+
+    original, _ = services.create_event(city.worker_a, services.EventInput(**NEW))
+    status, mine = api("post", "/citizen/events", body={**NEW, "reporter_phone": "13800001234"})
+    assert status == 201
+    dup = Event.objects.get(number=mine["number"])
+    services.perform_action(city.operator_a, dup, "merge", {"target": original.number})
+    for user, action, raw in [(city.operator_a, "accept", {}), (city.operator_a, "dispatch", {"lead_department": "CG"}),
+                              (city.liaison_cg, "sign", {}), (city.liaison_cg, "feedback", {"note": "已清运完毕"}),
+                              (city.operator_a, "verify_pass", {})]:
+        services.perform_action(user, Event.objects.get(pk=original.pk), action, raw)
+    status, view = api("get", f"/citizen/events/{dup.number}?phone=13800001234")
+    assert status == 200 and view["status"] == "merged" and view["merged_into"] == original.number
+    assert view["original"]["status"] == "closed" and view["original"]["result"] == "已清运完毕"
+    assert [row["action"] for row in view["original"]["timeline"]][-1] == "verify_pass"
+    assert Notification.objects.filter(phone="13800001234", kind="verify_pass").count() == 1

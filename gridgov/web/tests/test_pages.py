@@ -599,3 +599,19 @@ def test_the_event_page_names_which_deadline_is_running(city, report, client):
     services.perform_action(city.operator_a, e, "accept")
     services.perform_action(city.operator_a, e, "dispatch", {"lead_department": "CG"})
     assert "办理时限" in text(client.get(f"/events/{e.number}/"))
+
+
+def test_the_track_page_of_a_merged_report_shows_the_original_cases_progress(client, city, cats):
+    from gridgov.events import services as ev
+    from gridgov.events.workflow import Citizen
+
+    data = ev.EventInput(category="0301", description="路口垃圾堆积", lng=116.005, lat=36.405)
+    original, _ = ev.create_event(city.worker_a, data)
+    mine, _ = ev.create_event(Citizen(phone="13900001111"), ev.EventInput(
+        category="0301", description="路口垃圾很多", lng=116.005, lat=36.405, reporter_phone="13900001111"))
+    ev.perform_action(city.operator_a, mine, "merge", {"target": original.number})
+    ev.perform_action(city.operator_a, ev.Event.objects.get(pk=original.pk), "accept", {})
+    r = client.post(reverse("web:citizen_track"), {"number": mine.number, "phone": "13900001111"})
+    body = r.content.decode()
+    assert r.status_code == 200
+    assert "合并办理进展" in body and original.number in body and "已受理" in body
