@@ -952,6 +952,10 @@ def _export_rows(kind: str, qs, full: bool, categories: list[KeyCategory]) -> It
     def id_number(resident: Resident) -> str:
         return crypto.decrypt(resident.id_number_enc) if full else resident.id_masked
 
+    def birth(value):
+        # the full date is the 8 digits the masked number hides: a masked export gives the year only
+        return value if full or value is None else str(value.year)
+
     labels = {
         "id_type": dict(Resident.IdType.choices), "household": dict(Resident.Household.choices),
         "structure": dict(House.Structure.choices), "use": dict(House.Use.choices),
@@ -967,7 +971,7 @@ def _export_rows(kind: str, qs, full: bool, categories: list[KeyCategory]) -> It
         for r in qs.iterator(chunk_size=2000):
             yield {
                 "name": r.name, "id_type": label("id_type", r.id_type), "id_number": id_number(r),
-                "sex": label("sex", r.sex), "birth_date": r.birth_date, "phone": phone(r.phone),
+                "sex": label("sex", r.sex), "birth_date": birth(r.birth_date), "phone": phone(r.phone),
                 "household": label("household", r.household), "hukou_place": r.hukou_place,
                 "relation": r.relation, "moved_in": r.moved_in,
                 **_address_values(r.house.address if r.house_id else None, r.region, r.grid),

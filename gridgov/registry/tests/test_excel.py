@@ -477,6 +477,10 @@ def test_export_masks_identity_numbers_and_phones_by_default(city, imported, ids
     assert not _contains_any(values, imported + ["13812345678"])
     assert crypto.mask_id(ids["a"]) in values and "138****5678" in values
     assert AccessLog.objects.count() == 0
+    # nor the birth date: it is the 8 digits the mask hides (the year stays)
+    header = rows[0]
+    births = [r[header.index("出生日期")] for r in rows[1:]]
+    assert births and all(isinstance(b, str) and len(b) == 4 and b.isdigit() for b in births), births
 
 
 @pytest.mark.django_db
