@@ -338,11 +338,14 @@ def load_demo(events: int = DEFAULT_EVENTS, log=None) -> dict:
             logins = ensure_users(depts)
         from gridgov.registry.models import Address
 
+        # each part in one transaction: an interrupted first run leaves nothing half-made for the next to skip
         if not Address.objects.filter(region__code__startswith=CITY).exists():
-            generate_registry(log)
+            with transaction.atomic():
+                generate_registry(log)
         made = None
         if not Event.objects.filter(region__code__startswith=CITY).exists():
-            made = generate_events(events, log)
+            with transaction.atomic():
+                made = generate_events(events, log)
             swept = sla.sweep()
             _log(log, f"超期升级 {swept['escalated']} 件，即将超期提醒 {swept['reminded']} 件")
         else:
