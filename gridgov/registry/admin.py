@@ -169,13 +169,18 @@ class ResidentAdmin(RegistryRecordAdmin):
     list_filter = ("household", "id_type", "sex")
     search_fields = ("name",)
     list_select_related = ("region", "grid", "house__address")
-    # the encrypted number, its lookup hash and the phone never reach the page
-    exclude = ("id_number_enc", "id_hash", "phone")
-    readonly_fields = ("phone_masked",)
+    # the encrypted number, its lookup hash and the phone never reach the page, nor the full birth date:
+    # it is the part of the number that the mask hides (the full values: the resident page's logged reveal)
+    exclude = ("id_number_enc", "id_hash", "phone", "birth_date")
+    readonly_fields = ("phone_masked", "birth_year")
 
     @admin.display(description=_("联系电话"))
     def phone_masked(self, obj):
         return crypto.mask_phone(obj.phone)
+
+    @admin.display(description=_("出生年份"))
+    def birth_year(self, obj):
+        return obj.birth_date.year if obj.birth_date else "—"
 
 
 @admin.register(Unit)
@@ -184,6 +189,12 @@ class UnitAdmin(RegistryRecordAdmin):
     list_filter = ("kind",)
     search_fields = ("name", "uscc")
     list_select_related = ("address",)
+    exclude = ("phone",)  # masked like everywhere else (the export and the API mask it too)
+    readonly_fields = ("phone_masked",)
+
+    @admin.display(description=_("联系电话"))
+    def phone_masked(self, obj):
+        return crypto.mask_phone(obj.phone)
 
 
 @admin.register(KeyPerson)

@@ -295,11 +295,16 @@ class UnitForm(AddressFields, UnitFields):
 
     def __init__(self, *args, unit: Unit | None = None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.unit = unit
+        if unit is not None:
+            # the phone is personal data: never sent back in full (like a house owner's), blank keeps it
+            self.fields["phone"].help_text = _("已登记：%(p)s；不填则保持不变") % {
+                "p": crypto.mask_phone(unit.phone) or "—"}
         if unit is not None and not self.is_bound:
             a = unit.address
             self.initial.update({
                 "name": unit.name, "uscc": unit.uscc, "kind": unit.kind, "legal_rep": unit.legal_rep,
-                "contact": unit.contact, "phone": unit.phone, "key_flags": unit.key_flags, "employees": unit.employees,
+                "contact": unit.contact, "key_flags": unit.key_flags, "employees": unit.employees,
                 "community": a.region.code, "grid": a.grid.code if a.grid_id else "", "road": a.road,
                 "building": a.building, "unit": a.unit, "floor": a.floor, "room": a.room, "lng": a.lng, "lat": a.lat,
             })
@@ -310,7 +315,8 @@ class UnitForm(AddressFields, UnitFields):
         d = self.cleaned_data
         return UnitInput(name=d["name"], address=address, uscc=d.get("uscc") or "", kind=d["kind"],
                          legal_rep=d.get("legal_rep") or "", contact=d.get("contact") or "",
-                         phone=d.get("phone") or "", key_flags=list(d.get("key_flags") or []),
+                         phone=d.get("phone") or (self.unit.phone if self.unit is not None else ""),
+                         key_flags=list(d.get("key_flags") or []),
                          employees=d.get("employees"))
 
 

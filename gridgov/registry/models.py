@@ -120,7 +120,7 @@ class House(models.Model):
 class Tenancy(models.Model):
     """出租屋管理: a tenant of a rented house and the contract period."""
 
-    house = models.ForeignKey(House, on_delete=models.CASCADE, related_name="tenancies")
+    house = models.ForeignKey(House, on_delete=models.CASCADE, related_name="tenancies", verbose_name=_("房屋"))
     tenant = models.ForeignKey("Resident", on_delete=models.PROTECT, related_name="tenancies",
                                verbose_name=_("承租人"))
     start = models.DateField(_("租期开始"))

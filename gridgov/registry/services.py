@@ -44,6 +44,9 @@ PERSONAL_FIELDS = {"id_number_enc", "id_hash", "phone", "owner_phone"}
 
 def _value(obj, name):
     v = getattr(obj, name)
+    if name == "birth_date":
+        # the year only: the full date is the 8 digits a masked identity number hides
+        return str(v.year) if v else None
     if hasattr(v, "pk"):
         return v.pk
     if isinstance(v, (date, datetime)):
@@ -196,6 +199,8 @@ def get_or_create_address(actor, data: AddressInput, source: str = "web") -> tup
     with transaction.atomic():
         existing = Address.objects.select_for_update().filter(key=key).first()
         if existing is not None:
+            # the place is already someone's: a grid worker may use (or re-point) it only in their own grids
+            _check_grid_in_scope(actor, existing.grid)
             if existing.lng is None and data.lng is not None:
                 before = snapshot(existing)
                 existing.lng, existing.lat, existing.grid = data.lng, data.lat, grid or existing.grid

@@ -233,7 +233,8 @@ def home(request):
         base = chosen or (user.region if user.region_id else None)
         if base is not None and base.level < Region.Level.COMMUNITY:
             for child in Region.objects.filter(parent=base).order_by("code")[:60]:
-                children.append({"region": child, **services.coverage(child.code, on)})
+                # after the spread: coverage() has its own "region" (the code), the row needs the Region
+                children.append({**services.coverage(child.code, on), "region": child})
     ctx = {
         "chosen": chosen,
         "addresses": (scoped(Address, user).filter(region__code__startswith=chosen.code) if chosen
@@ -266,7 +267,7 @@ def _due_summary(user, on) -> dict:
 # --- change history -----------------------------------------------------------------------------
 
 ACTION_LABELS = {"create": "新增", "update": "修改", "move": "迁居", "delete": "删除"}
-EXTRA_LABELS = {"id_number": "证件号码", "id_masked": "证件号码"}
+EXTRA_LABELS = {"id_number": "证件号码", "id_masked": "证件号码", "birth_date": "出生年份"}  # history keeps the year only
 
 
 def _fk_label(field, pk, cache: dict) -> str:
@@ -286,7 +287,17 @@ def _fk_label(field, pk, cache: dict) -> str:
     return cache[key]
 
 
-def _display(model, name: str, value, cache: dict) -> str:
+def _attribute_labels(change, cache: dict) -> dict:
+    """A key person's category attributes, key -> label: the history stores the keys."""
+    key = ("attributes", change.object_id)
+    if key not in cache:
+        kp = KeyPerson.objects.select_related("category").filter(pk=change.object_id).first()
+        specs = kp.category.attributes if kp is not None else []
+        cache[key] = {s["key"]: s.get("label") or s["key"] for s in specs if s.get("key")}
+    return cache[key]
+
+
+def _display(model, name: str, value, cache: dict, labels: dict | None = None) -> str:
     if value in (None, "", [], {}):
         return "—"
     try:
@@ -302,7 +313,7 @@ def _display(model, name: str, value, cache: dict) -> str:
     if name == "key_flags" and isinstance(value, list):
         return "、".join(str(Unit.KEY_FLAGS.get(v, v)) for v in value)
     if isinstance(value, dict):
-        return "；".join(f"{k}：{v}" for k, v in value.items())
+        return "；".join(f"{(labels or {}).get(k, k)}：{v}" for k, v in value.items())
     if isinstance(value, list):
         return "、".join(str(v) for v in value)
     return str(value)
@@ -331,8 +342,9 @@ def history_rows(changes) -> list[dict]:
             if name in ("id_number_enc", "id_hash", "key"):
                 continue
             old, new = (pair + [None, None])[:2] if isinstance(pair, list) else (None, pair)
-            items.append({"label": _label(model, name), "old": _display(model, name, old, cache),
-                          "new": _display(model, name, new, cache)})
+            labels = _attribute_labels(ch, cache) if model is KeyPerson and name == "attributes" else None
+            items.append({"label": _label(model, name), "old": _display(model, name, old, cache, labels),
+                          "new": _display(model, name, new, cache, labels)})
         rows.append({"change": ch, "what": str(model._meta.verbose_name),
                      "action": _(ACTION_LABELS.get(ch.action, ch.action)), "items": items,
                      "actor": ch.actor.display_name if ch.actor_id else _("系统"),

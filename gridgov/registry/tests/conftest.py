@@ -30,3 +30,61 @@ def resident(city, flat):
     r, _ = services.save_resident(city.worker_a, services.ResidentInput(
         name="王建国", id_number=make_id("37150219800101123"), phone="13812345678", house=flat))
     return r
+
+
+# --- a small register on both sides of the township line (web and API tests) ----------------------
+
+FULL_ID = make_id("37150219800101123")  # 37150219800101123X
+BIRTH_DATE = "1980-01-01"  # in FULL_ID, hidden by its mask
+OLD_PHONE = "13812345678"  # the resident's first phone: only in the (masked) history now
+FULL_PHONE = "13987654321"  # the resident's current phone
+OWNER_PHONE = "13700001111"
+UNIT_PHONE = "13955556666"
+B_ID = make_id("37150219900615123")
+B_PHONE = "13611112222"
+
+
+def grant(user, codename: str):
+    from django.contrib.auth.models import Permission
+
+    user.user_permissions.add(Permission.objects.get(codename=codename))
+    return type(user).objects.get(pk=user.pk)  # fresh: permissions are cached on the instance
+
+
+@pytest.fixture
+def worker_a2(city):
+    """A grid worker of grid A2: same community as the flat, other grid."""
+    from gridgov.accounts.models import User
+    from gridgov.regions.models import GridStaff
+
+    user = User.objects.create_user(username="worker_a2", password="x", role=User.Role.GRID_WORKER,
+                                    region=city.township_a, full_name="古城二网格员")
+    GridStaff.objects.create(grid=city.grid_a2, user=user, role=GridStaff.Role.WORKER)
+    return user
+
+
+@pytest.fixture
+def register(city, flat, resident, keycats):
+    """In grid A1: the flat (owner phone), 王建国 (phone changed once, so the history holds a phone), a unit
+    and his key-person listing.  In grid B1: a house, 李柳园, a unit and her listing."""
+    from types import SimpleNamespace
+
+    w = city.worker_a
+    house, _ = services.save_house(w, flat.address, owner_name="王房东", owner_phone=OWNER_PHONE)
+    person, _ = services.save_resident(w, services.ResidentInput(
+        name=resident.name, id_number=FULL_ID, phone=FULL_PHONE, house=flat), resident=resident)
+    unit, _ = services.save_unit(w, services.UnitInput(
+        name="古城便民超市", address=flat.address, contact="赵经理", phone=UNIT_PHONE, key_flags=["crowded"]))
+    kp, _ = services.list_key_person(w, person, keycats["mental_health"], risk_level="high",
+                                     attributes={"danger_level": "1", "guardian": "王妻"}, worker=w)
+
+    wb = city.worker_b
+    b_address, _ = services.get_or_create_address(wb, services.AddressInput(
+        region="371502002001", road="柳园路6号", building="1", room="101", lng=116.105, lat=36.405))
+    b_house, _ = services.save_house(wb, b_address, owner_phone=B_PHONE)
+    b_person, _ = services.save_resident(wb, services.ResidentInput(
+        name="李柳园", id_number=B_ID, phone=B_PHONE, house=b_house))
+    b_unit, _ = services.save_unit(wb, services.UnitInput(name="柳园五金店", address=b_address, phone=B_PHONE))
+    b_kp, _ = services.list_key_person(wb, b_person, keycats["youth"], worker=wb)
+    return SimpleNamespace(house=house, resident=person, unit=unit, kp=kp,
+                           b_house=b_house, b_resident=b_person, b_unit=b_unit, b_kp=b_kp)
