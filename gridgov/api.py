@@ -96,5 +96,9 @@ def _register() -> None:
 
     api.add_router("/", registry_router)
 
+    from gridgov.laws.api import router as laws_router
+
+    api.add_router("/", laws_router)
+
 
 _register()

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "gridgov.accounts",
     "gridgov.events",
     "gridgov.registry",
+    "gridgov.laws",
     "gridgov.demo",
     "gridgov.web",
 ]

