@@ -100,5 +100,9 @@ def _register() -> None:
 
     api.add_router("/", laws_router)
 
+    from gridgov.petitions.api import router as petitions_router
+
+    api.add_router("/", petitions_router)
+
 
 _register()

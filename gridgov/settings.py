@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "gridgov.events",
     "gridgov.registry",
     "gridgov.laws",
+    "gridgov.petitions",
     "gridgov.demo",
     "gridgov.web",
 ]
@@ -211,4 +212,14 @@ GRIDGOV = {
     "TILE_URL": os.environ.get("GRIDGOV_TILE_URL", ""),
     "TILE_ATTRIBUTION": os.environ.get("GRIDGOV_TILE_ATTRIBUTION", ""),
     "MAP_CENTER": os.environ.get("GRIDGOV_MAP_CENTER", "115.98,36.45"),
+    # petitions (信访工作条例 2022): calendar days; see gridgov/petitions/limits.py
+    "PETITION_ACCEPT_DAYS": int(os.environ.get("GRIDGOV_PETITION_ACCEPT_DAYS", "15")),
+    "PETITION_HANDLE_DAYS": int(os.environ.get("GRIDGOV_PETITION_HANDLE_DAYS", "60")),
+    "PETITION_EXTENSION_MAX_DAYS": int(os.environ.get("GRIDGOV_PETITION_EXTENSION_MAX_DAYS", "30")),
+    "PETITION_ACK_DAYS": int(os.environ.get("GRIDGOV_PETITION_ACK_DAYS", "7")),
+    "PETITION_ACK_CHANNELS": os.environ.get("GRIDGOV_PETITION_ACK_CHANNELS", "letter"),
+    "PETITION_REVIEW_WINDOW_DAYS": int(os.environ.get("GRIDGOV_PETITION_REVIEW_WINDOW_DAYS", "30")),
+    "PETITION_REVIEW_DAYS": int(os.environ.get("GRIDGOV_PETITION_REVIEW_DAYS", "30")),
+    "PETITION_REPEAT_SIMILARITY": float(os.environ.get("GRIDGOV_PETITION_REPEAT_SIMILARITY", "0.5")),
+    "PETITION_BACKLOG_REPEATS": int(os.environ.get("GRIDGOV_PETITION_BACKLOG_REPEATS", "3")),
 }

@@ -350,4 +350,8 @@ def load_demo(events: int = DEFAULT_EVENTS, log=None) -> dict:
             _log(log, f"超期升级 {swept['escalated']} 件，即将超期提醒 {swept['reminded']} 件")
         else:
             _log(log, f"事件：已有 {Event.objects.count()} 件，未重复生成")
+        from gridgov.petitions.demo import generate_petitions
+
+        with transaction.atomic():
+            generate_petitions(log)
     return {"logins": logins, "events": made}

@@ -1,0 +1,312 @@
+"""Petitions (信访): registration, the lifecycle under the 信访工作条例 (2022), deadlines, repeats.
+
+``Petition.status`` is written only by :mod:`gridgov.petitions.workflow`; every transition appends
+a :class:`PetitionLog` row, which is never updated or deleted.  What time changes (SLA state of the
+current stage and of the 7-day reply, backlog by age) is derived at read time
+(:mod:`gridgov.petitions.sla`).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Channel(models.TextChoices):
+    LETTER = "letter", _("来信")
+    VISIT = "visit", _("来访")
+    ONLINE = "online", _("网上")
+    PHONE = "phone", _("电话")
+
+
+class Status(models.TextChoices):
+    REGISTERED = "registered", _("已登记")
+    HANDLING = "handling", _("办理中")
+    NOT_ACCEPTED = "not_accepted", _("不予受理")
+    TRANSFERRED = "transferred", _("已转送")
+    REPLIED = "replied", _("已答复")
+    REVIEWING = "reviewing", _("复查中")
+    REVIEW_REPLIED = "review_replied", _("已复查")
+    RECHECKING = "rechecking", _("复核中")
+    RECHECK_REPLIED = "recheck_replied", _("已复核")
+    CLOSED = "closed", _("已办结")
+
+
+# not finished: still somebody's work (a transfer to a department in the system is that department's)
+OPEN_STATUSES = (
+    Status.REGISTERED, Status.HANDLING, Status.REPLIED, Status.REVIEWING, Status.REVIEW_REPLIED,
+    Status.RECHECKING, Status.RECHECK_REPLIED,
+)
+
+
+def open_q(prefix: str = "") -> Q:
+    return Q(**{f"{prefix}status__in": OPEN_STATUSES}) | Q(
+        **{f"{prefix}status": Status.TRANSFERRED, f"{prefix}transferred_to_department__isnull": False}
+    )
+
+
+class PetitionQuerySet(models.QuerySet):
+    def visible_to(self, user) -> PetitionQuerySet:
+        """The one place that decides which petitions a user may see (outside it: 404)."""
+        return self.filter(petition_scope_q(user)).distinct()
+
+    def open(self) -> PetitionQuerySet:
+        return self.filter(open_q())
+
+
+def petition_scope_q(user) -> Q:
+    from gridgov.accounts.models import User
+
+    nothing = Q(pk__in=[])
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return nothing
+    if user.is_superuser or user.role == User.Role.ADMIN:
+        return Q()
+    if user.role in (User.Role.OPERATOR, User.Role.LEADER):
+        return Q(region__code__startswith=user.region.code) if user.region_id else nothing
+    if user.role == User.Role.LIAISON:
+        if user.department_id is None:
+            return nothing
+        return Q(transferred_to_department=user.department_id) | Q(handling_department=user.department_id)
+    if user.role == User.Role.GRID_WORKER:
+        return Q(registered_by=user)
+    return nothing
+
+
+class Petition(models.Model):
+    number = models.CharField(_("信访编号"), max_length=20, unique=True)
+    channel = models.CharField(_("信访形式"), max_length=8, choices=Channel.choices)
+    subject = models.CharField(_("信访事项"), max_length=200)
+    demands = models.TextField(_("诉求"))
+    # who the petition is addressed to: a department in the system, or free text
+    target_department = models.ForeignKey(
+        "accounts.Department", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("反映对象(部门)"),
+    )
+    target_agency = models.CharField(_("反映对象"), max_length=100, blank=True)
+    # where the matter is
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="petitions",
+                               verbose_name=_("事项所在区划"))
+    # the region whose center received it (an operator's own region; otherwise the matter's center)
+    center = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="center_petitions",
+                               verbose_name=_("登记中心"))
+    people_count = models.PositiveIntegerField(_("来访人数"), default=1)
+    is_collective = models.BooleanField(_("联名/集体访"), default=False)
+    events = models.ManyToManyField("events.Event", blank=True, related_name="petitions", verbose_name=_("关联事件"))
+
+    registered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                      related_name="registered_petitions", verbose_name=_("登记人"))
+    registered_at = models.DateTimeField(_("登记时间"), default=timezone.now, db_index=True)
+
+    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.REGISTERED,
+                              db_index=True)
+    handling_department = models.ForeignKey(
+        "accounts.Department", null=True, blank=True, on_delete=models.PROTECT, related_name="handling_petitions",
+        verbose_name=_("办理部门"),
+    )
+    transferred_to_department = models.ForeignKey(
+        "accounts.Department", null=True, blank=True, on_delete=models.PROTECT, related_name="transferred_petitions",
+        verbose_name=_("转送部门"),
+    )
+    transferred_to_agency = models.CharField(_("转送机关"), max_length=100, blank=True)
+    decision_reason = models.TextField(_("不予受理理由"), blank=True)
+    accepted_at = models.DateTimeField(_("受理时间"), null=True, blank=True)
+    reply_text = models.TextField(_("书面答复意见"), blank=True)
+    replied_on = models.DateField(_("书面答复日期"), null=True, blank=True)
+    review_requested_at = models.DateTimeField(_("申请复查时间"), null=True, blank=True)
+    review_replied_on = models.DateField(_("复查意见日期"), null=True, blank=True)
+    recheck_requested_at = models.DateTimeField(_("申请复核时间"), null=True, blank=True)
+    recheck_replied_on = models.DateField(_("复核意见日期"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
+    extension_days = models.PositiveIntegerField(_("已延长天数"), default=0)
+
+    # the deadline of the current stage (acceptance, handling, review, recheck); None when none runs
+    stage_started_at = models.DateTimeField(null=True, blank=True)
+    deadline = models.DateTimeField(_("办理时限"), null=True, blank=True, db_index=True)
+    warn_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # "群众来信件件有回复": the procedural reply a letter is owed (None for channels that owe none)
+    ack_due_at = models.DateTimeField(_("程序性回复时限"), null=True, blank=True, db_index=True)
+    ack_warn_at = models.DateTimeField(null=True, blank=True)
+    acked_at = models.DateTimeField(_("程序性回复时间"), null=True, blank=True)
+
+    # 重复信访: the first petition of the group, and how many repeats the group has had
+    repeat_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="repeats",
+                                  verbose_name=_("首次信访"))
+    repeat_count = models.PositiveIntegerField(_("重复次数"), default=0, db_index=True)
+    # 领导包案
+    leader = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="led_petitions", verbose_name=_("包案领导"))
+
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = PetitionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-registered_at"]
+        verbose_name = _("信访件")
+        verbose_name_plural = _("信访件")
+        indexes = [models.Index(fields=["status", "deadline"]), models.Index(fields=["channel", "registered_at"])]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES or (
+            self.status == Status.TRANSFERRED and self.transferred_to_department_id is not None)
+
+    @property
+    def target_label(self) -> str:
+        return self.target_department.name if self.target_department_id else self.target_agency
+
+    @property
+    def transferred_label(self) -> str:
+        return self.transferred_to_department.name if self.transferred_to_department_id else self.transferred_to_agency
+
+
+class Petitioner(models.Model):
+    """One petitioner: a registry resident when known; otherwise name, phone and an optional,
+    encrypted identity number."""
+
+    petition = models.ForeignKey(Petition, on_delete=models.CASCADE, related_name="petitioners")
+    resident = models.ForeignKey("registry.Resident", null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="petitions_as_petitioner", verbose_name=_("实有人口"))
+    name = models.CharField(_("姓名"), max_length=50)
+    phone = models.CharField(_("联系电话"), max_length=20, blank=True, db_index=True)
+    id_number_enc = models.TextField(blank=True)
+    id_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    id_masked = models.CharField(_("身份证号码"), max_length=32, blank=True)
+    order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "id"]
+        verbose_name = _("信访人")
+        verbose_name_plural = _("信访人")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def phone_masked(self) -> str:
+        from gridgov.events.workflow import mask_phone
+
+        return mask_phone(self.phone) if self.phone else ""
+
+
+class PetitionLogQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise PermissionError("petition log rows are append-only")
+
+    def delete(self):
+        raise PermissionError("petition log rows are append-only")
+
+
+class PetitionLog(models.Model):
+    """One transition or note on a petition.  Append-only."""
+
+    petition = models.ForeignKey(Petition, on_delete=models.PROTECT, related_name="log")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
+    actor_label = models.CharField(max_length=100, blank=True)
+    action = models.CharField(max_length=32)
+    from_status = models.CharField(max_length=16, blank=True)
+    to_status = models.CharField(max_length=16, blank=True)
+    note = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    objects = PetitionLogQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("信访办理记录")
+        verbose_name_plural = _("信访办理记录")
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionError("petition log rows are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("petition log rows are append-only")
+
+
+def attachment_path(instance: PetitionAttachment, filename: str) -> str:
+    day = timezone.localdate()
+    return f"petitions/{day:%Y/%m}/{instance.sha256[:2]}/{instance.sha256}{instance.extension}"
+
+
+class PetitionAttachment(models.Model):
+    petition = models.ForeignKey(Petition, on_delete=models.CASCADE, related_name="attachments")
+    log = models.ForeignKey(PetitionLog, null=True, blank=True, on_delete=models.SET_NULL, related_name="attachments")
+    kind = models.CharField(max_length=8)
+    file = models.FileField(upload_to=attachment_path, max_length=200)
+    original_name = models.CharField(max_length=200, blank=True)
+    content_type = models.CharField(max_length=64)
+    extension = models.CharField(max_length=8)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    @property
+    def url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("petitions:attachment", args=[self.pk])
+
+
+class Extension(models.Model):
+    """延期: requested with a reason and a number of days, approved or denied by the center."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("待审批")
+        APPROVED = "approved", _("已批准")
+        DENIED = "denied", _("未批准")
+
+    petition = models.ForeignKey(Petition, on_delete=models.CASCADE, related_name="extensions")
+    days = models.PositiveIntegerField(_("延长天数"))
+    reason = models.TextField(_("延期理由"))
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    state = models.CharField(max_length=16, choices=State.choices, default=State.PENDING)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["petition"], condition=Q(state="pending"),
+                                    name="one_pending_petition_extension"),
+            # the regulation allows one extension: a second approval cannot be stored
+            models.UniqueConstraint(fields=["petition"], condition=Q(state="approved"),
+                                    name="one_approved_petition_extension"),
+        ]
+
+
+class PetitionNotice(models.Model):
+    """A reminder or escalation the sweep has made; the unique constraint makes it exactly-once
+    per petition, kind and deadline."""
+
+    class Kind(models.TextChoices):
+        REMIND = "remind", _("即将超期提醒")
+        ESCALATE = "escalate", _("超期升级")
+        ACK_REMIND = "ack_remind", _("来信回复即将超期")
+        ACK_OVERDUE = "ack_overdue", _("来信未按期回复")
+
+    petition = models.ForeignKey(Petition, on_delete=models.CASCADE, related_name="notices")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    deadline = models.DateTimeField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["petition", "kind", "deadline"], name="uniq_petition_notice"),
+        ]

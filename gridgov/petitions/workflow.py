@@ -1,0 +1,432 @@
+"""The petition lifecycle: one transition table, the only writer of ``Petition.status``.
+
+    registered --accept------> handling --reply--> replied --close--> closed
+    registered --not_accept--> not_accepted (reason, written notice)
+    registered --transfer----> transferred (to a department: it decides within 15 days: accept / not_accept;
+                                            to an outside agency: finished here)
+    replied / closed         --request_review-->  reviewing  --reply_review-->  review_replied --close--> closed
+    review_replied / closed  --request_recheck--> rechecking --reply_recheck--> recheck_replied --close--> closed
+    stays: acknowledge (程序性回复), request/approve/deny_extension, take (领导包案),
+           sla_remind, sla_escalate, ack_remind, ack_overdue (the sweep)
+
+``perform`` locks the row, checks state (409), actor (403) and guard (409), applies the effect,
+writes the status and appends one :class:`PetitionLog` row, in one transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from gridgov.accounts.models import User
+from gridgov.core.errors import Conflict, Forbidden, ValidationFailed
+from gridgov.core.sla import warn_moment
+from gridgov.petitions import limits
+from gridgov.petitions.models import OPEN_STATUSES, Extension, Petition, PetitionLog, Status
+from gridgov.worktime import calendar as workcal
+
+S = Status
+SYSTEM = None  # the actor of sweeps
+
+
+# --- who may ----------------------------------------------------------------------------------
+
+def office(user, p: Petition) -> bool:
+    """An operator of the center that registered the petition, or of a center above it."""
+    return (
+        isinstance(user, User) and user.role == User.Role.OPERATOR and user.region_id is not None
+        and p.center.code.startswith(user.region.code)
+    )
+
+
+def receiving_liaison(user, p: Petition) -> bool:
+    return (
+        isinstance(user, User) and user.role == User.Role.LIAISON and user.department_id is not None
+        and user.department_id == p.transferred_to_department_id
+    )
+
+
+def decider(user, p: Petition) -> bool:
+    """Who decides on acceptance: the office for a registered petition, the receiving department
+    for one transferred to it."""
+    if p.status == S.TRANSFERRED:
+        return receiving_liaison(user, p)
+    return office(user, p)
+
+
+def handling_liaison(user, p: Petition) -> bool:
+    return (
+        isinstance(user, User) and user.role == User.Role.LIAISON and user.department_id is not None
+        and user.department_id == p.handling_department_id
+    )
+
+
+def handler(user, p: Petition) -> bool:
+    return office(user, p) or handling_liaison(user, p)
+
+
+def region_leader(user, p: Petition) -> bool:
+    return (
+        isinstance(user, User) and user.role == User.Role.LEADER and user.region_id is not None
+        and p.region.code.startswith(user.region.code)
+    )
+
+
+def system(user, p: Petition) -> bool:
+    return user is SYSTEM
+
+
+# --- guards (return a reason when not allowed now) ----------------------------------------------
+
+def window_end(day: date) -> date:
+    """The last day a 复查/复核 request is accepted: the reply day is not counted (民法典 §201)."""
+    return day + timedelta(days=limits.get("PETITION_REVIEW_WINDOW_DAYS"))
+
+
+def _local_day(now: datetime) -> date:
+    return timezone.localtime(now).date()
+
+
+def _review_guard(p: Petition, now: datetime) -> str | None:
+    if p.review_requested_at is not None:
+        return _("该信访事项已申请过复查")
+    if p.replied_on is None:
+        return _("尚无书面答复，不能申请复查")
+    if _local_day(now) > window_end(p.replied_on):
+        return _("已超过复查申请期限：应自收到书面答复意见之日起%(n)d日内提出（截至%(day)s）") % {
+            "n": limits.get("PETITION_REVIEW_WINDOW_DAYS"), "day": window_end(p.replied_on).isoformat()}
+    return None
+
+
+def _recheck_guard(p: Petition, now: datetime) -> str | None:
+    if p.recheck_requested_at is not None:
+        return _("该信访事项已申请过复核")
+    if p.review_replied_on is None:
+        return _("尚无复查意见，不能申请复核")
+    if _local_day(now) > window_end(p.review_replied_on):
+        return _("已超过复核申请期限：应自收到复查意见之日起%(n)d日内提出（截至%(day)s）") % {
+            "n": limits.get("PETITION_REVIEW_WINDOW_DAYS"), "day": window_end(p.review_replied_on).isoformat()}
+    return None
+
+
+def _request_extension_guard(p: Petition, now: datetime) -> str | None:
+    if p.extensions.filter(state=Extension.State.PENDING).exists():
+        return _("已有待审批的延期申请")
+    if p.extension_days or p.extensions.filter(state=Extension.State.APPROVED).exists():
+        return _("办理期限只能延长一次，本件已延期")
+    return None
+
+
+def _pending_extension_guard(p: Petition, now: datetime) -> str | None:
+    if not p.extensions.filter(state=Extension.State.PENDING).exists():
+        return _("没有待审批的延期申请")
+    return None
+
+
+def _ack_guard(p: Petition, now: datetime) -> str | None:
+    if p.ack_due_at is None:
+        return _("该渠道的信访件无需程序性回复")
+    if p.acked_at is not None:
+        return _("已作程序性回复")
+    return None
+
+
+def _take_guard(p: Petition, now: datetime) -> str | None:
+    if p.leader_id is not None:
+        return _("该信访件已由%(name)s包案") % {"name": p.leader}
+    return None
+
+
+# --- the table --------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Transition:
+    action: str
+    label: str
+    sources: tuple[str, ...]
+    target: str | None
+    who: Callable[[object, Petition], bool]
+    needs_note: bool = False
+    effect: str = ""
+    guard: Callable[[Petition, datetime], str | None] | None = None
+
+
+OPEN = tuple(OPEN_STATUSES) + (S.TRANSFERRED,)
+REPLIED_STATES = (S.REPLIED, S.REVIEW_REPLIED, S.RECHECK_REPLIED)
+ALL = tuple(S.values)
+
+TRANSITIONS: dict[str, Transition] = {
+    t.action: t
+    for t in [
+        Transition("accept", gettext_lazy("受理"), (S.REGISTERED, S.TRANSFERRED), S.HANDLING, decider,
+                   effect="accept"),
+        Transition("not_accept", gettext_lazy("不予受理"), (S.REGISTERED, S.TRANSFERRED), S.NOT_ACCEPTED, decider,
+                   needs_note=True, effect="not_accept"),
+        Transition("transfer", gettext_lazy("转送"), (S.REGISTERED,), S.TRANSFERRED, office, needs_note=True,
+                   effect="transfer"),
+        Transition("acknowledge", gettext_lazy("程序性回复"), OPEN + (S.NOT_ACCEPTED,), None, office,
+                   effect="acknowledge", guard=_ack_guard),
+        Transition("request_extension", gettext_lazy("申请延期"), (S.HANDLING,), None, handler, needs_note=True,
+                   effect="request_extension", guard=_request_extension_guard),
+        Transition("approve_extension", gettext_lazy("批准延期"), (S.HANDLING,), None, office,
+                   effect="approve_extension", guard=_pending_extension_guard),
+        Transition("deny_extension", gettext_lazy("不批准延期"), (S.HANDLING,), None, office, needs_note=True,
+                   effect="deny_extension", guard=_pending_extension_guard),
+        Transition("reply", gettext_lazy("书面答复"), (S.HANDLING,), S.REPLIED, handler, needs_note=True,
+                   effect="reply"),
+        Transition("request_review", gettext_lazy("申请复查"), (S.REPLIED, S.CLOSED), S.REVIEWING, office,
+                   needs_note=True, effect="request_review", guard=_review_guard),
+        Transition("reply_review", gettext_lazy("复查答复"), (S.REVIEWING,), S.REVIEW_REPLIED, office,
+                   needs_note=True, effect="reply_review"),
+        Transition("request_recheck", gettext_lazy("申请复核"), (S.REVIEW_REPLIED, S.CLOSED), S.RECHECKING, office,
+                   needs_note=True, effect="request_recheck", guard=_recheck_guard),
+        Transition("reply_recheck", gettext_lazy("复核答复"), (S.RECHECKING,), S.RECHECK_REPLIED, office,
+                   needs_note=True, effect="reply_recheck"),
+        Transition("close", gettext_lazy("办结"), REPLIED_STATES, S.CLOSED, office, effect="close"),
+        Transition("take", gettext_lazy("领导包案"), OPEN, None, region_leader, effect="take", guard=_take_guard),
+        Transition("sla_remind", gettext_lazy("即将超期提醒"), OPEN, None, system, effect="notice"),
+        Transition("sla_escalate", gettext_lazy("超期升级"), OPEN, None, system, effect="notice"),
+        Transition("ack_remind", gettext_lazy("来信回复即将超期"), ALL, None, system,
+                   effect="notice"),
+        Transition("ack_overdue", gettext_lazy("来信未按期回复"), ALL, None, system,
+                   effect="notice"),
+    ]
+}
+
+HUMAN_ACTIONS = [a for a, t in TRANSITIONS.items() if t.who is not system]
+
+
+def transition(action: str) -> Transition:
+    try:
+        return TRANSITIONS[action]
+    except KeyError:
+        raise ValidationFailed(_("未知操作：%(action)s") % {"action": action}, {"action": [_("未知操作")]}) from None
+
+
+def check(p: Petition, action: str, actor, now: datetime | None = None) -> Transition:
+    """Conflict (409) when the state does not allow it, Forbidden (403) when the actor may not,
+    Conflict when the guard says no."""
+    now = now or timezone.now()
+    t = transition(action)
+    if p.status not in t.sources:
+        raise Conflict(_("当前状态“%(status)s”下不能执行“%(action)s”")
+                       % {"status": p.get_status_display(), "action": t.label}, code="invalid_state")
+    if not t.who(actor, p):
+        raise Forbidden(_("您无权对该信访件执行“%(action)s”") % {"action": t.label}, code="not_permitted")
+    if t.guard is not None:
+        reason = t.guard(p, now)
+        if reason:
+            raise Conflict(reason, code="guard_failed")
+    return t
+
+
+def allowed_actions(p: Petition, actor, now: datetime | None = None) -> list[str]:
+    now = now or timezone.now()
+    return [
+        a for a in HUMAN_ACTIONS
+        if p.status in TRANSITIONS[a].sources and TRANSITIONS[a].who(actor, p)
+        and (TRANSITIONS[a].guard is None or not TRANSITIONS[a].guard(p, now))
+    ]
+
+
+# --- stages -----------------------------------------------------------------------------------
+
+def _set_stage(p: Petition, start: datetime, days: int) -> None:
+    p.stage_started_at = start
+    p.deadline = limits.days_after(start, days)
+    p.warn_at = warn_moment(start, p.deadline, workcal.NATURAL_HOURS)
+
+
+def _clear_stage(p: Petition) -> None:
+    p.stage_started_at = p.deadline = p.warn_at = None
+
+
+def _acknowledged(p: Petition, now: datetime) -> None:
+    """A written decision (受理/不予受理/转送 告知) is also the reply a letter is owed."""
+    if p.ack_due_at is not None and p.acked_at is None:
+        p.acked_at = now
+
+
+# --- effects (petition, actor, params, now) → extra log data ------------------------------------
+
+def _accept(p, actor, params, now):
+    data = {}
+    if p.status == S.TRANSFERRED:
+        p.handling_department = p.transferred_to_department
+    elif params.get("department") is not None:
+        p.handling_department = params["department"]
+    if p.handling_department_id:
+        data["department"] = p.handling_department.name
+    p.accepted_at = now
+    _set_stage(p, now, limits.get("PETITION_HANDLE_DAYS"))
+    _acknowledged(p, now)
+    return data
+
+
+def _not_accept(p, actor, params, now):
+    p.decision_reason = params["note"]
+    _clear_stage(p)
+    _acknowledged(p, now)
+    return {"written_notice": True}
+
+
+def _transfer(p, actor, params, now):
+    dept = params.get("department")
+    agency = (params.get("agency") or "").strip()
+    p.transferred_to_department = dept
+    p.transferred_to_agency = "" if dept else agency
+    if dept is not None:  # the department decides on acceptance within its own 15 days
+        _set_stage(p, now, limits.get("PETITION_ACCEPT_DAYS"))
+    else:
+        _clear_stage(p)
+    _acknowledged(p, now)
+    return {"to": dept.name if dept else agency}
+
+
+def _acknowledge(p, actor, params, now):
+    p.acked_at = now
+    return {"in_time": now <= p.ack_due_at}
+
+
+def _request_extension(p, actor, params, now):
+    Extension.objects.create(petition=p, days=params["days"], reason=params["note"], requested_by=actor,
+                             created_at=now)
+    return {"days": params["days"]}
+
+
+def _approve_extension(p, actor, params, now):
+    ext = p.extensions.get(state=Extension.State.PENDING)
+    ext.state, ext.decided_by, ext.decided_at = Extension.State.APPROVED, actor, now
+    ext.save(update_fields=["state", "decided_by", "decided_at"])
+    old = p.deadline
+    p.extension_days = ext.days
+    p.deadline = limits.days_after(old, ext.days)
+    p.warn_at = warn_moment(p.stage_started_at or now, p.deadline, workcal.NATURAL_HOURS)
+    return {"days": ext.days, "old_deadline": old.isoformat(), "new_deadline": p.deadline.isoformat()}
+
+
+def _deny_extension(p, actor, params, now):
+    ext = p.extensions.get(state=Extension.State.PENDING)
+    ext.state, ext.decided_by, ext.decided_at = Extension.State.DENIED, actor, now
+    ext.save(update_fields=["state", "decided_by", "decided_at"])
+    return {"days": ext.days}
+
+
+def _check_reply_date(p, params, now, since: datetime | None) -> date:
+    day = params.get("reply_date") or _local_day(now)
+    if day > _local_day(now):
+        raise ValidationFailed(_("答复日期不能晚于今天"), {"reply_date": [_("答复日期不能晚于今天")]})
+    if since is not None and day < _local_day(since):
+        raise ValidationFailed(_("答复日期不能早于受理（申请）日期"), {"reply_date": [_("答复日期不能早于受理（申请）日期")]})
+    return day
+
+
+def _reply(p, actor, params, now):
+    p.replied_on = _check_reply_date(p, params, now, p.accepted_at)
+    p.reply_text = params["note"]
+    _clear_stage(p)
+    return {"reply_date": p.replied_on.isoformat()}
+
+
+def _request_review(p, actor, params, now):
+    p.review_requested_at = now
+    p.closed_at = None
+    _set_stage(p, now, limits.get("PETITION_REVIEW_DAYS"))
+    return {}
+
+
+def _reply_review(p, actor, params, now):
+    p.review_replied_on = _check_reply_date(p, params, now, p.review_requested_at)
+    _clear_stage(p)
+    return {"reply_date": p.review_replied_on.isoformat()}
+
+
+def _request_recheck(p, actor, params, now):
+    p.recheck_requested_at = now
+    p.closed_at = None
+    _set_stage(p, now, limits.get("PETITION_REVIEW_DAYS"))
+    return {}
+
+
+def _reply_recheck(p, actor, params, now):
+    p.recheck_replied_on = _check_reply_date(p, params, now, p.recheck_requested_at)
+    _clear_stage(p)
+    return {"reply_date": p.recheck_replied_on.isoformat()}
+
+
+def _close(p, actor, params, now):
+    p.closed_at = now
+    _clear_stage(p)
+    return {}
+
+
+def _take(p, actor, params, now):
+    p.leader = actor
+    return {"leader": str(actor)}
+
+
+def _notice(p, actor, params, now):
+    deadline = params.get("_deadline")
+    return {"deadline": deadline.isoformat() if deadline else None}
+
+
+EFFECTS = {
+    "accept": _accept, "not_accept": _not_accept, "transfer": _transfer, "acknowledge": _acknowledge,
+    "request_extension": _request_extension, "approve_extension": _approve_extension,
+    "deny_extension": _deny_extension, "reply": _reply, "request_review": _request_review,
+    "reply_review": _reply_review, "request_recheck": _request_recheck, "reply_recheck": _reply_recheck,
+    "close": _close, "take": _take, "notice": _notice,
+}
+
+
+def _actor_label(actor) -> str:
+    return "系统" if actor is SYSTEM else str(actor)
+
+
+def perform(p: Petition, action: str, actor, params: dict | None = None, now: datetime | None = None) -> PetitionLog:
+    params = dict(params or {})
+    now = now or timezone.now()
+    with transaction.atomic():
+        p = Petition.objects.select_for_update().select_related("center", "region").get(pk=p.pk)
+        t = check(p, action, actor, now)
+        note = (params.get("note") or "").strip()
+        params["note"] = note
+        if t.needs_note and not note:
+            raise ValidationFailed(_("请填写说明"), {"note": [_("此操作需要填写说明")]})
+        before = p.status
+        data = (EFFECTS[t.effect](p, actor, params, now) or {}) if t.effect else {}
+        if t.target is not None:
+            p.status = t.target
+        p.save()
+        entry = PetitionLog.objects.create(
+            petition=p, actor=actor if isinstance(actor, User) else None, actor_label=_actor_label(actor),
+            action=action, from_status=before, to_status=p.status, note=note, data=data, created_at=now,
+        )
+        from gridgov.petitions import notifications
+
+        notifications.after_transition(p, entry)
+    return entry
+
+
+def open_petition(p: Petition, actor, now: datetime) -> PetitionLog:
+    """Write a new petition in its first state with its deadlines and the "register" entry."""
+    p.status = S.REGISTERED
+    _set_stage(p, now, limits.get("PETITION_ACCEPT_DAYS"))
+    if p.channel in limits.ack_channels():
+        p.ack_due_at = limits.days_after(now, limits.get("PETITION_ACK_DAYS"))
+        p.ack_warn_at = warn_moment(now, p.ack_due_at, workcal.NATURAL_HOURS)
+    p.save()
+    entry = PetitionLog.objects.create(
+        petition=p, actor=actor if isinstance(actor, User) else None, actor_label=_actor_label(actor),
+        action="register", from_status="", to_status=S.REGISTERED, created_at=now,
+    )
+    from gridgov.petitions import notifications
+
+    notifications.after_transition(p, entry)
+    return entry
