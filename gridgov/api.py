@@ -100,6 +100,10 @@ def _register() -> None:
 
     api.add_router("/", laws_router)
 
+    from gridgov.disputes.api import router as disputes_router
+
+    api.add_router("/", disputes_router)
+
     from gridgov.petitions.api import router as petitions_router
 
     api.add_router("/", petitions_router)

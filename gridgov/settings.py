@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "gridgov.events",
     "gridgov.registry",
     "gridgov.laws",
+    "gridgov.disputes",
     "gridgov.petitions",
     "gridgov.demo",
     "gridgov.web",
@@ -212,6 +213,28 @@ GRIDGOV = {
     "TILE_URL": os.environ.get("GRIDGOV_TILE_URL", ""),
     "TILE_ATTRIBUTION": os.environ.get("GRIDGOV_TILE_ATTRIBUTION", ""),
     "MAP_CENTER": os.environ.get("GRIDGOV_MAP_CENTER", "115.98,36.45"),
+    # disputes: the mediation limit per channel ("30 days" = natural days, or "N working_days" …)
+    "DISPUTE_LIMITS": {
+        "people": os.environ.get("GRIDGOV_DISPUTE_LIMIT_PEOPLE", "30 days"),
+        "administrative": os.environ.get("GRIDGOV_DISPUTE_LIMIT_ADMINISTRATIVE", "30 days"),
+        "judicial": os.environ.get("GRIDGOV_DISPUTE_LIMIT_JUDICIAL", "30 days"),
+    },
+    # days after an agreement takes effect to apply for judicial confirmation, and when to remind
+    "DISPUTE_CONFIRM_DAYS": int(os.environ.get("GRIDGOV_DISPUTE_CONFIRM_DAYS", "30")),
+    "DISPUTE_CONFIRM_REMIND_DAYS": int(os.environ.get("GRIDGOV_DISPUTE_CONFIRM_REMIND_DAYS", "7")),
+    # a mediator with this many cases in hand is not suggested
+    "MEDIATOR_MAX_LOAD": int(os.environ.get("GRIDGOV_MEDIATOR_MAX_LOAD", "10")),
+    # risk grading rules (gridgov/disputes/risk.py documents each)
+    "DISPUTE_RISK": {
+        "GROUP_PEOPLE": int(os.environ.get("GRIDGOV_DISPUTE_GROUP_PEOPLE", "5")),
+        "GROUP_MAJOR_PEOPLE": int(os.environ.get("GRIDGOV_DISPUTE_GROUP_MAJOR_PEOPLE", "30")),
+        "AMOUNT_SERIOUS": int(os.environ.get("GRIDGOV_DISPUTE_AMOUNT_SERIOUS", "100000")),
+        "AMOUNT_MAJOR": int(os.environ.get("GRIDGOV_DISPUTE_AMOUNT_MAJOR", "1000000")),
+        "REPEAT_DAYS": int(os.environ.get("GRIDGOV_DISPUTE_REPEAT_DAYS", "90")),
+        "THREAT_WORDS": ["杀", "砍", "同归于尽", "跳楼", "喝农药", "自杀", "报复", "炸", "捅", "弄死", "上吊"],
+        # this many 较大 factors together make the case 重大
+        "COMBINE_TO_MAJOR": int(os.environ.get("GRIDGOV_DISPUTE_COMBINE_TO_MAJOR", "3")),
+    },
     # petitions (信访工作条例 2022): calendar days; see gridgov/petitions/limits.py
     "PETITION_ACCEPT_DAYS": int(os.environ.get("GRIDGOV_PETITION_ACCEPT_DAYS", "15")),
     "PETITION_HANDLE_DAYS": int(os.environ.get("GRIDGOV_PETITION_HANDLE_DAYS", "60")),

@@ -13,6 +13,7 @@ urlpatterns = [
     path("attachments/<int:pk>/", attachment, name="attachment"),
     path("registry/", include("gridgov.registry.urls")),
     path("laws/", include("gridgov.laws.urls")),
+    path("disputes/", include("gridgov.disputes.urls")),
     path("petitions/", include("gridgov.petitions.urls")),
     path("", include("gridgov.web.urls")),
 ]

@@ -45,6 +45,7 @@ class User(AbstractUser):
         LIAISON = "liaison", _("部门联络员")
         GRID_WORKER = "grid_worker", _("网格员")
         LEADER = "leader", _("领导")
+        MEDIATOR = "mediator", _("调解员")
 
     role = models.CharField(_("角色"), max_length=16, choices=Role.choices, default=Role.GRID_WORKER)
     full_name = models.CharField(_("姓名"), max_length=50, blank=True)

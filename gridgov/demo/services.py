@@ -354,4 +354,9 @@ def load_demo(events: int = DEFAULT_EVENTS, log=None) -> dict:
 
         with transaction.atomic():
             generate_petitions(log)
+        from gridgov.disputes.demo import ensure_mediators, generate_disputes
+
+        with transaction.atomic():
+            logins.append(ensure_mediators(DEMO_PASSWORD))
+            generate_disputes(log)
     return {"logins": logins, "events": made}

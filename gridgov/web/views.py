@@ -145,6 +145,7 @@ HOME_BY_ROLE = {
     R.LIAISON: "events:inbox",
     R.LEADER: "events:list",
     R.ADMIN: "events:list",
+    R.MEDIATOR: "disputes:list",
 }
 
 

@@ -1,0 +1,340 @@
+"""Disputes over HTTP (/api/v1/disputes…, /api/v1/mediators…): thin endpoints over the services."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.http import HttpResponse
+from django.utils import timezone
+from ninja import File, Router, Schema
+from ninja import Status as Reply
+from ninja.files import UploadedFile
+
+from gridgov.accounts.auth import api_auth
+from gridgov.core.errors import NotFound
+from gridgov.disputes import services, workflow
+from gridgov.disputes.models import Agreement, Dispute, Mediator
+from gridgov.events.api import Error
+from gridgov.events.workflow import Citizen
+
+router = Router(tags=["disputes"])
+
+
+class PartyIn(Schema):
+    role: str
+    name: str = ""
+    phone: str = ""
+    resident: int | None = None
+    address: str = ""
+
+
+class DisputeIn(Schema):
+    dispute_type: str
+    description: str
+    parties: list[PartyIn]
+    region: str = ""
+    lng: float | None = None
+    lat: float | None = None
+    address: str = ""
+    amount: Decimal = Decimal(0)
+    people_count: int = 2
+    channel: str = "people"
+
+
+class CitizenDisputeIn(DisputeIn):
+    reporter_name: str
+    reporter_phone: str
+
+
+class ConvertIn(Schema):
+    event: str
+    parties: list[PartyIn]
+    dispute_type: str = ""
+    amount: Decimal = Decimal(0)
+    channel: str = "people"
+
+
+class DisputeBrief(Schema):
+    number: str
+    dispute_type: str
+    dispute_type_label: str
+    status: str
+    status_label: str
+    channel: str
+    risk_grade: str
+    risk_grade_label: str
+    sla_state: str | None
+    deadline: datetime | None
+    region: str
+    center: str
+    mediator: int | None
+    created_at: datetime
+
+
+class PartyOut(Schema):
+    role: str
+    name: str
+    phone: str
+    resident: int | None
+
+
+class SessionOut(Schema):
+    id: int
+    held_at: datetime
+    mode: str
+    place: str
+    video_link: str
+    participants: str
+    minutes: str
+    attachments: list[str]
+
+
+class AgreementOut(Schema):
+    terms: str
+    facts: str
+    signed_on: date
+    performance_deadline: date | None
+    performance: str
+    performed_on: date | None
+    confirmation_last_day: date
+    docx: str
+
+
+class DisputeDetail(DisputeBrief):
+    description: str
+    amount: Decimal
+    people_count: int
+    address: str
+    grid: str | None
+    event: str | None
+    source: str
+    parties: list[PartyOut]
+    risk_computed: str
+    risk_override: str
+    risk_override_reason: str
+    risk_reasons: list[dict]
+    referral: str
+    result: str
+    satisfaction: str
+    deadline_provisional: bool
+    allowed_actions: list[str]
+    timeline: list[dict]
+    sessions: list[SessionOut]
+    agreement: AgreementOut | None
+
+
+def brief(d: Dispute, now=None) -> dict:
+    return {
+        "number": d.number, "dispute_type": d.dispute_type, "dispute_type_label": d.get_dispute_type_display(),
+        "status": d.status, "status_label": d.get_status_display(), "channel": d.channel,
+        "risk_grade": d.risk_grade, "risk_grade_label": d.get_risk_grade_display(),
+        "sla_state": services.sla_state(d, now), "deadline": d.deadline, "region": d.region.code,
+        "center": d.center.code, "mediator": d.mediator_id, "created_at": d.created_at,
+    }
+
+
+def detail(d: Dispute, actor) -> dict:
+    out = brief(d)
+    ag = Agreement.objects.filter(dispute=d).first()
+    out.update({
+        "description": d.description, "amount": d.amount, "people_count": d.people_count, "address": d.address,
+        "grid": d.grid.code if d.grid_id else None, "event": d.event.number if d.event_id else None,
+        "source": d.source,
+        # phones masked, as in registry lists; the full number is on the agreement (for the parties)
+        "parties": [{"role": p.role, "name": p.name, "phone": p.masked_phone, "resident": p.resident_id}
+                    for p in d.parties.all()],
+        "risk_computed": d.risk_computed, "risk_override": d.risk_override,
+        "risk_override_reason": d.risk_override_reason, "risk_reasons": d.risk_reasons, "referral": d.referral,
+        "result": d.result, "satisfaction": d.satisfaction, "deadline_provisional": d.deadline_provisional,
+        "allowed_actions": workflow.allowed_actions(d, actor),
+        "timeline": [{"action": x.action, "label": str(workflow.LABELS.get(x.action, x.action)),
+                      "actor": x.actor_label, "from_status": x.from_status, "to_status": x.to_status,
+                      "note": x.note, "data": x.data, "created_at": x.created_at.isoformat()}
+                     for x in services.timeline(d)],
+        "sessions": [{"id": s.pk, "held_at": s.held_at, "mode": s.mode, "place": s.place, "video_link": s.video_link,
+                      "participants": s.participants, "minutes": s.minutes,
+                      "attachments": [f"/api/v1/disputes/attachments/{a.pk}" for a in s.attachments.all()]}
+                     for s in d.sessions.all()],
+        "agreement": None if ag is None else {
+            "terms": ag.terms, "facts": ag.facts, "signed_on": ag.signed_on,
+            "performance_deadline": ag.performance_deadline, "performance": ag.performance,
+            "performed_on": ag.performed_on, "confirmation_last_day": ag.confirmation_last_day,
+            "docx": f"/api/v1/disputes/{d.number}/agreement.docx"},
+    })
+    return out
+
+
+def _input(payload, **extra) -> services.DisputeInput:
+    data = payload.dict()
+    data["parties"] = [p for p in data["parties"]]
+    return services.DisputeInput(**data, **extra)
+
+
+@router.post("/disputes", response={201: DisputeDetail, 403: Error, 422: Error}, auth=api_auth)
+def create(request, payload: DisputeIn):
+    """Register a dispute (grid worker, center operator, mediator).  It is risk-graded at once."""
+    d = services.create_dispute(request.auth, _input(payload))
+    return Reply(201, detail(services.get_visible(request.auth, d.number), request.auth))
+
+
+@router.post("/disputes/from-event", response={201: DisputeDetail, 403: Error, 404: Error, 422: Error},
+             auth=api_auth)
+def from_event(request, payload: ConvertIn):
+    """Convert an event of the 矛盾纠纷 group into a dispute (both stay linked)."""
+    d = services.convert_event(request.auth, payload.event, [p.dict() for p in payload.parties],
+                               payload.dispute_type, payload.amount, payload.channel)
+    return Reply(201, detail(services.get_visible(request.auth, d.number), request.auth))
+
+
+@router.post("/citizen/disputes", response={201: dict, 422: Error}, auth=None)
+def citizen_apply(request, payload: CitizenDisputeIn):
+    """Apply for mediation without an account (name and phone)."""
+    data = payload.dict()
+    d = services.create_dispute(Citizen(phone=data["reporter_phone"].strip()), services.DisputeInput(**data))
+    return Reply(201, {"number": d.number, "status": d.status, "status_label": d.get_status_display()})
+
+
+class Page(Schema):
+    count: int
+    results: list[DisputeBrief]
+
+
+@router.get("/disputes", response={200: Page, 422: Error}, auth=api_auth)
+def list_disputes(request, status: str = "", dispute_type: str = "", risk_grade: str = "", sla_state: str = "",
+                  channel: str = "", q: str = "", limit: int = 50, offset: int = 0):
+    """Disputes you may see, soonest deadline first."""
+    qs = services.filtered(request.auth, status=status, dispute_type=dispute_type, risk_grade=risk_grade,
+                           sla_state=sla_state, channel=channel, q=q)
+    limit = max(1, min(limit, 200))
+    now = timezone.now()
+    rows = qs.select_related("region", "center")[offset: offset + limit]
+    return {"count": qs.count(), "results": [brief(d, now) for d in rows]}
+
+
+@router.get("/disputes/attachments/{attachment_id}", response={200: None, 404: Error}, auth=api_auth)
+def session_file(request, attachment_id: int):
+    from django.http import FileResponse
+
+    att = services.get_session_attachment(request.auth, attachment_id)
+    resp = FileResponse(att.file.open("rb"), content_type=att.content_type)
+    resp["X-Content-Type-Options"] = "nosniff"
+    return resp
+
+
+@router.get("/disputes/{number}", response={200: DisputeDetail, 404: Error}, auth=api_auth)
+def get_dispute(request, number: str):
+    return detail(services.get_visible(request.auth, number), request.auth)
+
+
+class ActionIn(Schema):
+    note: str = ""
+    mediator: int | None = None
+    chosen_by_party: bool = False
+    channel: str | None = None
+    grade: str | None = None
+    referral: str | None = None
+    satisfaction: str | None = None
+    performance: str | None = None
+    performed_on: date | None = None
+    terms: str | None = None
+    facts: str | None = None
+    performance_deadline: date | None = None
+    signed_on: date | None = None
+    held_at: datetime | None = None
+    mode: str | None = None
+    place: str | None = None
+    video_link: str | None = None
+    participants: str | None = None
+    minutes: str | None = None
+
+
+@router.post("/disputes/{number}/actions/{action}",
+             response={200: DisputeDetail, 403: Error, 404: Error, 409: Error, 422: Error}, auth=api_auth)
+def act(request, number: str, action: str, payload: ActionIn):
+    """Perform an action: wrong state → 409, not yours → 403, outside your scope → 404.
+    `allowed_actions` on the detail lists what you may do now."""
+    d = services.get_visible(request.auth, number)
+    services.perform_action(request.auth, d, action, {k: v for k, v in payload.dict().items() if v is not None})
+    return detail(services.get_visible(request.auth, number), request.auth)
+
+
+@router.post("/disputes/{number}/sessions/{session_id}/attachments",
+             response={201: dict, 403: Error, 404: Error, 422: Error}, auth=api_auth)
+def upload(request, number: str, session_id: int, file: UploadedFile = File(...)):
+    """Attach a photo/audio/video to a session record (checked by content and size)."""
+    d = services.get_visible(request.auth, number)
+    if not workflow.mediator_or_center(request.auth, d):
+        from gridgov.core.errors import Forbidden
+
+        raise Forbidden("您不能为该调解记录上传附件", code="not_permitted")
+    session = d.sessions.filter(pk=session_id).first()
+    if session is None:
+        raise NotFound("未找到该调解记录")
+    att = services.add_session_attachment(session, file)
+    return Reply(201, {"id": att.pk, "kind": att.kind, "size": att.size})
+
+
+@router.get("/disputes/{number}/agreement.docx", response={200: None, 404: Error}, auth=api_auth)
+def agreement_docx(request, number: str):
+    """The 人民调解协议书 as a Word document."""
+    from gridgov.disputes.agreement import build_docx
+
+    d = services.get_visible(request.auth, number)
+    if not Agreement.objects.filter(dispute=d).exists():
+        raise NotFound("该纠纷尚无调解协议")
+    return _docx_response(build_docx(d), d.number)
+
+
+def _docx_response(body: bytes, number: str) -> HttpResponse:
+    resp = HttpResponse(body, content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+    resp["Content-Disposition"] = f'attachment; filename="{number}-agreement.docx"'
+    return resp
+
+
+class MediatorOut(Schema):
+    id: int
+    name: str
+    org_kind: str
+    org_name: str
+    specialties: list[str]
+    region: str
+    region_name: str
+    languages: str
+    bio: str
+    load: int
+    case_count: int
+    successes: int
+    failures: int
+    success_rate: float | None
+    satisfaction_rate: float | None
+
+
+def mediator_out(m: Mediator) -> dict:
+    return {"id": m.pk, "name": m.name, "org_kind": m.org_kind, "org_name": m.org_name,
+            "specialties": m.specialties, "region": m.region.code, "region_name": m.region.name,
+            "languages": m.languages, "bio": m.bio, "load": m.load, "case_count": m.case_count,
+            "successes": m.successes, "failures": m.failures, "success_rate": services.success_rate(m),
+            "satisfaction_rate": services.satisfaction_rate(m)}
+
+
+@router.get("/mediators", response={200: list[MediatorOut], 422: Error}, auth=api_auth)
+def mediators(request, dispute_type: str = "", region: str = "", min_rate: float | None = None,
+              order: str = "rate"):
+    """调解员超市: active mediators with load, case count and success rate computed from their cases."""
+    return [mediator_out(m) for m in services.browse_mediators(dispute_type=dispute_type, region=region,
+                                                               min_rate=min_rate, order=order)]
+
+
+class SuggestionOut(Schema):
+    mediator: MediatorOut
+    score: float
+    reasons: list[str]
+
+
+@router.get("/disputes/{number}/mediators/suggest", response={200: list[SuggestionOut], 404: Error}, auth=api_auth)
+def suggest(request, number: str):
+    """Mediators ranked for this dispute, with the reasons."""
+    d = services.get_visible(request.auth, number)
+    return [{"mediator": mediator_out(s.mediator), "score": s.score, "reasons": s.reasons}
+            for s in services.suggest_mediators(d)]

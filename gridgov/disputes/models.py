@@ -1,0 +1,382 @@
+"""Disputes (矛盾纠纷) and their mediation: parties, mediators (专家超市), sessions, agreements.
+
+``Dispute.status`` is written only by :mod:`gridgov.disputes.workflow`; every transition appends a
+:class:`DisputeLog` row, which is never updated or deleted.  What time changes (SLA state, a
+mediator's load and success rate) is derived at read time.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class DisputeType(models.TextChoices):
+    MARRIAGE = "marriage", _("婚姻家庭")
+    NEIGHBOR = "neighbor", _("邻里")
+    HOUSING = "housing", _("房屋宅基地")
+    LAND = "land", _("土地承包")
+    LABOR = "labor", _("劳动争议/欠薪")
+    PROPERTY = "property", _("物业")
+    EXPROPRIATION = "expropriation", _("征地拆迁")
+    MEDICAL = "medical", _("医疗")
+    TRAFFIC = "traffic", _("交通事故")
+    CONSUMER = "consumer", _("消费")
+    CONTRACT = "contract", _("合同债务")
+    ENVIRONMENT = "environment", _("环境")
+    OTHER = "other", _("其他")
+
+
+class Channel(models.TextChoices):
+    PEOPLE = "people", _("人民调解")
+    ADMINISTRATIVE = "administrative", _("行政调解")
+    JUDICIAL = "judicial", _("司法调解(诉前调解)")
+
+
+class Status(models.TextChoices):
+    REGISTERED = "registered", _("登记")
+    ACCEPTED = "accepted", _("已受理")
+    REJECTED = "rejected", _("不予受理")
+    ASSIGNED = "assigned", _("已分派调解")
+    MEDIATING = "mediating", _("调解中")
+    SUCCEEDED = "succeeded", _("调解成功")
+    FAILED = "failed", _("调解不成")
+    FOLLOWED_UP = "followed_up", _("已回访")
+    CLOSED = "closed", _("结案")
+
+
+OPEN_STATUSES = (Status.REGISTERED, Status.ACCEPTED, Status.ASSIGNED, Status.MEDIATING, Status.SUCCEEDED,
+                 Status.FAILED, Status.FOLLOWED_UP)
+# the mediation deadline runs while the case waits for or is in mediation
+RUNNING_STATUSES = (Status.ACCEPTED, Status.ASSIGNED, Status.MEDIATING)
+LOAD_STATUSES = (Status.ASSIGNED, Status.MEDIATING)
+
+
+class RiskGrade(models.TextChoices):
+    GENERAL = "general", _("一般")
+    SERIOUS = "serious", _("较大")
+    MAJOR = "major", _("重大")
+
+
+GRADE_ORDER = {RiskGrade.GENERAL: 0, RiskGrade.SERIOUS: 1, RiskGrade.MAJOR: 2}
+
+
+class Referral(models.TextChoices):
+    NONE = "", _("无")
+    LITIGATION = "litigation", _("诉讼")
+    ARBITRATION = "arbitration", _("仲裁")
+    ADMINISTRATIVE = "administrative", _("行政裁决")
+    PETITION = "petition", _("信访")
+
+
+class Source(models.TextChoices):
+    GRID_WORKER = "grid_worker", _("网格员排查")
+    CENTER = "center", _("中心登记")
+    MEDIATOR = "mediator", _("调解员受理")
+    CITIZEN = "citizen", _("群众申请")
+    EVENT = "event", _("事件转入")
+
+
+class Satisfaction(models.TextChoices):
+    SATISFIED = "satisfied", _("满意")
+    BASICALLY = "basically", _("基本满意")
+    UNSATISFIED = "unsatisfied", _("不满意")
+
+
+# --- mediators (调解员"专家超市") -----------------------------------------------------------------
+
+
+class Mediator(models.Model):
+    class OrgKind(models.TextChoices):
+        COMMITTEE = "committee", _("人民调解委员会")
+        STUDIO = "studio", _("个人品牌调解室")
+        PROFESSIONAL = "professional", _("行业性专业性调委会")
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="mediator_profile", verbose_name=_("登录账号"))
+    name = models.CharField(_("姓名"), max_length=50)
+    org_kind = models.CharField(_("组织类型"), max_length=16, choices=OrgKind.choices, default=OrgKind.COMMITTEE)
+    org_name = models.CharField(_("所在组织"), max_length=100)
+    specialties = models.JSONField(_("擅长纠纷类型"), default=list, blank=True)
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="mediators",
+                               verbose_name=_("服务区域"))
+    languages = models.CharField(_("语言/方言"), max_length=100, blank=True, default="普通话")
+    phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+    bio = models.TextField(_("简介"), blank=True)
+    active = models.BooleanField(_("在岗"), default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = _("调解员")
+        verbose_name_plural = _("调解员")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def specialty_labels(self) -> list[str]:
+        labels = dict(DisputeType.choices)
+        return [str(labels.get(s, s)) for s in self.specialties]
+
+
+# --- disputes -----------------------------------------------------------------------------------
+
+
+def dispute_scope_q(user) -> Q:
+    """Who sees which disputes — the one place (behind ``Dispute.objects.visible_to``)."""
+    from gridgov.accounts.models import User
+
+    nothing = Q(pk__in=[])
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return nothing
+    if user.is_superuser or user.role == User.Role.ADMIN:
+        return Q()
+    if user.role in (User.Role.OPERATOR, User.Role.LEADER):
+        return Q(region__code__startswith=user.region.code) if user.region_id else nothing
+    if user.role == User.Role.GRID_WORKER:
+        return Q(grid__staff__user=user) | Q(reporter=user)
+    if user.role == User.Role.MEDIATOR:
+        return Q(mediator__user=user)
+    return nothing
+
+
+class DisputeQuerySet(models.QuerySet):
+    def visible_to(self, user) -> DisputeQuerySet:
+        return self.filter(dispute_scope_q(user)).distinct()
+
+    def open(self) -> DisputeQuerySet:
+        return self.filter(status__in=OPEN_STATUSES)
+
+
+class Dispute(models.Model):
+    number = models.CharField(_("纠纷编号"), max_length=20, unique=True)
+    source = models.CharField(_("来源"), max_length=16, choices=Source.choices)
+    dispute_type = models.CharField(_("纠纷类型"), max_length=16, choices=DisputeType.choices)
+    channel = models.CharField(_("调解渠道"), max_length=16, choices=Channel.choices, default=Channel.PEOPLE)
+    description = models.TextField(_("纠纷简要情况"))
+    amount = models.DecimalField(_("涉及金额(元)"), max_digits=14, decimal_places=2, default=0)
+    people_count = models.PositiveIntegerField(_("涉及人数"), default=2)
+    lng = models.FloatField(_("经度"), null=True, blank=True)
+    lat = models.FloatField(_("纬度"), null=True, blank=True)
+    address = models.CharField(_("地点"), max_length=200, blank=True)
+    grid = models.ForeignKey("regions.Grid", null=True, blank=True, on_delete=models.PROTECT,
+                             related_name="disputes", verbose_name=_("网格"))
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="disputes",
+                               verbose_name=_("所属区划"))
+    center = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="center_disputes",
+                               verbose_name=_("受理中心"))
+    event = models.OneToOneField("events.Event", null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="dispute", verbose_name=_("来源事件"))
+
+    reporter = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="reported_disputes", verbose_name=_("登记人"))
+    reporter_name = models.CharField(_("申请人/登记人姓名"), max_length=50, blank=True)
+    reporter_phone = models.CharField(_("申请人/登记人电话"), max_length=20, blank=True)
+
+    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.REGISTERED,
+                              db_index=True)
+    mediator = models.ForeignKey(Mediator, null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="disputes", verbose_name=_("调解员"))
+    chosen_by_party = models.BooleanField(_("当事人选定调解员"), default=False)
+
+    # risk: the grade the rules computed, the reasons, and an operator's override (logged)
+    risk_computed = models.CharField(_("规则评定风险"), max_length=8, choices=RiskGrade.choices,
+                                     default=RiskGrade.GENERAL)
+    risk_reasons = models.JSONField(_("风险因素"), default=list, blank=True)
+    risk_assessed_at = models.DateTimeField(null=True, blank=True)
+    risk_override = models.CharField(_("人工调整风险"), max_length=8, choices=RiskGrade.choices, blank=True)
+    risk_override_reason = models.CharField(_("调整理由"), max_length=500, blank=True)
+
+    stage_started_at = models.DateTimeField(null=True, blank=True)
+    deadline = models.DateTimeField(_("调解期限"), null=True, blank=True, db_index=True)
+    deadline_unit = models.CharField(max_length=16, blank=True)
+    warn_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    deadline_provisional = models.BooleanField(default=False)
+
+    referral = models.CharField(_("引导分流"), max_length=16, choices=Referral.choices, blank=True)
+    result = models.TextField(_("调解结果"), blank=True)
+    satisfaction = models.CharField(_("回访满意度"), max_length=16, choices=Satisfaction.choices, blank=True)
+    reopen_count = models.PositiveIntegerField(_("重启次数"), default=0)
+
+    created_at = models.DateTimeField(_("登记时间"), default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    closed_at = models.DateTimeField(_("结案时间"), null=True, blank=True)
+
+    objects = DisputeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("矛盾纠纷")
+        verbose_name_plural = _("矛盾纠纷")
+        indexes = [models.Index(fields=["status", "deadline"]), models.Index(fields=["mediator", "status"])]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def risk_grade(self) -> str:
+        return self.risk_override or self.risk_computed
+
+    def get_risk_grade_display(self) -> str:
+        return str(dict(RiskGrade.choices)[self.risk_grade])
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+
+class Party(models.Model):
+    class Role(models.TextChoices):
+        APPLICANT = "applicant", _("申请人")
+        RESPONDENT = "respondent", _("被申请人")
+
+    dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="parties")
+    role = models.CharField(_("当事人类型"), max_length=16, choices=Role.choices)
+    resident = models.ForeignKey("registry.Resident", null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="disputes", verbose_name=_("实有人口"))
+    name = models.CharField(_("姓名/名称"), max_length=100)
+    phone = models.CharField(_("联系电话"), max_length=20, blank=True, db_index=True)
+    address = models.CharField(_("住址"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["role", "id"]
+        verbose_name = _("当事人")
+        verbose_name_plural = _("当事人")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def masked_phone(self) -> str:
+        from gridgov.core.crypto import mask_phone
+
+        return mask_phone(self.phone)
+
+
+class DisputeLogQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise PermissionError("dispute log rows are append-only")
+
+    def delete(self):
+        raise PermissionError("dispute log rows are append-only")
+
+
+class DisputeLog(models.Model):
+    """One transition or note on a dispute.  Append-only."""
+
+    dispute = models.ForeignKey(Dispute, on_delete=models.PROTECT, related_name="log")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
+    actor_label = models.CharField(max_length=100, blank=True)
+    action = models.CharField(max_length=32)
+    from_status = models.CharField(max_length=16, blank=True)
+    to_status = models.CharField(max_length=16, blank=True)
+    note = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    objects = DisputeLogQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("纠纷流转记录")
+        verbose_name_plural = _("纠纷流转记录")
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionError("dispute log rows are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("dispute log rows are append-only")
+
+
+class Session(models.Model):
+    class Mode(models.TextChoices):
+        ONSITE = "onsite", _("现场调解")
+        REMOTE = "remote", _("远程视频调解")
+
+    dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="sessions")
+    held_at = models.DateTimeField(_("调解时间"))
+    mode = models.CharField(_("方式"), max_length=8, choices=Mode.choices, default=Mode.ONSITE)
+    place = models.CharField(_("地点"), max_length=200, blank=True)
+    video_link = models.CharField(_("视频会议链接"), max_length=300, blank=True)
+    participants = models.CharField(_("参加人员"), max_length=500)
+    minutes = models.TextField(_("调解笔录"))
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["held_at", "id"]
+        verbose_name = _("调解记录")
+        verbose_name_plural = _("调解记录")
+
+
+def session_file_path(instance: SessionAttachment, filename: str) -> str:
+    day = timezone.localdate()
+    return f"disputes/{day:%Y/%m}/{instance.sha256[:2]}/{instance.sha256}{instance.extension}"
+
+
+class SessionAttachment(models.Model):
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="attachments")
+    kind = models.CharField(max_length=8)
+    file = models.FileField(upload_to=session_file_path, max_length=200)
+    original_name = models.CharField(max_length=200, blank=True)
+    content_type = models.CharField(max_length=64)
+    extension = models.CharField(max_length=8)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+
+
+class Agreement(models.Model):
+    """人民调解协议书: what the parties agreed, and whether it was performed."""
+
+    class Performance(models.TextChoices):
+        PENDING = "pending", _("待履行")
+        FULFILLED = "fulfilled", _("已履行")
+        PARTIAL = "partial", _("部分履行")
+        NOT = "not", _("未履行")
+
+    dispute = models.OneToOneField(Dispute, on_delete=models.CASCADE, related_name="agreement")
+    facts = models.TextField(_("纠纷主要事实、争议事项"))
+    terms = models.TextField(_("协议内容"))
+    performance_deadline = models.DateField(_("履行期限"), null=True, blank=True)
+    signed_on = models.DateField(_("协议签订日期"))
+    performance = models.CharField(_("履行情况"), max_length=16, choices=Performance.choices,
+                                   default=Performance.PENDING)
+    performed_on = models.DateField(_("履行日期"), null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("调解协议")
+        verbose_name_plural = _("调解协议")
+
+    @property
+    def confirmation_last_day(self):
+        """The last day to apply for judicial confirmation (司法确认): 30 days from the agreement
+        taking effect (人民调解法 第三十三条)."""
+        return self.signed_on + timedelta(days=settings.GRIDGOV["DISPUTE_CONFIRM_DAYS"])
+
+
+class DisputeNotice(models.Model):
+    """A reminder the sweep made; the unique constraint makes it exactly-once per case and deadline."""
+
+    class Kind(models.TextChoices):
+        REMIND = "remind", _("即将超期提醒")
+        OVERDUE = "overdue", _("超期通报")
+        CONFIRM = "confirm", _("司法确认期限提醒")
+
+    dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="notices")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    deadline = models.DateTimeField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["dispute", "kind", "deadline"], name="uniq_dispute_notice")]

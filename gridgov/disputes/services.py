@@ -1,0 +1,615 @@
+"""Dispute operations: the one door for web views, the API, commands and the demo."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Count, F, Q
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext as _
+
+from gridgov.accounts.models import User
+from gridgov.core import sla as core_sla
+from gridgov.core.errors import DomainError, NotFound, ValidationFailed
+from gridgov.disputes import risk, workflow
+from gridgov.disputes.models import (
+    LOAD_STATUSES,
+    OPEN_STATUSES,
+    RUNNING_STATUSES,
+    Agreement,
+    Channel,
+    Dispute,
+    DisputeLog,
+    DisputeNotice,
+    DisputeType,
+    Mediator,
+    Party,
+    Referral,
+    RiskGrade,
+    Satisfaction,
+    Session,
+    SessionAttachment,
+    Source,
+    Status,
+)
+from gridgov.events import services as events
+from gridgov.events.workflow import Citizen
+from gridgov.regions.models import Region
+
+# --- SLA (core.sla) ---------------------------------------------------------------------------
+
+
+def sla_state(d: Dispute, now=None) -> str | None:
+    return core_sla.state(d.deadline, d.warn_at, d.status in RUNNING_STATUSES, now)
+
+
+def sla_q(state: str, now=None) -> Q:
+    return core_sla.q(state, Q(status__in=RUNNING_STATUSES), now)
+
+
+# --- intake -----------------------------------------------------------------------------------
+
+
+@dataclass
+class PartyInput:
+    role: str
+    name: str = ""
+    phone: str = ""
+    resident: int | None = None
+    address: str = ""
+
+
+@dataclass
+class DisputeInput:
+    dispute_type: str
+    description: str
+    parties: list = field(default_factory=list)  # PartyInput or dicts
+    region: str = ""  # region code; optional when lng/lat fall in a grid
+    lng: float | None = None
+    lat: float | None = None
+    address: str = ""
+    amount: object = 0
+    people_count: int = 2
+    channel: str = Channel.PEOPLE
+    reporter_name: str = ""
+    reporter_phone: str = ""
+    event: str = ""  # number of an event to convert
+
+
+SOURCE_BY_ROLE = {
+    User.Role.GRID_WORKER: Source.GRID_WORKER, User.Role.OPERATOR: Source.CENTER, User.Role.ADMIN: Source.CENTER,
+    User.Role.MEDIATOR: Source.MEDIATOR,
+}
+DISPUTE_CATEGORY_ROOT = "01"  # 矛盾纠纷 in the event taxonomy
+EVENT_CATEGORY_TYPES = {"0101": DisputeType.NEIGHBOR, "0102": DisputeType.LABOR, "0103": DisputeType.HOUSING,
+                        "0104": DisputeType.PROPERTY, "0105": DisputeType.EXPROPRIATION, "0106": DisputeType.LAND,
+                        "0107": DisputeType.MARRIAGE, "0108": DisputeType.LABOR, "0109": DisputeType.MEDICAL,
+                        "0110": DisputeType.CONSUMER}
+
+
+def _is_phone(p: str) -> bool:
+    return len(p) == 11 and p.isdigit() and p.startswith("1")
+
+
+def _clean_parties(actor, raw: list, errors: dict) -> list[dict]:
+    from gridgov.registry.models import Resident
+
+    out = []
+    for i, p in enumerate(raw or []):
+        p = p if isinstance(p, dict) else p.__dict__
+        role = (p.get("role") or "").strip()
+        name = (p.get("name") or "").strip()
+        phone = (p.get("phone") or "").strip()
+        rid = p.get("resident")
+        if not (name or phone or rid):
+            continue
+        key = f"parties.{i}"
+        resident = None
+        if rid not in (None, ""):
+            qs = Resident.objects.visible_to(actor) if isinstance(actor, User) else Resident.objects.none()
+            try:
+                resident = qs.filter(pk=int(rid)).first()
+            except (TypeError, ValueError):
+                resident = None
+            if resident is None:
+                errors.setdefault(f"{key}.resident", []).append(_("未找到该实有人口，或不在您的管辖范围内"))
+                continue
+            name = name or resident.name
+            phone = phone or resident.phone
+        if role not in Party.Role.values:
+            errors.setdefault(f"{key}.role", []).append(_("请选择申请人或被申请人"))
+        if not name:
+            errors.setdefault(f"{key}.name", []).append(_("请填写当事人姓名"))
+        elif len(name) > 100:
+            errors.setdefault(f"{key}.name", []).append(_("姓名过长"))
+        if phone and not _is_phone(phone) and not (resident and phone == resident.phone):
+            errors.setdefault(f"{key}.phone", []).append(_("请填写11位手机号码"))
+        out.append({"role": role, "name": name, "phone": phone[:20], "resident": resident,
+                    "address": (p.get("address") or "").strip()[:200]})
+    roles = {p["role"] for p in out}
+    if Party.Role.APPLICANT not in roles:
+        errors.setdefault("parties", []).append(_("请至少填写一名申请人"))
+    if Party.Role.RESPONDENT not in roles:
+        errors.setdefault("parties", []).append(_("请至少填写一名被申请人"))
+    return out
+
+
+def _region_for(actor, data: DisputeInput, errors: dict):
+    grid, region = events.locate(data.lng, data.lat)
+    if region is None and data.region:
+        region = Region.objects.filter(code=data.region.strip()).first()
+        if region is None:
+            errors["region"] = [_("区划无效")]
+        elif isinstance(actor, User) and actor.region_id and actor.role in (User.Role.OPERATOR, User.Role.GRID_WORKER) \
+                and not region.code.startswith(actor.region.code):
+            errors["region"] = [_("只能登记本辖区的纠纷")]
+    if region is None and "region" not in errors:
+        if isinstance(actor, User) and actor.region_id:
+            region = actor.region
+        elif isinstance(actor, User) and actor.role == User.Role.MEDIATOR and hasattr(actor, "mediator_profile"):
+            region = actor.mediator_profile.region
+        else:
+            errors["region"] = [_("请选择纠纷发生地所属区划或在地图上选点")]
+    return grid, region
+
+
+def _validate(actor, data: DisputeInput) -> dict:
+    errors: dict[str, list[str]] = {}
+    if data.dispute_type not in DisputeType.values:
+        errors["dispute_type"] = [_("请选择纠纷类型")]
+    desc = (data.description or "").strip()
+    if len(desc) < 5:
+        errors["description"] = [_("请描述纠纷情况（至少5个字）")]
+    elif len(desc) > 4000:
+        errors["description"] = [_("描述不能超过4000字")]
+    if data.channel not in Channel.values:
+        errors["channel"] = [_("调解渠道无效")]
+    try:
+        amount = Decimal(str(data.amount if data.amount not in (None, "") else 0))
+        if amount < 0 or amount >= Decimal("1e12"):
+            raise InvalidOperation
+    except (InvalidOperation, ValueError):
+        errors["amount"] = [_("涉及金额应为不小于0的数字")]
+        amount = Decimal(0)
+    try:
+        people = int(data.people_count)
+        if people < 1 or people > 100000:
+            raise ValueError
+    except (TypeError, ValueError):
+        errors["people_count"] = [_("涉及人数应为1以上的整数")]
+        people = 0
+    if (data.lng is None) != (data.lat is None):
+        errors["location"] = [_("经纬度需同时提供")]
+    elif data.lng is not None and not (-180 <= data.lng <= 180 and -90 <= data.lat <= 90):
+        errors["location"] = [_("经纬度超出范围")]
+    if isinstance(actor, Citizen):
+        if not (data.reporter_name or "").strip():
+            errors["reporter_name"] = [_("请填写您的姓名")]
+        if not _is_phone((data.reporter_phone or "").strip()):
+            errors["reporter_phone"] = [_("请填写11位手机号码")]
+    elif actor.role not in SOURCE_BY_ROLE:
+        raise ValidationFailed(_("您不能登记纠纷"), {"__all__": [_("您的角色不能登记纠纷")]})
+    parties = _clean_parties(actor, data.parties, errors)
+    grid = region = None
+    if "location" not in errors:
+        grid, region = _region_for(actor, data, errors)
+    if errors:
+        raise ValidationFailed(_("登记内容有误，请检查"), errors)
+    return {"description": desc, "amount": amount, "people_count": people, "parties": parties, "grid": grid,
+            "region": region}
+
+
+def create_dispute(actor, data: DisputeInput, *, event=None, now: datetime | None = None) -> Dispute:
+    """Register a dispute (graded by the risk rules; a 重大 grade notifies the center at once)."""
+    now = now or timezone.now()
+    clean = _validate(actor, data)
+    region = clean["region"]
+    is_user = isinstance(actor, User)
+    with transaction.atomic():
+        d = Dispute(
+            number=events.next_number(timezone.localdate(now), prefix="JF"),
+            source=Source.EVENT if event else (Source.CITIZEN if not is_user else SOURCE_BY_ROLE[actor.role]),
+            dispute_type=data.dispute_type, channel=data.channel, description=clean["description"],
+            amount=clean["amount"], people_count=clean["people_count"], lng=data.lng, lat=data.lat,
+            address=(data.address or "").strip()[:200], grid=clean["grid"], region=region,
+            center=events.center_for(region), event=event,
+            reporter=actor if is_user else None,
+            reporter_name=((data.reporter_name or "").strip() or (actor.display_name if is_user else ""))[:50],
+            reporter_phone=((data.reporter_phone or "").strip() or (actor.phone if is_user else ""))[:20],
+            status=Status.REGISTERED, created_at=now,
+        )
+        d.save()
+        Party.objects.bulk_create([Party(dispute=d, **p) for p in clean["parties"]])
+        risk.apply(d, now)
+        d.save(update_fields=["risk_computed", "risk_reasons", "risk_assessed_at"])
+        workflow.log_register(d, actor, now)
+    return d
+
+
+def convert_event(user, event_number: str, parties: list, dispute_type: str = "", amount=0,
+                  channel: str = Channel.PEOPLE, now=None) -> Dispute:
+    """Open a dispute from an event of the 矛盾纠纷 group; the two stay linked (Event.dispute / Dispute.event)."""
+
+    if not isinstance(user, User) or user.role not in (User.Role.OPERATOR, User.Role.ADMIN):
+        from gridgov.core.errors import Forbidden
+
+        raise Forbidden(_("只有中心受理员可以将事件转为纠纷"), code="not_permitted")
+    event = events.get_visible(user, event_number)
+    cat = event.category
+    if not (cat.code == DISPUTE_CATEGORY_ROOT or (cat.parent_id and cat.parent.code == DISPUTE_CATEGORY_ROOT)):
+        raise ValidationFailed(_("只有矛盾纠纷类事件可以转为纠纷"), {"event": [_("该事件不属于矛盾纠纷类")]})
+    if Dispute.objects.filter(event=event).exists():
+        raise ValidationFailed(_("该事件已转为纠纷"), {"event": [_("该事件已转为纠纷")]})
+    data = DisputeInput(
+        dispute_type=dispute_type or EVENT_CATEGORY_TYPES.get(cat.code, DisputeType.OTHER),
+        description=event.description, parties=parties, region=event.region.code, lng=event.lng, lat=event.lat,
+        address=event.address, amount=amount, people_count=max(event.people_involved, 2), channel=channel,
+        reporter_name=event.reporter_name, reporter_phone=event.reporter_phone,
+    )
+    try:
+        return create_dispute(user, data, event=event, now=now)
+    except IntegrityError:
+        raise ValidationFailed(_("该事件已转为纠纷"), {"event": [_("该事件已转为纠纷")]}) from None
+
+
+# --- reading ----------------------------------------------------------------------------------
+
+
+def get_visible(user, number: str) -> Dispute:
+    d = (Dispute.objects.visible_to(user).filter(number=number)
+         .select_related("region", "center", "grid", "mediator", "mediator__user", "reporter", "event").first())
+    if d is None:
+        raise NotFound(_("未找到该纠纷，或不在您的管辖范围内"))
+    return d
+
+
+def filtered(user, *, status="", dispute_type="", risk_grade="", sla_state="", channel="", q="", now=None):
+    errors = {}
+    qs = Dispute.objects.visible_to(user)
+    if status:
+        wanted = [s for s in status.split(",") if s]
+        if any(s not in Status.values for s in wanted):
+            errors["status"] = [_("状态无效")]
+        qs = qs.filter(status__in=wanted)
+    if dispute_type:
+        if dispute_type not in DisputeType.values:
+            errors["dispute_type"] = [_("纠纷类型无效")]
+        qs = qs.filter(dispute_type=dispute_type)
+    if channel:
+        if channel not in Channel.values:
+            errors["channel"] = [_("调解渠道无效")]
+        qs = qs.filter(channel=channel)
+    if risk_grade:
+        if risk_grade not in RiskGrade.values:
+            errors["risk_grade"] = [_("风险等级无效")]
+        qs = qs.filter(Q(risk_override=risk_grade) | Q(risk_override="", risk_computed=risk_grade))
+    if sla_state:
+        if sla_state not in core_sla.STATES:
+            errors["sla_state"] = [_("时限状态无效")]
+        else:
+            qs = qs.filter(sla_q(sla_state, now))
+    if q:
+        qs = qs.filter(Q(number__icontains=q) | Q(description__icontains=q) | Q(parties__name__icontains=q))
+    if errors:
+        raise ValidationFailed(_("筛选条件有误"), errors)
+    return qs.distinct().order_by(F("deadline").asc(nulls_last=True), "-created_at")
+
+
+def timeline(d: Dispute) -> list[DisputeLog]:
+    return list(d.log.select_related("actor"))
+
+
+# --- mediators --------------------------------------------------------------------------------
+
+
+def mediators_with_stats(qs=None):
+    """Mediators annotated with load, case count, successes, failures — counted from real cases."""
+    qs = qs if qs is not None else Mediator.objects.all()
+    return qs.select_related("region").annotate(
+        load=Count("disputes", filter=Q(disputes__status__in=LOAD_STATUSES), distinct=True),
+        case_count=Count("disputes", distinct=True),
+        successes=Count("disputes", filter=Q(disputes__log__action="succeed"), distinct=True),
+        failures=Count("disputes", filter=Q(disputes__log__action="fail"), distinct=True),
+        rated=Count("disputes", filter=~Q(disputes__satisfaction=""), distinct=True),
+        satisfied=Count("disputes", filter=Q(disputes__satisfaction__in=[Satisfaction.SATISFIED,
+                                                                          Satisfaction.BASICALLY]), distinct=True),
+    )
+
+
+def success_rate(m) -> float | None:
+    """succeeded / (succeeded + failed); None when no case has ended yet."""
+    done = m.successes + m.failures
+    return m.successes / done if done else None
+
+
+def satisfaction_rate(m) -> float | None:
+    return m.satisfied / m.rated if m.rated else None
+
+
+def browse_mediators(*, dispute_type="", region="", min_rate=None, order="rate"):
+    errors = {}
+    qs = Mediator.objects.filter(active=True)
+    if dispute_type:
+        if dispute_type not in DisputeType.values:
+            errors["dispute_type"] = [_("纠纷类型无效")]
+    if region and not region.isdigit():
+        errors["region"] = [_("区划代码无效")]
+    if errors:
+        raise ValidationFailed(_("筛选条件有误"), errors)
+    if region:
+        # serving the region: the mediator's area contains it, or lies inside it
+        codes = Region.objects.get(code=region).ancestors_codes() if Region.objects.filter(code=region).exists() \
+            else [region]
+        qs = qs.filter(Q(region__code__in=codes) | Q(region__code__startswith=region))
+    rows = list(mediators_with_stats(qs))
+    if dispute_type:
+        rows = [m for m in rows if dispute_type in (m.specialties or [])]
+    for m in rows:
+        m.success_rate = success_rate(m)
+        m.satisfaction_rate = satisfaction_rate(m)
+    if min_rate is not None:
+        rows = [m for m in rows if m.success_rate is not None and m.success_rate >= min_rate]
+    if order == "satisfaction":
+        rows.sort(key=lambda m: (-(m.satisfaction_rate or 0), m.load, m.name))
+    elif order == "load":
+        rows.sort(key=lambda m: (m.load, m.name))
+    else:
+        rows.sort(key=lambda m: (-(m.success_rate or 0), m.load, m.name))
+    return rows
+
+
+@dataclass
+class Suggestion:
+    mediator: Mediator
+    score: float
+    reasons: list[str]
+
+
+def suggest_mediators(dispute: Dispute, limit: int = 5) -> list[Suggestion]:
+    """Available mediators ranked for a dispute, each with its reasons in Chinese.
+
+    Score = 3 for a specialty matching the dispute type + 2 when the mediator's area contains the
+    dispute's place (1 when it is a neighbouring area: same county) + 2 × success rate − 0.3 per case
+    in hand.  Mediators at MEDIATOR_MAX_LOAD or inactive are not suggested.
+    """
+    max_load = settings.GRIDGOV["MEDIATOR_MAX_LOAD"]
+    labels = dict(DisputeType.choices)
+    out = []
+    place = dispute.region.code
+    for m in mediators_with_stats(Mediator.objects.filter(active=True)):
+        if m.load >= max_load:
+            continue
+        score, reasons = 0.0, []
+        if dispute.dispute_type in (m.specialties or []):
+            score += 3
+            reasons.append(f"擅长{labels[dispute.dispute_type]}纠纷")
+        if place.startswith(m.region.code):
+            score += 2
+            reasons.append(f"服务区域（{m.region.name}）包含纠纷发生地")
+        elif m.region.code[:6] == place[:6]:
+            score += 1
+            reasons.append(f"服务区域（{m.region.name}）与纠纷发生地同属一区县")
+        rate = success_rate(m)
+        if rate is not None:
+            score += 2 * rate
+            reasons.append(f"调解成功率 {rate:.0%}（{m.successes}/{m.successes + m.failures}）")
+        else:
+            reasons.append("暂无办结案件")
+        score -= 0.3 * m.load
+        reasons.append(f"当前在办 {m.load} 件")
+        out.append(Suggestion(m, round(score, 3), reasons))
+    out.sort(key=lambda s: (-s.score, s.mediator.load, s.mediator.name, s.mediator.pk))
+    return out[:limit]
+
+
+# --- acting -----------------------------------------------------------------------------------
+
+
+def _date(value, name: str, required: bool = False):
+    if value in (None, ""):
+        if required:
+            raise ValidationFailed(_("请填写日期"), {name: [_("必填")]})
+        return None
+    d = value if isinstance(value, date) else parse_date(str(value)[:10])
+    if d is None:
+        raise ValidationFailed(_("日期格式无效"), {name: [_("日期格式无效，例如 2026-12-01")]})
+    return d
+
+
+def _datetime(value, name: str):
+    if value in (None, ""):
+        raise ValidationFailed(_("请填写时间"), {name: [_("必填")]})
+    dt = value if isinstance(value, datetime) else parse_datetime(str(value))
+    if dt is None:
+        raise ValidationFailed(_("时间格式无效"), {name: [_("时间格式无效，例如 2026-12-01T09:30")]})
+    return timezone.make_aware(dt) if timezone.is_naive(dt) else dt
+
+
+def _session_params(raw: dict) -> dict:
+    errors = {}
+    mode = raw.get("mode") or Session.Mode.ONSITE
+    if mode not in Session.Mode.values:
+        errors["mode"] = [_("请选择调解方式")]
+    place = (raw.get("place") or "").strip()
+    link = (raw.get("video_link") or "").strip()
+    if mode == Session.Mode.ONSITE and not place:
+        errors["place"] = [_("现场调解请填写地点")]
+    if mode == Session.Mode.REMOTE and not link:
+        errors["video_link"] = [_("远程调解请填写视频会议链接")]
+    participants = (raw.get("participants") or "").strip()
+    if not participants:
+        errors["participants"] = [_("请填写参加人员")]
+    minutes = (raw.get("minutes") or "").strip()
+    if len(minutes) < 5:
+        errors["minutes"] = [_("请填写调解笔录（至少5个字）")]
+    try:
+        held_at = _datetime(raw.get("held_at"), "held_at")
+    except ValidationFailed as exc:
+        errors.update(exc.fields)
+        held_at = None
+    if held_at and held_at > timezone.now() + timedelta(days=1):
+        errors["held_at"] = [_("调解时间不能晚于当前时间")]
+    if errors:
+        raise ValidationFailed(_("调解记录有误，请检查"), errors)
+    return {"held_at": held_at, "mode": mode, "place": place[:200], "video_link": link[:300],
+            "participants": participants[:500], "minutes": minutes}
+
+
+def perform_action(user, d: Dispute, action: str, raw: dict | None = None, *, uploads=(), now=None) -> DisputeLog:
+    """Validate what an action needs, then hand it to the workflow."""
+    raw = dict(raw or {})
+    now = now or timezone.now()
+    d = Dispute.objects.select_related("center", "region", "mediator").get(pk=d.pk)
+    workflow.check(d, action, user)  # 409/403 before looking at inputs
+    params: dict = {"note": raw.get("note") or ""}
+    if action == "assign":
+        m = None
+        value = raw.get("mediator")
+        if value not in (None, ""):
+            try:
+                m = Mediator.objects.filter(pk=int(value), active=True).first()
+            except (TypeError, ValueError):
+                m = None
+        if m is None:
+            raise ValidationFailed(_("请选择在岗的调解员"), {"mediator": [_("请选择在岗的调解员")]})
+        params["mediator"] = m
+        params["chosen_by_party"] = str(raw.get("chosen_by_party") or "").lower() in ("1", "true", "on", "yes")
+    elif action == "succeed":
+        errors = {}
+        terms = (raw.get("terms") or "").strip()
+        if len(terms) < 5:
+            errors["terms"] = [_("请填写协议内容（至少5个字）")]
+        try:
+            deadline = _date(raw.get("performance_deadline"), "performance_deadline")
+            signed_on = _date(raw.get("signed_on"), "signed_on") or timezone.localdate(now)
+        except ValidationFailed as exc:
+            errors.update(exc.fields)
+            deadline = signed_on = None
+        if deadline and signed_on and deadline < signed_on:
+            errors["performance_deadline"] = [_("履行期限不能早于协议签订日期")]
+        if errors:
+            raise ValidationFailed(_("调解协议有误，请检查"), errors)
+        params["agreement"] = {"facts": (raw.get("facts") or "").strip() or d.description, "terms": terms,
+                               "performance_deadline": deadline, "signed_on": signed_on}
+    elif action == "fail":
+        if (raw.get("referral") or "") not in Referral.values:
+            raise ValidationFailed(_("引导分流方式无效"), {"referral": [_("请选择诉讼、仲裁、行政裁决、信访或无")]})
+        params["referral"] = raw.get("referral") or ""
+    elif action == "follow_up":
+        if (raw.get("satisfaction") or "") not in ("", *Satisfaction.values):
+            raise ValidationFailed(_("满意度无效"), {"satisfaction": [_("请选择满意度")]})
+        params["satisfaction"] = raw.get("satisfaction") or ""
+        if raw.get("performance"):
+            if raw["performance"] not in Agreement.Performance.values:
+                raise ValidationFailed(_("履行情况无效"), {"performance": [_("请选择履行情况")]})
+            params["performance"] = raw["performance"]
+            params["performed_on"] = _date(raw.get("performed_on"), "performed_on")
+    elif action == "performance":
+        if raw.get("performance") not in Agreement.Performance.values:
+            raise ValidationFailed(_("履行情况无效"), {"performance": [_("请选择履行情况")]})
+        params["performance"] = raw["performance"]
+        params["performed_on"] = _date(raw.get("performed_on"), "performed_on")
+    elif action == "change_channel":
+        if raw.get("channel") not in Channel.values:
+            raise ValidationFailed(_("调解渠道无效"), {"channel": [_("请选择人民调解、行政调解或司法调解")]})
+        params["channel"] = raw["channel"]
+    elif action == "regrade":
+        if raw.get("grade") not in RiskGrade.values:
+            raise ValidationFailed(_("风险等级无效"), {"grade": [_("请选择一般、较大或重大")]})
+        params["grade"] = raw["grade"]
+    elif action == "session":
+        params["session"] = _session_params(raw)
+    for upload in uploads:
+        events.validate_upload(upload)
+    with transaction.atomic():
+        entry = workflow.perform(d, action, user, params, now=now)
+        if action == "session":
+            for upload in uploads:
+                add_session_attachment(entry._session, upload)
+    return entry
+
+
+def add_session_attachment(session: Session, upload) -> SessionAttachment:
+    kind, ctype, ext = events.validate_upload(upload)
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    att = SessionAttachment(session=session, kind=kind, content_type=ctype, extension=ext, size=upload.size,
+                            sha256=digest.hexdigest(), original_name=str(getattr(upload, "name", ""))[:200])
+    att.file.save(f"{att.sha256}{ext}", upload, save=False)
+    att.save()
+    return att
+
+
+def get_session_attachment(user, pk: int) -> SessionAttachment:
+    att = SessionAttachment.objects.filter(pk=pk, session__dispute__in=Dispute.objects.visible_to(user)).first()
+    if att is None:
+        raise NotFound(_("未找到该附件"))
+    return att
+
+
+# --- the sweep --------------------------------------------------------------------------------
+
+
+def _claim(d: Dispute, kind: str, deadline) -> bool:
+    try:
+        with transaction.atomic():
+            DisputeNotice.objects.create(dispute=d, kind=kind, deadline=deadline)
+        return True
+    except IntegrityError:
+        return False
+
+
+def sweep(now: datetime | None = None, limit: int = 5000) -> dict:
+    """Remind near-due, report overdue, and remind of the judicial-confirmation window — each
+    exactly once per case and deadline (a DisputeNotice row under a unique constraint, claimed in
+    the same transaction as the log row)."""
+    now = now or timezone.now()
+    counts = {"reminded": 0, "overdue": 0, "confirm": 0}
+    plan = [(DisputeNotice.Kind.OVERDUE, "sla_overdue", core_sla.OVERDUE, "overdue"),
+            (DisputeNotice.Kind.REMIND, "sla_remind", core_sla.NEAR_DUE, "reminded")]
+    for kind, action, state, key in plan:
+        pks = list(Dispute.objects.filter(sla_q(state, now)).exclude(
+            notices__kind=kind, notices__deadline=F("deadline")).order_by("deadline").values_list("pk", flat=True)[:limit])
+        for pk in pks:
+            with transaction.atomic():
+                d = Dispute.objects.select_for_update().get(pk=pk)
+                if sla_state(d, now) != state or not _claim(d, kind, d.deadline):
+                    continue
+                try:
+                    workflow.perform(d, action, workflow.SYSTEM, now=now)
+                except DomainError:
+                    transaction.set_rollback(True)
+                    continue
+                counts[key] += 1
+    days = settings.GRIDGOV["DISPUTE_CONFIRM_DAYS"]
+    remind = settings.GRIDGOV["DISPUTE_CONFIRM_REMIND_DAYS"]
+    today = timezone.localdate(now)
+    # agreements whose confirmation window ends within ``remind`` days and has not passed
+    window = Agreement.objects.filter(
+        dispute__channel=Channel.PEOPLE, signed_on__gt=today - timedelta(days=days + 1),
+        signed_on__lte=today - timedelta(days=days - remind),
+        dispute__status__in=(Status.SUCCEEDED, Status.FOLLOWED_UP, Status.CLOSED),
+    ).exclude(dispute__notices__kind=DisputeNotice.Kind.CONFIRM).select_related("dispute")[:limit]
+    for ag in list(window):
+        last = ag.confirmation_last_day
+        if last < today:
+            continue
+        at = timezone.make_aware(datetime.combine(last, datetime.max.time().replace(microsecond=0)))
+        with transaction.atomic():
+            if not _claim(ag.dispute, DisputeNotice.Kind.CONFIRM, at):
+                continue
+            workflow.perform(ag.dispute, "confirm_remind", workflow.SYSTEM,
+                             {"note": f"申请司法确认的最后一日：{last:%Y-%m-%d}"}, now=now)
+            counts["confirm"] += 1
+    return counts
+
+
+__all__ = ["create_dispute", "convert_event", "perform_action", "suggest_mediators", "sweep", "OPEN_STATUSES"]
