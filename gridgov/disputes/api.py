@@ -10,6 +10,7 @@ from django.utils import timezone
 from ninja import File, Router, Schema
 from ninja import Status as Reply
 from ninja.files import UploadedFile
+from pydantic import Field
 
 from gridgov.accounts.auth import api_auth
 from gridgov.core.errors import NotFound
@@ -122,6 +123,7 @@ class DisputeDetail(DisputeBrief):
     timeline: list[dict]
     sessions: list[SessionOut]
     agreement: AgreementOut | None
+    cited_articles: list[dict] = Field(default_factory=list, description="引用的法条：law, article, article_id, score")
 
 
 def brief(d: Dispute, now=None) -> dict:
@@ -161,6 +163,8 @@ def detail(d: Dispute, actor) -> dict:
             "performance_deadline": ag.performance_deadline, "performance": ag.performance,
             "performed_on": ag.performed_on, "confirmation_last_day": ag.confirmation_last_day,
             "docx": f"/api/v1/disputes/{d.number}/agreement.docx"},
+        "cited_articles": [{"article_id": c.article_id, "law": c.article.law.title, "article": c.article.label,
+                            "score": c.score} for c in services.cited_articles(d)],
     })
     return out
 
@@ -247,6 +251,27 @@ class ActionIn(Schema):
     video_link: str | None = None
     participants: str | None = None
     minutes: str | None = None
+    article: int | None = Field(None, description="cite_law: the article id (from legal-advice or /laws/search)")
+
+
+class AdviceOut(Schema):
+    article_id: int
+    law: str
+    article: str
+    text: str
+    highlight: str
+    score: float
+    cited: bool
+
+
+@router.get("/disputes/{number}/legal-advice", response={200: list[AdviceOut], 404: Error}, auth=api_auth)
+def legal_advice(request, number: str, k: int = 5):
+    """法律咨询: the law articles most relevant to the dispute's description (BM25), and whether each is
+    cited on the case; cite one with the action `cite_law` `{article}`."""
+    d = services.get_visible(request.auth, number)
+    return [{"article_id": a.hit.article.pk, "law": a.hit.article.law.title, "article": a.hit.article.label,
+             "text": a.hit.article.text, "highlight": a.hit.highlight, "score": round(a.hit.score, 4),
+             "cited": a.cited} for a in services.legal_advice(request.auth, d, k=max(1, min(k, 20)))]
 
 
 @router.post("/disputes/{number}/actions/{action}",

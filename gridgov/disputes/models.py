@@ -380,3 +380,21 @@ class DisputeNotice(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["dispute", "kind", "deadline"], name="uniq_dispute_notice")]
+
+
+class DisputeArticle(models.Model):
+    """A law article cited on a case (法律咨询 → 引用): written only by the workflow's ``cite_law`` action."""
+
+    dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="cited_articles")
+    article = models.ForeignKey("laws.Article", on_delete=models.CASCADE, related_name="disputes",
+                                verbose_name=_("法条"))
+    score = models.FloatField(_("相关度"), null=True, blank=True)  # from the consultation; None when cited by hand
+    cited_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("引用法条")
+        verbose_name_plural = _("引用法条")
+        constraints = [models.UniqueConstraint(fields=["dispute", "article"], name="cite_article_once")]

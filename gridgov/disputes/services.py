@@ -525,6 +525,8 @@ def perform_action(user, d: Dispute, action: str, raw: dict | None = None, *, up
         params["grade"] = raw["grade"]
     elif action == "session":
         params["session"] = _session_params(raw)
+    elif action == "cite_law":
+        params.update(_cited_article(d, raw.get("article")))
     for upload in uploads:
         events.validate_upload(upload)
     with transaction.atomic():
@@ -533,6 +535,46 @@ def perform_action(user, d: Dispute, action: str, raw: dict | None = None, *, up
             for upload in uploads:
                 add_session_attachment(entry._session, upload)
     return entry
+
+
+# --- legal consultation (法律咨询) -----------------------------------------------------------------
+
+
+@dataclass
+class Advice:
+    hit: object  # laws.services.Hit
+    cited: bool
+
+
+def legal_advice(user, d: Dispute, k: int = 5) -> list[Advice]:
+    """The articles most relevant to the dispute's description (laws.consult), and whether each is cited."""
+    from gridgov.laws import services as laws
+
+    if not Dispute.objects.visible_to(user).filter(pk=d.pk).exists():  # never advise outside scope
+        raise NotFound(_("未找到该纠纷"))
+    hits = laws.consult(d.description, k=k).hits
+    cited = set(d.cited_articles.values_list("article_id", flat=True))
+    return [Advice(hit=h, cited=h.article.pk in cited) for h in hits]
+
+
+def cited_articles(d: Dispute):
+    return d.cited_articles.select_related("article__law", "cited_by")
+
+
+def _cited_article(d: Dispute, value) -> dict:
+    from gridgov.laws.models import Article
+
+    try:
+        article = Article.objects.select_related("law").get(pk=int(value))
+    except (TypeError, ValueError, Article.DoesNotExist):
+        raise ValidationFailed(_("请选择要引用的法条"), {"article": [_("未找到该法条")]}) from None
+    if d.cited_articles.filter(article=article).exists():
+        raise ValidationFailed(_("该法条已引用"), {"article": [_("该法条已引用")]})
+    # keep the consultation's score when the article is one of its suggestions
+    from gridgov.laws import services as laws
+
+    score = next((h.score for h in laws.consult(d.description, k=20).hits if h.article.pk == article.pk), None)
+    return {"article": article, "score": score}
 
 
 def add_session_attachment(session: Session, upload) -> SessionAttachment:

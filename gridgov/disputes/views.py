@@ -218,6 +218,8 @@ def _case_ctx(request, d: Dispute, *, error_action="", errors=None, error_messag
         "now_local": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
         "error_action": error_action, "errors": errors or {}, "error_message": error_message,
         "values": values or {}, "preselect": request.GET.get("mediator", ""),
+        "cited": list(services.cited_articles(d)), "may_cite": "cite_law" in allowed,
+        "advice": services.legal_advice(user, d) if request.GET.get("advice") or "cite_law" in allowed else [],
     }
 
 

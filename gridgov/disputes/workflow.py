@@ -5,7 +5,7 @@
     accepted/assigned --assign--> assigned (re-assign)              succeeded/failed --follow_up--> followed_up
     followed_up --close--> closed                                    closed/failed/rejected --reopen--> accepted
     stays: change_channel (三调联动, deadline recomputed), regrade (risk override), session (调解记录),
-           performance (协议履行), supplement, sla_remind, sla_overdue, confirm_remind (the sweep)
+           performance (协议履行), supplement, cite_law (法律咨询 → 引用法条), sla_remind, sla_overdue, confirm_remind (the sweep)
 
 ``perform`` locks the row, checks state (409), actor (403) and guard (409), applies the effect,
 writes the status and appends one :class:`DisputeLog` row, all in one transaction.
@@ -33,6 +33,7 @@ from gridgov.disputes.models import (
     Agreement,
     Channel,
     Dispute,
+    DisputeArticle,
     DisputeLog,
     RiskGrade,
     Session,
@@ -126,6 +127,7 @@ TRANSITIONS: dict[str, Transition] = {
         Transition("performance", gettext_lazy("登记履行情况"), (S.SUCCEEDED, S.FOLLOWED_UP, S.CLOSED), None,
                    mediator_or_operator, effect="performance", guard=_has_agreement_guard),
         Transition("supplement", gettext_lazy("补充情况"), OPEN, None, can_supplement, needs_note=True),
+        Transition("cite_law", gettext_lazy("引用法条"), OPEN, None, mediator_or_operator, effect="cite_law"),
         Transition("sla_remind", gettext_lazy("即将超期提醒"), RUNNING_STATUSES, None, system),
         Transition("sla_overdue", gettext_lazy("超期通报"), RUNNING_STATUSES, None, system),
         Transition("confirm_remind", gettext_lazy("司法确认期限提醒"), (S.SUCCEEDED, S.FOLLOWED_UP, S.CLOSED), None,
@@ -291,7 +293,15 @@ def _regrade(d, actor, params, now):
     return {"risk_before": before, "risk_after": d.risk_grade, "computed": d.risk_computed}
 
 
+def _cite_law(d, actor, params, now):
+    article = params["article"]
+    DisputeArticle.objects.get_or_create(dispute=d, article=article, defaults={
+        "score": params.get("score"), "cited_by": actor if isinstance(actor, User) else None, "created_at": now})
+    return {"law": article.law.title, "article": article.label}
+
+
 EFFECTS = {
+    "cite_law": _cite_law,
     "accept": _accept, "finish": _finish, "assign": _assign, "session": _session, "succeed": _succeed,
     "fail": _fail, "follow_up": _follow_up, "performance": _performance, "close": _close, "reopen": _reopen,
     "change_channel": _change_channel, "regrade": _regrade,

@@ -40,6 +40,7 @@ class PetitionIn(Schema):
     people_count: int = 0
     collective: bool = False
     events: list[str] = []
+    disputes: list[str] = []
 
 
 class PetitionerOut(Schema):
@@ -97,6 +98,7 @@ class PetitionDetail(PetitionBrief):
     deadline_label: str
     repeat_of: str | None
     events: list[str]
+    disputes: list[str]
     allowed_actions: list[str]
     timeline: list[LogOut]
     attachments: list[dict]
@@ -131,6 +133,7 @@ def detail(p: Petition, actor) -> dict:
         "recheck_replied_on": p.recheck_replied_on, "extension_days": p.extension_days,
         "deadline_label": sla.stage_label(p), "repeat_of": repeat_root.number if repeat_root else None,
         "events": list(p.events.values_list("number", flat=True)),
+        "disputes": list(p.disputes.values_list("number", flat=True)),
         "allowed_actions": workflow.allowed_actions(p, actor),
         "timeline": [
             {"action": x.action, "actor": x.actor_label, "from_status": x.from_status, "to_status": x.to_status,

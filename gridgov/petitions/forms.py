@@ -26,6 +26,9 @@ class PetitionForm(forms.Form):
     events = forms.CharField(label=_("关联事件编号"), required=False,
                              widget=forms.TextInput(attrs={"placeholder": _("多个用逗号分隔，例如 SJ2026112300001")}))
 
+    disputes = forms.CharField(label=_("关联纠纷编号"), required=False,
+                               widget=forms.TextInput(attrs={"placeholder": _("多个用逗号分隔，例如 JF2026112300001")}))
+
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         base = user.region if user is not None and user.region_id else None
@@ -45,8 +48,12 @@ class PetitionForm(forms.Form):
             region=d.get("region") or "", target_department=d.get("target_department") or "",
             target_agency=d.get("target_agency") or "", people_count=d.get("people_count") or 0,
             collective=bool(d.get("collective")), petitioners=rows, attachments=list(uploads),
-            events=[x.strip() for x in (d.get("events") or "").replace("，", ",").split(",") if x.strip()],
+            events=_numbers(d.get("events")), disputes=_numbers(d.get("disputes")),
         )
+
+
+def _numbers(text: str | None) -> list[str]:
+    return [x.strip() for x in (text or "").replace("，", ",").split(",") if x.strip()]
 
 
 class PetitionerForm(forms.Form):

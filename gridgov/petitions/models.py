@@ -96,6 +96,8 @@ class Petition(models.Model):
     people_count = models.PositiveIntegerField(_("来访人数"), default=1)
     is_collective = models.BooleanField(_("联名/集体访"), default=False)
     events = models.ManyToManyField("events.Event", blank=True, related_name="petitions", verbose_name=_("关联事件"))
+    disputes = models.ManyToManyField("disputes.Dispute", blank=True, related_name="petitions",
+                                      verbose_name=_("关联纠纷"))
 
     registered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                       related_name="registered_petitions", verbose_name=_("登记人"))

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from gridgov.accounts.models import Department, User
 from gridgov.core import crypto
 from gridgov.core.errors import NotFound, ValidationFailed
+from gridgov.disputes.models import Dispute
 from gridgov.events.models import Event
 from gridgov.events.services import center_for, next_number, validate_upload
 from gridgov.petitions import limits, sla, workflow
@@ -119,6 +120,7 @@ class PetitionInput:
     people_count: int = 0
     collective: bool = False
     events: list[str] = field(default_factory=list)  # event numbers
+    disputes: list[str] = field(default_factory=list)  # dispute numbers
     attachments: list = field(default_factory=list)
 
 
@@ -216,6 +218,16 @@ def _validate(user, data: PetitionInput) -> dict:
             errors.setdefault("events", []).append(_("未找到事件 %(n)s") % {"n": number})
         else:
             events.append(e)
+    disputes = []
+    for number in data.disputes:
+        number = (number or "").strip()
+        if not number:
+            continue
+        d = Dispute.objects.visible_to(user).filter(number=number).first()
+        if d is None:
+            errors.setdefault("disputes", []).append(_("未找到纠纷 %(n)s") % {"n": number})
+        else:
+            disputes.append(d)
     for f in data.attachments:
         try:
             validate_upload(f)
@@ -224,7 +236,7 @@ def _validate(user, data: PetitionInput) -> dict:
     if errors:
         raise ValidationFailed(_("登记内容有误，请检查"), errors)
     return {"subject": subject, "demands": demands, "region": region, "dept": dept, "agency": agency,
-            "petitioners": petitioners, "events": events}
+            "petitioners": petitioners, "events": events, "disputes": disputes}
 
 
 REGISTERING_ROLES = (User.Role.OPERATOR, User.Role.GRID_WORKER, User.Role.ADMIN)
@@ -261,6 +273,8 @@ def create_petition(user, data: PetitionInput, *, now: datetime | None = None) -
             )
         if clean["events"]:
             p.events.set(clean["events"])
+        if clean["disputes"]:
+            p.disputes.set(clean["disputes"])
         for upload in data.attachments:
             add_attachment(p, upload, user)
         matches = find_repeats(

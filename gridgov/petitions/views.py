@@ -134,6 +134,7 @@ def _context(request, p: Petition, *, error_action="", errors=None, error_messag
         "timeline": services.timeline(p),
         "attachments": list(p.attachments.filter(log__isnull=True)),
         "events": list(p.events.visible_to(user)),
+        "disputes": list(p.disputes.visible_to(user)),
         "sla_state": sla.sla_state(p), "ack_state": sla.ack_state(p), "sla_labels": sla.LABELS,
         "deadline_label": sla.stage_label(p), "backlog": sla.is_backlog(p),
         "repeat_root": repeat_root, "repeats": list(repeats[:20]),

@@ -24,11 +24,15 @@ def test_load_demo_builds_a_living_city_and_a_second_run_duplicates_nothing(db, 
     assert Resident.objects.count() > 20 and KeyPerson.objects.count() == 10 and Visit.objects.exists()
     assert User.objects.get(username="op_gulou").has_perm("registry.view_full_identity")
     assert not User.objects.get(username="op_county").has_perm("registry.view_full_identity")
-    counts = (Event.objects.count(), EventLog.objects.count(), User.objects.count(), grids, Resident.objects.count())
+    from gridgov.laws.models import Article, Law
+
+    assert Law.objects.exists() and Article.objects.filter(law__title__contains="人民调解法").exists()
+    counts = (Event.objects.count(), EventLog.objects.count(), User.objects.count(), grids, Resident.objects.count(),
+              Article.objects.count())
 
     call_command("load_demo", "--events", "120")
     assert (Event.objects.count(), EventLog.objects.count(), User.objects.count(), Grid.objects.count(),
-            Resident.objects.count()) == counts
+            Resident.objects.count(), Article.objects.count()) == counts
 
 
 def test_every_demo_event_log_is_consistent_with_its_state(db):

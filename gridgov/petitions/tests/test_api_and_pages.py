@@ -79,12 +79,32 @@ def test_the_api_registers_a_petition_with_its_number_deadlines_and_masked_phone
     ({"target_agency": ""}, "target_agency"),
     ({"region": "371502002"}, "region"),
     ({"events": ["SJ000"]}, "events"),
+    ({"disputes": ["JF000"]}, "disputes"),
 ])
 def test_bad_input_is_a_422_with_a_chinese_field_error_and_writes_nothing(city, api, change, field):
     status, body = api("post", "/petitions", city.operator_a, {**NEW, **change})
     assert status == 422 and field in body["fields"], body
     assert any("\u4e00" <= ch <= "\u9fff" for ch in body["fields"][field][0])
     assert not Petition.objects.exists() and not Petitioner.objects.exists() and not PetitionLog.objects.exists()
+
+
+def test_a_petition_links_the_disputes_it_concerns_within_the_registrars_scope(city, api, client):
+    from gridgov.disputes import services as disputes
+
+    def dispute(actor, lng, lat):
+        return disputes.create_dispute(actor, disputes.DisputeInput(
+            dispute_type="property", description="物业费纠纷，业主与物业多次争吵", lng=lng, lat=lat,
+            parties=[{"role": "applicant", "name": "王建国", "phone": "13800138000"},
+                     {"role": "respondent", "name": "某物业公司", "phone": "13800138001"}]))
+
+    mine, other = dispute(city.worker_a, 116.005, 36.405), dispute(city.worker_b, 116.105, 36.405)
+    status, body = api("post", "/petitions", city.operator_a, {**NEW, "disputes": [other.number]})
+    assert status == 422 and body["fields"]["disputes"] == [f"未找到纠纷 {other.number}"]  # outside A's scope
+    status, body = api("post", "/petitions", city.operator_a, {**NEW, "disputes": [mine.number]})
+    assert status == 201 and body["disputes"] == [mine.number]
+    client.force_login(city.operator_a)
+    page = client.get(f"/petitions/{body['number']}/").content.decode()
+    assert "关联纠纷" in page and mine.number in page
 
 
 def test_a_missing_field_is_a_422_in_chinese(city, api):
