@@ -90,7 +90,7 @@ class LawOut(Schema):
 class SearchParams(Schema):
     q: str = Field(..., max_length=services.MAX_QUERY)
     limit: int = Field(20, ge=1, le=services.MAX_LIMIT)
-    law: int | None = None
+    law: int | None = Field(None, ge=1, le=2**31 - 1)
 
 
 def law_brief(law) -> dict:

@@ -12,15 +12,16 @@
 | PETITION_REPEAT_SIMILARITY | 0.5 | subject token overlap (see services.subject_similarity) that makes a repeat |
 | PETITION_BACKLOG_REPEATS | 3 | a petition repeated this often is a backlog case (积案) |
 
-**Days are calendar days** (the regulation says 日, not 工作日): an N-day deadline is the start
-plus N × 24 natural hours (``add_time(start, N*24, "natural_hours")``). The 30-day windows are
-counted on dates: the day of the reply is not counted (民法典 §201), so a reply dated D may be
-challenged through the whole of day D+30 and not on D+31. No deadline is moved off a holiday.
+**Days are calendar days** (the regulation says 日, not 工作日), counted as the law counts periods
+(民法典 §201, §203): the day the period starts is not counted and the period ends at 24:00 of its last
+day. A letter registered on Monday (at any hour) with 7 days to reply is due by the end of the next
+Monday; the 30-day windows work the same way on dates, so a reply dated D may be challenged through
+the whole of day D+30 and not on D+31. No deadline is moved off a holiday.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time, timedelta
 
 from django.conf import settings
 
@@ -52,5 +53,7 @@ def ack_channels() -> set[str]:
 
 
 def days_after(start: datetime, days: int) -> datetime:
-    """Calendar days as natural time."""
-    return workcal.add_time(start, days * 24, workcal.NATURAL_HOURS).at
+    """The end (24:00, local time) of the ``days``-th calendar day after the day of ``start``."""
+    zone = workcal.local_zone()
+    last_day = start.astimezone(zone).date() + timedelta(days=days)
+    return datetime.combine(last_day + timedelta(days=1), time.min, tzinfo=zone)

@@ -71,14 +71,17 @@ def subject_similarity(a: str, b: str) -> float:
     return len(ta & tb) / min(len(ta), len(tb))
 
 
-def find_repeats(subject: str, resident_ids: list[int], phones: list[str], *, exclude_pk=None) -> list[Petition]:
-    """Earlier petitions of the same petitioner (same registry resident or same phone) with a similar
-    subject, most recent first."""
+def find_repeats(subject: str, resident_ids: list[int], phones: list[str], *, exclude_pk=None,
+                 id_hashes: list[str] = ()) -> list[Petition]:
+    """Earlier petitions of the same petitioner (same registry resident, same identity number — by its
+    keyed hash — or same phone) with a similar subject, most recent first."""
     who = Q(pk__in=[])
     if resident_ids:
         who |= Q(petitioners__resident_id__in=resident_ids)
     if phones:
         who |= Q(petitioners__phone__in=phones)
+    if id_hashes:
+        who |= Q(petitioners__id_hash__in=[h for h in id_hashes if h])
     qs = Petition.objects.filter(who).distinct().order_by("-registered_at")
     if exclude_pk:
         qs = qs.exclude(pk=exclude_pk)
@@ -279,7 +282,7 @@ def create_petition(user, data: PetitionInput, *, now: datetime | None = None) -
             add_attachment(p, upload, user)
         matches = find_repeats(
             p.subject, [r["resident"].pk for r in rows if r["resident"]], [r["phone"] for r in rows if r["phone"]],
-            exclude_pk=p.pk,
+            exclude_pk=p.pk, id_hashes=list(p.petitioners.exclude(id_hash="").values_list("id_hash", flat=True)),
         )
         if matches:
             _link_repeat(p, matches[0])

@@ -306,7 +306,7 @@ def _approve_extension(p, actor, params, now):
     ext.save(update_fields=["state", "decided_by", "decided_at"])
     old = p.deadline
     p.extension_days = ext.days
-    p.deadline = limits.days_after(old, ext.days)
+    p.deadline = old + timedelta(days=ext.days)  # already the end of a day: 30 more whole days
     p.warn_at = warn_moment(p.stage_started_at or now, p.deadline, workcal.NATURAL_HOURS)
     return {"days": ext.days, "old_deadline": old.isoformat(), "new_deadline": p.deadline.isoformat()}
 

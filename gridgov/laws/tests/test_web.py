@@ -107,5 +107,7 @@ def test_api_refuses_strangers_and_bad_input(client, worker_client):
 
     assert Client().get("/api/v1/laws/search", {"q": "调解"}).status_code == 401
     assert worker_client.get("/api/v1/laws/search").status_code == 422
+    r = worker_client.get("/api/v1/laws/search", {"q": "调解", "law": "99999999999999999999"})
+    assert r.status_code == 422 and "law" in r.json()["fields"]  # not a 500 from an overflowing SQL integer
     r = worker_client.post("/api/v1/laws/consult", {"description": ""}, content_type="application/json")
     assert r.status_code == 422 and r.json()["fields"]

@@ -13,33 +13,39 @@ from gridgov.petitions.tests.conftest import T0, TZ
 DAY = timedelta(days=1)
 
 
+def end_of(year, month, day):
+    """24:00 of that day, local time: where a period of days ends (民法典 §201, §203)."""
+    return datetime(year, month, day, tzinfo=TZ) + DAY
+
+
 def test_a_registered_petition_must_be_decided_within_15_calendar_days(register):
-    p = register()
-    assert p.deadline == T0 + 15 * DAY  # across two weekends: calendar days, not working days
-    assert p.warn_at == T0 + 12 * DAY
+    p = register()  # Monday 2026-11-23 09:00; the day itself is not counted
+    assert p.deadline == end_of(2026, 12, 8)  # across two weekends: calendar days, not working days
+    assert p.warn_at == T0 + (p.deadline - T0) * 0.8
     assert sla.sla_state(p, T0 + 11 * DAY) == sla.NORMAL
-    assert sla.sla_state(p, T0 + 12 * DAY) == sla.NEAR_DUE
-    assert sla.sla_state(p, T0 + 15 * DAY) == sla.OVERDUE
+    assert sla.sla_state(p, T0 + 13 * DAY) == sla.NEAR_DUE
+    assert sla.sla_state(p, datetime(2026, 12, 8, 23, 59, tzinfo=TZ)) == sla.NEAR_DUE  # the whole 15th day counts
+    assert sla.sla_state(p, end_of(2026, 12, 8)) == sla.OVERDUE
 
 
 def test_an_accepted_petition_must_be_finished_within_60_days_of_acceptance(city, register, act):
     p = act(city.operator_a, register(), "accept", now=T0 + 3 * DAY)
-    assert p.accepted_at == T0 + 3 * DAY and p.deadline == T0 + 63 * DAY
+    assert p.accepted_at == T0 + 3 * DAY and p.deadline == end_of(2027, 1, 25)  # 11-26 + 60 days
     assert sla.stage_label(p) == "办理期限"
 
 
 def test_the_limits_are_configurable(settings, register):
     settings.GRIDGOV = {**settings.GRIDGOV, "PETITION_ACCEPT_DAYS": 10, "PETITION_ACK_DAYS": 5}
     p = register()
-    assert p.deadline == T0 + 10 * DAY and p.ack_due_at == T0 + 5 * DAY
+    assert p.deadline == end_of(2026, 12, 3) and p.ack_due_at == end_of(2026, 11, 28)
 
 
 def test_one_approved_extension_of_30_days_moves_the_deadline_by_30_days(city, register, act):
     p = act(city.operator_a, register(), "accept")
     p = act(city.operator_a, p, "request_extension", {"days": 30, "note": "涉及多个部门"}, now=T0 + 50 * DAY)
-    assert p.deadline == T0 + 60 * DAY  # not yet: it needs approval
+    assert p.deadline == end_of(2027, 1, 22)  # not yet: it needs approval
     p = act(city.operator_a, p, "approve_extension", now=T0 + 51 * DAY)
-    assert p.deadline == T0 + 90 * DAY and p.extension_days == 30
+    assert p.deadline == end_of(2027, 2, 21) and p.extension_days == 30  # 30 more whole days
     assert sla.sla_state(p, T0 + 70 * DAY) == sla.NORMAL
 
 
@@ -66,17 +72,18 @@ def test_a_denied_extension_leaves_the_deadline_and_may_be_asked_again(city, reg
     p = act(city.operator_a, register(), "accept")
     p = act(city.operator_a, p, "request_extension", {"days": 10, "note": "情况复杂"})
     p = act(city.operator_a, p, "deny_extension", {"note": "理由不充分"})
-    assert p.deadline == T0 + 60 * DAY and p.extension_days == 0
+    assert p.deadline == end_of(2027, 1, 22) and p.extension_days == 0
     assert "request_extension" in workflow.allowed_actions(p, city.operator_a, T0)
 
 
 def test_a_letter_owes_a_reply_within_7_days_and_a_visit_does_not(register):
     letter = register(channel="letter")
     visit = register(channel="visit", phone="13900000001")
-    assert letter.ack_due_at == T0 + 7 * DAY and letter.acked_at is None
+    assert letter.ack_due_at == end_of(2026, 11, 30) and letter.acked_at is None
     assert visit.ack_due_at is None and sla.ack_state(visit) is None
-    assert sla.ack_state(letter, T0 + 6 * DAY) == sla.NEAR_DUE
-    assert sla.ack_state(letter, T0 + 7 * DAY) == sla.OVERDUE
+    assert sla.ack_state(letter, T0 + 6 * DAY) == sla.NORMAL
+    assert sla.ack_state(letter, T0 + 7 * DAY) == sla.NEAR_DUE  # Monday a week later: still in time
+    assert sla.ack_state(letter, end_of(2026, 11, 30)) == sla.OVERDUE
 
 
 def test_the_procedural_reply_is_recorded_once_and_a_decision_counts_as_the_reply(city, register, act):
@@ -114,7 +121,7 @@ def test_a_review_may_be_requested_on_the_30th_day_after_the_written_reply(city,
     p = _replied(city, register, act)  # reply dated 2026-11-24: day 30 is 2026-12-24
     last_minute = datetime(2026, 12, 24, 23, 59, tzinfo=TZ)
     p = act(city.operator_a, p, "request_review", {"note": "不服答复"}, now=last_minute)
-    assert p.status == Status.REVIEWING and p.deadline == last_minute + 30 * DAY
+    assert p.status == Status.REVIEWING and p.deadline == end_of(2027, 1, 23)
 
 
 def test_a_review_requested_on_the_31st_day_is_refused(city, register, act):

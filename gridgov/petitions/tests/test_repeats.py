@@ -64,6 +64,18 @@ def test_an_unknown_identity_number_is_stored_encrypted_and_masked(register):
     assert crypto.decrypt(x.id_number_enc) == "11010519491231002X" and x.id_masked.startswith("110105")
 
 
+def test_the_same_unregistered_identity_number_with_a_similar_subject_is_a_repeat(register):
+    """No registry record and a new phone: the keyed hash of the identity number still ties them."""
+    first = register(petitioners=[services.PetitionerInput(name="赵强", id_number="11010519491231002X",
+                                                           phone="13900000011")], subject="征地补偿款未发放")
+    second = register(petitioners=[services.PetitionerInput(name="赵强", id_number="11010519491231002X",
+                                                            phone="13900000022")], subject="征地补偿款一直未发放")
+    other = register(petitioners=[services.PetitionerInput(name="赵强", id_number="11010519491231002X",
+                                                           phone="13900000033")], subject="小区噪音扰民")
+    assert second.repeat_of == first and second.repeat_count == 1
+    assert other.repeat_of is None
+
+
 def test_five_petitioners_make_a_collective_petition(register):
     rows = [services.PetitionerInput(name=f"联名人{i}", phone=f"1390000000{i}") for i in range(5)]
     assert register(petitioners=rows).is_collective
@@ -93,7 +105,8 @@ def test_an_overdue_petition_is_a_backlog_case_and_a_closed_one_is_not(city, reg
 
 def test_the_sweep_reminds_and_escalates_once_per_deadline_when_run_twice(city, register, act):
     p = register()  # a letter: accept deadline 15 days, reply 7 days
-    assert sla.sweep(T0 + 6 * DAY)["ack_reminded"] == 1
+    assert sla.sweep(T0 + 6 * DAY)["ack_reminded"] == 0  # 80 % of the 7 days is past only at 11:24
+    assert sla.sweep(T0 + 6 * DAY + timedelta(hours=3))["ack_reminded"] == 1
     assert sla.sweep(T0 + 8 * DAY) == {"reminded": 0, "escalated": 0, "ack_reminded": 0, "ack_overdue": 1}
     assert sla.sweep(T0 + 8 * DAY) == {"reminded": 0, "escalated": 0, "ack_reminded": 0, "ack_overdue": 0}
     assert sla.sweep(T0 + 13 * DAY)["reminded"] == 1
