@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.http import HttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import File, Router, Schema
 from ninja import Status as Reply
 from ninja.files import UploadedFile
@@ -292,10 +293,10 @@ def upload(request, number: str, session_id: int, file: UploadedFile = File(...)
     if not workflow.mediator_or_center(request.auth, d):
         from gridgov.core.errors import Forbidden
 
-        raise Forbidden("您不能为该调解记录上传附件", code="not_permitted")
+        raise Forbidden(_("您不能为该调解记录上传附件"), code="not_permitted")
     session = d.sessions.filter(pk=session_id).first()
     if session is None:
-        raise NotFound("未找到该调解记录")
+        raise NotFound(_("未找到该调解记录"))
     att = services.add_session_attachment(session, file)
     return Reply(201, {"id": att.pk, "kind": att.kind, "size": att.size})
 
@@ -307,7 +308,7 @@ def agreement_docx(request, number: str):
 
     d = services.get_visible(request.auth, number)
     if not Agreement.objects.filter(dispute=d).exists():
-        raise NotFound("该纠纷尚无调解协议")
+        raise NotFound(_("该纠纷尚无调解协议"))
     return _docx_response(build_docx(d), d.number)
 
 

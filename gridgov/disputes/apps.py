@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class DisputesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "gridgov.disputes"
-    verbose_name = "矛盾纠纷多元化解"
+    verbose_name = _("矛盾纠纷多元化解")

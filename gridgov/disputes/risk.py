@@ -36,6 +36,7 @@ from functools import lru_cache
 from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from gridgov.disputes.models import GRADE_ORDER, Dispute, RiskGrade
 
@@ -78,18 +79,22 @@ def threat_words_in(text: str, words=None) -> list[str]:
 
 def _group(d: Dispute, cfg) -> Factor | None:
     if d.people_count >= cfg["GROUP_MAJOR_PEOPLE"]:
-        return Factor("group", M, f"涉及 {d.people_count} 人，属大规模群体性纠纷（≥{cfg['GROUP_MAJOR_PEOPLE']}人）")
+        return Factor("group", M, _("涉及 %(people)s 人，属大规模群体性纠纷（≥%(threshold)s人）")
+                      % {"people": d.people_count, "threshold": cfg["GROUP_MAJOR_PEOPLE"]})
     if d.people_count >= cfg["GROUP_PEOPLE"]:
-        return Factor("group", S, f"涉及 {d.people_count} 人，属群体性纠纷（≥{cfg['GROUP_PEOPLE']}人）")
+        return Factor("group", S, _("涉及 %(people)s 人，属群体性纠纷（≥%(threshold)s人）")
+                      % {"people": d.people_count, "threshold": cfg["GROUP_PEOPLE"]})
     return None
 
 
 def _amount(d: Dispute, cfg) -> Factor | None:
     amount = Decimal(d.amount or 0)
     if amount >= cfg["AMOUNT_MAJOR"]:
-        return Factor("amount", M, f"涉及金额 {amount:,.0f} 元（≥{cfg['AMOUNT_MAJOR']:,} 元）")
+        return Factor("amount", M, _("涉及金额 %(amount)s 元（≥%(threshold)s 元）")
+                      % {"amount": f"{amount:,.0f}", "threshold": f"{cfg['AMOUNT_MAJOR']:,}"})
     if amount >= cfg["AMOUNT_SERIOUS"]:
-        return Factor("amount", S, f"涉及金额 {amount:,.0f} 元（≥{cfg['AMOUNT_SERIOUS']:,} 元）")
+        return Factor("amount", S, _("涉及金额 %(amount)s 元（≥%(threshold)s 元）")
+                      % {"amount": f"{amount:,.0f}", "threshold": f"{cfg['AMOUNT_SERIOUS']:,}"})
     return None
 
 
@@ -106,15 +111,15 @@ def _key_person(d: Dispute, cfg, now) -> Factor | None:
     high = [k for k in listings if k.risk_level == "high"]
     names = "、".join(f"{k.resident.name}（{k.category.name}）" for k in listings)
     if high:
-        return Factor("key_person", M, f"当事人为高风险重点人员：{names}")
-    return Factor("key_person", S, f"当事人为在册重点人员：{names}")
+        return Factor("key_person", M, _("当事人为高风险重点人员：%(names)s") % {"names": names})
+    return Factor("key_person", S, _("当事人为在册重点人员：%(names)s") % {"names": names})
 
 
 def _threat(d: Dispute, cfg) -> Factor | None:
     found = threat_words_in(d.description)
     if found:
-        return Factor("threat", M, "描述中含有过激、威胁或自伤言辞：" + "、".join(f"“{w}”" for w in found)
-                      + "，需防止民转刑")
+        return Factor("threat", M, _("描述中含有过激、威胁或自伤言辞：%(words)s，需防止民转刑")
+                      % {"words": "、".join(f"“{w}”" for w in found)})
     return None
 
 
@@ -134,13 +139,14 @@ def _repeat(d: Dispute, cfg, now) -> Factor | None:
               .exclude(dispute_id=d.pk).select_related("dispute"))
     numbers = sorted({p.dispute.number for p in others})
     if numbers:
-        return Factor("repeat", S, f"同一当事人 {days} 日内另有纠纷：{'、'.join(numbers[:5])}")
+        return Factor("repeat", S, _("同一当事人 %(days)s 日内另有纠纷：%(numbers)s")
+                      % {"days": days, "numbers": "、".join(numbers[:5])})
     return None
 
 
 def _reopened(d: Dispute, cfg) -> Factor | None:
     if d.reopen_count:
-        return Factor("reopened", S, f"纠纷结案后重启（第 {d.reopen_count} 次），矛盾反复")
+        return Factor("reopened", S, _("纠纷结案后重启（第 %(count)s 次），矛盾反复") % {"count": d.reopen_count})
     return None
 
 
@@ -159,7 +165,7 @@ def assess(dispute: Dispute, now=None) -> tuple[str, list[Factor]]:
     serious = sum(1 for f in factors if f.grade == S)
     if grade == S and serious >= cfg["COMBINE_TO_MAJOR"]:
         grade = M
-        factors.append(Factor("combined", M, f"{serious} 项较大风险因素叠加"))
+        factors.append(Factor("combined", M, _("%(count)s 项较大风险因素叠加") % {"count": serious}))
     return grade, factors
 
 

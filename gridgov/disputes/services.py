@@ -388,21 +388,22 @@ def suggest_mediators(dispute: Dispute, limit: int = 5) -> list[Suggestion]:
         score, reasons = 0.0, []
         if dispute.dispute_type in (m.specialties or []):
             score += 3
-            reasons.append(f"擅长{labels[dispute.dispute_type]}纠纷")
+            reasons.append(_("擅长%(type)s纠纷") % {"type": labels[dispute.dispute_type]})
         if place.startswith(m.region.code):
             score += 2
-            reasons.append(f"服务区域（{m.region.name}）包含纠纷发生地")
+            reasons.append(_("服务区域（%(region)s）包含纠纷发生地") % {"region": m.region.name})
         elif m.region.code[:6] == place[:6]:
             score += 1
-            reasons.append(f"服务区域（{m.region.name}）与纠纷发生地同属一区县")
+            reasons.append(_("服务区域（%(region)s）与纠纷发生地同属一区县") % {"region": m.region.name})
         rate = success_rate(m)
         if rate is not None:
             score += 2 * rate
-            reasons.append(f"调解成功率 {rate:.0%}（{m.successes}/{m.successes + m.failures}）")
+            reasons.append(_("调解成功率 %(rate)s（%(successes)s/%(finished)s）")
+                           % {"rate": f"{rate:.0%}", "successes": m.successes, "finished": m.successes + m.failures})
         else:
-            reasons.append("暂无办结案件")
+            reasons.append(_("暂无办结案件"))
         score -= 0.3 * m.load
-        reasons.append(f"当前在办 {m.load} 件")
+        reasons.append(_("当前在办 %(load)s 件") % {"load": m.load})
         out.append(Suggestion(m, round(score, 3), reasons))
     out.sort(key=lambda s: (-s.score, s.mediator.load, s.mediator.name, s.mediator.pk))
     return out[:limit]
@@ -649,7 +650,7 @@ def sweep(now: datetime | None = None, limit: int = 5000) -> dict:
             if not _claim(ag.dispute, DisputeNotice.Kind.CONFIRM, at):
                 continue
             workflow.perform(ag.dispute, "confirm_remind", workflow.SYSTEM,
-                             {"note": f"申请司法确认的最后一日：{last:%Y-%m-%d}"}, now=now)
+                             {"note": _("申请司法确认的最后一日：%(date)s") % {"date": f"{last:%Y-%m-%d}"}}, now=now)
             counts["confirm"] += 1
     return counts
 

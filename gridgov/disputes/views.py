@@ -8,6 +8,8 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from gridgov.accounts.models import User
@@ -35,9 +37,11 @@ PARTY_ROWS = 4
 ACTION_ORDER = ["accept", "assign", "start", "session", "succeed", "fail", "follow_up", "close", "performance",
                 "regrade", "change_channel", "supplement", "reject", "reopen"]
 QUICK = {"accept", "start", "close"}
-NOTE_LABELS = {"reject": "不予受理理由", "succeed": "调解结果说明", "fail": "调解不成的原因",
-               "follow_up": "回访情况", "reopen": "重启原因", "change_channel": "转换理由",
-               "regrade": "调整理由", "supplement": "补充情况", "assign": "分派说明"}
+NOTE_LABELS = {"reject": gettext_lazy("不予受理理由"), "succeed": gettext_lazy("调解结果说明"),
+               "fail": gettext_lazy("调解不成的原因"), "follow_up": gettext_lazy("回访情况"),
+               "reopen": gettext_lazy("重启原因"), "change_channel": gettext_lazy("转换理由"),
+               "regrade": gettext_lazy("调整理由"), "supplement": gettext_lazy("补充情况"),
+               "assign": gettext_lazy("分派说明")}
 
 
 def _role(user) -> str:
@@ -49,7 +53,7 @@ def _status(exc: DomainError) -> int:
 
 
 def _not_found(request):
-    return render(request, "web/not_found.html", {"message": "未找到该纠纷，或该纠纷不在您的管辖范围内"}, status=404)
+    return render(request, "web/not_found.html", {"message": _("未找到该纠纷，或该纠纷不在您的管辖范围内")}, status=404)
 
 
 def _region_choices(user) -> list[tuple[str, str]]:
@@ -109,7 +113,7 @@ def _input_from_post(post) -> services.DisputeInput:
 @login_required
 def new(request):
     if _role(request.user) not in INTAKE_ROLES:
-        return render(request, "web/forbidden.html", {"message": "您无权登记纠纷"}, status=403)
+        return render(request, "web/forbidden.html", {"message": _("您无权登记纠纷")}, status=403)
     if request.method != "POST":
         return render(request, "disputes/intake.html", _intake_ctx(request))
     try:
@@ -124,7 +128,8 @@ def new(request):
     except DomainError as exc:
         return render(request, "disputes/intake.html",
                       _intake_ctx(request, request.POST, exc.fields, str(exc.message)), status=_status(exc))
-    messages.success(request, f"纠纷登记成功，编号：{d.number}（风险等级：{d.get_risk_grade_display()}）")
+    messages.success(request, _("纠纷登记成功，编号：%(number)s（风险等级：%(grade)s）")
+                     % {"number": d.number, "grade": d.get_risk_grade_display()})
     if Dispute.objects.visible_to(request.user).filter(pk=d.pk).exists():
         return redirect("disputes:detail", d.number)
     return redirect("disputes:list")
@@ -167,11 +172,12 @@ def worklist(request):
 
 
 def _data_rows(data: dict) -> list[tuple[str, str]]:
-    labels = {"mediator": "调解员", "previous_mediator": "原调解员", "chosen_by_party": "当事人选定",
-              "deadline": "调解期限", "from_channel": "原渠道", "to_channel": "新渠道", "risk_before": "原风险等级",
-              "risk_after": "新风险等级", "computed": "规则评定", "referral": "引导分流", "satisfaction": "满意度",
-              "performance": "履行情况", "performed_on": "履行日期", "performance_deadline": "履行期限",
-              "held_at": "调解时间", "mode": "方式", "risk": "风险等级", "event": "来源事件"}
+    labels = {"mediator": _("调解员"), "previous_mediator": _("原调解员"), "chosen_by_party": _("当事人选定"),
+              "deadline": _("调解期限"), "from_channel": _("原渠道"), "to_channel": _("新渠道"),
+              "risk_before": _("原风险等级"), "risk_after": _("新风险等级"), "computed": _("规则评定"),
+              "referral": _("引导分流"), "satisfaction": _("满意度"), "performance": _("履行情况"),
+              "performed_on": _("履行日期"), "performance_deadline": _("履行期限"), "held_at": _("调解时间"),
+              "mode": _("方式"), "risk": _("风险等级"), "event": _("来源事件")}
     names = {**dict(Channel.choices), **dict(RiskGrade.choices), **dict(Referral.choices),
              **dict(Satisfaction.choices), **dict(Agreement.Performance.choices), **dict(Session.Mode.choices)}
     rows = []
@@ -179,7 +185,7 @@ def _data_rows(data: dict) -> list[tuple[str, str]]:
         if v in (None, "", [], False) or k == "session":
             continue
         if v is True:
-            v = "是"
+            v = _("是")
         elif isinstance(v, str) and k in ("deadline", "held_at") and "T" in v:
             from django.utils.dateparse import parse_datetime
 
@@ -205,7 +211,7 @@ def _case_ctx(request, d: Dispute, *, error_action="", errors=None, error_messag
         "d": d, "sla": services.sla_state(d), "sla_labels": core_sla.LABELS,
         "parties": list(d.parties.select_related("resident")),
         "actions": [{"code": a, "label": workflow.TRANSITIONS[a].label, "quick": a in QUICK,
-                     "needs_note": workflow.TRANSITIONS[a].needs_note, "note_label": NOTE_LABELS.get(a, "说明")}
+                     "needs_note": workflow.TRANSITIONS[a].needs_note, "note_label": NOTE_LABELS.get(a, _("说明"))}
                     for a in ordered],
         "timeline": [{"e": e, "label": workflow.LABELS.get(e.action, e.action), "rows": _data_rows(e.data)}
                      for e in services.timeline(d)],
@@ -248,7 +254,7 @@ def act(request, number: str, action: str):
         return render(request, "disputes/detail.html",
                       _case_ctx(request, d, error_action=action, errors=exc.fields, error_message=str(exc.message),
                                 values=request.POST), status=_status(exc))
-    messages.success(request, f"操作成功：{workflow.TRANSITIONS[action].label}")
+    messages.success(request, _("操作成功：%(action)s") % {"action": workflow.TRANSITIONS[action].label})
     return redirect("disputes:detail", number)
 
 
@@ -299,7 +305,7 @@ def mediators(request):
         min_rate = float(params["min_rate"]) / 100 if params["min_rate"] else None
     except ValueError:
         min_rate = None
-        errors["min_rate"] = ["请填写0到100之间的数字"]
+        errors["min_rate"] = [_("请填写0到100之间的数字")]
     try:
         rows = services.browse_mediators(dispute_type=params["dispute_type"], region=params["region"],
                                          min_rate=min_rate, order=params["order"] or "rate")

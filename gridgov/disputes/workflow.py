@@ -310,7 +310,7 @@ EFFECTS = {
 
 def actor_label(actor) -> str:
     if actor is SYSTEM:
-        return "系统"
+        return _("系统")
     if isinstance(actor, Citizen):
         return actor.label
     return str(actor)

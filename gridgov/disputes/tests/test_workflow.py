@@ -49,7 +49,26 @@ def at_status(status, make_dispute, city, meds):
     return d
 
 
+@pytest.fixture(autouse=True)
+def one_article(db):
+    """cite_law needs an article of the law library to cite."""
+    from pathlib import Path
+
+    from django.conf import settings
+
+    from gridgov.laws import services as laws
+    from gridgov.laws.models import Article
+
+    laws.import_directory(Path(settings.BASE_DIR) / "data" / "laws")
+    ARTICLE["pk"] = Article.objects.order_by("pk").values_list("pk", flat=True).first()
+
+
+ARTICLE: dict = {}
+
+
 def params_for(action, meds):
+    if action == "cite_law":
+        return {"article": ARTICLE["pk"]}
     return {
         "assign": {"mediator": meds["a"].pk}, "succeed": SUCCEED, "fail": {"note": "未达成", "referral": ""},
         "change_channel": {"note": "转诉前调解", "channel": "judicial"}, "regrade": {"note": "情绪激动", "grade": "major"},
