@@ -231,7 +231,9 @@ GRIDGOV = {
         "AMOUNT_SERIOUS": int(os.environ.get("GRIDGOV_DISPUTE_AMOUNT_SERIOUS", "100000")),
         "AMOUNT_MAJOR": int(os.environ.get("GRIDGOV_DISPUTE_AMOUNT_MAJOR", "1000000")),
         "REPEAT_DAYS": int(os.environ.get("GRIDGOV_DISPUTE_REPEAT_DAYS", "90")),
-        "THREAT_WORDS": ["杀", "砍", "同归于尽", "跳楼", "喝农药", "自杀", "报复", "炸", "捅", "弄死", "上吊"],
+        # whole jieba tokens (so 杀猪, 砍价, 油炸 do not fire): single verbs and the compounds jieba keeps whole
+        "THREAT_WORDS": ["杀", "砍", "炸", "捅", "杀人", "砍死", "砍人", "捅死", "捅人", "炸掉", "炸死", "打死",
+                         "弄死", "同归于尽", "报复", "跳楼", "跳河", "上吊", "自杀", "自尽", "喝农药", "喝药", "寻死"],
         # this many 较大 factors together make the case 重大
         "COMBINE_TO_MAJOR": int(os.environ.get("GRIDGOV_DISPUTE_COMBINE_TO_MAJOR", "3")),
     },

@@ -11,10 +11,33 @@ class MediatorAdmin(admin.ModelAdmin):
     raw_id_fields = ("user", "region")
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """What the workflow writes is read here, never edited (the 司法确认 window hangs on the agreement's date)."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class PartyInline(admin.TabularInline):
     model = Party
     extra = 0
-    raw_id_fields = ("resident",)
+    fields = ("role", "name", "masked_phone", "resident")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Dispute)
@@ -29,15 +52,15 @@ class DisputeAdmin(admin.ModelAdmin):
 
 
 @admin.register(DisputeLog)
-class DisputeLogAdmin(admin.ModelAdmin):
+class DisputeLogAdmin(ReadOnlyAdmin):
     list_display = ("dispute", "action", "from_status", "to_status", "actor_label", "created_at")
 
-    def has_change_permission(self, request, obj=None):
-        return False
 
-    def has_delete_permission(self, request, obj=None):
-        return False
+@admin.register(Session)
+class SessionAdmin(ReadOnlyAdmin):
+    list_display = ("dispute", "held_at", "mode", "place")
 
 
-admin.site.register(Session)
-admin.site.register(Agreement)
+@admin.register(Agreement)
+class AgreementAdmin(ReadOnlyAdmin):
+    list_display = ("dispute", "signed_on", "performance_deadline", "performance")

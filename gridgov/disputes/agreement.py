@@ -28,7 +28,8 @@ def _date(value) -> str:
     return value.strftime(_("%Y年%m月%d日"))
 
 
-def build_docx(d: Dispute) -> bytes:
+def build_docx(d: Dispute, full_phones: bool = False) -> bytes:
+    """``full_phones``: the copy the parties sign carries their numbers; any other copy is masked."""
     ag = d.agreement
     doc = Document()
     _font(doc)
@@ -47,7 +48,7 @@ def build_docx(d: Dispute) -> bytes:
         role = Party.Role(p.role).label
         line = f"{role}：{p.name}"
         if p.phone:
-            line += _("，联系电话：%(phone)s") % {"phone": p.phone}
+            line += _("，联系电话：%(phone)s") % {"phone": p.phone if full_phones else p.masked_phone}
         if p.address:
             line += _("，住址：%(address)s") % {"address": p.address}
         doc.add_paragraph(line)

@@ -7,14 +7,12 @@ from decimal import Decimal
 
 from django.http import HttpResponse
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from ninja import File, Router, Schema
 from ninja import Status as Reply
 from ninja.files import UploadedFile
 from pydantic import Field
 
 from gridgov.accounts.auth import api_auth
-from gridgov.core.errors import NotFound
 from gridgov.disputes import services, workflow
 from gridgov.disputes.models import Agreement, Dispute, Mediator
 from gridgov.events.api import Error
@@ -213,6 +211,7 @@ def list_disputes(request, status: str = "", dispute_type: str = "", risk_grade:
                            sla_state=sla_state, channel=channel, q=q)
     limit = max(1, min(limit, 200))
     now = timezone.now()
+    offset, limit = max(offset, 0), max(1, min(limit, 200))
     rows = qs.select_related("region", "center")[offset: offset + limit]
     return {"count": qs.count(), "results": [brief(d, now) for d in rows]}
 
@@ -290,26 +289,15 @@ def act(request, number: str, action: str, payload: ActionIn):
 def upload(request, number: str, session_id: int, file: UploadedFile = File(...)):
     """Attach a photo/audio/video to a session record (checked by content and size)."""
     d = services.get_visible(request.auth, number)
-    if not workflow.mediator_or_center(request.auth, d):
-        from gridgov.core.errors import Forbidden
-
-        raise Forbidden(_("您不能为该调解记录上传附件"), code="not_permitted")
-    session = d.sessions.filter(pk=session_id).first()
-    if session is None:
-        raise NotFound(_("未找到该调解记录"))
-    att = services.add_session_attachment(session, file)
+    att = services.attach_to_session(request.auth, d, session_id, file)
     return Reply(201, {"id": att.pk, "kind": att.kind, "size": att.size})
 
 
 @router.get("/disputes/{number}/agreement.docx", response={200: None, 404: Error}, auth=api_auth)
 def agreement_docx(request, number: str):
     """The 人民调解协议书 as a Word document."""
-    from gridgov.disputes.agreement import build_docx
-
     d = services.get_visible(request.auth, number)
-    if not Agreement.objects.filter(dispute=d).exists():
-        raise NotFound(_("该纠纷尚无调解协议"))
-    return _docx_response(build_docx(d), d.number)
+    return _docx_response(services.agreement_document(request.auth, d), d.number)
 
 
 def _docx_response(body: bytes, number: str) -> HttpResponse:

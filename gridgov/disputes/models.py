@@ -278,6 +278,8 @@ class DisputeLog(models.Model):
     to_status = models.CharField(max_length=16, blank=True)
     note = models.TextField(blank=True)
     data = models.JSONField(default=dict, blank=True)
+    # on the outcome rows (succeed / fail): the mediator who mediated, so a reassigned case keeps its record
+    mediator = models.ForeignKey("Mediator", null=True, blank=True, on_delete=models.PROTECT, related_name="outcomes")
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     objects = DisputeLogQuerySet.as_manager()

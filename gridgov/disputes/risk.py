@@ -108,11 +108,11 @@ def _key_person(d: Dispute, cfg, now) -> Factor | None:
                     .select_related("resident", "category"))
     if not listings:
         return None
-    high = [k for k in listings if k.risk_level == "high"]
-    names = "、".join(f"{k.resident.name}（{k.category.name}）" for k in listings)
-    if high:
-        return Factor("key_person", M, _("当事人为高风险重点人员：%(names)s") % {"names": names})
-    return Factor("key_person", S, _("当事人为在册重点人员：%(names)s") % {"names": names})
+    # the reason is read by everyone who sees the case (mediators, leaders), who may not see key-person
+    # details (registry.scope): it says that a party is listed, never who or in which category
+    if any(k.risk_level == "high" for k in listings):
+        return Factor("key_person", M, _("有当事人为在册高风险重点人员"))
+    return Factor("key_person", S, _("有当事人为在册重点人员"))
 
 
 def _threat(d: Dispute, cfg) -> Factor | None:

@@ -9,7 +9,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Q
+from django.db.models import Count, Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
@@ -142,13 +142,15 @@ def _clean_parties(actor, raw: list, errors: dict) -> list[dict]:
 
 def _region_for(actor, data: DisputeInput, errors: dict):
     grid, region = events.locate(data.lng, data.lat)
+    located = region is not None
     if region is None and data.region:
         region = Region.objects.filter(code=data.region.strip()).first()
         if region is None:
             errors["region"] = [_("区划无效")]
-        elif isinstance(actor, User) and actor.region_id and actor.role in (User.Role.OPERATOR, User.Role.GRID_WORKER) \
-                and not region.code.startswith(actor.region.code):
-            errors["region"] = [_("只能登记本辖区的纠纷")]
+    # centers and grid workers register the disputes of their own area, however the place was given
+    if region is not None and isinstance(actor, User) and actor.region_id \
+            and actor.role in (User.Role.OPERATOR, User.Role.GRID_WORKER) and not region.code.startswith(actor.region.code):
+        errors["location" if located else "region"] = [_("只能登记本辖区的纠纷")]
     if region is None and "region" not in errors:
         if isinstance(actor, User) and actor.region_id:
             region = actor.region
@@ -314,8 +316,9 @@ def mediators_with_stats(qs=None):
     return qs.select_related("region").annotate(
         load=Count("disputes", filter=Q(disputes__status__in=LOAD_STATUSES), distinct=True),
         case_count=Count("disputes", distinct=True),
-        successes=Count("disputes", filter=Q(disputes__log__action="succeed"), distinct=True),
-        failures=Count("disputes", filter=Q(disputes__log__action="fail"), distinct=True),
+        # outcomes are credited to the mediator named on the outcome's log row, not to whoever has the case now
+        successes=Count("outcomes__dispute", filter=Q(outcomes__action="succeed"), distinct=True),
+        failures=Count("outcomes__dispute", filter=Q(outcomes__action="fail"), distinct=True),
         rated=Count("disputes", filter=~Q(disputes__satisfaction=""), distinct=True),
         satisfied=Count("disputes", filter=Q(disputes__satisfaction__in=[Satisfaction.SATISFIED,
                                                                           Satisfaction.BASICALLY]), distinct=True),
@@ -417,7 +420,10 @@ def _date(value, name: str, required: bool = False):
         if required:
             raise ValidationFailed(_("请填写日期"), {name: [_("必填")]})
         return None
-    d = value if isinstance(value, date) else parse_date(str(value)[:10])
+    try:
+        d = value if isinstance(value, date) else parse_date(str(value)[:10])
+    except ValueError:  # well formed but impossible, e.g. 2026-02-30
+        d = None
     if d is None:
         raise ValidationFailed(_("日期格式无效"), {name: [_("日期格式无效，例如 2026-12-01")]})
     return d
@@ -426,7 +432,10 @@ def _date(value, name: str, required: bool = False):
 def _datetime(value, name: str):
     if value in (None, ""):
         raise ValidationFailed(_("请填写时间"), {name: [_("必填")]})
-    dt = value if isinstance(value, datetime) else parse_datetime(str(value))
+    try:
+        dt = value if isinstance(value, datetime) else parse_datetime(str(value))
+    except ValueError:  # well formed but impossible, e.g. 2026-02-30T25:00
+        dt = None
     if dt is None:
         raise ValidationFailed(_("时间格式无效"), {name: [_("时间格式无效，例如 2026-12-01T09:30")]})
     return timezone.make_aware(dt) if timezone.is_naive(dt) else dt
@@ -538,6 +547,27 @@ def perform_action(user, d: Dispute, action: str, raw: dict | None = None, *, up
     return entry
 
 
+# --- the agreement document ------------------------------------------------------------------------
+
+
+def agreement_document(user, d: Dispute) -> bytes:
+    """The 人民调解协议书 as DOCX. The center's operator and the case's mediator print the copy the parties
+    sign, with their phone numbers, and each such copy is written to the personal-data access log; everyone
+    else who may see the case gets the phones masked."""
+    from gridgov.disputes.agreement import build_docx
+    from gridgov.registry.models import AccessLog
+
+    if not Agreement.objects.filter(dispute=d).exists():
+        raise NotFound(_("该纠纷尚无调解协议"))
+    full = workflow.mediator_or_operator(user, d)
+    body = build_docx(d, full_phones=full)
+    if full and d.parties.exclude(phone="").exists():
+        AccessLog.objects.create(actor=user, action=AccessLog.Action.EXPORT, model="dispute", object_id=d.pk,
+                                 object_label=d.number, fields=["party_phone"], reason=_("打印人民调解协议书"),
+                                 count=d.parties.exclude(phone="").count())
+    return body
+
+
 # --- legal consultation (法律咨询) -----------------------------------------------------------------
 
 
@@ -553,7 +583,7 @@ def legal_advice(user, d: Dispute, k: int = 5) -> list[Advice]:
 
     if not Dispute.objects.visible_to(user).filter(pk=d.pk).exists():  # never advise outside scope
         raise NotFound(_("未找到该纠纷"))
-    hits = laws.consult(d.description, k=k).hits
+    hits = laws.consult(d.description[: laws.MAX_DESCRIPTION], k=k).hits  # a long description: its beginning
     cited = set(d.cited_articles.values_list("article_id", flat=True))
     return [Advice(hit=h, cited=h.article.pk in cited) for h in hits]
 
@@ -574,8 +604,19 @@ def _cited_article(d: Dispute, value) -> dict:
     # keep the consultation's score when the article is one of its suggestions
     from gridgov.laws import services as laws
 
-    score = next((h.score for h in laws.consult(d.description, k=20).hits if h.article.pk == article.pk), None)
+    score = next((h.score for h in laws.consult(d.description[: laws.MAX_DESCRIPTION], k=20).hits
+                  if h.article.pk == article.pk), None)
     return {"article": article, "score": score}
+
+
+def attach_to_session(user, d: Dispute, session_id: int, upload) -> SessionAttachment:
+    """Add a file to a session record: by whoever may record sessions, while the case is in mediation
+    (the same rule as recording a session: 409 in another state, 403 for anyone else)."""
+    workflow.check(d, "session", user)
+    session = d.sessions.filter(pk=session_id).first()
+    if session is None:
+        raise NotFound(_("未找到该调解记录"))
+    return add_session_attachment(session, upload)
 
 
 def add_session_attachment(session: Session, upload) -> SessionAttachment:
@@ -619,8 +660,11 @@ def sweep(now: datetime | None = None, limit: int = 5000) -> dict:
     plan = [(DisputeNotice.Kind.OVERDUE, "sla_overdue", core_sla.OVERDUE, "overdue"),
             (DisputeNotice.Kind.REMIND, "sla_remind", core_sla.NEAR_DUE, "reminded")]
     for kind, action, state, key in plan:
-        pks = list(Dispute.objects.filter(sla_q(state, now)).exclude(
-            notices__kind=kind, notices__deadline=F("deadline")).order_by("deadline").values_list("pk", flat=True)[:limit])
+        # one notice row must match both kind and deadline (a plain exclude() across the relation would
+        # match them on different rows and hide a case whose deadline changed)
+        noticed = DisputeNotice.objects.filter(dispute=OuterRef("pk"), kind=kind, deadline=OuterRef("deadline"))
+        pks = list(Dispute.objects.filter(sla_q(state, now)).exclude(Exists(noticed))
+                   .order_by("deadline").values_list("pk", flat=True)[:limit])
         for pk in pks:
             with transaction.atomic():
                 d = Dispute.objects.select_for_update().get(pk=pk)

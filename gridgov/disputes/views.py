@@ -178,8 +178,12 @@ def _data_rows(data: dict) -> list[tuple[str, str]]:
               "referral": _("引导分流"), "satisfaction": _("满意度"), "performance": _("履行情况"),
               "performed_on": _("履行日期"), "performance_deadline": _("履行期限"), "held_at": _("调解时间"),
               "mode": _("方式"), "risk": _("风险等级"), "event": _("来源事件")}
-    names = {**dict(Channel.choices), **dict(RiskGrade.choices), **dict(Referral.choices),
-             **dict(Satisfaction.choices), **dict(Agreement.Performance.choices), **dict(Session.Mode.choices)}
+    # value labels per key: the codes of different choice sets overlap (administrative = 行政调解 / 行政裁决)
+    channels, grades = dict(Channel.choices), dict(RiskGrade.choices)
+    names_by_key = {"from_channel": channels, "to_channel": channels, "risk_before": grades, "risk_after": grades,
+                    "computed": grades, "risk": grades, "referral": dict(Referral.choices),
+                    "satisfaction": dict(Satisfaction.choices), "performance": dict(Agreement.Performance.choices),
+                    "mode": dict(Session.Mode.choices)}
     rows = []
     for k, v in (data or {}).items():
         if v in (None, "", [], False) or k == "session":
@@ -191,7 +195,7 @@ def _data_rows(data: dict) -> list[tuple[str, str]]:
 
             dt = parse_datetime(v)
             v = timezone.localtime(dt).strftime("%Y-%m-%d %H:%M") if dt else v
-        rows.append((labels.get(k, k), str(names.get(v, v))))
+        rows.append((labels.get(k, k), str(names_by_key.get(k, {}).get(v, v) if isinstance(v, str) else v)))
     return rows
 
 
@@ -260,15 +264,12 @@ def act(request, number: str, action: str):
 
 @login_required
 def agreement_docx(request, number: str):
-    from gridgov.disputes.agreement import build_docx
-
     try:
         d = services.get_visible(request.user, number)
+        body = services.agreement_document(request.user, d)
     except NotFound:
         return _not_found(request)
-    if not Agreement.objects.filter(dispute=d).exists():
-        return _not_found(request)
-    resp = HttpResponse(build_docx(d),
+    resp = HttpResponse(body,
                         content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
     resp["Content-Disposition"] = f'attachment; filename="{d.number}-agreement.docx"'
     return resp

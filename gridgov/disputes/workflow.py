@@ -99,6 +99,7 @@ def _has_agreement_guard(d: Dispute) -> str | None:
 
 
 OPEN = tuple(OPEN_STATUSES)
+OUTCOME_ACTIONS = ("succeed", "fail")  # their log rows name the mediator (success rates)
 
 TRANSITIONS: dict[str, Transition] = {
     t.action: t
@@ -335,6 +336,7 @@ def perform(d: Dispute, action: str, actor, params: dict | None = None, now: dat
         entry = DisputeLog.objects.create(
             dispute=d, actor=actor if isinstance(actor, User) else None, actor_label=actor_label(actor),
             action=action, from_status=before, to_status=d.status, note=note, data=data or {}, created_at=now,
+            mediator_id=d.mediator_id if action in OUTCOME_ACTIONS else None,
         )
         entry._session = getattr(d, "_new_session", None)
         from gridgov.disputes import notifications

@@ -71,3 +71,9 @@ def test_the_case_page_shows_the_advice_and_cites_with_one_click(city, case, cli
     assert r.status_code == 302
     page = client.get(reverse("disputes:detail", args=[case.number])).content.decode()
     assert "已引用的法条" in page and top.label in page
+
+
+def test_a_long_description_is_advised_on_its_beginning(city, library, make_dispute):
+    d = make_dispute(dispute_type="marriage", description="丈夫喝了酒就打人，经常家暴妻子。" + "双方多次争吵。" * 400)
+    assert len(d.description) > 2000
+    assert services.legal_advice(city.operator_a, d)  # no error on the case page

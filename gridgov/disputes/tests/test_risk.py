@@ -40,6 +40,10 @@ def test_thresholds_come_from_settings(make_dispute, settings):
     ("说要和邻居同归于尽", ["同归于尽"]),
     ("老人扬言要喝农药", ["喝农药"]),
     ("说要炸了他家的房子", ["炸"]),
+    ("双方争吵时一方扬言杀人", ["杀人"]),
+    ("他说要砍死对方", ["砍死"]),
+    ("再不给钱就把厂子炸掉", ["炸掉"]),
+    ("他说要打死我", ["打死"]),
 ])
 def test_threat_words_fire_as_whole_tokens(make_dispute, text, words):
     d = make_dispute(description=text)
@@ -65,7 +69,8 @@ def test_a_party_who_is_an_active_key_person_raises_the_grade(make_dispute, city
     r = _key_person(city)
     d = make_dispute(parties=[{"role": "applicant", "resident": r.pk}, {"role": "respondent", "name": "李四"}],
                      actor=city.operator_a)
-    assert rules(d)["key_person"] == "serious" and "孙五" in d.risk_reasons[0]["reason"]
+    assert rules(d)["key_person"] == "serious" and d.risk_reasons[0]["reason"] == "有当事人为在册重点人员"
+    assert all("孙五" not in r["reason"] for r in d.risk_reasons)  # who and which category stay in the registry
 
 
 def test_a_high_risk_key_person_makes_it_major(make_dispute, city):
