@@ -19,7 +19,7 @@ def client_ip(request) -> str:
     return request.META.get("REMOTE_ADDR", "unknown")
 
 
-def check(scope: str, who: str, limit: int, window_s: int) -> None:
+def check(scope: str, who: str, limit: int, window_s: int, message: str = "") -> None:
     """Count one hit for ``who`` in ``scope``; raise TooManyRequests past ``limit`` per window."""
     window = int(time.time() // window_s)
     key = f"throttle:{scope}:{who}:{window}"
@@ -30,4 +30,4 @@ def check(scope: str, who: str, limit: int, window_s: int) -> None:
         cache.set(key, 1, timeout=window_s + 5)
         hits = 1
     if hits > limit:
-        raise TooManyRequests(_("查询过于频繁，请稍后再试"))
+        raise TooManyRequests(message or _("查询过于频繁，请稍后再试"))

@@ -13,10 +13,10 @@ from ninja.files import UploadedFile
 from pydantic import Field
 
 from gridgov.accounts.auth import api_auth
+from gridgov.core.throttle import client_ip
 from gridgov.disputes import services, workflow
 from gridgov.disputes.models import Agreement, Dispute, Mediator
 from gridgov.events.api import Error
-from gridgov.events.workflow import Citizen
 
 router = Router(tags=["disputes"])
 
@@ -190,11 +190,10 @@ def from_event(request, payload: ConvertIn):
     return Reply(201, detail(services.get_visible(request.auth, d.number), request.auth))
 
 
-@router.post("/citizen/disputes", response={201: dict, 422: Error}, auth=None)
+@router.post("/citizen/disputes", response={201: dict, 422: Error, 429: Error}, auth=None)
 def citizen_apply(request, payload: CitizenDisputeIn):
     """Apply for mediation without an account (name and phone)."""
-    data = payload.dict()
-    d = services.create_dispute(Citizen(phone=data["reporter_phone"].strip()), services.DisputeInput(**data))
+    d = services.apply_as_citizen(services.DisputeInput(**payload.dict()), client_ip(request))
     return Reply(201, {"number": d.number, "status": d.status, "status_label": d.get_status_display()})
 
 

@@ -234,6 +234,19 @@ def create_dispute(actor, data: DisputeInput, *, event=None, now: datetime | Non
     return d
 
 
+CITIZEN_APPLICATIONS_PER_HOUR = 10
+
+
+def apply_as_citizen(data: DisputeInput, client: str) -> Dispute:
+    """A citizen's application (no account): at most CITIZEN_APPLICATIONS_PER_HOUR per client, so a
+    retrying or misbehaving client cannot flood the center (nor set off the repeat rule with copies)."""
+    from gridgov.core import throttle
+
+    throttle.check("citizen-dispute", client, CITIZEN_APPLICATIONS_PER_HOUR, 3600,
+                   _("提交过于频繁，请稍后再试；如已提交，请勿重复申请"))
+    return create_dispute(Citizen(phone=(data.reporter_phone or "").strip()), data)
+
+
 def convert_event(user, event_number: str, parties: list, dispute_type: str = "", amount=0,
                   channel: str = Channel.PEOPLE, now=None) -> Dispute:
     """Open a dispute from an event of the 矛盾纠纷 group; the two stay linked (Event.dispute / Dispute.event)."""

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from gridgov.accounts.models import User
 from gridgov.core import sla as core_sla
 from gridgov.core.errors import DomainError, NotFound, ValidationFailed
+from gridgov.core.throttle import client_ip
 from gridgov.disputes import services, workflow
 from gridgov.disputes.models import (
     Agreement,
@@ -28,7 +29,6 @@ from gridgov.disputes.models import (
     Session,
     Status,
 )
-from gridgov.events.workflow import Citizen
 from gridgov.regions.models import Region
 
 R = User.Role
@@ -141,7 +141,7 @@ def apply(request):
         return render(request, "disputes/apply.html", _intake_ctx(request))
     data = _input_from_post(request.POST)
     try:
-        d = services.create_dispute(Citizen(phone=data.reporter_phone.strip()), data)
+        d = services.apply_as_citizen(data, client_ip(request))
     except DomainError as exc:
         return render(request, "disputes/apply.html", _intake_ctx(request, request.POST, exc.fields, str(exc.message)),
                       status=_status(exc))

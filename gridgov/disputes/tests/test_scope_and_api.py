@@ -106,6 +106,20 @@ def test_a_citizen_applies_without_an_account(city, client, api):
     assert resp.status_code == 400
 
 
+def test_a_flood_of_citizen_applications_is_stopped_with_a_429(city, api):
+    from gridgov.disputes.services import CITIZEN_APPLICATIONS_PER_HOUR
+
+    body = {"dispute_type": "consumer", "description": "买到的冰箱坏了商家不退", "reporter_name": "周六",
+            "reporter_phone": "13600000006", "region": city.community_a.code,
+            "parties": [{"role": "applicant", "name": "周六", "phone": "13600000006"},
+                        {"role": "respondent", "name": "某电器店"}]}
+    for _ in range(CITIZEN_APPLICATIONS_PER_HOUR):
+        assert api("post", "/citizen/disputes", None, body)[0] == 201
+    status, err = api("post", "/citizen/disputes", None, body)
+    assert status == 429 and err["code"] == "too_many_requests" and "请勿重复申请" in err["message"]
+    assert Dispute.objects.count() == CITIZEN_APPLICATIONS_PER_HOUR
+
+
 @pytest.fixture
 def dispute_event(city):
     install_default_categories()
