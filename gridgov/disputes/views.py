@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -91,7 +93,16 @@ def _intake_ctx(request, values=None, errors=None, message=""):
     return {"values": values, "errors": errors or {}, "error_message": message, "party_rows": party_rows,
             "types": DisputeType.choices, "channels": Channel.choices, "roles": Party.Role.choices,
             "region_choices": _region_choices(request.user) if request.user.is_authenticated else [],
-            "can_convert": request.user.is_authenticated and _role(request.user) in (R.OPERATOR, R.ADMIN)}
+            "can_convert": request.user.is_authenticated and _role(request.user) in (R.OPERATOR, R.ADMIN),
+            # the map needs the grid layer of the user's area; the public form has it only with a tile server
+            "show_map": request.user.is_authenticated or bool(settings.GRIDGOV["TILE_URL"]),
+            "grids_url": _grids_url(request.user)}
+
+
+def _grids_url(user) -> str:
+    if not (user.is_authenticated and user.region_id):
+        return ""
+    return reverse("api:grid_layer") + f"?region={user.region.code}"
 
 
 def _input_from_post(post) -> services.DisputeInput:
