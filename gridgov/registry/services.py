@@ -744,6 +744,19 @@ def link_to_event(user, event_number: str, obj):
     return link
 
 
+def linked_cases(user, resident: Resident) -> dict:
+    """The disputes a resident is a party to and the petitions they brought, as far as ``user`` may see them."""
+    from gridgov.disputes.models import Dispute
+    from gridgov.petitions.models import Petition
+
+    return {
+        "disputes": list(Dispute.objects.visible_to(user).filter(parties__resident=resident)
+                         .distinct().order_by("-created_at")[:50]),
+        "petitions": list(Petition.objects.visible_to(user).filter(petitioners__resident=resident)
+                          .distinct().order_by("-registered_at")[:50]),
+    }
+
+
 def linked_events(user, obj):
     """Events naming this record that ``user`` may see."""
     from gridgov.events.models import Event

@@ -664,6 +664,7 @@ def _resident_context(request, resident: Resident, **extra) -> dict:
         "reveal_form": extra.pop("reveal_form", None) or RevealForm(),
         "residences": list(resident.residences.select_related("house__address")),
         "events": _linked_events(user, resident=resident),
+        **services.linked_cases(user, resident),
         "link_form": extra.pop("link_form", None) or LinkEventForm(),
         "move_form": extra.pop("move_form", None) or (MoveForm(user=user) if services.can_write(user) else None),
         "key_roles": kp_rows,
