@@ -338,7 +338,9 @@ def history_rows(changes) -> list[dict]:
         except LookupError:
             continue
         items = []
-        for name, pair in (ch.changes or {}).items():
+        # in the model's field order: PostgreSQL's jsonb does not keep the order the keys were written in
+        order = {f.name: i for i, f in enumerate(model._meta.fields)}
+        for name, pair in sorted((ch.changes or {}).items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0])):
             if name in ("id_number_enc", "id_hash", "key"):
                 continue
             old, new = (pair + [None, None])[:2] if isinstance(pair, list) else (None, pair)
