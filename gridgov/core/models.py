@@ -25,3 +25,31 @@ class Notification(models.Model):
         ordering = ["-created_at"]
         verbose_name = _("通知")
         verbose_name_plural = _("通知")
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    """Refuses bulk updates and deletes: a log is written once."""
+
+    def update(self, **kwargs):
+        raise PermissionError(f"{self.model._meta.label} rows are append-only")
+
+    def delete(self):
+        raise PermissionError(f"{self.model._meta.label} rows are append-only")
+
+
+class AppendOnly(models.Model):
+    """A row that is written once and never changed or deleted through the application (transition logs,
+    change history, the personal-data access log). Migrations and the database itself are not bound by it."""
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionError(f"{self._meta.label} rows are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError(f"{self._meta.label} rows are append-only")

@@ -15,6 +15,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from gridgov.core.models import AppendOnly
+
 
 class DisputeType(models.TextChoices):
     MARRIAGE = "marriage", _("婚姻家庭")
@@ -259,15 +261,7 @@ class Party(models.Model):
         return mask_phone(self.phone)
 
 
-class DisputeLogQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        raise PermissionError("dispute log rows are append-only")
-
-    def delete(self):
-        raise PermissionError("dispute log rows are append-only")
-
-
-class DisputeLog(models.Model):
+class DisputeLog(AppendOnly):
     """One transition or note on a dispute.  Append-only."""
 
     dispute = models.ForeignKey(Dispute, on_delete=models.PROTECT, related_name="log")
@@ -282,20 +276,10 @@ class DisputeLog(models.Model):
     mediator = models.ForeignKey("Mediator", null=True, blank=True, on_delete=models.PROTECT, related_name="outcomes")
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
-    objects = DisputeLogQuerySet.as_manager()
-
     class Meta:
         ordering = ["created_at", "id"]
         verbose_name = _("纠纷流转记录")
         verbose_name_plural = _("纠纷流转记录")
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise PermissionError("dispute log rows are append-only")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise PermissionError("dispute log rows are append-only")
 
 
 class Session(models.Model):

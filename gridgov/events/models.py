@@ -14,6 +14,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from gridgov.core.models import AppendOnly
+
 
 class TimeUnit(models.TextChoices):
     NATURAL_HOURS = "natural_hours", _("自然时")
@@ -227,15 +229,7 @@ class Event(models.Model):
         return self.status in OPEN_STATUSES
 
 
-class EventLogQuerySet(models.QuerySet):
-    def update(self, **kwargs):  # noqa: D401
-        raise PermissionError("event log rows are append-only")
-
-    def delete(self):
-        raise PermissionError("event log rows are append-only")
-
-
-class EventLog(models.Model):
+class EventLog(AppendOnly):
     """One transition or note on an event.  Append-only."""
 
     event = models.ForeignKey(Event, on_delete=models.PROTECT, related_name="log")
@@ -248,20 +242,10 @@ class EventLog(models.Model):
     data = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
-    objects = EventLogQuerySet.as_manager()
-
     class Meta:
         ordering = ["created_at", "id"]
         verbose_name = _("事件流转记录")
         verbose_name_plural = _("事件流转记录")
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise PermissionError("event log rows are append-only")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise PermissionError("event log rows are append-only")
 
 
 def attachment_path(instance: Attachment, filename: str) -> str:

@@ -14,6 +14,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from gridgov.core.models import AppendOnly
+
 
 class Channel(models.TextChoices):
     LETTER = "letter", _("来信")
@@ -199,15 +201,7 @@ class Petitioner(models.Model):
         return mask_phone(self.phone) if self.phone else ""
 
 
-class PetitionLogQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        raise PermissionError("petition log rows are append-only")
-
-    def delete(self):
-        raise PermissionError("petition log rows are append-only")
-
-
-class PetitionLog(models.Model):
+class PetitionLog(AppendOnly):
     """One transition or note on a petition.  Append-only."""
 
     petition = models.ForeignKey(Petition, on_delete=models.PROTECT, related_name="log")
@@ -220,20 +214,10 @@ class PetitionLog(models.Model):
     data = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
-    objects = PetitionLogQuerySet.as_manager()
-
     class Meta:
         ordering = ["created_at", "id"]
         verbose_name = _("信访办理记录")
         verbose_name_plural = _("信访办理记录")
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise PermissionError("petition log rows are append-only")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise PermissionError("petition log rows are append-only")
 
 
 def attachment_path(instance: PetitionAttachment, filename: str) -> str:

@@ -15,6 +15,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from gridgov.core.models import AppendOnly
+
 
 class ScopedQuerySet(models.QuerySet):
     """``visible_to(user)`` through the region path of the record's address."""
@@ -257,7 +259,7 @@ class Unit(models.Model):
         return self.name
 
 
-class Change(models.Model):
+class Change(AppendOnly):
     """Who changed which registry record, what and when (the history view). Append-only."""
 
     model = models.CharField(max_length=32)
@@ -275,13 +277,8 @@ class Change(models.Model):
         verbose_name = _("变更记录")
         verbose_name_plural = _("变更记录")
 
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise PermissionError("change rows are append-only")
-        super().save(*args, **kwargs)
 
-
-class AccessLog(models.Model):
+class AccessLog(AppendOnly):
     """Every full view or export of personal data: who, whose record, which fields, when, why."""
 
     class Action(models.TextChoices):
@@ -302,14 +299,6 @@ class AccessLog(models.Model):
         ordering = ["-created_at", "-id"]
         verbose_name = _("个人信息访问日志")
         verbose_name_plural = _("个人信息访问日志")
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise PermissionError("access log rows are append-only")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise PermissionError("access log rows are append-only")
 
 
 class EventSubject(models.Model):

@@ -132,6 +132,13 @@ def test_the_access_log_cannot_be_changed(city, resident):
         entry.save()
     with pytest.raises(PermissionError):
         entry.delete()
+    with pytest.raises(PermissionError):
+        AccessLog.objects.filter(pk=entry.pk).update(reason="改")  # nor in bulk
+    with pytest.raises(PermissionError):
+        AccessLog.objects.all().delete()
+    with pytest.raises(PermissionError):
+        Change.objects.filter(model="resident").update(actor=None)
+    assert AccessLog.objects.get().reason == "核实身份"
 
 
 # --- scope ----------------------------------------------------------------------------------------
