@@ -247,6 +247,14 @@ def apply_as_citizen(data: DisputeInput, client: str) -> Dispute:
     return create_dispute(Citizen(phone=(data.reporter_phone or "").strip()), data)
 
 
+def may_convert(user, event) -> bool:
+    """Offer 转为纠纷 on an event page: an operator (or admin), an event of the 矛盾纠纷 group, not yet converted."""
+    cat = event.category
+    return (isinstance(user, User) and user.role in (User.Role.OPERATOR, User.Role.ADMIN)
+            and (cat.code == DISPUTE_CATEGORY_ROOT or (cat.parent_id is not None and cat.parent.code == DISPUTE_CATEGORY_ROOT))
+            and not Dispute.objects.filter(event=event).exists())
+
+
 def convert_event(user, event_number: str, parties: list, dispute_type: str = "", amount=0,
                   channel: str = Channel.PEOPLE, now=None) -> Dispute:
     """Open a dispute from an event of the 矛盾纠纷 group; the two stay linked (Event.dispute / Dispute.event)."""

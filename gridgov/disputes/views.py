@@ -126,7 +126,16 @@ def new(request):
     if _role(request.user) not in INTAKE_ROLES:
         return render(request, "web/forbidden.html", {"message": _("您无权登记纠纷")}, status=403)
     if request.method != "POST":
-        return render(request, "disputes/intake.html", _intake_ctx(request))
+        # "转为纠纷" on an event page lands here with the event's number and description filled in
+        values = {}
+        number = (request.GET.get("event") or "").strip()
+        if number:
+            from gridgov.events.models import Event
+
+            event = Event.objects.visible_to(request.user).filter(number=number).first()
+            if event is not None:
+                values = {"event": event.number, "description": event.description, "address": event.address}
+        return render(request, "disputes/intake.html", _intake_ctx(request, values))
     try:
         event_number = (request.POST.get("event") or "").strip()
         if event_number:

@@ -414,8 +414,11 @@ def event_context(
     )
     values = values if values is not None else {}
     selected_assisting = values.getlist("assisting_departments") if hasattr(values, "getlist") else []
+    from gridgov.disputes.services import may_convert
+
     return {
         "event": event,
+        "may_convert": may_convert(user, event),
         "actions": [
             {
                 "code": a,

@@ -161,3 +161,13 @@ def test_the_pages_render_for_each_role(make_dispute, city, mediators, client):
         assert client.get(url).status_code == 200, url
     client.logout()
     assert client.get("/disputes/apply/").status_code == 200
+
+
+def test_the_event_page_offers_conversion_and_the_intake_form_comes_filled_in(city, dispute_event, client):
+    client.force_login(city.operator_a)
+    page = client.get(f"/events/{dispute_event.number}/").content.decode()
+    assert f"/disputes/new/?event={dispute_event.number}" in page
+    form = client.get(f"/disputes/new/?event={dispute_event.number}").content.decode()
+    assert f'value="{dispute_event.number}"' in form and "两户邻居因排水沟发生争吵" in form
+    client.force_login(city.worker_a)  # grid workers do not convert
+    assert "/disputes/new/?event=" not in client.get(f"/events/{dispute_event.number}/").content.decode()
