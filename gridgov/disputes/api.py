@@ -197,6 +197,23 @@ def citizen_apply(request, payload: CitizenDisputeIn):
     return Reply(201, {"number": d.number, "status": d.status, "status_label": d.get_status_display()})
 
 
+class CitizenProgress(Schema):
+    number: str
+    status: str
+    status_label: str
+    dispute_type_label: str
+    channel_label: str
+    mediator: str
+    created_at: datetime
+    steps: list[dict]
+
+
+@router.get("/citizen/disputes/{number}", response={200: CitizenProgress, 404: Error, 429: Error}, auth=None)
+def citizen_track(request, number: str, phone: str = ""):
+    """Follow your application by its number and the phone you applied with (no notes, only the steps)."""
+    return services.citizen_progress(services.get_for_citizen(number, phone, client=client_ip(request)))
+
+
 class Page(Schema):
     count: int
     results: list[DisputeBrief]

@@ -255,6 +255,35 @@ def may_convert(user, event) -> bool:
             and not Dispute.objects.filter(event=event).exists())
 
 
+# what a party who applied without an account may read of their case: the steps, not the notes
+CITIZEN_VISIBLE_ACTIONS = ("register", "accept", "reject", "assign", "start", "session", "succeed", "fail",
+                           "follow_up", "close", "reopen", "change_channel")
+
+
+def get_for_citizen(number: str, phone: str, client: str | None = None) -> Dispute:
+    """A citizen's own application by number and the phone they applied with (rate-limited per client,
+    like event tracking, so numbers and phones cannot be guessed)."""
+    from gridgov.core import throttle
+
+    if client is not None:
+        throttle.check("citizen-lookup", client, events.CITIZEN_LOOKUPS_PER_10_MIN, 600)
+    phone = (phone or "").strip()
+    d = Dispute.objects.filter(number=(number or "").strip(), source=Source.CITIZEN, reporter_phone=phone).first()
+    if d is None or not phone:
+        raise NotFound(_("未找到该纠纷，请核对纠纷编号和申请时填写的手机号"))
+    return d
+
+
+def citizen_progress(d: Dispute) -> dict:
+    return {
+        "number": d.number, "status": d.status, "status_label": d.get_status_display(),
+        "dispute_type_label": d.get_dispute_type_display(), "channel_label": d.get_channel_display(),
+        "mediator": d.mediator.name if d.mediator_id else "", "created_at": d.created_at,
+        "steps": [{"label": str(workflow.LABELS.get(x.action, x.action)), "at": x.created_at}
+                  for x in d.log.filter(action__in=CITIZEN_VISIBLE_ACTIONS).order_by("created_at", "id")],
+    }
+
+
 def convert_event(user, event_number: str, parties: list, dispute_type: str = "", amount=0,
                   channel: str = Channel.PEOPLE, now=None) -> Dispute:
     """Open a dispute from an event of the 矛盾纠纷 group; the two stay linked (Event.dispute / Dispute.event)."""

@@ -10,6 +10,7 @@ urlpatterns = [
     path("", views.worklist, name="list"),
     path("new/", views.new, name="new"),
     path("apply/", views.apply, name="apply"),
+    path("track/", views.track, name="track"),
     path("mediators/", views.mediators, name="mediators"),
     path("files/<int:pk>/", views.session_file, name="session_file"),
     path("<str:number>/", views.detail, name="detail"),

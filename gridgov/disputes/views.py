@@ -155,6 +155,28 @@ def new(request):
     return redirect("disputes:list")
 
 
+def track(request):
+    """A citizen follows their application by its number and the phone they applied with."""
+    from gridgov.core.throttle import TooManyRequests
+
+    number = (request.POST.get("number") or request.GET.get("number") or "").strip()
+    ctx = {"number": number}
+    if request.method != "POST":
+        return render(request, "disputes/track.html", ctx)
+    phone = (request.POST.get("phone") or "").strip()
+    ctx["phone"] = phone
+    try:
+        d = services.get_for_citizen(number, phone, client=client_ip(request))
+    except NotFound as exc:
+        ctx["error"] = str(exc.message)
+        return render(request, "disputes/track.html", ctx, status=404)
+    except TooManyRequests as exc:
+        ctx["error"] = str(exc.message)
+        return render(request, "disputes/track.html", ctx, status=429)
+    ctx["view"] = services.citizen_progress(d)
+    return render(request, "disputes/track.html", ctx)
+
+
 def apply(request):
     """A citizen applies for mediation (no account)."""
     if request.method != "POST":

@@ -106,6 +106,25 @@ def test_a_citizen_applies_without_an_account(city, client, api):
     assert resp.status_code == 400
 
 
+def test_a_citizen_follows_their_application_by_number_and_phone_only(city, client, api, mediators):
+    status, body = api("post", "/citizen/disputes", None, {
+        "dispute_type": "consumer", "description": "买到的冰箱坏了商家不退", "reporter_name": "周六",
+        "reporter_phone": "13600000006", "region": city.community_a.code,
+        "parties": [{"role": "applicant", "name": "周六", "phone": "13600000006"}, {"role": "respondent", "name": "某电器店"}]})
+    number = body["number"]
+    d = Dispute.objects.get(number=number)
+    services.perform_action(city.operator_a, d, "accept", {"note": "内部备注：商家态度差"})
+    services.perform_action(city.operator_a, d, "assign", {"mediator": mediators["a"].pk})
+    status, view = api("get", f"/citizen/disputes/{number}?phone=13600000006")
+    assert status == 200 and view["status"] == "assigned" and view["mediator"] == "王调解"
+    assert [s["label"] for s in view["steps"]] == ["登记", "受理", "分派调解"]
+    assert "内部备注" not in str(view)  # steps, never the notes
+    assert api("get", f"/citizen/disputes/{number}?phone=13600000007")[0] == 404  # the wrong phone
+    page = client.post("/disputes/track/", {"number": number, "phone": "13600000006"})
+    assert page.status_code == 200 and "分派调解" in page.content.decode()
+    assert client.post("/disputes/track/", {"number": number, "phone": "13900000000"}).status_code == 404
+
+
 def test_a_flood_of_citizen_applications_is_stopped_with_a_429(city, api):
     from gridgov.disputes.services import CITIZEN_APPLICATIONS_PER_HOUR
 
