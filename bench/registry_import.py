@@ -158,7 +158,7 @@ def phase_import(rows: int, label: str, chunk: int) -> dict:
 
     report = excel.import_rows(actor, "residents", paths(rows)["xlsx"], chunk_size=chunk, progress=progress)
     wall = time.perf_counter() - t
-    # RSS at 10 %, 25 %, 50 %, 75 % and 100 % of the rows: flat means streaming
+    # RSS at 10 %, 25 %, 50 %, 75 % and 100 % of the rows: how memory grows with the file
     marks = {f"{q}%": next((mb for done, mb in samples if done >= rows * q / 100), samples[-1][1])
              for q in (10, 25, 50, 75, 100)}
     return {

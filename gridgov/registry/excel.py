@@ -60,7 +60,7 @@ KIND_LABELS = {
 # columns of a rejected-rows report; the importer ignores them so a corrected report can be re-imported
 REPORT_HEADERS = (N_("行号"), N_("列"), N_("原因"))
 CHUNK_SIZE = 500  # rows per transaction; every row has its own savepoint inside
-CACHE_SIZE = 20_000  # entries per lookup cache (LRU): memory stays flat whatever the file size
+CACHE_SIZE = 20_000  # entries per lookup cache (LRU), so the caches stay bounded whatever the file size
 MAX_ID_FLOAT_HINT = N_("证件号码被Excel存成了数字（如1.10105194912e+17），后几位已丢失，请将该列设为“文本”格式后重新填写")
 
 
