@@ -174,11 +174,13 @@ def _input(payload, **extra) -> services.DisputeInput:
     return services.DisputeInput(**data, **extra)
 
 
-@router.post("/disputes", response={201: DisputeDetail, 403: Error, 422: Error}, auth=api_auth)
+@router.post("/disputes", response={200: DisputeDetail, 201: DisputeDetail, 403: Error, 422: Error}, auth=api_auth)
 def create(request, payload: DisputeIn):
-    """Register a dispute (grid worker, center operator, mediator).  It is risk-graded at once."""
-    d = services.create_dispute(request.auth, _input(payload))
-    return Reply(201, detail(services.get_visible(request.auth, d.number), request.auth))
+    """Register a dispute (grid worker, center operator, mediator).  It is risk-graded at once.
+    Header `Idempotency-Key`: a retry with the same key answers 200 with the first dispute."""
+    d, created = services.register_dispute(request.auth, _input(payload),
+                                           idempotency_key=request.headers.get("Idempotency-Key", ""))
+    return Reply(201 if created else 200, detail(services.get_visible(request.auth, d.number), request.auth))
 
 
 @router.post("/disputes/from-event", response={201: DisputeDetail, 403: Error, 404: Error, 422: Error},
@@ -190,11 +192,14 @@ def from_event(request, payload: ConvertIn):
     return Reply(201, detail(services.get_visible(request.auth, d.number), request.auth))
 
 
-@router.post("/citizen/disputes", response={201: dict, 422: Error, 429: Error}, auth=None)
+@router.post("/citizen/disputes", response={200: dict, 201: dict, 422: Error, 429: Error}, auth=None)
 def citizen_apply(request, payload: CitizenDisputeIn):
-    """Apply for mediation without an account (name and phone)."""
-    d = services.apply_as_citizen(services.DisputeInput(**payload.dict()), client_ip(request))
-    return Reply(201, {"number": d.number, "status": d.status, "status_label": d.get_status_display()})
+    """Apply for mediation without an account (name and phone). Header `Idempotency-Key`: a retry with the
+    same key (and phone) answers 200 with the first application."""
+    d, created = services.apply_as_citizen(services.DisputeInput(**payload.dict()), client_ip(request),
+                                           idempotency_key=request.headers.get("Idempotency-Key", ""))
+    return Reply(201 if created else 200, {"number": d.number, "status": d.status,
+                                           "status_label": d.get_status_display()})
 
 
 class CitizenProgress(Schema):

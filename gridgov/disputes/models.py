@@ -209,6 +209,9 @@ class Dispute(models.Model):
     created_at = models.DateTimeField(_("登记时间"), default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
     closed_at = models.DateTimeField(_("结案时间"), null=True, blank=True)
+    # a retried registration (Idempotency-Key) finds the first one: per user, or per phone for citizens
+    idempotency_scope = models.CharField(max_length=64, blank=True)
+    idempotency_key = models.CharField(max_length=128, blank=True)
 
     objects = DisputeQuerySet.as_manager()
 
@@ -217,6 +220,8 @@ class Dispute(models.Model):
         verbose_name = _("矛盾纠纷")
         verbose_name_plural = _("矛盾纠纷")
         indexes = [models.Index(fields=["status", "deadline"]), models.Index(fields=["mediator", "status"])]
+        constraints = [models.UniqueConstraint(fields=["idempotency_scope", "idempotency_key"],
+                                               condition=~Q(idempotency_key=""), name="uniq_dispute_idempotency")]
 
     def __str__(self) -> str:
         return self.number

@@ -209,7 +209,34 @@ def _validate(actor, data: DisputeInput) -> dict:
 
 def create_dispute(actor, data: DisputeInput, *, event=None, now: datetime | None = None) -> Dispute:
     """Register a dispute (graded by the risk rules; a 重大 grade notifies the center at once)."""
+    return register_dispute(actor, data, event=event, now=now)[0]
+
+
+def _idempotency_scope(actor, data: DisputeInput) -> str:
+    return f"user:{actor.pk}" if isinstance(actor, User) else f"citizen:{(data.reporter_phone or '').strip()}"
+
+
+def register_dispute(actor, data: DisputeInput, *, idempotency_key: str = "", event=None,
+                     now: datetime | None = None) -> tuple[Dispute, bool]:
+    """Register a dispute; returns (dispute, created). A retried request with the same Idempotency-Key (from
+    the same user, or the same phone for a citizen) returns the first dispute and creates nothing."""
     now = now or timezone.now()
+    key = (idempotency_key or "").strip()[:128]
+    scope = _idempotency_scope(actor, data)
+    if key:
+        existing = Dispute.objects.filter(idempotency_scope=scope, idempotency_key=key).first()
+        if existing is not None:
+            return existing, False
+    try:
+        return _register(actor, data, event, now, scope if key else "", key), True
+    except IntegrityError:
+        existing = Dispute.objects.filter(idempotency_scope=scope, idempotency_key=key).first() if key else None
+        if existing is None:
+            raise
+        return existing, False
+
+
+def _register(actor, data: DisputeInput, event, now, scope: str, key: str) -> Dispute:
     clean = _validate(actor, data)
     region = clean["region"]
     is_user = isinstance(actor, User)
@@ -224,7 +251,7 @@ def create_dispute(actor, data: DisputeInput, *, event=None, now: datetime | Non
             reporter=actor if is_user else None,
             reporter_name=((data.reporter_name or "").strip() or (actor.display_name if is_user else ""))[:50],
             reporter_phone=((data.reporter_phone or "").strip() or (actor.phone if is_user else ""))[:20],
-            status=Status.REGISTERED, created_at=now,
+            status=Status.REGISTERED, created_at=now, idempotency_scope=scope, idempotency_key=key,
         )
         d.save()
         Party.objects.bulk_create([Party(dispute=d, **p) for p in clean["parties"]])
@@ -237,14 +264,14 @@ def create_dispute(actor, data: DisputeInput, *, event=None, now: datetime | Non
 CITIZEN_APPLICATIONS_PER_HOUR = 10
 
 
-def apply_as_citizen(data: DisputeInput, client: str) -> Dispute:
+def apply_as_citizen(data: DisputeInput, client: str, idempotency_key: str = "") -> tuple[Dispute, bool]:
     """A citizen's application (no account): at most CITIZEN_APPLICATIONS_PER_HOUR per client, so a
     retrying or misbehaving client cannot flood the center (nor set off the repeat rule with copies)."""
     from gridgov.core import throttle
 
     throttle.check("citizen-dispute", client, CITIZEN_APPLICATIONS_PER_HOUR, 3600,
                    _("提交过于频繁，请稍后再试；如已提交，请勿重复申请"))
-    return create_dispute(Citizen(phone=(data.reporter_phone or "").strip()), data)
+    return register_dispute(Citizen(phone=(data.reporter_phone or "").strip()), data, idempotency_key=idempotency_key)
 
 
 def may_convert(user, event) -> bool:

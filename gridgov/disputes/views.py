@@ -183,7 +183,7 @@ def apply(request):
         return render(request, "disputes/apply.html", _intake_ctx(request))
     data = _input_from_post(request.POST)
     try:
-        d = services.apply_as_citizen(data, client_ip(request))
+        d, _created = services.apply_as_citizen(data, client_ip(request))
     except DomainError as exc:
         return render(request, "disputes/apply.html", _intake_ctx(request, request.POST, exc.fields, str(exc.message)),
                       status=_status(exc))

@@ -1,5 +1,7 @@
 """Scope (web and API), the API's status codes, field errors with nothing written, intake channels."""
 
+import json
+
 import pytest
 
 from gridgov.disputes import services
@@ -123,6 +125,33 @@ def test_a_citizen_follows_their_application_by_number_and_phone_only(city, clie
     page = client.post("/disputes/track/", {"number": number, "phone": "13600000006"})
     assert page.status_code == 200 and "分派调解" in page.content.decode()
     assert client.post("/disputes/track/", {"number": number, "phone": "13900000000"}).status_code == 404
+
+
+def test_a_retried_registration_with_the_same_idempotency_key_creates_nothing(city, client):
+    from gridgov.accounts.models import ApiToken
+
+    citizen = {"dispute_type": "consumer", "description": "买到的冰箱坏了商家不退", "reporter_name": "周六",
+               "reporter_phone": "13600000006", "region": city.community_a.code,
+               "parties": [{"role": "applicant", "name": "周六", "phone": "13600000006"},
+                           {"role": "respondent", "name": "某电器店"}]}
+
+    def post(path, body, key, token=None):
+        headers = {"Idempotency-Key": key}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        r = client.post(f"/api/v1{path}", json.dumps(body), content_type="application/json", headers=headers)
+        return r.status_code, r.json()
+
+    first = post("/citizen/disputes", citizen, "k-1")
+    again = post("/citizen/disputes", citizen, "k-1")
+    assert (first[0], again[0]) == (201, 200) and first[1]["number"] == again[1]["number"]
+    other_phone = post("/citizen/disputes", {**citizen, "reporter_phone": "13600000009"}, "k-1")
+    assert other_phone[0] == 201 and other_phone[1]["number"] != first[1]["number"]  # keys are per phone
+    _t, token = ApiToken.issue(city.worker_a)
+    body = {k: v for k, v in citizen.items() if k not in ("reporter_name", "reporter_phone")}
+    a, b = post("/disputes", body, "w-1", token), post("/disputes", body, "w-1", token)
+    assert (a[0], b[0]) == (201, 200) and a[1]["number"] == b[1]["number"]
+    assert Dispute.objects.count() == 3
 
 
 def test_a_flood_of_citizen_applications_is_stopped_with_a_429(city, api):
