@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -697,16 +696,7 @@ def attach_to_session(user, d: Dispute, session_id: int, upload) -> SessionAttac
 
 
 def add_session_attachment(session: Session, upload) -> SessionAttachment:
-    kind, ctype, ext = events.validate_upload(upload)
-    digest = hashlib.sha256()
-    for chunk in upload.chunks():
-        digest.update(chunk)
-    upload.seek(0)
-    att = SessionAttachment(session=session, kind=kind, content_type=ctype, extension=ext, size=upload.size,
-                            sha256=digest.hexdigest(), original_name=str(getattr(upload, "name", ""))[:200])
-    att.file.save(f"{att.sha256}{ext}", upload, save=False)
-    att.save()
-    return att
+    return events.store_upload(SessionAttachment(session=session), upload)
 
 
 def get_session_attachment(user, pk: int) -> SessionAttachment:

@@ -160,20 +160,29 @@ def validate_upload(upload) -> tuple[str, str, str]:
     return sniffed
 
 
-def add_attachment(event: Event, upload, actor=None, log: EventLog | None = None) -> Attachment:
+def store_upload(row, upload):
+    """Check ``upload`` by content and size, describe it on ``row`` (whichever of kind, content_type,
+    extension, size, sha256 and original_name its model has), store the file under its SHA-256 and save
+    the row. The one way every app keeps an uploaded photo, recording or video."""
     kind, ctype, ext = validate_upload(upload)
     digest = hashlib.sha256()
     for chunk in upload.chunks():
         digest.update(chunk)
     upload.seek(0)
-    att = Attachment(
-        event=event, log=log, kind=kind, content_type=ctype, extension=ext, size=upload.size,
-        sha256=digest.hexdigest(), original_name=str(getattr(upload, "name", ""))[:200],
-        uploaded_by=actor if isinstance(actor, User) else None,
-    )
-    att.file.save(f"{att.sha256}{ext}", upload, save=False)
-    att.save()
-    return att
+    described = {"kind": kind, "content_type": ctype, "extension": ext, "size": upload.size,
+                 "sha256": digest.hexdigest(), "original_name": str(getattr(upload, "name", ""))[:200]}
+    names = {f.name for f in row._meta.concrete_fields}
+    for name, value in described.items():
+        if name in names:
+            setattr(row, name, value)
+    row.file.save(f"{described['sha256']}{ext}", upload, save=False)
+    row.save()
+    return row
+
+
+def add_attachment(event: Event, upload, actor=None, log: EventLog | None = None) -> Attachment:
+    return store_upload(Attachment(event=event, log=log, uploaded_by=actor if isinstance(actor, User) else None),
+                        upload)
 
 
 # --- creating ---------------------------------------------------------------------------------

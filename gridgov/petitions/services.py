@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -18,7 +17,7 @@ from gridgov.core import crypto
 from gridgov.core.errors import NotFound, ValidationFailed
 from gridgov.disputes.models import Dispute
 from gridgov.events.models import Event
-from gridgov.events.services import center_for, next_number, validate_upload
+from gridgov.events.services import center_for, next_number, store_upload, validate_upload
 from gridgov.petitions import limits, sla, workflow
 from gridgov.petitions.models import (
     Channel,
@@ -290,19 +289,8 @@ def create_petition(user, data: PetitionInput, *, now: datetime | None = None) -
 
 
 def add_attachment(p: Petition, upload, actor=None, log: PetitionLog | None = None) -> PetitionAttachment:
-    kind, ctype, ext = validate_upload(upload)
-    digest = hashlib.sha256()
-    for chunk in upload.chunks():
-        digest.update(chunk)
-    upload.seek(0)
-    att = PetitionAttachment(
-        petition=p, log=log, kind=kind, content_type=ctype, extension=ext, size=upload.size,
-        sha256=digest.hexdigest(), original_name=str(getattr(upload, "name", ""))[:200],
-        uploaded_by=actor if isinstance(actor, User) else None,
-    )
-    att.file.save(f"{att.sha256}{ext}", upload, save=False)
-    att.save()
-    return att
+    return store_upload(PetitionAttachment(petition=p, log=log, uploaded_by=actor if isinstance(actor, User) else None),
+                        upload)
 
 
 # --- reading ----------------------------------------------------------------------------------

@@ -626,20 +626,14 @@ def record_visit(actor, key_person: KeyPerson, *, method: str, findings: str, vi
     if actor.role != User.Role.GRID_WORKER and not (actor.is_superuser or actor.role in (
             User.Role.ADMIN, User.Role.OPERATOR)):
         raise Forbidden(_("您无权记录走访"), code="not_permitted")
-    import hashlib
-
+    from gridgov.events.services import store_upload
     from gridgov.registry.models import VisitAlert, VisitPhoto
 
     with transaction.atomic():
         visit = Visit.objects.create(key_person=key_person, worker=actor, method=method, findings=findings.strip(),
                                      visited_at=visited_at, abnormal=abnormal, lng=lng, lat=lat)
         for p in photos:
-            digest = hashlib.sha256()
-            for chunk in p.chunks():
-                digest.update(chunk)
-            p.seek(0)
-            photo = VisitPhoto(visit=visit, content_type=validate_upload(p)[1], size=p.size, sha256=digest.hexdigest())
-            photo.file.save(f"{photo.sha256}.jpg", p, save=True)
+            store_upload(VisitPhoto(visit=visit), p)
         VisitAlert.objects.filter(key_person=key_person, resolved_at__isnull=True).update(resolved_at=timezone.now())
     return visit
 

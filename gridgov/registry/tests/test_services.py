@@ -220,6 +220,27 @@ def test_visits_need_scope(city, resident, keycats):
     assert not Visit.objects.exists()
 
 
+def test_a_visit_keeps_its_photos_checked_by_content_and_refuses_anything_else(city, resident, keycats, client):
+    import hashlib
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    kp = listed(city, resident, keycats)
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+    visit = services.record_visit(city.worker_a, kp, method="in_person", findings="面访，情绪稳定",
+                                  photos=[SimpleUploadedFile("现场.png", png, content_type="image/png")])
+    photo = visit.photos.get()
+    assert (photo.content_type, photo.size, photo.sha256) == ("image/png", len(png), hashlib.sha256(png).hexdigest())
+    assert photo.file.name.endswith(f"{photo.sha256}.png")
+    client.force_login(city.worker_a)
+    r = client.get(f"/registry/visit-photos/{photo.pk}/")
+    assert r.status_code == 200 and b"".join(r.streaming_content) == png
+    with pytest.raises(ValidationFailed) as err:
+        services.record_visit(city.worker_a, kp, method="in_person", findings="再次面访",
+                              photos=[SimpleUploadedFile("x.jpg", b"MZ not an image", content_type="image/jpeg")])
+    assert "photos" in err.value.fields and Visit.objects.count() == 1
+
+
 def test_leaders_see_no_key_person_details(city, resident, keycats):
     listed(city, resident, keycats)
     assert not KeyPerson.objects.visible_to(city.leader_county).exists()
