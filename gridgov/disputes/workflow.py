@@ -24,7 +24,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from gridgov.accounts.models import User
-from gridgov.core.errors import Conflict, Forbidden, ValidationFailed
+from gridgov.core import workflow as core_workflow
+from gridgov.core.errors import ValidationFailed
 from gridgov.core.sla import warn_moment
 from gridgov.disputes import risk
 from gridgov.disputes.models import (
@@ -148,26 +149,11 @@ def transition(action: str) -> Transition:
 
 
 def check(d: Dispute, action: str, actor) -> Transition:
-    t = transition(action)
-    if d.status not in t.sources:
-        raise Conflict(_("当前状态“%(status)s”下不能执行“%(action)s”")
-                       % {"status": d.get_status_display(), "action": t.label}, code="invalid_state")
-    if not t.who(actor, d):
-        raise Forbidden(_("您无权对该纠纷执行“%(action)s”") % {"action": t.label}, code="not_permitted")
-    if t.guard is not None:
-        reason = t.guard(d)
-        if reason:
-            raise Conflict(reason, code="guard_failed")
-    return t
+    return core_workflow.check(d, transition(action), actor, _("纠纷"))
 
 
 def allowed_actions(d: Dispute, actor) -> list[str]:
-    out = []
-    for action in HUMAN_ACTIONS:
-        t = TRANSITIONS[action]
-        if d.status in t.sources and t.who(actor, d) and (t.guard is None or not t.guard(d)):
-            out.append(action)
-    return out
+    return core_workflow.allowed(d, TRANSITIONS, HUMAN_ACTIONS, actor)
 
 
 # --- deadlines --------------------------------------------------------------------------------

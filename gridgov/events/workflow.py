@@ -29,7 +29,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from gridgov.accounts.models import User
-from gridgov.core.errors import Conflict, Forbidden, ValidationFailed
+from gridgov.core import workflow as core_workflow
+from gridgov.core.errors import Conflict, ValidationFailed
 from gridgov.core.sla import warn_moment
 from gridgov.events.models import (
     OPEN_STATUSES,
@@ -257,29 +258,11 @@ def transition(action: str) -> Transition:
 
 def check(event: Event, action: str, actor) -> Transition:
     """Raise Conflict (409) when the state does not allow it, Forbidden (403) when the actor may not."""
-    t = transition(action)
-    if event.status not in t.sources:
-        raise Conflict(
-            _("当前状态“%(status)s”下不能执行“%(action)s”")
-            % {"status": event.get_status_display(), "action": t.label},
-            code="invalid_state",
-        )
-    if not t.who(actor, event):
-        raise Forbidden(_("您无权对该事件执行“%(action)s”") % {"action": t.label}, code="not_permitted")
-    if t.guard is not None:
-        reason = t.guard(event)
-        if reason:
-            raise Conflict(reason, code="guard_failed")
-    return t
+    return core_workflow.check(event, transition(action), actor, _("事件"))
 
 
 def allowed_actions(event: Event, actor) -> list[str]:
-    out = []
-    for action in HUMAN_ACTIONS:
-        t = TRANSITIONS[action]
-        if event.status in t.sources and t.who(actor, event) and (t.guard is None or not t.guard(event)):
-            out.append(action)
-    return out
+    return core_workflow.allowed(event, TRANSITIONS, HUMAN_ACTIONS, actor)
 
 
 # --- deadlines --------------------------------------------------------------------------------

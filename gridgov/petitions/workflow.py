@@ -25,7 +25,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from gridgov.accounts.models import User
-from gridgov.core.errors import Conflict, Forbidden, ValidationFailed
+from gridgov.core import workflow as core_workflow
+from gridgov.core.errors import ValidationFailed
 from gridgov.core.sla import warn_moment
 from gridgov.petitions import limits
 from gridgov.petitions.models import OPEN_STATUSES, Extension, Petition, PetitionLog, Status
@@ -211,28 +212,12 @@ def transition(action: str) -> Transition:
 
 def check(p: Petition, action: str, actor, now: datetime | None = None) -> Transition:
     """Conflict (409) when the state does not allow it, Forbidden (403) when the actor may not,
-    Conflict when the guard says no."""
-    now = now or timezone.now()
-    t = transition(action)
-    if p.status not in t.sources:
-        raise Conflict(_("当前状态“%(status)s”下不能执行“%(action)s”")
-                       % {"status": p.get_status_display(), "action": t.label}, code="invalid_state")
-    if not t.who(actor, p):
-        raise Forbidden(_("您无权对该信访件执行“%(action)s”") % {"action": t.label}, code="not_permitted")
-    if t.guard is not None:
-        reason = t.guard(p, now)
-        if reason:
-            raise Conflict(reason, code="guard_failed")
-    return t
+    Conflict when the guard says no (petition guards also read the clock)."""
+    return core_workflow.check(p, transition(action), actor, _("信访件"), now or timezone.now())
 
 
 def allowed_actions(p: Petition, actor, now: datetime | None = None) -> list[str]:
-    now = now or timezone.now()
-    return [
-        a for a in HUMAN_ACTIONS
-        if p.status in TRANSITIONS[a].sources and TRANSITIONS[a].who(actor, p)
-        and (TRANSITIONS[a].guard is None or not TRANSITIONS[a].guard(p, now))
-    ]
+    return core_workflow.allowed(p, TRANSITIONS, HUMAN_ACTIONS, actor, now or timezone.now())
 
 
 # --- stages -----------------------------------------------------------------------------------
