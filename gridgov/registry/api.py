@@ -23,7 +23,7 @@ from gridgov.core.errors import Forbidden, NotFound, ValidationFailed
 from gridgov.regions.models import Region
 from gridgov.registry import identity, scope, services
 from gridgov.registry.models import House, KeyCategory, KeyPerson, Resident, RiskLevel, Unit
-from gridgov.registry.views import scoped
+from gridgov.registry.scope import scoped
 
 router = Router(tags=["registry"], auth=api_auth)
 

@@ -50,3 +50,8 @@ def may_view_full(user) -> bool:
 
 def may_export_full(user) -> bool:
     return bool(user and user.is_authenticated and user.has_perm("registry.export_personal_data"))
+
+
+def scoped(model, user):
+    """``model.objects.visible_to(user)`` as a pk subquery: safe to aggregate and annotate (no DISTINCT)."""
+    return model.objects.filter(pk__in=model.objects.visible_to(user).values("pk"))

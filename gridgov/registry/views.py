@@ -68,6 +68,7 @@ from gridgov.registry.models import (
     Unit,
     VisitPhoto,
 )
+from gridgov.registry.scope import scoped
 from gridgov.web.views import forbidden, not_found, web_status
 
 PAGE_SIZE = 30
@@ -120,11 +121,6 @@ def key_person_user(view):
         return view(request, *args, **kwargs)
 
     return wrapped
-
-
-def scoped(model, user):
-    """``model.objects.visible_to(user)`` as a pk subquery: safe to aggregate and annotate (no DISTINCT)."""
-    return model.objects.filter(pk__in=model.objects.visible_to(user).values("pk"))
 
 
 def _one(model, user, pk):
