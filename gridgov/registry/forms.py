@@ -276,7 +276,8 @@ class TenancyForm(RegistryForm):
 
 class UnitFields(RegistryForm):
     name = forms.CharField(label=_("单位名称"), max_length=200)
-    uscc = forms.CharField(label=_("统一社会信用代码"), max_length=18, required=False,
+    # 18 characters; room for the spaces people type between groups (the service normalizes them)
+    uscc = forms.CharField(label=_("统一社会信用代码"), max_length=32, required=False,
                            widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters",
                                                          "spellcheck": "false"}))
     kind = forms.ChoiceField(label=_("单位类型"), choices=Unit.Kind.choices, initial=Unit.Kind.ENTERPRISE)

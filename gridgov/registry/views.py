@@ -37,7 +37,7 @@ from gridgov.core import crypto
 from gridgov.core.errors import DomainError, ValidationFailed
 from gridgov.events.models import Event
 from gridgov.regions.models import Grid, Region
-from gridgov.registry import scope, services
+from gridgov.registry import identity, scope, services
 from gridgov.registry.forms import (
     IMPORT_KINDS,
     ExportForm,
@@ -778,7 +778,10 @@ def unit_list(request):
 
 def _save_unit(request, form: UnitForm, unit: Unit | None):
     user = request.user
-    code = (form.cleaned_data.get("uscc") or "").strip().upper()
+    try:
+        code = identity.check_uscc(form.cleaned_data.get("uscc") or "") if form.cleaned_data.get("uscc") else ""
+    except ValueError:
+        code = ""  # save_unit says what is wrong with it
     if code:
         other = Unit.objects.filter(uscc=code).exclude(pk=unit.pk if unit else None).first()
         if other is not None:

@@ -17,6 +17,7 @@ from stdnum.cn import ric, uscc
 from gridgov.core import crypto
 from gridgov.core.errors import Forbidden, ValidationFailed
 from gridgov.registry import excel, services
+from gridgov.registry.identity import org_code_check_digit
 from gridgov.registry.models import AccessLog, Address, Change, House, KeyPerson, Residence, Resident, Unit
 
 GRID_A1 = "371502001001001"
@@ -42,7 +43,8 @@ def bad_checksum(number: str) -> str:
 
 
 def make_uscc(body: str = "91371502MA3C0000") -> str:
-    body17 = (body + "0")[:17] if len(body) < 17 else body[:17]
+    """A valid credit code from its first 16 characters (both check characters computed)."""
+    body17 = body[:16] + org_code_check_digit(body[8:16])
     return body17 + uscc.calc_check_digit(body17)
 
 
