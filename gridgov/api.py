@@ -84,6 +84,8 @@ def _register() -> None:
     from gridgov.events.api import auth_router, citizen_router
     from gridgov.events.api import router as events_router
 
+    import gridgov.accounts.api  # noqa: F401  (the token list/revoke endpoints, on auth_router)
+
     api.add_router("/", auth_router)
     api.add_router("/", events_router)
     api.add_router("/", citizen_router)

@@ -70,6 +70,40 @@ class User(AbstractUser):
     def display_name(self) -> str:
         return self.full_name or self.username
 
+    # --- a new password revokes every API token -------------------------------------------------
+    # Every way of setting a password (the admin's change/reset form, ``manage.py changepassword``,
+    # Django's password views, a script assigning ``user.password``) ends in ``save()``; comparing the
+    # stored hash with the one loaded catches them all.  Django re-hashing the *same* password on login
+    # (a newer hasher or more iterations) is not a change: ``check_password`` marks it.
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._loaded_password = instance.__dict__.get("password")
+        return instance
+
+    def check_password(self, raw_password):
+        self._rehashing = True
+        try:
+            return super().check_password(raw_password)
+        finally:
+            self._rehashing = False
+
+    def _password_changed(self) -> bool:
+        if self._state.adding or getattr(self, "_rehashing", False):
+            return False
+        loaded = getattr(self, "_loaded_password", None)
+        if loaded is None:  # not loaded from the database (or deferred): only set_password tells
+            return self._password is not None
+        return self.password != loaded or self._password is not None
+
+    def save(self, *args, **kwargs):
+        changed = self._password_changed()
+        super().save(*args, **kwargs)
+        if changed:
+            ApiToken.objects.filter(user=self).delete()
+        self._loaded_password = self.password
+
 
 def _hash_token(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
@@ -81,7 +115,9 @@ class ApiToken(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
     key_hash = models.CharField(max_length=64, unique=True)
     prefix = models.CharField(max_length=8)
-    name = models.CharField(max_length=100, blank=True)
+    name = models.CharField(_("名称"), max_length=100, blank=True)
+    # the client that asked for it (User-Agent, cut to 200 characters), so its owner can tell devices apart
+    user_agent = models.CharField(_("客户端"), max_length=200, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     last_used_at = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField(null=True, blank=True)
@@ -91,25 +127,32 @@ class ApiToken(models.Model):
         verbose_name_plural = _("API令牌")
 
     @classmethod
-    def issue(cls, user, name: str = "", ttl_days: int = 30) -> tuple[ApiToken, str]:
+    def issue(cls, user, name: str = "", ttl_days: int = 30, user_agent: str = "") -> tuple[ApiToken, str]:
         raw = "gg_" + secrets.token_urlsafe(32)
         token = cls.objects.create(
             user=user,
             key_hash=_hash_token(raw),
             prefix=raw[3:11],
-            name=name,
+            name=name[:100],
+            user_agent=(user_agent or "")[:200],
             expires_at=timezone.now() + timezone.timedelta(days=ttl_days),
         )
         return token, raw
 
     @classmethod
-    def authenticate(cls, raw: str):
-        try:
-            token = cls.objects.select_related("user").get(key_hash=_hash_token(raw))
-        except cls.DoesNotExist:
+    def lookup(cls, raw: str) -> ApiToken | None:
+        """The live token for ``raw`` (not expired, its user active), marked as used now; else None."""
+        token = cls.objects.select_related("user").filter(key_hash=_hash_token(raw)).first()
+        if token is None:
             return None
         now = timezone.now()
         if token.expires_at and token.expires_at < now or not token.user.is_active:
             return None
         cls.objects.filter(pk=token.pk).update(last_used_at=now)
-        return token.user
+        token.last_used_at = now
+        return token
+
+    @classmethod
+    def authenticate(cls, raw: str):
+        token = cls.lookup(raw)
+        return token.user if token is not None else None

@@ -70,7 +70,7 @@ def issue_token(request, payload: TokenIn):
         return Reply(403, {"code": "locked_out", "message": "登录失败次数过多，账号已临时锁定，请稍后再试"})
     if user is None:
         return Reply(401, {"code": "bad_credentials", "message": "用户名或密码错误"})
-    token, raw = ApiToken.issue(user, name=payload.name)
+    token, raw = ApiToken.issue(user, name=payload.name, user_agent=request.headers.get("User-Agent", ""))
     return Reply(200, {"token": raw, "expires_at": token.expires_at, "user": user_out(user)})
 
 
