@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from gridgov.accounts.models import User
 from gridgov.core import sla as core_sla
-from gridgov.core.errors import DomainError, NotFound, ValidationFailed
+from gridgov.core.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from gridgov.disputes import risk, workflow
 from gridgov.disputes.models import (
     LOAD_STATUSES,
@@ -686,8 +686,12 @@ def _cited_article(d: Dispute, value) -> dict:
 
 
 def attach_to_session(user, d: Dispute, session_id: int, upload) -> SessionAttachment:
-    """Add a file to a session record: by whoever may record sessions, while the case is in mediation
-    (the same rule as recording a session: 409 in another state, 403 for anyone else)."""
+    """Add a file to a session record: by whoever may record sessions, while the case is in mediation.
+    Who comes before when: someone who could never record a session of this case (a leader, a grid
+    worker who registered it) is 403 in any state; the right person in the wrong state is 409 (then the
+    same checks as recording a session)."""
+    if not workflow.mediator_or_operator(user, d):
+        raise Forbidden(_("您无权为该纠纷的调解记录上传附件"), code="not_permitted")
     workflow.check(d, "session", user)
     session = d.sessions.filter(pk=session_id).first()
     if session is None:

@@ -274,10 +274,10 @@ def act(request, number: str, action: str, payload: ActionIn):
 def upload(request, number: str, file: UploadedFile = File(...)):
     """Attach a photo, audio or video (checked by content and size)."""
     event = services.get_visible(request.auth, number)
+    if not workflow.can_attach(request.auth, event):  # the person first (403), then the state (409)
+        raise Forbidden("您不能为该事件上传附件", code="not_permitted")
     if not event.is_open:
         raise Conflict("已办结的事件不能再上传附件", code="closed")
-    if not workflow.can_attach(request.auth, event):
-        raise Forbidden("您不能为该事件上传附件", code="not_permitted")
     att = services.add_attachment(event, file, request.auth)
     return Reply(201, {"kind": att.kind, "url": att.url, "size": att.size, "sha256": att.sha256})
 
