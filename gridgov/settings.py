@@ -116,6 +116,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # Django's SQLite backend whose flush may empty the append-only logs (gridgov/core/appendonly.py)
+    DATABASES["default"]["ENGINE"] = "gridgov.core.db.sqlite3"
     # tests run on a file too (not shared-cache memory), so concurrency behaves as in production
     DATABASES["default"]["TEST"] = {
         "NAME": os.environ.get("GRIDGOV_TEST_DB", str(Path(tempfile.gettempdir()) / f"gridgov-test-{os.getpid()}.sqlite3"))
