@@ -5,7 +5,9 @@ Errors are JSON ``{"code": "...", "message": "...", "fields": {...}}``.
 
 from __future__ import annotations
 
+from django.core.exceptions import BadRequest, SuspiciousOperation
 from django.http import Http404
+from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
@@ -49,7 +51,45 @@ VALIDATION_MESSAGES = {
     "dict_type": "请提供对象",
     "json_invalid": "请求内容不是有效的 JSON",
     "model_attributes_type": "请求内容格式无效",
+    "date_parsing": "日期格式无效，例如 2026-12-01",
+    "date_from_datetime_parsing": "日期格式无效，例如 2026-12-01",
+    "date_type": "日期格式无效，例如 2026-12-01",
+    "decimal_parsing": "请填写数字",
+    "decimal_type": "请填写数字",
+    "finite_number": "请填写有限的数字",
+    "enum": "请从可选值中选择",
+    "literal_error": "请从可选值中选择",
+    "string_pattern_mismatch": "格式无效",
+    "extra_forbidden": "不支持该字段",
 }
+# errors whose message carries a limit from the error's context
+VALIDATION_TEMPLATES = {
+    "greater_than_equal": "不能小于 {ge}",
+    "greater_than": "必须大于 {gt}",
+    "less_than_equal": "不能大于 {le}",
+    "less_than": "必须小于 {lt}",
+    "string_too_long": "不能超过 {max_length} 个字符",
+    "string_too_short": "至少 {min_length} 个字符",
+    "too_long": "最多 {max_length} 项",
+    "too_short": "至少 {min_length} 项",
+    "decimal_max_digits": "数字最多 {max_digits} 位",
+    "decimal_max_places": "小数最多 {decimal_places} 位",
+    "decimal_whole_digits": "整数部分最多 {whole_digits} 位",
+}
+
+
+def validation_message(err: dict) -> str:
+    kind = err.get("type", "")
+    if kind in VALIDATION_TEMPLATES:
+        try:
+            return VALIDATION_TEMPLATES[kind].format(**(err.get("ctx") or {}))
+        except (KeyError, IndexError):
+            pass
+    if kind == "value_error" and isinstance((err.get("ctx") or {}).get("error"), ValueError):
+        text = str(err["ctx"]["error"])
+        if any("\u4e00" <= ch <= "\u9fff" for ch in text):  # a validator's own Chinese message
+            return text
+    return VALIDATION_MESSAGES.get(kind, "输入无效")
 
 
 @api.exception_handler(ValidationError)
@@ -59,7 +99,7 @@ def on_validation_error(request, exc: ValidationError):
     for err in exc.errors:
         loc = [str(p) for p in err.get("loc", []) if p not in ("body", "query", "path", "payload", "form")]
         key = ".".join(loc) or "__all__"
-        fields.setdefault(key, []).append(VALIDATION_MESSAGES.get(err.get("type", ""), "输入无效"))
+        fields.setdefault(key, []).append(validation_message(err))
         detail.setdefault(key, []).append(err.get("msg", "invalid"))
     body = {"code": "invalid", "message": "输入有误，请检查标出的字段", "fields": fields, "detail": detail}
     return api.create_response(request, body, status=422)
@@ -78,6 +118,24 @@ def on_not_found(request, exc):
 @api.exception_handler(HttpError)
 def on_http_error(request, exc: HttpError):
     return _error(request, exc.status_code, "error", str(exc))
+
+
+@api.exception_handler(MultiPartParserError)
+def on_bad_multipart(request, exc):
+    """A multipart body Django cannot parse (no boundary, broken parts) is the client's error."""
+    return _error(request, 400, "bad_request", "上传内容格式无效（multipart 请求缺少边界或格式错误）",
+                  {"__all__": ["上传内容格式无效"]})
+
+
+@api.exception_handler(SuspiciousOperation)
+def on_suspicious(request, exc):
+    """Too many fields, a body over DATA_UPLOAD_MAX_MEMORY_SIZE and the like: 400, as Django answers elsewhere."""
+    return _error(request, 400, "bad_request", "请求内容无效或过大", {"__all__": ["请求内容无效或过大"]})
+
+
+@api.exception_handler(BadRequest)
+def on_bad_request(request, exc):
+    return _error(request, 400, "bad_request", "请求格式无效", {"__all__": ["请求格式无效"]})
 
 
 def _register() -> None:

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Annotated
 
 from django.http import HttpResponse
 from django.utils import timezone
-from ninja import File, Router, Schema
+from ninja import File, Query, Router, Schema
 from ninja import Status as Reply
 from ninja.files import UploadedFile
 from pydantic import Field
 
 from gridgov.accounts.auth import api_auth
+from gridgov.core.api_types import Coordinate, Count, Id, Moment, PageParams, RefId
 from gridgov.core.throttle import client_ip
 from gridgov.disputes import services, workflow
 from gridgov.disputes.models import Agreement, Dispute, Mediator
@@ -20,12 +22,15 @@ from gridgov.events.api import Error
 
 router = Router(tags=["disputes"])
 
+# 涉及金额: the model's DecimalField(max_digits=14, decimal_places=2); the service refuses negative amounts
+Amount = Annotated[Decimal, Field(max_digits=14, decimal_places=2, allow_inf_nan=False)]
+
 
 class PartyIn(Schema):
     role: str
     name: str = ""
     phone: str = ""
-    resident: int | None = None
+    resident: RefId | None = None
     address: str = ""
 
 
@@ -34,11 +39,11 @@ class DisputeIn(Schema):
     description: str
     parties: list[PartyIn]
     region: str = ""
-    lng: float | None = None
-    lat: float | None = None
+    lng: Coordinate | None = None
+    lat: Coordinate | None = None
     address: str = ""
-    amount: Decimal = Decimal(0)
-    people_count: int = 2
+    amount: Amount = Decimal(0)
+    people_count: Count = 2
     channel: str = "people"
 
 
@@ -51,7 +56,7 @@ class ConvertIn(Schema):
     event: str
     parties: list[PartyIn]
     dispute_type: str = ""
-    amount: Decimal = Decimal(0)
+    amount: Amount = Decimal(0)
     channel: str = "people"
 
 
@@ -219,26 +224,24 @@ def citizen_track(request, number: str, phone: str = ""):
     return services.citizen_progress(services.get_for_citizen(number, phone, client=client_ip(request)))
 
 
-class Page(Schema):
+class DisputePage(Schema):
     count: int
     results: list[DisputeBrief]
 
 
-@router.get("/disputes", response={200: Page, 422: Error}, auth=api_auth)
+@router.get("/disputes", response={200: DisputePage, 422: Error}, auth=api_auth)
 def list_disputes(request, status: str = "", dispute_type: str = "", risk_grade: str = "", sla_state: str = "",
-                  channel: str = "", q: str = "", limit: int = 50, offset: int = 0):
+                  channel: str = "", q: str = "", page: Query[PageParams] = None):
     """Disputes you may see, soonest deadline first."""
     qs = services.filtered(request.auth, status=status, dispute_type=dispute_type, risk_grade=risk_grade,
                            sla_state=sla_state, channel=channel, q=q)
-    limit = max(1, min(limit, 200))
     now = timezone.now()
-    offset, limit = max(offset, 0), max(1, min(limit, 200))
-    rows = qs.select_related("region", "center")[offset: offset + limit]
+    rows = page.window(qs.select_related("region", "center"))
     return {"count": qs.count(), "results": [brief(d, now) for d in rows]}
 
 
 @router.get("/disputes/attachments/{attachment_id}", response={200: None, 404: Error}, auth=api_auth)
-def session_file(request, attachment_id: int):
+def session_file(request, attachment_id: Id):
     from django.http import FileResponse
 
     att = services.get_session_attachment(request.auth, attachment_id)
@@ -254,7 +257,7 @@ def get_dispute(request, number: str):
 
 class ActionIn(Schema):
     note: str = ""
-    mediator: int | None = None
+    mediator: RefId | None = None
     chosen_by_party: bool = False
     channel: str | None = None
     grade: str | None = None
@@ -266,13 +269,13 @@ class ActionIn(Schema):
     facts: str | None = None
     performance_deadline: date | None = None
     signed_on: date | None = None
-    held_at: datetime | None = None
+    held_at: Moment | None = None
     mode: str | None = None
     place: str | None = None
     video_link: str | None = None
     participants: str | None = None
     minutes: str | None = None
-    article: int | None = Field(None, description="cite_law: the article id (from legal-advice or /laws/search)")
+    article: RefId | None = Field(None, description="cite_law: the article id (from legal-advice or /laws/search)")
 
 
 class AdviceOut(Schema):
@@ -286,13 +289,13 @@ class AdviceOut(Schema):
 
 
 @router.get("/disputes/{number}/legal-advice", response={200: list[AdviceOut], 404: Error}, auth=api_auth)
-def legal_advice(request, number: str, k: int = 5):
+def legal_advice(request, number: str, k: int = Query(5, ge=1, le=20)):
     """法律咨询: the law articles most relevant to the dispute's description (BM25), and whether each is
     cited on the case; cite one with the action `cite_law` `{article}`."""
     d = services.get_visible(request.auth, number)
     return [{"article_id": a.hit.article.pk, "law": a.hit.article.law.title, "article": a.hit.article.label,
              "text": a.hit.article.text, "highlight": a.hit.highlight, "score": round(a.hit.score, 4),
-             "cited": a.cited} for a in services.legal_advice(request.auth, d, k=max(1, min(k, 20)))]
+             "cited": a.cited} for a in services.legal_advice(request.auth, d, k=k)]
 
 
 @router.post("/disputes/{number}/actions/{action}",
@@ -307,7 +310,7 @@ def act(request, number: str, action: str, payload: ActionIn):
 
 @router.post("/disputes/{number}/sessions/{session_id}/attachments",
              response={201: dict, 403: Error, 404: Error, 422: Error}, auth=api_auth)
-def upload(request, number: str, session_id: int, file: UploadedFile = File(...)):
+def upload(request, number: str, session_id: Id, file: UploadedFile = File(...)):
     """Attach a photo/audio/video to a session record (checked by content and size)."""
     d = services.get_visible(request.auth, number)
     att = services.attach_to_session(request.auth, d, session_id, file)
@@ -354,7 +357,8 @@ def mediator_out(m: Mediator) -> dict:
 
 
 @router.get("/mediators", response={200: list[MediatorOut], 422: Error}, auth=api_auth)
-def mediators(request, dispute_type: str = "", region: str = "", min_rate: float | None = None,
+def mediators(request, dispute_type: str = "", region: str = "",
+              min_rate: float | None = Query(None, ge=0, le=1, allow_inf_nan=False),
               order: str = "rate"):
     """调解员超市: active mediators with load, case count and success rate computed from their cases."""
     return [mediator_out(m) for m in services.browse_mediators(dispute_type=dispute_type, region=region,

@@ -6,13 +6,14 @@ from datetime import datetime
 
 from django.contrib.auth import authenticate
 from django.utils import timezone
-from ninja import File, Router, Schema
+from ninja import File, Query, Router, Schema
 from ninja import Status as Reply
 from ninja.files import UploadedFile
 from pydantic import Field
 
 from gridgov.accounts.auth import api_auth
 from gridgov.accounts.models import ApiToken, User
+from gridgov.core.api_types import Coordinate, Count, Id, Lat, Lng, Moment, PageParams
 from gridgov.core.errors import Conflict, Forbidden, ValidationFailed
 from gridgov.core.throttle import client_ip
 from gridgov.events import services, sla, workflow
@@ -109,12 +110,12 @@ def categories(request):
 class EventIn(Schema):
     category: str = Field(description="leaf category code")
     description: str
-    lng: float | None = None
-    lat: float | None = None
+    lng: Coordinate | None = None
+    lat: Coordinate | None = None
     address: str = ""
     source: str = ""
     urgency: str = ""
-    people_involved: int = 0
+    people_involved: Count = 0
     title: str = ""
     resolve_on_spot: bool = False
     on_spot_result: str = ""
@@ -213,28 +214,27 @@ def create_event(request, payload: EventIn):
     return Reply(201 if created else 200, detail(event, request.auth))
 
 
-class Page(Schema):
+class EventPage(Schema):
     count: int
     counts_by_status: dict[str, int]
     results: list[EventBrief]
 
 
-@router.get("/events", response={200: Page, 422: Error}, auth=api_auth)
+@router.get("/events", response={200: EventPage, 422: Error}, auth=api_auth)
 def list_events(request, status: str = "", category: str = "", region: str = "", sla_state: str = "",
-                q: str = "", mine: bool = False, limit: int = 50, offset: int = 0):
+                q: str = "", mine: bool = False, page: Query[PageParams] = None):
     """Events you may see, soonest deadline first.  Filters: status, category (code or parent code),
     region (code prefix), sla_state (normal / near_due / overdue), q (number or text)."""
     qs = services.filtered_events(request.auth, status=status, category=category, region=region,
                                   sla_state=sla_state, q=q, mine=mine)
-    limit = max(1, min(limit, 200))
     counts = services.counts_by_status(request.auth)
-    rows = qs.select_related("category", "region", "center")[offset: offset + limit]
+    rows = page.window(qs.select_related("category", "region", "center"))
     now = timezone.now()
     return {"count": qs.count(), "counts_by_status": counts, "results": [brief(e, now) for e in rows]}
 
 
 @router.get("/events/duplicates", response={200: list[EventBrief], 422: Error}, auth=api_auth)
-def possible_duplicates(request, category: str, lng: float, lat: float):
+def possible_duplicates(request, category: str, lng: Lng, lat: Lat):
     """Open events of the same category nearby (radius and period from settings) — shown while reporting."""
     cat = Category.objects.filter(code=category).first()
     if cat is None:
@@ -251,11 +251,11 @@ class ActionIn(Schema):
     note: str = ""
     lead_department: str | None = None
     assisting_departments: list[str] = []
-    deadline: datetime | None = None
+    deadline: Moment | None = None
     target: str | None = None
     rating: str | None = None
     level: str | None = None
-    requested_deadline: datetime | None = None
+    requested_deadline: Moment | None = None
 
 
 @router.post("/events/{number}/actions/{action}",
@@ -283,7 +283,7 @@ def upload(request, number: str, file: UploadedFile = File(...)):
 
 
 @router.get("/attachments/{attachment_id}", auth=api_auth, response={200: None, 404: Error})
-def download(request, attachment_id: int):
+def download(request, attachment_id: Id):
     """The file of an attachment, if you may see its event."""
     return services.attachment_response(services.get_attachment(request.auth, attachment_id))
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from django.utils import timezone
-from ninja import Router, Schema
+from ninja import Query, Router, Schema
 from ninja import Status as Reply
 from pydantic import Field
 
 from gridgov.accounts.auth import api_auth
+from gridgov.core.api_types import Count, PageParams, RefId
 from gridgov.petitions import services, sla, workflow
 from gridgov.petitions.models import Petition
 
@@ -26,7 +27,7 @@ class PetitionerIn(Schema):
     name: str = ""
     phone: str = ""
     id_number: str = Field("", description="居民身份证号码: links a registry resident, else stored encrypted")
-    resident_id: int | None = None
+    resident_id: RefId | None = None
 
 
 class PetitionIn(Schema):
@@ -37,7 +38,7 @@ class PetitionIn(Schema):
     region: str = Field("", description="region code of the matter; default: your region")
     target_department: str = ""
     target_agency: str = ""
-    people_count: int = 0
+    people_count: Count = 0
     collective: bool = False
     events: list[str] = []
     disputes: list[str] = []
@@ -155,35 +156,34 @@ def create_petition(request, payload: PetitionIn):
     return Reply(201, detail(services.get_visible(request.auth, p.number), request.auth))
 
 
-class Page(Schema):
+class PetitionPage(Schema):
     count: int
     counts_by_status: dict[str, int]
     results: list[PetitionBrief]
 
 
-def _page(request, qs, limit: int, offset: int) -> dict:
-    limit = max(1, min(limit, 200))
+def _page(request, qs, page: PageParams) -> dict:
     now = timezone.now()
-    rows = qs.select_related("region", "leader")[max(offset, 0): max(offset, 0) + limit]
+    rows = page.window(qs.select_related("region", "leader"))
     return {"count": qs.count(), "counts_by_status": services.counts_by_status(request.auth),
             "results": [brief(p, now) for p in rows]}
 
 
-@router.get("/petitions", response={200: Page, 422: Error}, auth=api_auth)
+@router.get("/petitions", response={200: PetitionPage, 422: Error}, auth=api_auth)
 def list_petitions(request, status: str = "", channel: str = "", sla_state: str = "", backlog: str = "",
-                   repeat: str = "", region: str = "", q: str = "", limit: int = 50, offset: int = 0):
+                   repeat: str = "", region: str = "", q: str = "", page: Query[PageParams] = None):
     """Petitions you may see, soonest deadline first. Filters: status, channel, sla_state
     (normal / near_due / overdue), backlog=1 (积案), repeat=1 (重复信访), region (code prefix), q."""
     qs = services.filtered_petitions(request.auth, status=status, channel=channel, sla_state=sla_state,
                                      backlog=backlog, repeat=repeat, region=region, q=q)
-    return _page(request, qs, limit, offset)
+    return _page(request, qs, page)
 
 
-@router.get("/petitions/backlog", response={200: Page, 422: Error}, auth=api_auth)
-def backlog(request, channel: str = "", region: str = "", repeat: str = "", limit: int = 50, offset: int = 0):
+@router.get("/petitions/backlog", response={200: PetitionPage, 422: Error}, auth=api_auth)
+def backlog(request, channel: str = "", region: str = "", repeat: str = "", page: Query[PageParams] = None):
     """积案: open beyond the current deadline, or repeated 3 times or more (PETITION_BACKLOG_REPEATS)."""
     qs = services.filtered_petitions(request.auth, backlog="1", channel=channel, region=region, repeat=repeat)
-    return _page(request, qs, limit, offset)
+    return _page(request, qs, page)
 
 
 class ReplyRate(Schema):
@@ -216,7 +216,7 @@ class ActionIn(Schema):
     note: str = ""
     department: str | None = None
     agency: str | None = None
-    days: int | None = None
+    days: Count | None = None
     reply_date: date | None = None
 
 

@@ -11,7 +11,7 @@ from datetime import date, datetime
 
 from django.db import transaction
 from django.utils import timezone
-from ninja import Router, Schema
+from ninja import Query, Router, Schema
 from ninja import Status as Reply
 from pydantic import Field
 
@@ -19,6 +19,7 @@ from gridgov.accounts.auth import api_auth
 from gridgov.accounts.models import User
 from gridgov.accounts.scope import region_scope_q
 from gridgov.core import crypto
+from gridgov.core.api_types import Coordinate, Count, Id, Moment, PageParams, RefId
 from gridgov.core.errors import Forbidden, NotFound, ValidationFailed
 from gridgov.regions.models import Region
 from gridgov.registry import identity, scope, services
@@ -26,8 +27,6 @@ from gridgov.registry.models import House, KeyCategory, KeyPerson, Resident, Ris
 from gridgov.registry.scope import scoped
 
 router = Router(tags=["registry"], auth=api_auth)
-
-MAX_LIMIT = 200
 
 
 class Error(Schema):
@@ -49,10 +48,6 @@ def _key_person_reader(request) -> User:
     if not scope.may_see_key_person_details(user):
         raise Forbidden("重点人员详细信息仅对网格员和综治中心开放", code="not_permitted")
     return user
-
-
-def _limit(limit: int) -> int:
-    return max(1, min(limit, MAX_LIMIT))
 
 
 def _get(model, user, pk: int, message: str):
@@ -87,8 +82,8 @@ class AddressIn(Schema):
     unit: str = ""
     floor: str = ""
     room: str = ""
-    lng: float | None = None
-    lat: float | None = None
+    lng: Coordinate | None = None
+    lat: Coordinate | None = None
     grid: str = Field("", description="网格编码（没有定位点时）")
 
     def address_input(self) -> services.AddressInput:
@@ -158,7 +153,7 @@ class ResidentPage(Schema):
 
 @router.get("/residents", response={200: ResidentPage, 403: Error})
 def list_residents(request, q: str = "", household: str = "", region: str = "", current: bool = True,
-                   limit: int = 50, offset: int = 0):
+                   page: Query[PageParams] = None):
     """Residents you may see (masked).  q: name contains; region: code prefix; current: only those living here."""
     user = _reader(request)
     qs = scoped(Resident, user).select_related("region", "grid", "house__address")
@@ -171,12 +166,11 @@ def list_residents(request, q: str = "", household: str = "", region: str = "", 
     if current:
         qs = qs.filter(house__isnull=False)
     qs = qs.order_by("name", "id")
-    rows = qs[max(offset, 0): max(offset, 0) + _limit(limit)]
-    return {"count": qs.count(), "results": [resident_brief(r) for r in rows]}
+    return {"count": qs.count(), "results": [resident_brief(r) for r in page.window(qs)]}
 
 
 @router.get("/residents/{resident_id}", response={200: ResidentDetail, 403: Error, 404: Error})
-def get_resident(request, resident_id: int):
+def get_resident(request, resident_id: Id):
     user = _reader(request)
     return resident_detail(_get(Resident, user, resident_id, "未找到该人员"))
 
@@ -192,7 +186,7 @@ class ResidentIn(Schema):
     moved_in: date | None = None
     birth_date: date | None = None
     sex: str = ""
-    house: int = Field(description="现居房屋 id")
+    house: RefId = Field(description="现居房屋 id")
 
 
 @router.post("/residents", response={200: ResidentDetail, 201: ResidentDetail, 403: Error, 422: Error})
@@ -221,7 +215,7 @@ class RevealOut(Schema):
 
 
 @router.post("/residents/{resident_id}/reveal", response={200: RevealOut, 403: Error, 404: Error, 422: Error})
-def reveal_resident(request, resident_id: int, payload: RevealIn):
+def reveal_resident(request, resident_id: Id, payload: RevealIn):
     """The full identity number and phone: needs the permission and a reason; every call is logged."""
     user = _reader(request)
     resident = _get(Resident, user, resident_id, "未找到该人员")
@@ -259,8 +253,8 @@ class HousePage(Schema):
 
 
 @router.get("/houses", response={200: HousePage, 403: Error})
-def list_houses(request, region: str = "", grid: str = "", status: str = "", q: str = "", limit: int = 50,
-                offset: int = 0):
+def list_houses(request, region: str = "", grid: str = "", status: str = "", q: str = "",
+                page: Query[PageParams] = None):
     user = _reader(request)
     qs = scoped(House, user).select_related("address", "address__region", "address__grid")
     if region:
@@ -272,12 +266,11 @@ def list_houses(request, region: str = "", grid: str = "", status: str = "", q: 
     if q:
         qs = qs.filter(address__road__icontains=q.strip())
     qs = qs.order_by("address__code")
-    rows = qs[max(offset, 0): max(offset, 0) + _limit(limit)]
-    return {"count": qs.count(), "results": [house_out(h) for h in rows]}
+    return {"count": qs.count(), "results": [house_out(h) for h in page.window(qs)]}
 
 
 @router.get("/houses/{house_id}", response={200: HouseOut, 403: Error, 404: Error})
-def get_house(request, house_id: int):
+def get_house(request, house_id: Id):
     user = _reader(request)
     return house_out(_get(House, user, house_id, "未找到该房屋"))
 
@@ -286,7 +279,7 @@ class HouseIn(AddressIn):
     structure: str = ""
     use: str = ""
     status: str = ""
-    area: float | None = None
+    area: float | None = Field(None, ge=0, lt=10**7, allow_inf_nan=False, description="面积(㎡)")
     owner_name: str = ""
     owner_phone: str = ""
 
@@ -339,8 +332,8 @@ class UnitPage(Schema):
 
 
 @router.get("/units", response={200: UnitPage, 403: Error})
-def list_units(request, q: str = "", kind: str = "", key_only: bool = False, region: str = "", limit: int = 50,
-               offset: int = 0):
+def list_units(request, q: str = "", kind: str = "", key_only: bool = False, region: str = "",
+               page: Query[PageParams] = None):
     user = _reader(request)
     qs = scoped(Unit, user).select_related("address", "address__region", "address__grid")
     if q:
@@ -352,8 +345,7 @@ def list_units(request, q: str = "", kind: str = "", key_only: bool = False, reg
     if region:
         qs = qs.filter(address__region__code__startswith=region)
     qs = qs.order_by("name", "id")
-    rows = qs[max(offset, 0): max(offset, 0) + _limit(limit)]
-    return {"count": qs.count(), "results": [unit_out(u) for u in rows]}
+    return {"count": qs.count(), "results": [unit_out(u) for u in page.window(qs)]}
 
 
 class UnitIn(AddressIn):
@@ -364,7 +356,7 @@ class UnitIn(AddressIn):
     contact: str = ""
     phone: str = ""
     key_flags: list[str] = []
-    employees: int | None = None
+    employees: Count | None = None
 
 
 @router.post("/units", response={201: UnitOut, 403: Error, 409: Error, 422: Error})
@@ -419,7 +411,7 @@ class KeyPersonPage(Schema):
 
 @router.get("/key-persons", response={200: KeyPersonPage, 403: Error})
 def list_key_persons(request, category: str = "", risk: str = "", state: str = "", worker: str = "",
-                     limit: int = 50, offset: int = 0):
+                     page: Query[PageParams] = None):
     """Active key persons you may see with their visit status, overdue first.
     worker: a grid worker's username (``me`` for yourself)."""
     user = _key_person_reader(request)
@@ -435,17 +427,16 @@ def list_key_persons(request, category: str = "", risk: str = "", state: str = "
         rows = [(kp, st) for kp, st in rows if st.state == state]
     order = {"overdue": 0, "due_soon": 1, "ok": 2}
     rows.sort(key=lambda p: (order.get(p[1].state, 3), p[1].due, p[0].pk))
-    start = max(offset, 0)
-    return {"count": len(rows), "results": [key_person_out(kp, st) for kp, st in rows[start: start + _limit(limit)]]}
+    return {"count": len(rows), "results": [key_person_out(kp, st) for kp, st in page.window(rows)]}
 
 
 class VisitIn(Schema):
     method: str = Field(description="in_person / phone / video")
     findings: str
-    visited_at: datetime | None = None
+    visited_at: Moment | None = None
     abnormal: bool = False
-    lng: float | None = Field(None, ge=-180, le=180)
-    lat: float | None = Field(None, ge=-90, le=90)
+    lng: float | None = Field(None, ge=-180, le=180, allow_inf_nan=False)
+    lat: float | None = Field(None, ge=-90, le=90, allow_inf_nan=False)
 
 
 class VisitOut(Schema):
@@ -460,7 +451,7 @@ class VisitOut(Schema):
 
 
 @router.post("/key-persons/{key_person_id}/visits", response={201: VisitOut, 403: Error, 404: Error, 422: Error})
-def record_visit(request, key_person_id: int, payload: VisitIn):
+def record_visit(request, key_person_id: Id, payload: VisitIn):
     user = _key_person_reader(request)
     kp = _get(KeyPerson, user, key_person_id, "未找到该重点人员")
     visit = services.record_visit(user, kp, method=payload.method, findings=payload.findings,

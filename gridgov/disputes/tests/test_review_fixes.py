@@ -122,7 +122,9 @@ def test_timeline_labels_are_looked_up_per_field(make_dispute, city, mediators, 
     assert "行政调解" in page and "行政裁决" not in page
 
 
-def test_a_negative_offset_is_clamped(make_dispute, city, api):
+def test_a_negative_offset_is_a_field_error(make_dispute, city, api):
     make_dispute()
     status, body = api("get", "/disputes?offset=-1&limit=5", city.operator_a)
+    assert status == 422 and body["fields"]["offset"] == ["不能小于 0"]
+    status, body = api("get", "/disputes?offset=0&limit=5", city.operator_a)
     assert status == 200 and body["count"] == 1
