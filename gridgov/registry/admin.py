@@ -24,6 +24,7 @@ from gridgov.registry.models import (
     KeyPerson,
     Resident,
     RiskLevel,
+    TransferRequest,
     Unit,
 )
 
@@ -203,3 +204,23 @@ class KeyPersonAdmin(RegistryRecordAdmin):
     list_filter = ("category", "risk_level")
     search_fields = ("resident__name",)
     list_select_related = ("resident", "category", "worker")
+
+
+@admin.register(TransferRequest)
+class TransferRequestAdmin(ReadOnlyAdmin):
+    """人口迁移申请: evidence of who asked for whom and who decided; decided through the pages and the API only."""
+
+    list_display = ("requested_at", "resident", "from_region", "to_region", "requested_by", "status", "decided_by",
+                    "decided_at")
+    list_filter = ("status",)
+    search_fields = ("resident__name", "requested_by__username", "decided_by__username")
+    date_hierarchy = "requested_at"
+    list_select_related = ("resident", "from_region", "to_region", "requested_by", "decided_by")
+    exclude = ("phone_enc",)
+    readonly_fields = ("submitted_phone",)
+
+    @admin.display(description=_("申请登记的电话"))
+    def submitted_phone(self, obj):
+        from gridgov.registry import transfers
+
+        return crypto.mask_phone(transfers.phone_of(obj))

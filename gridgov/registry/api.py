@@ -153,10 +153,15 @@ class ResidentPage(Schema):
 
 @router.get("/residents", response={200: ResidentPage, 403: Error})
 def list_residents(request, q: str = "", household: str = "", region: str = "", current: bool = True,
+                   id_number: str = "",
                    page: Query[PageParams] = None):
-    """Residents you may see (masked).  q: name contains; region: code prefix; current: only those living here."""
+    """Residents you may see (masked).  q: name contains; region: code prefix; current: only those living here;
+    id_number: one document (居民身份证 unless it is not a valid one), among the records you may see only."""
     user = _reader(request)
     qs = scoped(Resident, user).select_related("region", "grid", "house__address")
+    if id_number.strip():
+        found = services.find_any_document_in_scope(user, id_number)
+        qs = qs.filter(pk=found.pk if found else None)
     if q:
         qs = qs.filter(name__icontains=q.strip())
     if household:
@@ -189,18 +194,36 @@ class ResidentIn(Schema):
     house: RefId = Field(description="现居房屋 id")
 
 
-@router.post("/residents", response={200: ResidentDetail, 201: ResidentDetail, 403: Error, 422: Error})
+class RegistrationReceipt(Schema):
+    status: str = Field(description="submitted")
+    message: str
+    house: int = Field(description="登记的现居房屋 id")
+
+
+SUBMITTED = ("已提交登记。如该人员已在其他辖区登记，须经原登记辖区确认后迁入本辖区；否则已登记在本辖区，"
+             "可按证件号码查询。")
+
+
+@router.post("/residents", response={200: ResidentDetail, 202: RegistrationReceipt, 403: Error, 422: Error})
 def register_resident(request, payload: ResidentIn):
-    """Register a resident in a house you may see.  A document already registered updates that person (200)."""
+    """Register a resident in a house you may see.
+
+    - the document is one of your own records: that person is updated (and moved into the house): 200 with them;
+    - otherwise 202 with the same receipt, whether the person was new (created now: find them with
+      ``GET /residents?id_number=``) or is registered outside your scope (a transfer request for the side that
+      keeps the record, which confirms or refuses it; you are notified of the outcome).  The answer does not
+      tell which, so it never says whether — or where — a number is registered outside your scope."""
     user = _reader(request)
     house = scoped(House, user).filter(pk=payload.house).first()
     if house is None:
         raise ValidationFailed("人员信息有误，请检查", {"house": ["未找到该房屋"]})
     data = payload.dict()
     data["house"] = house
-    resident, created = services.save_resident(user, services.ResidentInput(**data), source="api")
-    resident = Resident.objects.select_related("region", "grid", "house__address").get(pk=resident.pk)
-    return Reply(201 if created else 200, resident_detail(resident))
+    reg = services.register_resident(user, services.ResidentInput(**data), source="api")
+    if reg.submitted:
+        return Reply(202, {"status": "submitted", "message": SUBMITTED, "house": house.pk})
+    resident = Resident.objects.select_related("region", "grid", "house__address").get(pk=reg.resident.pk)
+    return Reply(200, resident_detail(resident))
 
 
 class RevealIn(Schema):
@@ -492,3 +515,91 @@ def coverage(request, region: str = "", on: date | None = None, category: str = 
         raise ValidationFailed("日期不能晚于今天", {"on": ["日期不能晚于今天"]})
     out = services.coverage(code, on, category)
     return {**out, "on": date.fromisoformat(out["on"]), "category": category}
+
+
+# --- transfer requests (人口迁移申请) ----------------------------------------------------------------
+
+
+class TransferOut(Schema):
+    id: int
+    status: str = Field(description="pending / confirmed / refused / cancelled")
+    status_label: str
+    resident: int = Field(description="原登记的人员 id（本辖区的记录）")
+    name: str = Field(description="原登记的姓名")
+    id_number: str = Field(description="脱敏证件号码")
+    from_region: str
+    from_region_name: str
+    to_region: str
+    to_region_name: str
+    address: str = Field(description="申请迁入的地址")
+    submitted: dict = Field(description="申请登记的信息（电话脱敏，出生日期只给年份）")
+    requested_by: str
+    requested_at: datetime
+    decided_by: str | None
+    decided_at: datetime | None
+    reason: str
+
+
+def transfer_out(t) -> dict:
+    from gridgov.registry import transfers
+
+    return {
+        "id": t.pk, "status": t.status, "status_label": t.get_status_display(), "resident": t.resident_id,
+        "name": t.resident.name, "id_number": t.resident.id_masked, "from_region": t.from_region.code,
+        "from_region_name": t.from_region.name, "to_region": t.to_region.code, "to_region_name": t.to_region.name,
+        "address": t.house.address.text, "submitted": transfers.submitted_values(t),
+        "requested_by": transfers.who(t.requested_by), "requested_at": t.requested_at,
+        "decided_by": transfers.who(t.decided_by) if t.decided_by_id else None, "decided_at": t.decided_at,
+        "reason": t.reason,
+    }
+
+
+class TransferPage(Schema):
+    count: int
+    results: list[TransferOut]
+
+
+class RefuseIn(Schema):
+    reason: str = Field(description="不予确认的理由（申请人可见）")
+
+
+def _transfers(user):
+    from gridgov.registry import transfers
+
+    return transfers.visible(user).select_related("resident", "from_region", "to_region", "house__address",
+                                                  "requested_by__region", "decided_by__region")
+
+
+@router.get("/transfers", response={200: TransferPage, 403: Error})
+def list_transfers(request, status: str = "pending", page: Query[PageParams] = None):
+    """Transfer requests for the records you keep (the side that confirms or refuses); status: pending
+    (default), confirmed, refused, cancelled or all.  A requester does not see their own requests here: they
+    are told the outcome."""
+    user = _reader(request)
+    qs = _transfers(user)
+    if status != "all":
+        qs = qs.filter(status=status)
+    return {"count": qs.count(), "results": [transfer_out(t) for t in page.window(qs)]}
+
+
+@router.post("/transfers/{transfer_id}/confirm",
+             response={200: TransferOut, 403: Error, 404: Error, 409: Error, 422: Error})
+def confirm_transfer(request, transfer_id: Id):
+    """Confirm: the submitted values are written and the person moves into the requested house (the record
+    then belongs to the requesting side).  Operators of the keeping side only; not pending: 409."""
+    from gridgov.registry import transfers
+
+    user = _reader(request)
+    t = transfers.confirm(user, transfer_id, source="api")
+    return transfer_out(t)
+
+
+@router.post("/transfers/{transfer_id}/refuse",
+             response={200: TransferOut, 403: Error, 404: Error, 409: Error, 422: Error})
+def refuse_transfer(request, transfer_id: Id, payload: RefuseIn):
+    """Refuse with a reason (2–200 characters) the requester reads; the record stays as it is."""
+    from gridgov.registry import transfers
+
+    user = _reader(request)
+    t = transfers.refuse(user, transfer_id, payload.reason, source="api")
+    return transfer_out(t)

@@ -46,6 +46,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from gridgov.accounts.models import User
 from gridgov.core import crypto
 from gridgov.core.errors import DomainError, Forbidden, ValidationFailed
+from gridgov.core.text import xml_safe
 from gridgov.regions.models import Region
 from gridgov.registry import scope, services
 from gridgov.registry.models import House, KeyCategory, KeyPerson, Resident, RiskLevel, Unit
@@ -423,6 +424,9 @@ class ImportReport:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    # resident rows that were not an update of the importer's own record: new people, and people kept outside
+    # the importer's scope (transfer requests) — counted together so that the report does not tell them apart
+    submitted: int = 0
     rejected: int = 0
     rejected_rows: list[RejectedRow] = field(default_factory=list)
     also_created: dict[str, int] = field(default_factory=dict)  # addresses / houses made for resident rows
@@ -430,7 +434,7 @@ class ImportReport:
 
     @property
     def total(self) -> int:
-        return self.created + self.updated + self.unchanged + self.rejected
+        return self.created + self.updated + self.unchanged + self.submitted + self.rejected
 
     @property
     def errors(self) -> list[tuple[int, str, str]]:
@@ -438,6 +442,9 @@ class ImportReport:
         return [(r.row, c, reason) for r in self.rejected_rows for c, reason in r.errors]
 
     def summary(self) -> str:
+        if self.submitted:
+            return _("共%(t)d行：已提交登记%(s)d（新登记或待原辖区确认迁入），更新%(u)d，未变%(n)d，拒绝%(r)d") % {
+                "t": self.total, "s": self.submitted, "u": self.updated, "n": self.unchanged, "r": self.rejected}
         return _("共%(t)d行：新增%(c)d，更新%(u)d，未变%(n)d，拒绝%(r)d") % {
             "t": self.total, "c": self.created, "u": self.updated, "n": self.unchanged, "r": self.rejected}
 
@@ -459,11 +466,11 @@ def report_workbook(report: ImportReport) -> bytes:
     for item in sorted(report.rejected_rows, key=lambda r: r.row):
         values = []
         for v in item.values:
-            cell = WriteOnlyCell(ws, value=v)
+            cell = WriteOnlyCell(ws, value=xml_safe(v))
             if isinstance(v, str):
                 cell.number_format = "@"  # keep ID numbers as text
             values.append(cell)
-        ws.append([item.row, item.column, item.reason, *values])
+        ws.append([item.row, xml_safe(item.column), xml_safe(item.reason), *values])
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
@@ -673,7 +680,8 @@ class _Importer:
             "phone": _text, "household": lambda x: _choice(x, "household", Resident.Household.choices),
             "hukou_place": _text, "relation": _text, "moved_in": lambda x: _date(x, "moved_in"),
         })
-        before = services.find_by_document(v["id_type"], v["id_number"]) if v["id_number"] else None
+        # only the importer's own record is updated; a number kept elsewhere becomes a transfer request
+        before = services.find_in_scope(self.actor, v["id_type"], v["id_number"]) if v["id_number"] else None
         address = self._address(v)
         house = self._house_at(address)
         data = services.ResidentInput(
@@ -681,6 +689,9 @@ class _Importer:
             household=v["household"] or (before.household if before else Resident.Household.REGISTERED),
             hukou_place=v["hukou_place"], relation=v["relation"], moved_in=v["moved_in"],
             birth_date=v["birth_date"], sex=v["sex"], house=house)
+        if before is None:  # a new person or a transfer request: one count for both, like the API's 202
+            services.register_resident(self.actor, data, source=self.source)
+            return "submitted"
         _obj, status = self._save(before, lambda: services.save_resident(
             self.actor, data, resident=before, source=self.source))
         return status
@@ -716,6 +727,9 @@ class _Importer:
                 before = Unit.objects.filter(uscc=services.identity.check_uscc(v["uscc"])).first()
             except ValueError:
                 before = None  # the service says what is wrong with it
+            if before is not None and not services.in_scope(self.actor, before):
+                # never an update of another side's unit (a credit code is public: saying it is taken leaks nothing)
+                raise _Rejected([(self._header("uscc"), _("该统一社会信用代码已登记"))])
         elif v["name"]:  # no credit code: the same name at the same address is the same unit
             before = Unit.objects.filter(uscc="", name=v["name"][:200], address=address).order_by("pk").first()
         data = services.UnitInput(name=v["name"], address=address, uscc=v["uscc"], kind=v["kind"],
@@ -1065,7 +1079,7 @@ def export_workbook(user, kind: str, queryset=None, *, full: bool = False, reaso
                 cell = WriteOnlyCell(ws, value=value)
                 cell.number_format = _DATE_FORMAT
                 value = cell
-            out.append(value if value is not None else None)
+            out.append(xml_safe(value))  # one stored control character must not break the export
         ws.append(out)
         count += 1
     target: Any = path if path is not None else io.BytesIO()

@@ -100,7 +100,7 @@ _USCC_CHARS = set("0123456789ABCDEFGHJKLMNPQRTUWXY")
 def org_code_check_digit(body: str) -> str:
     """GB 11714 check character of an 8-character organisation code body: digits count as themselves,
     letters A=10 … Z=35; C = 11 − (Σ value × weight mod 11), 10 → X, 11 → 0."""
-    total = sum((int(c) if c.isdigit() else ord(c) - 55) * w for c, w in zip(body, _ORG_WEIGHTS))
+    total = sum((int(c) if c.isdigit() else ord(c) - 55) * w for c, w in zip(body, _ORG_WEIGHTS, strict=True))
     check = 11 - total % 11
     return "X" if check == 10 else "0" if check == 11 else str(check)
 

@@ -450,3 +450,70 @@ class AddressSequence(models.Model):
 
     region = models.OneToOneField("regions.Region", on_delete=models.CASCADE)
     last = models.PositiveIntegerField(default=0)
+
+
+class TransferRequest(models.Model):
+    """人口迁移申请: a writer registered someone whose record is kept outside their scope.
+
+    Nothing of the resident changes until the side that keeps the record (whoever sees the resident
+    now) confirms; the submitted values wait here.  The phone is kept encrypted, never in ``values``.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待确认")
+        CONFIRMED = "confirmed", _("已确认迁入")
+        REFUSED = "refused", _("未予确认")
+        CANCELLED = "cancelled", _("已撤销")
+
+    resident = models.ForeignKey(Resident, on_delete=models.PROTECT, related_name="transfer_requests",
+                                 verbose_name=_("人员"))
+    # the community that kept the record when the request was made, and the one the person moves into
+    from_region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+",
+                                    verbose_name=_("原登记村(社区)"))
+    to_region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+",
+                                  verbose_name=_("迁入村(社区)"))
+    house = models.ForeignKey(House, on_delete=models.PROTECT, related_name="transfer_requests",
+                              verbose_name=_("迁入房屋"))
+    # the submitted values (name, household, hukou_place, relation, moved_in, birth_date, sex)
+    values = models.JSONField(_("申请登记的信息"), default=dict)
+    phone_enc = models.TextField(_("申请登记的电话(加密)"), blank=True, editable=False)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                     verbose_name=_("申请人"))
+    requested_at = models.DateTimeField(_("申请时间"), default=timezone.now, db_index=True)
+    source = models.CharField(_("来源"), max_length=32, blank=True)  # web / api / import:<file>
+    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.PENDING,
+                              db_index=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+", verbose_name=_("处理人"))
+    decided_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
+    reason = models.CharField(_("理由"), max_length=200, blank=True)
+
+    class TransferQuerySet(models.QuerySet):
+        def visible_to(self, user):
+            """The side that keeps the record: whoever may write the resident now, and — once decided — the
+            centers of the community the record was kept in.  Never the requester's side as such: a pending
+            request would tell them that the person is registered elsewhere."""
+            from gridgov.accounts.models import User
+            from gridgov.accounts.scope import NOTHING
+            from gridgov.registry.scope import registry_scope_q
+
+            if user is None or not getattr(user, "is_authenticated", False) or user.role == User.Role.LEADER:
+                return self.filter(NOTHING)
+            q = registry_scope_q(user, "resident__region__code", "resident__grid")
+            if user.role == User.Role.OPERATOR and user.region_id:
+                q |= Q(from_region__code__startswith=user.region.code) & ~Q(status="pending")
+            return self.filter(q).distinct()
+
+    objects = TransferQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        verbose_name = _("人口迁移申请")
+        verbose_name_plural = _("人口迁移申请")
+        constraints = [
+            models.UniqueConstraint(fields=["resident", "house"], condition=Q(status="pending"),
+                                    name="one_pending_transfer_per_resident_and_house"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.resident.name} → {self.to_region.name}"

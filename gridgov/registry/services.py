@@ -245,6 +245,9 @@ def save_house(actor, address: Address, *, structure="", use="", status="", area
         raise ValidationFailed(_("房屋信息有误"), errors)
     with transaction.atomic():
         house = House.objects.select_for_update().filter(address=address).first()
+        if house is not None and not in_scope(actor, house):
+            # another grid's house at the same place (the address checks let only grid workers get this far)
+            raise ValidationFailed(_("该地址已登记过房屋"), {"address": [_("该地址已登记过房屋，不在您的管辖范围内")]})
         before = snapshot(house) if house else None
         house = house or House(address=address)
         house.structure = structure or house.structure
@@ -319,6 +322,8 @@ def _check_resident(data: ResidentInput) -> tuple[dict, dict]:
 
 
 def find_by_document(id_type: str, number: str) -> Resident | None:
+    """The record of a document, wherever it is kept: for internal use only — an answer to a writer must
+    never depend on a record outside their scope (use :func:`find_in_scope`)."""
     try:
         checked = identity.check_ric(number) if id_type == Resident.IdType.RIC else identity.check_other_document(number)
     except ValueError:
@@ -326,46 +331,131 @@ def find_by_document(id_type: str, number: str) -> Resident | None:
     return Resident.objects.filter(id_type=id_type, id_hash=crypto.lookup_hash(f"{id_type}:{checked.number}")).first()
 
 
-def save_resident(actor, data: ResidentInput, *, resident: Resident | None = None, source: str = "web"
-                  ) -> tuple[Resident, bool]:
-    """Create or update a resident. One person is one record: a document already registered updates
-    that record (the collector may not see it, but it is the same person)."""
+def find_in_scope(actor, id_type: str, number: str) -> Resident | None:
+    """The record of a document if ``actor`` may write it, else None (kept elsewhere, or unknown: the same)."""
+    resident = find_by_document(id_type, number)
+    return resident if resident is not None and in_scope(actor, resident) else None
+
+
+def find_any_document_in_scope(actor, number: str) -> Resident | None:
+    """A number typed without its type: a 居民身份证 first, then the other documents."""
+    for id_type in [Resident.IdType.RIC] + [t for t in Resident.IdType.values if t != Resident.IdType.RIC]:
+        found = find_in_scope(actor, id_type, number)
+        if found is not None:
+            return found
+    return None
+
+
+def in_scope(actor, obj) -> bool:
+    """May ``actor`` write this registry record?  The write scope of a writer is what they see (operators
+    their subtree, grid workers their grids); ``None`` is the system (commands, the demo loader)."""
+    if actor is None:
+        return True
+    return type(obj).objects.visible_to(actor).filter(pk=obj.pk).exists()
+
+
+def _require_in_scope(actor, obj, message: str) -> None:
+    if not in_scope(actor, obj):
+        raise NotFound(message)
+
+
+@dataclass
+class Registration:
+    """What a registration did.  ``resident`` is set when the record is the writer's afterwards (created or
+    updated); a number kept outside their scope opened ``transfer`` instead and changed nothing."""
+
+    resident: Resident | None
+    created: bool = False
+    transfer: object | None = None  # registry.models.TransferRequest
+
+    @property
+    def submitted(self) -> bool:
+        """Not an update of one of the writer's own records: a new person, or a transfer request.  The writer
+        is given the same answer for both, so that it does not tell whether the number is kept elsewhere."""
+        return self.created or self.transfer is not None
+
+
+def register_resident(actor, data: ResidentInput, *, source: str = "web") -> Registration:
+    """The one door for registering a person in a house (API, web form, tenancy form, import).
+
+    One person is one record, so the document decides: unknown → a new record; kept inside the writer's
+    scope → that record is updated (and moved into the house); kept outside it → a transfer request
+    (人口迁移申请) that the keeping side confirms or refuses — nothing of the record changes until then.
+    """
     _require_writer(actor)
     clean, errors = _check_resident(data)
-    if data.house is None and resident is None:
+    if data.house is None:
         errors.setdefault("house", [_("请选择现居房屋")])
     if errors:
         raise ValidationFailed(_("人员信息有误，请检查"), errors)
     house = data.house
-    if house is not None:
-        _check_region_in_scope(actor, house.address.region, "house")
-        _check_grid_in_scope(actor, house.address.grid, "house")
+    _check_region_in_scope(actor, house.address.region, "house")
+    _check_grid_in_scope(actor, house.address.grid, "house")
     checked = clean["checked"]
     with transaction.atomic():
-        if resident is None and checked is not None:
-            resident = Resident.objects.select_for_update().filter(
-                id_type=data.id_type, id_hash=crypto.lookup_hash(f"{data.id_type}:{checked.number}")).first()
-        created = resident is None
-        before = None if created else snapshot(resident)
-        if created:
-            resident = Resident(region=house.address.region)
-        resident.name = clean["name"]
-        resident.id_type = data.id_type
+        existing = None
         if checked is not None:
-            resident.id_number_enc = crypto.encrypt(checked.number)
-            resident.id_hash = crypto.lookup_hash(f"{data.id_type}:{checked.number}")
-            resident.id_masked = crypto.mask_id(checked.number)
-        resident.birth_date = clean["birth_date"]
-        resident.sex = clean["sex"]
-        resident.phone = clean["phone"] or resident.phone
-        resident.household = data.household
-        resident.hukou_place = (data.hukou_place or resident.hukou_place or "").strip()[:100]
-        resident.relation = (data.relation or resident.relation or "").strip()[:20]
-        resident.save()
-        if house is not None and resident.house_id != house.pk:
-            _move(resident, house, data.moved_in or timezone.localdate(), resident.relation)
-        record_change(resident, actor, before, source=source)
-    return resident, created
+            existing = Resident.objects.select_for_update().filter(
+                id_type=data.id_type, id_hash=crypto.lookup_hash(f"{data.id_type}:{checked.number}")).first()
+        if existing is None:
+            return Registration(_write_resident(actor, None, data, clean, source), created=True)
+        if in_scope(actor, existing):
+            return Registration(_write_resident(actor, existing, data, clean, source))
+        from gridgov.registry import transfers
+
+        return Registration(None, transfer=transfers.open_request(actor, existing, data, clean, source))
+
+
+def save_resident(actor, data: ResidentInput, *, resident: Resident | None = None, source: str = "web"
+                  ) -> tuple[Resident | None, bool]:
+    """Update ``resident`` (one of the writer's records: else 404), or register ``data`` through
+    :func:`register_resident` — then the resident is None when a transfer request was opened instead."""
+    if resident is None:
+        reg = register_resident(actor, data, source=source)
+        return reg.resident, reg.created
+    _require_writer(actor)
+    _require_in_scope(actor, resident, _("未找到该人员"))
+    clean, errors = _check_resident(data)
+    checked = clean["checked"]
+    if checked is not None and (data.id_type != resident.id_type
+                                or crypto.lookup_hash(f"{data.id_type}:{checked.number}") != resident.id_hash):
+        errors["id_number"] = [_("证件号码不能在此修改")]
+    if errors:
+        raise ValidationFailed(_("人员信息有误，请检查"), errors)
+    if data.house is not None:
+        _check_region_in_scope(actor, data.house.address.region, "house")
+        _check_grid_in_scope(actor, data.house.address.grid, "house")
+    with transaction.atomic():
+        resident = Resident.objects.select_for_update().get(pk=resident.pk)
+        return _write_resident(actor, resident, data, clean, source), False
+
+
+def _write_resident(actor, resident: Resident | None, data: ResidentInput, clean: dict, source: str) -> Resident:
+    """Write checked values (``clean`` from :func:`_check_resident`) into a new or an existing record, move it
+    into ``data.house`` when that is another house, and record the change.  No scope check: callers do it."""
+    house = data.house
+    checked = clean["checked"]
+    created = resident is None
+    before = None if created else snapshot(resident)
+    if created:
+        resident = Resident(region=house.address.region)
+    resident.name = clean["name"]
+    resident.id_type = data.id_type
+    if checked is not None:
+        resident.id_number_enc = crypto.encrypt(checked.number)
+        resident.id_hash = crypto.lookup_hash(f"{data.id_type}:{checked.number}")
+        resident.id_masked = crypto.mask_id(checked.number)
+    resident.birth_date = clean["birth_date"]
+    resident.sex = clean["sex"]
+    resident.phone = clean["phone"] or resident.phone
+    resident.household = data.household
+    resident.hukou_place = (data.hukou_place or resident.hukou_place or "").strip()[:100]
+    resident.relation = (data.relation or resident.relation or "").strip()[:20]
+    resident.save()
+    if house is not None and resident.house_id != house.pk:
+        _move(resident, house, data.moved_in or timezone.localdate(), resident.relation)
+    record_change(resident, actor, before, source=source)
+    return resident
 
 
 def _move(resident: Resident, house: House | None, on: date, relation: str = "") -> None:
@@ -387,9 +477,11 @@ def move_resident(actor, resident: Resident, house: House | None, on: date | Non
                   source: str = "web") -> Resident:
     """Move house (or away, with ``house=None``); the previous stay is closed, not overwritten."""
     _require_writer(actor)
+    _require_in_scope(actor, resident, _("未找到该人员"))
     on = on or timezone.localdate()
     if house is not None:
         _check_region_in_scope(actor, house.address.region, "house")
+        _check_grid_in_scope(actor, house.address.grid, "house")
     with transaction.atomic():
         before = snapshot(resident)
         _move(resident, house, on, relation or resident.relation)
@@ -400,6 +492,8 @@ def move_resident(actor, resident: Resident, house: House | None, on: date | Non
 def add_tenancy(actor, house: House, tenant: Resident, start: date, end: date | None = None, contract_no: str = "",
                 source: str = "web") -> Tenancy:
     _require_writer(actor)
+    _require_in_scope(actor, house, _("未找到该房屋"))
+    _require_in_scope(actor, tenant, _("未找到该人员"))
     if end and end < start:
         raise ValidationFailed(_("租期结束日期不能早于开始日期"), {"end": [_("租期结束日期不能早于开始日期")]})
     with transaction.atomic():
@@ -454,9 +548,14 @@ def save_unit(actor, data: UnitInput, *, unit: Unit | None = None, source: str =
     if errors:
         raise ValidationFailed(_("单位信息有误，请检查"), errors)
     _check_region_in_scope(actor, data.address.region, "address")
+    if unit is not None:
+        _require_in_scope(actor, unit, _("未找到该单位"))
     with transaction.atomic():
         if unit is None and code:
             unit = Unit.objects.select_for_update().filter(uscc=code).first()
+            if unit is not None and not in_scope(actor, unit):
+                # never take over another side's record; a credit code is public, so saying it is taken is no leak
+                raise ValidationFailed(_("该统一社会信用代码已登记"), {"uscc": [_("该统一社会信用代码已登记")]})
         created = unit is None
         before = None if created else snapshot(unit)
         unit = unit or Unit()
@@ -577,6 +676,10 @@ def list_key_person(actor, resident: Resident, category: KeyCategory, *, risk_le
                     ) -> tuple[KeyPerson, bool]:
     """List (列管) a resident in a key-population category, or update the listing."""
     _require_writer(actor)
+    if key_person is not None:  # a listing they look after (a worker may be assigned one outside their grids)
+        _require_in_scope(actor, key_person, _("未找到该重点人员"))
+    else:
+        _require_in_scope(actor, resident, _("未找到该人员"))
     clean, errors = check_attributes(category, attributes or {})
     if risk_level not in RiskLevel.values:
         errors["risk_level"] = [_("风险等级无效")]

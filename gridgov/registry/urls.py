@@ -5,7 +5,7 @@
 
 from django.urls import path
 
-from gridgov.registry import views
+from gridgov.registry import transfer_views, views
 
 app_name = "registry"
 
@@ -37,6 +37,9 @@ urlpatterns = [
     path("key-persons/<int:pk>/visit/", views.kp_visit, name="kp_visit"),
     path("visits/due/", views.visits_due, name="visits_due"),
     path("visit-photos/<int:pk>/", views.visit_photo, name="visit_photo"),
+    path("transfers/", transfer_views.transfer_list, name="transfer_list"),
+    path("transfers/<int:pk>/confirm/", transfer_views.transfer_decide, {"action": "confirm"}, name="transfer_confirm"),
+    path("transfers/<int:pk>/refuse/", transfer_views.transfer_decide, {"action": "refuse"}, name="transfer_refuse"),
     path("import/", views.import_page, name="import"),
     path("import/template/<str:kind>/", views.import_template, name="import_template"),
     path("export/<str:kind>/", views.export, name="export"),

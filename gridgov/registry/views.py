@@ -29,6 +29,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
@@ -72,6 +73,8 @@ from gridgov.registry.scope import scoped
 from gridgov.web.views import forbidden, not_found, web_status
 
 PAGE_SIZE = 30
+# the answer to every registration that is not an update of one of the user's own records
+SUBMITTED = _lazy("已提交登记。如该人员已在其他辖区登记，须经原登记辖区确认后迁入本辖区；否则已登记在本辖区。")
 R = User.Role
 READERS = (R.ADMIN, R.OPERATOR, R.LEADER, R.GRID_WORKER)
 VISIT_STATES = [("overdue", "已逾期"), ("due_soon", "即将到期"), ("ok", "正常")]
@@ -353,6 +356,8 @@ def history_rows(changes) -> list[dict]:
 def _source_label(source: str) -> str:
     if source.startswith("import:"):
         return _("Excel导入：%(f)s") % {"f": source[7:]}
+    if source.startswith("transfer:"):
+        return _("人口迁移申请确认（第%(n)s号）") % {"n": source[9:]}
     return {"web": _("网页"), "api": _("接口")}.get(source, source)
 
 
@@ -568,20 +573,26 @@ def tenancy_new(request, pk: int):
     if not form.is_valid():
         return render(request, "registry/tenancy_form.html", {**ctx, "form": form}, status=400)
     d = form.cleaned_data
+    submitted = False
     try:
         with transaction.atomic():
             if d["tenant"] == TenancyForm.NEW:
-                tenant, _c = services.save_resident(user, services.ResidentInput(
+                reg = services.register_resident(user, services.ResidentInput(
                     name=d["new_name"], id_type=d.get("new_id_type") or Resident.IdType.RIC,
                     id_number=d.get("new_id_number") or "", phone=d.get("new_phone") or "",
                     household=Resident.Household.FLOATING, relation=_("承租人"), moved_in=d["start"], house=house))
+                tenant, submitted = reg.resident, reg.submitted
             else:
                 tenant = form.tenants[d["tenant"]]
-            services.add_tenancy(user, house, tenant, d["start"], d.get("end"), d.get("contract_no") or "")
+            if tenant is not None:  # None: a transfer request was opened; the tenancy waits for the person
+                services.add_tenancy(user, house, tenant, d["start"], d.get("end"), d.get("contract_no") or "")
     except DomainError as exc:
         form.apply_domain_error(exc)
         return render(request, "registry/tenancy_form.html", {**ctx, "form": form}, status=web_status(exc))
-    messages.success(request, _("已登记租赁：%(n)s") % {"n": tenant.name})
+    if submitted:  # the same answer for a new tenant and one kept elsewhere (the house page shows the rest)
+        messages.success(request, str(SUBMITTED) + _("如未在本页看到该租赁，请待迁入确认后再登记租赁。"))
+    else:
+        messages.success(request, _("已登记租赁：%(n)s") % {"n": tenant.name})
     return redirect("registry:house_detail", house.pk)
 
 
@@ -636,17 +647,19 @@ def resident_new(request):
         form.add_error("house", _("请选择现居房屋"))
         return render(request, "registry/resident_form.html", {**ctx, "form": form}, status=400)
     try:
-        resident, created = services.save_resident(user, form.resident_input(house))
+        reg = services.register_resident(user, form.resident_input(house))
     except DomainError as exc:
         form.apply_domain_error(exc)
         return render(request, "registry/resident_form.html", {**ctx, "form": form}, status=web_status(exc))
-    if created:
-        messages.success(request, _("已登记：%(n)s") % {"n": resident.name})
-    else:
-        messages.info(request, _("该证件已登记过，已更新%(n)s的信息") % {"n": resident.name})
+    if reg.submitted:
+        # a new person and one kept outside the user's scope get the same answer and the same page: the house,
+        # which lists whoever lives there in the user's register (see docs/architecture.md, 人口迁移)
+        messages.success(request, SUBMITTED)
+        return redirect("registry:house_detail", house.pk)
+    messages.info(request, _("该证件已登记过，已更新%(n)s的信息") % {"n": reg.resident.name})
     if back_to_house:
         return redirect("registry:house_detail", house.pk)
-    return redirect("registry:resident_detail", resident.pk)
+    return redirect("registry:resident_detail", reg.resident.pk)
 
 
 def _resident_context(request, resident: Resident, **extra) -> dict:
@@ -1117,7 +1130,7 @@ def _rejected_rows(report) -> list[dict]:
 
 def _report_counts(report) -> dict:
     counts = dict(getattr(report, "counts", None) or {})
-    for key in ("created", "updated", "unchanged", "rejected"):
+    for key in ("created", "updated", "unchanged", "submitted", "rejected"):
         value = getattr(report, key, None)
         if isinstance(value, int):
             counts.setdefault(key, value)
@@ -1150,8 +1163,10 @@ def import_page(request):
     counts = _report_counts(report)
     return render(request, "registry/import.html", {
         **ctx, "form": ImportForm(initial={"kind": kind}), "report": report, "kind_label": KIND_LABELS.get(kind),
-        "counts": [(_("新增"), counts.get("created", 0)), (_("更新"), counts.get("updated", 0)),
-                   (_("未变化"), counts.get("unchanged", 0)), (_("拒绝"), counts.get("rejected", 0))],
+        "counts": ([(_("已提交登记（新登记或待原辖区确认迁入）"), counts.get("submitted", 0))] if kind == "residents"
+                   else [(_("新增"), counts.get("created", 0))])
+        + [(_("更新"), counts.get("updated", 0)), (_("未变化"), counts.get("unchanged", 0)),
+           (_("拒绝"), counts.get("rejected", 0))],
         "rejected": _rejected_rows(report),
         "report_href": f"data:{XLSX};base64,{base64.b64encode(report_data).decode()}",
         "report_name": _("导入结果-%(k)s-%(f)s.xlsx") % {"k": KIND_LABELS.get(kind), "f": upload.name.rsplit(".", 1)[0]},

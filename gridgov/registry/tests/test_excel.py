@@ -149,7 +149,7 @@ def test_a_mixed_file_keeps_good_rows_and_leaves_nothing_of_bad_ones(city, tmp_p
     before = counts()
     report = excel.import_rows(city.worker_a, "residents", path, "mixed.xlsx")
 
-    assert (report.created, report.updated, report.unchanged, report.rejected) == (4, 0, 0, 7)
+    assert (report.submitted, report.updated, report.unchanged, report.rejected) == (4, 0, 0, 7)
     assert {r.row: r.column for r in report.rejected_rows} == EXPECTED_REJECTED
     reasons = {r.row: r.reason for r in report.rejected_rows}
     assert "校验位" in reasons[3]
@@ -190,7 +190,7 @@ def test_re_importing_the_same_file_changes_nothing(city, tmp_path, ids):
 
     again = excel.import_rows(city.worker_a, "residents", path)
 
-    assert (again.created, again.updated, again.unchanged, again.rejected) == (0, 0, 4, 7), [(r.row, r.errors) for r in again.rejected_rows]
+    assert (again.submitted, again.updated, again.unchanged, again.rejected) == (0, 0, 4, 7), [(r.row, r.errors) for r in again.rejected_rows]
     assert {r.row: r.column for r in again.rejected_rows} == EXPECTED_REJECTED
     assert counts() == before  # no new Change rows either
     assert dict(Resident.objects.values_list("pk", "updated_at")) == stamps
@@ -205,7 +205,7 @@ def test_a_changed_row_is_an_update_and_leaves_a_change_row(city, tmp_path, ids)
     changes = Change.objects.count()
     path = xlsx(tmp_path, RESIDENT_HEADERS, [resident_row("张三", ids["a"], phone="13900001111")], "b.xlsx")
     report = excel.import_rows(city.worker_a, "residents", path)
-    assert (report.created, report.updated, report.unchanged) == (0, 1, 0)
+    assert (report.submitted, report.updated, report.unchanged) == (0, 1, 0)
     assert Resident.objects.get().phone == "13900001111"
     assert Change.objects.count() == changes + 1
     # blank household on an update keeps what is on record
@@ -236,7 +236,7 @@ def test_rows_are_numbered_as_excel_shows_them_across_chunks_blank_rows_and_the_
     path = tmp_path / "t.xlsx"
     wb.save(path)
     report = excel.import_rows(city.operator_a, "residents", path, chunk_size=2)
-    assert (report.created, report.rejected) == (2, 2)
+    assert (report.submitted, report.rejected) == (2, 2)
     assert [(r.row, r.column) for r in report.rejected_rows] == [(4, "证件号码"), (7, "人口类型")]
     assert "外星人" in report.rejected_rows[1].reason
 
@@ -246,7 +246,7 @@ def test_columns_may_come_in_any_order_and_headers_may_drop_the_parenthesis(city
     headers = ["室", "证件号码", "街路巷小区", "社区代码", "姓名", "网格编码"]
     path = xlsx(tmp_path, headers, [["101", ids["a"], "东关街", COMMUNITY_A, "张三", GRID_A1]])
     report = excel.import_rows(city.worker_a, "residents", path)
-    assert report.created == 1
+    assert report.submitted == 1
     assert Resident.objects.get().house.address.room == "101"
 
 
@@ -292,7 +292,7 @@ def test_an_int_id_cell_works_and_a_float_one_is_refused_not_corrupted(city, tmp
     rows = [resident_row("整数", ExactInt(ids["a"]), room="1"), resident_row("浮点", as_float, room="2"),
             resident_row("科学计数", "1.10105194912E+17", room="3")]
     report = excel.import_rows(city.worker_a, "residents", xlsx(tmp_path, RESIDENT_HEADERS, rows))
-    assert report.created == 1
+    assert report.submitted == 1
     assert [(r.row, r.column) for r in report.rejected_rows] == [(3, "证件号码"), (4, "证件号码")]
     assert crypto.decrypt(Resident.objects.get().id_number_enc) == ids["a"]
     assert not Resident.objects.filter(name="浮点").exists()
@@ -443,7 +443,7 @@ def test_the_report_lists_rejected_rows_with_their_values_and_can_be_corrected_a
     path = tmp_path / "fixed.xlsx"
     wb.save(path)
     again = excel.import_rows(city.worker_a, "residents", path)
-    assert again.created == 1 and again.rejected == len(EXPECTED_REJECTED) - 1
+    assert again.submitted == 1 and again.rejected == len(EXPECTED_REJECTED) - 1
     assert Resident.objects.filter(name="补上姓名").exists()
 
 
@@ -577,7 +577,7 @@ def test_a_filled_in_template_imports(city, tmp_path, ids):
         ws.cell(row=3, column=headers.index(key) + 1, value=value)
     path = tmp_path / "filled.xlsx"
     wb.save(path)
-    assert excel.import_rows(city.worker_a, "residents", path).created == 1
+    assert excel.import_rows(city.worker_a, "residents", path).submitted == 1
 
 
 # --- commands -------------------------------------------------------------------------------------
@@ -593,7 +593,7 @@ def test_the_commands(city, tmp_path, ids, capsys):
     out = tmp_path / "report.xlsx"
     call_command("import_registry", "residents", str(src), "--user", "worker_a", "--report", str(out))
     printed = capsys.readouterr().out
-    assert "新增4" in printed and "拒绝7" in printed and "第3行 [证件号码]" in printed
+    assert "已提交登记4" in printed and "拒绝7" in printed and "第3行 [证件号码]" in printed
     assert len(sheet_rows(out.read_bytes())) == 1 + 7
 
     bad = xlsx(tmp_path, ["姓名"], [["张三"]], "bad.xlsx")

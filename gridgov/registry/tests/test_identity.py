@@ -3,9 +3,7 @@
 from datetime import date
 
 import pytest
-from stdnum.cn import ric
-
-from stdnum.cn import uscc
+from stdnum.cn import ric, uscc
 
 from gridgov.registry.identity import (
     check_other_document,
