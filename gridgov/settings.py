@@ -70,6 +70,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "gridgov.core.security.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -178,12 +179,24 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 60 * 1024 * 1024
 WHITENOISE_USE_FINDERS = True
 
 # --- security ---------------------------------------------------------------
+# Content-Security-Policy without 'unsafe-inline' on every response (gridgov/core/security.py), always;
+# the rest applies in production, where `manage.py check --deploy` must report nothing (docs/operations.md).
 SESSION_COOKIE_HTTPONLY = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
 if PRODUCTION:
     SESSION_COOKIE_SECURE = os.environ.get("GRIDGOV_SECURE_COOKIES", "1") == "1"
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
-    SECURE_CONTENT_TYPE_NOSNIFF = True
-    X_FRAME_OPTIONS = "DENY"
+    # plain http is redirected to https; behind a proxy that terminates TLS, name the header it sets
+    # (GRIDGOV_PROXY_SSL_HEADER="HTTP_X_FORWARDED_PROTO,https") or the redirect loops
+    SECURE_SSL_REDIRECT = os.environ.get("GRIDGOV_SSL_REDIRECT", "1") == "1"
+    if os.environ.get("GRIDGOV_PROXY_SSL_HEADER", "").strip():
+        _header, _sep, _value = os.environ["GRIDGOV_PROXY_SSL_HEADER"].partition(",")
+        SECURE_PROXY_SSL_HEADER = (_header.strip(), _value.strip() or "https")
+    SECURE_HSTS_SECONDS = int(os.environ.get("GRIDGOV_HSTS_SECONDS", "31536000"))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = os.environ.get("GRIDGOV_HSTS_INCLUDE_SUBDOMAINS", "1") == "1"
+    SECURE_HSTS_PRELOAD = os.environ.get("GRIDGOV_HSTS_PRELOAD", "1") == "1"
 
 LOGGING = {
     "version": 1,
