@@ -308,7 +308,8 @@ def generate_registry(log=None, seed: int = 2026) -> dict:
                     household="floating" if status == "rented" else "registered",
                     relation="户主" if member == 0 else rng.choice(["配偶", "子女", "父母"]), house=house,
                     moved_in=date(rng.randint(2000, 2025), rng.randint(1, 12), 1)), source="demo")
-                residents.append(r)
+                if r is not None:  # None: the number was already kept in another grid (a transfer request)
+                    residents.append(r)
     cats = list(KeyCategory.objects.all())
     adults = [r for r in residents if r.birth_date and r.birth_date.year < 2000]
     today = timezone.localdate()

@@ -216,11 +216,11 @@ class TransferRequestAdmin(ReadOnlyAdmin):
     search_fields = ("resident__name", "requested_by__username", "decided_by__username")
     date_hierarchy = "requested_at"
     list_select_related = ("resident", "from_region", "to_region", "requested_by", "decided_by")
-    exclude = ("phone_enc",)
-    readonly_fields = ("submitted_phone",)
+    exclude = ("phone_enc", "values")  # shown masked, as on the pages: phone masked, birth year only
+    readonly_fields = ("submitted",)
 
-    @admin.display(description=_("申请登记的电话"))
-    def submitted_phone(self, obj):
+    @admin.display(description=_("申请登记的信息"))
+    def submitted(self, obj):
         from gridgov.registry import transfers
 
-        return crypto.mask_phone(transfers.phone_of(obj))
+        return transfers.submitted_values(obj)

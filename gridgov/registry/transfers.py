@@ -127,7 +127,9 @@ def visible(user):
 def _get_for_decision(user, pk: int) -> TransferRequest:
     if not may_decide(user):
         raise Forbidden(_("人口迁移申请由原登记辖区的综治中心确认"), code="not_permitted")
-    request = visible(user).select_for_update().filter(pk=pk).first() if pk else None
+    # visible_to is DISTINCT (the grid join), which PostgreSQL will not lock: check it, then lock the row by pk
+    request = (TransferRequest.objects.select_for_update().filter(pk=pk).first()
+               if pk and visible(user).filter(pk=pk).exists() else None)
     if request is None:
         raise NotFound(_("未找到该迁移申请"))
     if request.status != TransferRequest.Status.PENDING:

@@ -66,6 +66,7 @@ from gridgov.registry.models import (
     KeyPerson,
     Resident,
     RiskLevel,
+    TransferRequest,
     Unit,
     VisitPhoto,
 )
@@ -682,6 +683,9 @@ def _resident_context(request, resident: Resident, **extra) -> dict:
         "kp_details": scope.may_see_key_person_details(user),
         "history": history_rows(services.history(resident)),
         "can_write": services.can_write(user),
+        # the keeping side's view (a requester never sees a pending request: visible_to is the resident's scope)
+        "pending_transfers": TransferRequest.objects.visible_to(user).filter(
+            resident=resident, status=TransferRequest.Status.PENDING).count(),
         **extra,
     }
 

@@ -262,6 +262,8 @@ def test_the_web_list_lets_the_keeping_side_confirm_and_refuse(city, register, p
     assert r.status_code == 400 and "请填写不予确认的理由" in r.content.decode()
     assert as_user(city.operator_a).post(reverse("registry:transfer_confirm", args=[pending.pk])).status_code == 404
     assert as_user(city.leader_county).get(reverse("registry:transfer_list")).status_code == 403
+    detail = reverse("registry:resident_detail", args=[register.b_resident.pk])
+    assert 'data-testid="pending-transfer"' in c.get(detail).content.decode()
     r = c.post(reverse("registry:transfer_confirm", args=[pending.pk]))
     assert r.status_code == 302 and TransferRequest.objects.get().status == "confirmed"
     assert Resident.objects.get(pk=register.b_resident.pk).house == register.house
