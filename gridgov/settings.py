@@ -8,6 +8,7 @@ turns on the secure-cookie settings.
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 from pathlib import Path
 
@@ -107,7 +108,12 @@ DATA_DIR = Path(os.environ.get("GRIDGOV_DATA_DIR", BASE_DIR / "var"))
 # the embedded database, media and collected static files live here; a fresh clone has no var/
 (DATA_DIR / "static").mkdir(parents=True, exist_ok=True)
 DATABASE_URL = os.environ.get("DATABASE_URL", f"sqlite:///{DATA_DIR / 'gridgov.sqlite3'}")
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+# Persistent connections (GRIDGOV_CONN_MAX_AGE seconds, default 60), checked before reuse. They are bounded only
+# by a server with a fixed set of threads (gunicorn, as scripts/serve_demo.sh runs it): Django's development
+# server starts a thread per request and each would keep its own connection (98 left open after 1,500
+# requests, then "too many clients"), so under `runserver` connections close after every request.
+_conn_max_age = 0 if sys.argv[1:2] == ["runserver"] else int(os.environ.get("GRIDGOV_CONN_MAX_AGE", "60"))
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=_conn_max_age, conn_health_checks=True)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers work while one writer commits; IMMEDIATE avoids
     # "database is locked" upgrades inside write transactions.

@@ -19,4 +19,14 @@ pids="$pids $!"
 pids="$pids $!"
 trap 'kill $pids 2>/dev/null || true' EXIT INT TERM
 echo "demo: task worker and sweeps running (logs in var/worker.log, var/sweeps.log)"
-"$PY" manage.py runserver "$HOST:$PORT"
+# The web server is gunicorn with a fixed pool: WEB_WORKERS processes × WEB_THREADS threads, each thread keeping
+# at most one database connection (persistent for CONN_MAX_AGE), so with PostgreSQL the demo holds at most
+# WEB_WORKERS × WEB_THREADS connections for the web plus one per worker/sweep above, however many requests come.
+# (`manage.py runserver` starts a thread per request; it is for development and keeps no connection open.)
+# Static files are served by WhiteNoise; requests are logged to var/access.log.
+WEB_WORKERS=${WEB_WORKERS:-2}
+WEB_THREADS=${WEB_THREADS:-4}
+echo "demo: serving http://$HOST:$PORT/ (gunicorn, $WEB_WORKERS workers × $WEB_THREADS threads; Ctrl-C stops everything)"
+"$PY" -m gunicorn gridgov.wsgi:application --bind "$HOST:$PORT" --worker-class gthread \
+    --workers "$WEB_WORKERS" --threads "$WEB_THREADS" --timeout 120 --graceful-timeout 10 \
+    --access-logfile var/access.log --error-logfile -
