@@ -336,3 +336,20 @@ def test_no_service_writes_a_record_outside_the_writers_scope(city, register, wo
     assert (fresh.name, fresh.house_id) == ("李柳园", b.b_house.pk)
     assert Unit.objects.get(pk=b.b_unit.pk).name == "柳园五金店"
     assert not TransferRequest.objects.exists()
+
+
+def test_spaced_identity_numbers_through_the_form_and_the_import_find_the_same_record(city, register, tmp_path):
+    spaced = f"{B_ID[:6]}\u3000{B_ID[6:14]} {B_ID[14:]}"
+    r = as_user(city.operator_b).post(reverse("registry:resident_new"), {
+        "name": "李柳园", "id_type": "ric", "id_number": spaced, "household": "registered",
+        "house": str(register.b_house.pk)}, follow=True)
+    assert "已更新李柳园的信息" in " ".join(str(m) for m in r.context["messages"])
+    report = excel.import_rows(city.operator_b, "residents", xlsx(tmp_path, RESIDENT_HEADERS, [resident_row(
+        "李柳园", spaced, region="371502002001", road="柳园路6号", building="1", unit="", floor="", room="101",
+        grid="371502002001001")]))
+    assert (report.submitted, report.rejected) == (0, 0), [r.errors for r in report.rejected_rows]
+    assert Resident.objects.filter(name="李柳园").count() == 1
+    first_generation = excel.import_rows(city.operator_b, "residents", xlsx(
+        tmp_path, RESIDENT_HEADERS, [resident_row("老王", "371502800101123", region="371502002001", road="柳园路6号",
+                                                  grid="371502002001001")], name="old.xlsx"))
+    assert "15位一代身份证号码" in first_generation.rejected_rows[0].reason
