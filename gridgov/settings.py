@@ -82,6 +82,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
     "gridgov.core.middleware.JsonApiErrorsMiddleware",
+    "gridgov.core.middleware.RejectControlCharactersMiddleware",
 ]
 
 ROOT_URLCONF = "gridgov.urls"

@@ -37,3 +37,108 @@ class JsonApiErrorsMiddleware:
                 json["Allow"] = response["Allow"]
             return json
         return response
+
+
+class RejectControlCharactersMiddleware:
+    """Refuse, once for every endpoint and page, text carrying a control character (``gridgov.core.text``): the
+    query string, form fields and uploaded file names, a JSON body (every string and key, at any depth), the path
+    and the ``Idempotency-Key`` header.  Under /api/ the answer is a 422 JSON field error (``{"q": ["不能包含控制
+    字符"]}``, ``{"petitioners.0.name": [...]}``); a web page gets a 400 page naming the fields.  Nothing is
+    written: the request never reaches a view."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            fields = self.bad_fields(request)
+        except _Unparsable:
+            return self.unparsable(request)
+        if fields:
+            return self.refuse(request, fields)
+        return self.get_response(request)
+
+    @staticmethod
+    def bad_fields(request) -> list[str]:
+        from gridgov.core.text import has_control
+
+        bad: list[str] = []
+        if has_control(request.path):
+            bad.append("path")
+        if has_control(request.headers.get("Idempotency-Key", "")):
+            bad.append("Idempotency-Key")
+        for key, values in request.GET.lists():
+            if has_control(key) or any(has_control(v) for v in values):
+                bad.append(key)
+        ctype = request.content_type or ""
+        if request.method in ("POST", "PUT", "PATCH", "DELETE"):
+            if ctype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+                try:
+                    form, files = request.POST, request.FILES
+                except Exception as exc:  # no boundary, broken parts, too many fields, too large
+                    raise _Unparsable from exc
+                for key, values in form.lists():
+                    if has_control(key) or any(has_control(v) for v in values):
+                        bad.append(key)
+                for key, uploads in files.lists():
+                    if has_control(key) or any(has_control(f.name or "") for f in uploads):
+                        bad.append(key)
+            elif ctype == "application/json" or ctype.endswith("+json"):
+                import json
+
+                try:
+                    data = json.loads(request.body or b"null")
+                except (ValueError, UnicodeDecodeError):
+                    return bad  # not JSON: the view's parser answers it
+                _walk(data, "", bad)
+        return bad
+
+    @staticmethod
+    def unparsable(request):
+        """The form body cannot be parsed (Django would raise in the view): 400, as JSON under /api/."""
+        message = "上传内容格式无效（multipart 请求缺少边界或格式错误）"
+        if request.path.startswith(API_PREFIX):
+            return JsonResponse({"code": "bad_request", "message": message, "fields": {"__all__": ["上传内容格式无效"]}},
+                                status=400)
+        from django.http import HttpResponseBadRequest
+
+        return HttpResponseBadRequest(f'<!doctype html><meta charset="utf-8"><title>请求无效</title><p>{message}</p>',
+                                      content_type="text/html; charset=utf-8")
+
+    @staticmethod
+    def refuse(request, fields: list[str]):
+        from django.utils.html import escape
+
+        from gridgov.core.text import MESSAGE
+
+        if request.path.startswith(API_PREFIX):
+            return JsonResponse({"code": "invalid", "message": "输入有误，请检查标出的字段",
+                                 "fields": {f: [MESSAGE] for f in fields}}, status=422)
+        from django.http import HttpResponseBadRequest
+
+        names = "、".join(escape(f) for f in fields)
+        return HttpResponseBadRequest(
+            f'<!doctype html><meta charset="utf-8"><title>输入有误</title><p>提交的内容有误：{names} {MESSAGE}。'
+            f'请返回修改后再提交。</p>', content_type="text/html; charset=utf-8")
+
+
+class _Unparsable(Exception):
+    pass
+
+
+def _walk(value, path: str, bad: list[str]) -> None:
+    from gridgov.core.text import has_control
+
+    if isinstance(value, str):
+        if has_control(value):
+            bad.append(path or "__all__")
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            key = f"{path}.{k}" if path else str(k)
+            if has_control(str(k)):
+                bad.append(key)
+            else:
+                _walk(v, key, bad)
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            _walk(v, f"{path}.{i}" if path else str(i), bad)

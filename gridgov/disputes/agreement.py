@@ -11,6 +11,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 from docx.shared import Pt
 
+from gridgov.core.text import xml_safe
 from gridgov.disputes.models import Dispute, Party
 
 SIGNATURE_LINES = [gettext_lazy("当事人签名（按指印）："), gettext_lazy("调解员签名："), gettext_lazy("人民调解委员会（印章）"),
@@ -38,7 +39,8 @@ def build_docx(d: Dispute, full_phones: bool = False) -> bytes:
     run = title.add_run(_("人民调解协议书"))
     run.bold = True
     run.font.size = Pt(20)
-    org = d.mediator.org_name if d.mediator_id else d.center.center_name
+    # stored text is written through xml_safe: one control character must not make the document fail
+    org = xml_safe(d.mediator.org_name if d.mediator_id else d.center.center_name)
     no = doc.add_paragraph(_("编号：%(number)s") % {"number": d.number})
     no.alignment = WD_ALIGN_PARAGRAPH.RIGHT
     doc.add_paragraph(_("调解组织：%(org)s    调解渠道：%(channel)s") % {"org": org, "channel": d.get_channel_display()})
@@ -51,13 +53,13 @@ def build_docx(d: Dispute, full_phones: bool = False) -> bytes:
             line += _("，联系电话：%(phone)s") % {"phone": p.phone if full_phones else p.masked_phone}
         if p.address:
             line += _("，住址：%(address)s") % {"address": p.address}
-        doc.add_paragraph(line)
+        doc.add_paragraph(xml_safe(line))
 
     doc.add_heading(_("纠纷主要事实、争议事项"), level=2)
-    doc.add_paragraph(ag.facts)
+    doc.add_paragraph(xml_safe(ag.facts))
     doc.add_heading(_("经调解，自愿达成如下协议"), level=2)
     for i, line in enumerate([t for t in ag.terms.splitlines() if t.strip()], start=1):
-        doc.add_paragraph(f"{i}. {line.strip()}")
+        doc.add_paragraph(xml_safe(f"{i}. {line.strip()}"))
     doc.add_heading(_("履行方式、时限"), level=2)
     doc.add_paragraph(_("履行期限：%(date)s前") % {"date": _date(ag.performance_deadline)} if ag.performance_deadline
                       else _("履行期限：本协议签订后即时履行"))
@@ -69,7 +71,7 @@ def build_docx(d: Dispute, full_phones: bool = False) -> bytes:
     table = doc.add_table(rows=len(SIGNATURE_LINES), cols=1)
     for row, text in zip(table.rows, SIGNATURE_LINES, strict=True):
         row.cells[0].text = str(text)
-    mediator = d.mediator.name if d.mediator_id else ""
+    mediator = xml_safe(d.mediator.name) if d.mediator_id else ""
     doc.add_paragraph(_("调解员：%(mediator)s    协议签订日期：%(date)s") % {"mediator": mediator, "date": _date(ag.signed_on)})
     buf = io.BytesIO()
     doc.save(buf)
