@@ -353,3 +353,47 @@ def test_spaced_identity_numbers_through_the_form_and_the_import_find_the_same_r
         tmp_path, RESIDENT_HEADERS, [resident_row("老王", "371502800101123", region="371502002001", road="柳园路6号",
                                                   grid="371502002001001")], name="old.xlsx"))
     assert "15位一代身份证号码" in first_generation.rejected_rows[0].reason
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_decisions_decide_once(city, register):
+    """Four deciders at once (two confirm, two refuse) on a real database file: exactly one decision."""
+    import threading
+
+    from django.db import connection
+
+    from gridgov.core.errors import Conflict
+    from gridgov.registry import transfers
+
+    services.register_resident(city.operator_a, services.ResidentInput(
+        name="改名者", id_number=B_ID, phone=NEW_PHONE, house=register.house), source="api")
+    t = TransferRequest.objects.get()
+    done, conflicts, errors = [], [], []
+
+    def decide(user, action):
+        try:
+            if action == "confirm":
+                done.append(transfers.confirm(user, t.pk).status)
+            else:
+                done.append(transfers.refuse(user, t.pk, "经核实未迁出").status)
+        except Conflict:
+            conflicts.append(action)
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=decide, args=(user, action)) for user, action in [
+        (city.operator_b, "confirm"), (city.county_operator, "refuse"), (city.county_operator, "confirm"),
+        (city.operator_b, "refuse")]]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert not errors, errors
+    assert len(done) == 1 and len(conflicts) == 3
+    t.refresh_from_db()
+    assert t.status == done[0]
+    assert Change.objects.filter(model="transferrequest", object_id=t.pk).exclude(action="create").count() == 1
+    moved = Resident.objects.get(pk=register.b_resident.pk).house_id == register.house.pk
+    assert moved == (t.status == "confirmed")
