@@ -5,6 +5,7 @@
 - ``Id``: a path id (1..2⁶³−1, the range of a BigAutoField); ``RefId`` the same in a body.
 - ``Count``: a count of people, employees, days… (0..2³¹−1, the range of a PositiveIntegerField on PostgreSQL).
 - ``Lng`` / ``Lat``: WGS-84 degrees, finite; ``Coordinate`` finite only (for bodies whose service checks the range).
+- ``text(n)``: a string of at most n characters (longer is a field error, never cut).
 - ``Moment``: a date-time between the years 1900 and 2200 (a date-time near year 1 or 9999 with an offset
   overflows when converted to UTC).
 """
@@ -15,7 +16,7 @@ from datetime import datetime
 from typing import Annotated
 
 from ninja import Path, Schema
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, Field, StringConstraints
 
 INT64_MAX = 2**63 - 1
 INT32_MAX = 2**31 - 1
@@ -49,3 +50,11 @@ def _moment_in_range(value: datetime) -> datetime:
 
 
 Moment = Annotated[datetime, AfterValidator(_moment_in_range)]
+
+LONG_TEXT = 5000  # descriptions, notes, findings, minutes, terms: long enough for any real text, bounded
+
+
+def text(max_length: int = LONG_TEXT):
+    """A string of at most ``max_length`` characters (the model column's length): longer is a 422 field error
+    ``不能超过 N 个字符``, never cut."""
+    return Annotated[str, StringConstraints(max_length=max_length)]

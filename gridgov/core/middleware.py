@@ -87,8 +87,12 @@ class RejectControlCharactersMiddleware:
                 import json
 
                 try:
-                    data = json.loads(request.body or b"null")
-                except (ValueError, UnicodeDecodeError):
+                    raw = request.body
+                except Exception as exc:  # over DATA_UPLOAD_MAX_MEMORY_SIZE
+                    raise _Unparsable from exc
+                try:
+                    data = json.loads(raw or b"null")
+                except (ValueError, UnicodeDecodeError, RecursionError):
                     return bad  # not JSON: the view's parser answers it
                 _walk(data, "", bad)
         return bad
@@ -96,7 +100,7 @@ class RejectControlCharactersMiddleware:
     @staticmethod
     def unparsable(request):
         """The form body cannot be parsed (Django would raise in the view): 400, as JSON under /api/."""
-        message = "上传内容格式无效（multipart 请求缺少边界或格式错误）"
+        message = "请求内容无法解析（multipart 缺少边界、格式错误或内容过大）"
         if request.path.startswith(API_PREFIX):
             return JsonResponse({"code": "bad_request", "message": message, "fields": {"__all__": ["上传内容格式无效"]}},
                                 status=400)

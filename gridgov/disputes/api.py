@@ -14,7 +14,7 @@ from ninja.files import UploadedFile
 from pydantic import Field
 
 from gridgov.accounts.auth import api_auth
-from gridgov.core.api_types import Coordinate, Count, Id, Moment, PageParams, RefId
+from gridgov.core.api_types import Coordinate, Count, Id, Moment, PageParams, RefId, text
 from gridgov.core.throttle import client_ip
 from gridgov.disputes import services, workflow
 from gridgov.disputes.models import Agreement, Dispute, Mediator
@@ -27,37 +27,37 @@ Amount = Annotated[Decimal, Field(max_digits=14, decimal_places=2, allow_inf_nan
 
 
 class PartyIn(Schema):
-    role: str
-    name: str = ""
-    phone: str = ""
+    role: text(16)
+    name: text(100) = ""
+    phone: text(32) = ""
     resident: RefId | None = None
-    address: str = ""
+    address: text(200) = ""
 
 
 class DisputeIn(Schema):
-    dispute_type: str
-    description: str
+    dispute_type: text(16)
+    description: text(5000)
     parties: list[PartyIn]
-    region: str = ""
+    region: text(12) = ""
     lng: Coordinate | None = None
     lat: Coordinate | None = None
-    address: str = ""
+    address: text(200) = ""
     amount: Amount = Decimal(0)
     people_count: Count = 2
-    channel: str = "people"
+    channel: text(16) = "people"
 
 
 class CitizenDisputeIn(DisputeIn):
-    reporter_name: str
-    reporter_phone: str
+    reporter_name: text(50)
+    reporter_phone: text(32)
 
 
 class ConvertIn(Schema):
-    event: str
+    event: text(20)
     parties: list[PartyIn]
-    dispute_type: str = ""
+    dispute_type: text(16) = ""
     amount: Amount = Decimal(0)
-    channel: str = "people"
+    channel: text(16) = "people"
 
 
 class DisputeBrief(Schema):
@@ -256,25 +256,25 @@ def get_dispute(request, number: str):
 
 
 class ActionIn(Schema):
-    note: str = ""
+    note: text(5000) = ""
     mediator: RefId | None = None
     chosen_by_party: bool = False
-    channel: str | None = None
-    grade: str | None = None
-    referral: str | None = None
-    satisfaction: str | None = None
-    performance: str | None = None
+    channel: text(16) | None = None
+    grade: text(8) | None = None
+    referral: text(16) | None = None
+    satisfaction: text(16) | None = None
+    performance: text(16) | None = None
     performed_on: date | None = None
-    terms: str | None = None
-    facts: str | None = None
+    terms: text(5000) | None = None
+    facts: text(5000) | None = None
     performance_deadline: date | None = None
     signed_on: date | None = None
     held_at: Moment | None = None
-    mode: str | None = None
-    place: str | None = None
-    video_link: str | None = None
-    participants: str | None = None
-    minutes: str | None = None
+    mode: text(8) | None = None
+    place: text(200) | None = None
+    video_link: text(300) | None = None
+    participants: text(500) | None = None
+    minutes: text(5000) | None = None
     article: RefId | None = Field(None, description="cite_law: the article id (from legal-advice or /laws/search)")
 
 

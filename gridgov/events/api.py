@@ -13,7 +13,7 @@ from pydantic import Field
 
 from gridgov.accounts.auth import api_auth
 from gridgov.accounts.models import ApiToken, User
-from gridgov.core.api_types import Coordinate, Count, Id, Lat, Lng, Moment, PageParams
+from gridgov.core.api_types import Coordinate, Count, Id, Lat, Lng, Moment, PageParams, text
 from gridgov.core.errors import Conflict, Forbidden, ValidationFailed
 from gridgov.core.throttle import client_ip
 from gridgov.events import services, sla, workflow
@@ -108,17 +108,17 @@ def categories(request):
 
 
 class EventIn(Schema):
-    category: str = Field(description="leaf category code")
-    description: str
+    category: text(32) = Field(description="leaf category code")
+    description: text(5000)
     lng: Coordinate | None = None
     lat: Coordinate | None = None
-    address: str = ""
-    source: str = ""
-    urgency: str = ""
+    address: text(200) = ""
+    source: text(16) = ""
+    urgency: text(16) = ""
     people_involved: Count = 0
-    title: str = ""
+    title: text(100) = ""
     resolve_on_spot: bool = False
-    on_spot_result: str = ""
+    on_spot_result: text(5000) = ""
 
 
 class EventBrief(Schema):
@@ -248,13 +248,13 @@ def get_event(request, number: str):
 
 
 class ActionIn(Schema):
-    note: str = ""
-    lead_department: str | None = None
+    note: text(5000) = ""
+    lead_department: text(32) | None = None
     assisting_departments: list[str] = []
     deadline: Moment | None = None
-    target: str | None = None
-    rating: str | None = None
-    level: str | None = None
+    target: text(20) | None = None
+    rating: text(16) | None = None
+    level: text(8) | None = None
     requested_deadline: Moment | None = None
 
 
@@ -292,8 +292,8 @@ def download(request, attachment_id: Id):
 
 
 class CitizenEventIn(EventIn):
-    reporter_phone: str
-    reporter_name: str = ""
+    reporter_phone: text(32)
+    reporter_name: text(50) = ""
 
 
 class CitizenView(Schema):
@@ -359,9 +359,9 @@ def citizen_track(request, number: str, phone: str):
 
 
 class RateIn(Schema):
-    phone: str
-    rating: str
-    note: str = ""
+    phone: text(32)
+    rating: text(16)
+    note: text(500) = ""
 
 
 @citizen_router.post("/citizen/events/{number}/rate",

@@ -10,7 +10,7 @@ from ninja import Status as Reply
 from pydantic import Field
 
 from gridgov.accounts.auth import api_auth
-from gridgov.core.api_types import Count, PageParams, RefId
+from gridgov.core.api_types import Count, PageParams, RefId, text
 from gridgov.petitions import services, sla, workflow
 from gridgov.petitions.models import Petition
 
@@ -24,20 +24,20 @@ class Error(Schema):
 
 
 class PetitionerIn(Schema):
-    name: str = ""
-    phone: str = ""
-    id_number: str = Field("", description="居民身份证号码: links a registry resident, else stored encrypted")
+    name: text(50) = ""
+    phone: text(32) = ""
+    id_number: text(32) = Field("", description="居民身份证号码: links a registry resident, else stored encrypted")
     resident_id: RefId | None = None
 
 
 class PetitionIn(Schema):
-    channel: str = Field(description="letter 来信 / visit 来访 / online 网上 / phone 电话")
-    subject: str
-    demands: str
+    channel: text(8) = Field(description="letter 来信 / visit 来访 / online 网上 / phone 电话")
+    subject: text(200)
+    demands: text(5000)
     petitioners: list[PetitionerIn]
-    region: str = Field("", description="region code of the matter; default: your region")
-    target_department: str = ""
-    target_agency: str = ""
+    region: text(12) = Field("", description="region code of the matter; default: your region")
+    target_department: text(32) = ""
+    target_agency: text(100) = ""
     people_count: Count = 0
     collective: bool = False
     events: list[str] = []
@@ -213,9 +213,9 @@ def get_petition(request, number: str):
 
 
 class ActionIn(Schema):
-    note: str = ""
-    department: str | None = None
-    agency: str | None = None
+    note: text(5000) = ""
+    department: text(32) | None = None
+    agency: text(100) | None = None
     days: Count | None = None
     reply_date: date | None = None
 

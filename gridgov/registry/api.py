@@ -19,7 +19,7 @@ from gridgov.accounts.auth import api_auth
 from gridgov.accounts.models import User
 from gridgov.accounts.scope import region_scope_q
 from gridgov.core import crypto
-from gridgov.core.api_types import Coordinate, Count, Id, Moment, PageParams, RefId
+from gridgov.core.api_types import Coordinate, Count, Id, Moment, PageParams, RefId, text
 from gridgov.core.errors import Forbidden, NotFound, ValidationFailed
 from gridgov.regions.models import Region
 from gridgov.registry import identity, scope, services
@@ -76,15 +76,15 @@ def address_out(a) -> dict:
 
 
 class AddressIn(Schema):
-    region: str = Field(description="村(社区) 12位区划代码")
-    road: str
-    building: str = ""
-    unit: str = ""
-    floor: str = ""
-    room: str = ""
+    region: text(12) = Field(description="村(社区) 12位区划代码")
+    road: text(100)
+    building: text(20) = ""
+    unit: text(10) = ""
+    floor: text(10) = ""
+    room: text(20) = ""
     lng: Coordinate | None = None
     lat: Coordinate | None = None
-    grid: str = Field("", description="网格编码（没有定位点时）")
+    grid: text(15) = Field("", description="网格编码（没有定位点时）")
 
     def address_input(self) -> services.AddressInput:
         return services.AddressInput(region=self.region, road=self.road, building=self.building, unit=self.unit,
@@ -181,16 +181,16 @@ def get_resident(request, resident_id: Id):
 
 
 class ResidentIn(Schema):
-    name: str
-    id_type: str = Resident.IdType.RIC
-    id_number: str = ""
-    phone: str = ""
-    household: str = Resident.Household.REGISTERED
-    hukou_place: str = ""
-    relation: str = ""
+    name: text(50)
+    id_type: text(16) = Resident.IdType.RIC
+    id_number: text(32) = ""
+    phone: text(32) = ""
+    household: text(16) = Resident.Household.REGISTERED
+    hukou_place: text(100) = ""
+    relation: text(20) = ""
     moved_in: date | None = None
     birth_date: date | None = None
-    sex: str = ""
+    sex: text(1) = ""
     house: RefId = Field(description="现居房屋 id")
 
 
@@ -227,7 +227,7 @@ def register_resident(request, payload: ResidentIn):
 
 
 class RevealIn(Schema):
-    reason: str = Field(description="查看事由（记录在案）")
+    reason: text(200) = Field(description="查看事由（记录在案）")
 
 
 class RevealOut(Schema):
@@ -299,12 +299,12 @@ def get_house(request, house_id: Id):
 
 
 class HouseIn(AddressIn):
-    structure: str = ""
-    use: str = ""
-    status: str = ""
+    structure: text(16) = ""
+    use: text(16) = ""
+    status: text(16) = ""
     area: float | None = Field(None, ge=0, lt=10**7, allow_inf_nan=False, description="面积(㎡)")
-    owner_name: str = ""
-    owner_phone: str = ""
+    owner_name: text(50) = ""
+    owner_phone: text(32) = ""
 
 
 @router.post("/houses", response={200: HouseOut, 201: HouseOut, 403: Error, 409: Error, 422: Error})
@@ -372,12 +372,12 @@ def list_units(request, q: str = "", kind: str = "", key_only: bool = False, reg
 
 
 class UnitIn(AddressIn):
-    name: str
-    uscc: str = ""
-    kind: str = Unit.Kind.ENTERPRISE
-    legal_rep: str = ""
-    contact: str = ""
-    phone: str = ""
+    name: text(200)
+    uscc: text(32) = ""
+    kind: text(16) = Unit.Kind.ENTERPRISE
+    legal_rep: text(50) = ""
+    contact: text(50) = ""
+    phone: text(32) = ""
     key_flags: list[str] = []
     employees: Count | None = None
 
@@ -454,8 +454,8 @@ def list_key_persons(request, category: str = "", risk: str = "", state: str = "
 
 
 class VisitIn(Schema):
-    method: str = Field(description="in_person / phone / video")
-    findings: str
+    method: text(16) = Field(description="in_person / phone / video")
+    findings: text(5000)
     visited_at: Moment | None = None
     abnormal: bool = False
     lng: float | None = Field(None, ge=-180, le=180, allow_inf_nan=False)
@@ -560,7 +560,7 @@ class TransferPage(Schema):
 
 
 class RefuseIn(Schema):
-    reason: str = Field(description="不予确认的理由（申请人可见）")
+    reason: text(200) = Field(description="不予确认的理由（申请人可见）")
 
 
 def _transfers(user):

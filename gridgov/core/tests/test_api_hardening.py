@@ -161,3 +161,46 @@ def test_an_unknown_api_path_and_method_stay_json(city, call):
     assert status == 404 and body["code"] == "not_found"
     status, body = call("delete", "/events", city.operator_a)
     assert status == 405 and body["code"] == "method_not_allowed"
+
+
+# --- long text: a field error, never cut ---------------------------------------------------------------
+
+def test_an_event_title_or_address_too_long_is_a_field_error(city, cats, call):
+    from gridgov.events.models import Event
+
+    status, body = call("post", "/events", city.worker_a, {"category": "0301", "description": "路面有垃圾",
+                                                           "title": "题" * 101, "address": "址" * 201})
+    assert status == 422
+    assert body["fields"] == {"title": ["不能超过 100 个字符"], "address": ["不能超过 200 个字符"]}
+    assert not Event.objects.exists()
+    status, body = call("post", "/events", city.worker_a, {"category": "0301", "description": "路面有垃圾",
+                                                           "title": "题" * 100, "address": "址" * 200,
+                                                           "lng": 116.005, "lat": 36.405})
+    assert status == 201
+    event = Event.objects.get()
+    assert event.title == "题" * 100 and event.address == "址" * 200  # stored whole
+
+
+def test_a_unit_name_too_long_is_a_field_error(city, call):
+    status, body = call("post", "/units", city.worker_a, {
+        "name": "单" * 201, "region": "371502001001", "road": "古城路18号院"})
+    assert status == 422 and body["fields"] == {"name": ["不能超过 200 个字符"]}
+    assert not Unit.objects.exists()
+
+
+@pytest.mark.parametrize("path,body,field,limit", [
+    ("/disputes", {"dispute_type": "neighbor", "description": "漏水",
+                   "parties": [{"role": "applicant", "name": "名" * 101}]}, "parties.0.name", 100),
+    ("/petitions", {"channel": "letter", "subject": "题" * 201, "demands": "退费", "petitioners": []},
+     "subject", 200),
+    ("/residents", {"name": "名" * 51, "house": 1}, "name", 50),
+])
+def test_long_text_in_other_bodies_is_a_field_error(city, call, path, body, field, limit):
+    status, out = call("post", path, city.operator_a, body)
+    assert status == 422 and out["fields"][field] == [f"不能超过 {limit} 个字符"]
+
+
+def test_a_json_body_over_the_upload_limit_is_400(city, call, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    status, body = call("post", "/events", city.worker_a, {"category": "0301", "description": "垃" * 2000})
+    assert status == 400 and body["code"] == "bad_request"
