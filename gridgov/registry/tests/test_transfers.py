@@ -397,3 +397,18 @@ def test_concurrent_decisions_decide_once(city, register):
     assert Change.objects.filter(model="transferrequest", object_id=t.pk).exclude(action="create").count() == 1
     moved = Resident.objects.get(pk=register.b_resident.pk).house_id == register.house.pk
     assert moved == (t.status == "confirmed")
+
+
+@pytest.mark.parametrize("path, body", [
+    ("/transfers/0/confirm", None), ("/transfers/9223372036854775808/confirm", None),
+    ("/transfers/abc/refuse", {"reason": "理由充分"}), ("/transfers/{pk}/refuse", {}),
+    ("/transfers/{pk}/refuse", {"reason": 5}), ("/transfers/{pk}/refuse", {"reason": "长" * 201}),
+    ("/transfers?status=nonsense&limit=-1", None), ("/transfers?offset=-5", None),
+])
+def test_bad_input_to_the_transfer_endpoints_is_a_4xx_json_and_changes_nothing(api, city, register, pending,
+                                                                               path, body):
+    before = state(register.b_resident)
+    method = "get" if path.startswith("/transfers?") else "post"
+    r = api(method, path.format(pk=pending.pk), city.operator_b, body)
+    assert 400 <= r.status_code < 500 and r.json()["code"], r.content
+    assert state(register.b_resident) == before and TransferRequest.objects.get().status == "pending"
