@@ -197,12 +197,12 @@ def confirm(user, pk: int, source: str = "web") -> TransferRequest:
 def refuse(user, pk: int, reason: str, source: str = "web") -> TransferRequest:
     """The keeping side refuses, with a reason the requester will read; the record stays as it is."""
     reason = (reason or "").strip()
-    if len(reason) < 2:
-        raise ValidationFailed(_("请填写不予确认的理由"), {"reason": [_("请填写不予确认的理由")]})
-    if len(reason) > 200:
-        raise ValidationFailed(_("理由不能超过200字"), {"reason": [_("理由不能超过200字")]})
     with transaction.atomic():
-        request = _get_for_decision(user, pk)
+        request = _get_for_decision(user, pk)  # who and which first (403/404/409), then what they wrote
+        if len(reason) < 2:
+            raise ValidationFailed(_("请填写不予确认的理由"), {"reason": [_("请填写不予确认的理由")]})
+        if len(reason) > 200:
+            raise ValidationFailed(_("理由不能超过200字"), {"reason": [_("理由不能超过200字")]})
         request.status, request.decided_by, request.decided_at = TransferRequest.Status.REFUSED, user, timezone.now()
         request.reason = reason
         request.save(update_fields=["status", "decided_by", "decided_at", "reason"])

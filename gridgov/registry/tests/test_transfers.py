@@ -412,3 +412,8 @@ def test_bad_input_to_the_transfer_endpoints_is_a_4xx_json_and_changes_nothing(a
     r = api(method, path.format(pk=pending.pk), city.operator_b, body)
     assert 400 <= r.status_code < 500 and r.json()["code"], r.content
     assert state(register.b_resident) == before and TransferRequest.objects.get().status == "pending"
+
+
+def test_a_refusal_checks_the_person_before_the_reason(api, city, register, pending):
+    assert api("post", f"/transfers/{pending.pk}/refuse", city.worker_b, {"reason": ""}).status_code == 403
+    assert api("post", f"/transfers/{pending.pk}/refuse", city.operator_a, {"reason": ""}).status_code == 404
