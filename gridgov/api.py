@@ -169,4 +169,32 @@ def _register() -> None:
     api.add_router("/", petitions_router)
 
 
+UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+def declare_errors() -> None:
+    """Every operation documents the errors any request to it can get, with the one ``Error`` schema:
+    401 when it needs a login, 404 when its path names something, 400 when it takes a body (a multipart body
+    without a boundary, a body over the size limit), and 422 always (a control character in any query
+    parameter, or a bad input).  The errors particular to an operation (403, 409, 429) are declared on it."""
+    from ninja.constants import NOT_SET
+
+    from gridgov.core.api_types import Error
+
+    for _prefix, router in api._routers:
+        for path, view in router.path_operations.items():
+            for op in view.operations:
+                auth = op.auth_param if op.auth_param is not NOT_SET else router.auth
+                codes = {422}
+                if auth not in (None, NOT_SET) and auth:
+                    codes.add(401)
+                if "{" in path:
+                    codes.add(404)
+                if UNSAFE_METHODS & set(op.methods):
+                    codes.add(400)
+                for code in codes - set(op.response_models):
+                    op.response_models[code] = op._create_response_model(Error)
+
+
 _register()
+declare_errors()

@@ -25,6 +25,16 @@ MAX_OFFSET = INT32_MAX
 MIN_YEAR, MAX_YEAR = 1900, 2200
 
 
+class Error(Schema):
+    """Every error answer: ``code`` (machine), ``message`` (Chinese), ``fields`` (field → Chinese messages) and,
+    for a 422 from validation, ``detail`` (field → the validator's English text)."""
+
+    code: str
+    message: str
+    fields: dict[str, list[str]] | None = None
+    detail: dict[str, list[str]] | None = None
+
+
 class PageParams(Schema):
     limit: int = Field(50, ge=1, le=MAX_LIMIT, description=f"每页条数 1–{MAX_LIMIT}")
     offset: int = Field(0, ge=0, le=MAX_OFFSET, description="跳过的条数")

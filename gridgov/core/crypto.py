@@ -71,3 +71,60 @@ def mask_phone(value: str) -> str:
     if len(value) >= 8:
         return value[:3] + "****" + value[-4:]
     return "****"
+
+
+# --- phones --------------------------------------------------------------------------------------
+# A phone number is personal data like an identity number: Fernet ciphertext at rest, an HMAC hash
+# for exact lookup (citizen tracking, idempotency scopes, repeat detection), masked for display.
+
+
+def normalize_phone(value: str) -> str:
+    """The canonical form that is encrypted and hashed: no spaces, dashes, dots or brackets, no +86 /
+    0086 prefix.  ``" +86 138-0000-1234 "`` and ``"13800001234"`` are the same number.  Validation
+    (what counts as a phone) stays with the caller; this only makes equal numbers compare equal."""
+    raw = "".join(ch for ch in str(value or "") if ch not in " \t\r\n-.()（）\u3000")
+    for prefix in ("+86", "0086"):
+        if raw.startswith(prefix):
+            raw = raw[len(prefix):]
+            break
+    return raw
+
+
+def phone_hash(value: str) -> str:
+    """The keyed lookup hash of a phone (of its normalized form); "" for no phone."""
+    phone = normalize_phone(value)
+    return lookup_hash(phone, "phone") if phone else ""
+
+
+class SealedPhone(property):
+    """A model attribute ``<name>`` backed by two columns: ``<name>_enc`` (Fernet ciphertext) and
+    ``<name>_hash`` (:func:`phone_hash`, indexed, for lookups).  Reading decrypts; writing normalizes,
+    encrypts and hashes.  It is a ``property`` so ``Model(<name>=...)`` and ``objects.create(<name>=...)``
+    accept it.  Query by ``<name>_hash=phone_hash(value)``, never by the number itself::
+
+        reporter_phone_enc = models.TextField(blank=True, editable=False)
+        reporter_phone_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+        reporter_phone = SealedPhone("reporter_phone")
+    """
+
+    def __init__(self, name: str):
+        self.enc_attr = f"{name}_enc"
+        self.hash_attr = f"{name}_hash"
+        super().__init__(self._get, self._set, doc=f"the phone, sealed in {self.enc_attr} / {self.hash_attr}")
+
+    def _get(self, obj) -> str:
+        return decrypt(getattr(obj, self.enc_attr))
+
+    def _set(self, obj, value) -> None:
+        phone = normalize_phone(value)
+        digest = phone_hash(phone)
+        if digest == getattr(obj, self.hash_attr, None) and (not phone or getattr(obj, self.enc_attr, "")):
+            return  # the same number: keep the ciphertext, so an unchanged record stays unchanged
+        setattr(obj, self.enc_attr, encrypt(phone))
+        setattr(obj, self.hash_attr, digest)
+
+
+def citizen_scope(phone: str) -> str:
+    """The idempotency scope of a citizen without an account: their phone's hash (cut to fit the
+    64-character column; 224 bits), never the number itself."""
+    return "citizen:" + phone_hash(phone)[:56]

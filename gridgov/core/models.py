@@ -5,6 +5,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from gridgov.core.crypto import SealedPhone
+
 
 class Notification(models.Model):
     """A message to a user (or a phone number), kept whatever backend delivered it."""
@@ -12,7 +14,10 @@ class Notification(models.Model):
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
     )
-    phone = models.CharField(max_length=20, blank=True)
+    # an SMS to a citizen: the number sealed like everywhere else (core.crypto.SealedPhone)
+    phone_enc = models.TextField(blank=True, editable=False)
+    phone_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    phone = SealedPhone("phone")
     kind = models.CharField(max_length=32)
     subject = models.CharField(max_length=200)
     body = models.TextField(blank=True)

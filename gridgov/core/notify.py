@@ -20,6 +20,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from gridgov.core.crypto import mask_phone
 from gridgov.core.models import Notification
 
 log = logging.getLogger("gridgov.notify")
@@ -54,7 +55,8 @@ class ConsoleBackend:
     name = "console"
 
     def send(self, n: Notification) -> None:
-        print(f"[通知] {n.recipient or n.phone}: {n.subject} {n.link}", file=sys.stderr)
+        # a console is a log: the citizen's number masked (the webhook / file backends carry it for the SMS gateway)
+        print(f"[通知] {n.recipient or mask_phone(n.phone)}: {n.subject} {n.link}", file=sys.stderr)
 
 
 class FileBackend:

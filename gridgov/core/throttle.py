@@ -7,6 +7,7 @@ import time
 from django.core.cache import cache
 from django.utils.translation import gettext as _
 
+from gridgov.core.crypto import lookup_hash
 from gridgov.core.errors import DomainError
 
 
@@ -22,7 +23,8 @@ def client_ip(request) -> str:
 def check(scope: str, who: str, limit: int, window_s: int, message: str = "") -> None:
     """Count one hit for ``who`` in ``scope``; raise TooManyRequests past ``limit`` per window."""
     window = int(time.time() // window_s)
-    key = f"throttle:{scope}:{who}:{window}"
+    # ``who`` may be a phone or an address: the cache key carries only its keyed hash
+    key = f"throttle:{scope}:{lookup_hash(str(who), 'throttle')[:32]}:{window}"
     cache.add(key, 0, timeout=window_s + 5)
     try:
         hits = cache.incr(key)

@@ -255,7 +255,7 @@ def get_dispute(request, number: str):
     return detail(services.get_visible(request.auth, number), request.auth)
 
 
-class ActionIn(Schema):
+class DisputeActionIn(Schema):
     note: text(5000) = ""
     mediator: RefId | None = None
     chosen_by_party: bool = False
@@ -300,7 +300,7 @@ def legal_advice(request, number: str, k: int = Query(5, ge=1, le=20)):
 
 @router.post("/disputes/{number}/actions/{action}",
              response={200: DisputeDetail, 403: Error, 404: Error, 409: Error, 422: Error}, auth=api_auth)
-def act(request, number: str, action: str, payload: ActionIn):
+def act(request, number: str, action: str, payload: DisputeActionIn):
     """Perform an action: wrong state → 409, not yours → 403, outside your scope → 404.
     `allowed_actions` on the detail lists what you may do now."""
     d = services.get_visible(request.auth, number)

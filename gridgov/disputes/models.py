@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from gridgov.core.crypto import SealedPhone, mask_phone
 from gridgov.core.models import AppendOnly
 
 
@@ -179,7 +180,10 @@ class Dispute(models.Model):
     reporter = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                  related_name="reported_disputes", verbose_name=_("登记人"))
     reporter_name = models.CharField(_("申请人/登记人姓名"), max_length=50, blank=True)
-    reporter_phone = models.CharField(_("申请人/登记人电话"), max_length=20, blank=True)
+    # phones are sealed like identity numbers (core.crypto.SealedPhone)
+    reporter_phone_enc = models.TextField(_("申请人/登记人电话(加密)"), blank=True, editable=False)
+    reporter_phone_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    reporter_phone = SealedPhone("reporter_phone")
 
     status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.REGISTERED,
                               db_index=True)
@@ -248,7 +252,9 @@ class Party(models.Model):
     resident = models.ForeignKey("registry.Resident", null=True, blank=True, on_delete=models.PROTECT,
                                  related_name="disputes", verbose_name=_("实有人口"))
     name = models.CharField(_("姓名/名称"), max_length=100)
-    phone = models.CharField(_("联系电话"), max_length=20, blank=True, db_index=True)
+    phone_enc = models.TextField(_("联系电话(加密)"), blank=True, editable=False)
+    phone_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    phone = SealedPhone("phone")
     address = models.CharField(_("住址"), max_length=200, blank=True)
 
     class Meta:
@@ -261,8 +267,6 @@ class Party(models.Model):
 
     @property
     def masked_phone(self) -> str:
-        from gridgov.core.crypto import mask_phone
-
         return mask_phone(self.phone)
 
 

@@ -128,12 +128,12 @@ def _repeat(d: Dispute, cfg, now) -> Factor | None:
 
     parties = list(d.parties.all())
     residents = {p.resident_id for p in parties if p.resident_id}
-    phones = {p.phone for p in parties if p.phone}
+    phones = {p.phone_hash for p in parties if p.phone_hash}  # the keyed hashes: no decryption needed
     if not residents and not phones:
         return None
     days = cfg["REPEAT_DAYS"]
     at = d.created_at or now
-    match = Q(resident_id__in=residents) | Q(phone__in=phones)
+    match = Q(resident_id__in=residents) | Q(phone_hash__in=phones)
     others = (Party.objects.filter(match)
               .filter(dispute__created_at__gte=at - timedelta(days=days), dispute__created_at__lte=at + timedelta(days=days))
               .exclude(dispute_id=d.pk).select_related("dispute"))

@@ -14,6 +14,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
 from gridgov.accounts.models import User
+from gridgov.core import crypto
 from gridgov.core import sla as core_sla
 from gridgov.core.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from gridgov.disputes import risk, workflow
@@ -104,7 +105,7 @@ def _clean_parties(actor, raw: list, errors: dict) -> list[dict]:
         p = p if isinstance(p, dict) else p.__dict__
         role = (p.get("role") or "").strip()
         name = (p.get("name") or "").strip()
-        phone = (p.get("phone") or "").strip()
+        phone = crypto.normalize_phone(p.get("phone"))
         rid = p.get("resident")
         if not (name or phone or rid):
             continue
@@ -192,7 +193,7 @@ def _validate(actor, data: DisputeInput) -> dict:
     if isinstance(actor, Citizen):
         if not (data.reporter_name or "").strip():
             errors["reporter_name"] = [_("请填写您的姓名")]
-        if not _is_phone((data.reporter_phone or "").strip()):
+        if not _is_phone(crypto.normalize_phone(data.reporter_phone)):
             errors["reporter_phone"] = [_("请填写11位手机号码")]
     elif actor.role not in SOURCE_BY_ROLE:
         raise ValidationFailed(_("您不能登记纠纷"), {"__all__": [_("您的角色不能登记纠纷")]})
@@ -212,7 +213,8 @@ def create_dispute(actor, data: DisputeInput, *, event=None, now: datetime | Non
 
 
 def _idempotency_scope(actor, data: DisputeInput) -> str:
-    return f"user:{actor.pk}" if isinstance(actor, User) else f"citizen:{(data.reporter_phone or '').strip()}"
+    # a citizen's scope is their phone's keyed hash, never the number
+    return f"user:{actor.pk}" if isinstance(actor, User) else crypto.citizen_scope(data.reporter_phone)
 
 
 def register_dispute(actor, data: DisputeInput, *, idempotency_key: str = "", event=None,
@@ -249,7 +251,7 @@ def _register(actor, data: DisputeInput, event, now, scope: str, key: str) -> Di
             center=events.center_for(region), event=event,
             reporter=actor if is_user else None,
             reporter_name=((data.reporter_name or "").strip() or (actor.display_name if is_user else ""))[:50],
-            reporter_phone=((data.reporter_phone or "").strip() or (actor.phone if is_user else ""))[:20],
+            reporter_phone=(crypto.normalize_phone(data.reporter_phone) or (actor.phone if is_user else ""))[:20],
             status=Status.REGISTERED, created_at=now, idempotency_scope=scope, idempotency_key=key,
         )
         d.save()
@@ -293,9 +295,10 @@ def get_for_citizen(number: str, phone: str, client: str | None = None) -> Dispu
 
     if client is not None:
         throttle.check("citizen-lookup", client, events.CITIZEN_LOOKUPS_PER_10_MIN, 600)
-    phone = (phone or "").strip()
-    d = Dispute.objects.filter(number=(number or "").strip(), source=Source.CITIZEN, reporter_phone=phone).first()
-    if d is None or not phone:
+    digest = crypto.phone_hash(phone)
+    d = Dispute.objects.filter(number=(number or "").strip(), source=Source.CITIZEN,
+                               reporter_phone_hash=digest).first()
+    if d is None or not digest:
         raise NotFound(_("未找到该纠纷，请核对纠纷编号和申请时填写的手机号"))
     return d
 
@@ -637,10 +640,10 @@ def agreement_document(user, d: Dispute) -> bytes:
         raise NotFound(_("该纠纷尚无调解协议"))
     full = workflow.mediator_or_operator(user, d)
     body = build_docx(d, full_phones=full)
-    if full and d.parties.exclude(phone="").exists():
+    if full and d.parties.exclude(phone_hash="").exists():
         AccessLog.objects.create(actor=user, action=AccessLog.Action.EXPORT, model="dispute", object_id=d.pk,
                                  object_label=d.number, fields=["party_phone"], reason=_("打印人民调解协议书"),
-                                 count=d.parties.exclude(phone="").count())
+                                 count=d.parties.exclude(phone_hash="").count())
     return body
 
 

@@ -13,7 +13,7 @@ from pydantic import Field
 
 from gridgov.accounts.auth import api_auth
 from gridgov.accounts.models import ApiToken, User
-from gridgov.core.api_types import Coordinate, Count, Id, Lat, Lng, Moment, PageParams, text
+from gridgov.core.api_types import Coordinate, Count, Error, Id, Lat, Lng, Moment, PageParams, text
 from gridgov.core.errors import Conflict, Forbidden, ValidationFailed
 from gridgov.core.throttle import client_ip
 from gridgov.events import services, sla, workflow
@@ -23,12 +23,6 @@ from gridgov.events.workflow import Citizen
 router = Router(tags=["events"])
 auth_router = Router(tags=["auth"])
 citizen_router = Router(tags=["citizen"])
-
-
-class Error(Schema):
-    code: str
-    message: str
-    fields: dict[str, list[str]] | None = None
 
 
 # --- auth ---------------------------------------------------------------------------------------
@@ -136,7 +130,7 @@ class EventBrief(Schema):
     supervision: str
 
 
-class LogOut(Schema):
+class EventLogOut(Schema):
     action: str
     actor: str
     from_status: str
@@ -164,7 +158,7 @@ class EventDetail(EventBrief):
     merged_into: str | None
     result: str
     allowed_actions: list[str]
-    timeline: list[LogOut]
+    timeline: list[EventLogOut]
     attachments: list[dict]
 
 
@@ -247,7 +241,7 @@ def get_event(request, number: str):
     return detail(services.get_visible(request.auth, number), request.auth)
 
 
-class ActionIn(Schema):
+class EventActionIn(Schema):
     note: text(5000) = ""
     lead_department: text(32) | None = None
     assisting_departments: list[str] = []
@@ -260,7 +254,7 @@ class ActionIn(Schema):
 
 @router.post("/events/{number}/actions/{action}",
              response={200: EventDetail, 403: Error, 404: Error, 409: Error, 422: Error}, auth=api_auth)
-def act(request, number: str, action: str, payload: ActionIn):
+def act(request, number: str, action: str, payload: EventActionIn):
     """Perform an action.  Not allowed in the current state → 409; not yours to take → 403;
     outside your scope → 404.  `allowed_actions` on the detail says what you may do now."""
     event = services.get_visible(request.auth, number)

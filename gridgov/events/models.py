@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from gridgov.core.crypto import SealedPhone
 from gridgov.core.models import AppendOnly
 
 
@@ -152,7 +153,10 @@ class Event(models.Model):
         verbose_name=_("上报人"),
     )
     reporter_name = models.CharField(_("上报人姓名"), max_length=50, blank=True)
-    reporter_phone = models.CharField(_("上报人电话"), max_length=20, blank=True)
+    # the reporter's phone is sealed like an identity number (core.crypto.SealedPhone)
+    reporter_phone_enc = models.TextField(_("上报人电话(加密)"), blank=True, editable=False)
+    reporter_phone_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    reporter_phone = SealedPhone("reporter_phone")
 
     status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.REPORTED, db_index=True)
     lead_department = models.ForeignKey(

@@ -15,6 +15,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from gridgov.accounts.models import Department, User
+from gridgov.core import crypto
 from gridgov.core.errors import NotFound, ValidationFailed
 from gridgov.events import workflow
 from gridgov.events.models import (
@@ -243,7 +244,7 @@ def _validate(actor, data: EventInput) -> tuple[Category, str, dict]:
     if data.people_involved < 0 or data.people_involved > 100000:
         errors["people_involved"] = [_("涉及人数无效")]
     if role == "citizen":
-        phone = (data.reporter_phone or "").strip()
+        phone = crypto.normalize_phone(data.reporter_phone)
         if not (len(phone) == 11 and phone.isdigit() and phone.startswith("1")):
             errors["reporter_phone"] = [_("请填写11位手机号码")]
     if data.resolve_on_spot:
@@ -275,7 +276,8 @@ def create_event(actor, data: EventInput, *, idempotency_key: str = "", now: dat
     """Report an event.  Returns (event, created); a retried request with the same
     Idempotency-Key returns the first event and creates nothing."""
     now = now or timezone.now()
-    scope = f"citizen:{data.reporter_phone}" if isinstance(actor, Citizen) else f"user:{actor.pk}"
+    # a citizen's scope is their phone's keyed hash: the number itself is never a key or in a log
+    scope = crypto.citizen_scope(data.reporter_phone) if isinstance(actor, Citizen) else f"user:{actor.pk}"
     key = (idempotency_key or "").strip()[:128]
     if key:
         existing = Event.objects.filter(idempotency_scope=scope, idempotency_key=key).first()
@@ -297,7 +299,7 @@ def create_event(actor, data: EventInput, *, idempotency_key: str = "", now: dat
                 people_involved=data.people_involved,
                 reporter=actor if isinstance(actor, User) else None,
                 reporter_name=(data.reporter_name or (actor.display_name if isinstance(actor, User) else ""))[:50],
-                reporter_phone=(data.reporter_phone or (actor.phone if isinstance(actor, User) else ""))[:20],
+                reporter_phone=crypto.normalize_phone(data.reporter_phone or (actor.phone if isinstance(actor, User) else ""))[:20],
                 idempotency_scope=scope if key else "", idempotency_key=key, created_at=now,
             )
             workflow.open_event(event, actor, now)
@@ -338,8 +340,10 @@ def get_for_citizen(number: str, phone: str, client: str | None = None) -> Event
         from gridgov.core import throttle
 
         throttle.check("citizen-lookup", client, CITIZEN_LOOKUPS_PER_10_MIN, 600)
-    event = Event.objects.filter(number=number.strip(), reporter_phone=phone.strip(), reporter__isnull=True).first()
-    if event is None or not phone.strip():
+    digest = crypto.phone_hash(phone)
+    event = Event.objects.filter(number=(number or "").strip(), reporter_phone_hash=digest,
+                                 reporter__isnull=True).first()
+    if event is None or not digest:
         raise NotFound(_("未找到该事件，请核对事件编号和手机号"))
     return event
 

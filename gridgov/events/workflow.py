@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from gridgov.accounts.models import User
+from gridgov.core import crypto
 from gridgov.core import workflow as core_workflow
 from gridgov.core.errors import Conflict, ValidationFailed
 from gridgov.core.sla import warn_moment
@@ -94,7 +95,8 @@ def assisting_liaison(user, event: Event) -> bool:
 
 def the_reporter(user, event: Event) -> bool:
     if isinstance(user, Citizen):
-        return bool(event.reporter_phone) and event.reporter_id is None and user.phone == event.reporter_phone
+        return (bool(event.reporter_phone_hash) and event.reporter_id is None
+                and crypto.phone_hash(user.phone) == event.reporter_phone_hash)
     return isinstance(user, User) and event.reporter_id is not None and user.pk == event.reporter_id
 
 

@@ -10,17 +10,11 @@ from ninja import Status as Reply
 from pydantic import Field
 
 from gridgov.accounts.auth import api_auth
-from gridgov.core.api_types import Count, PageParams, RefId, text
+from gridgov.core.api_types import Count, Error, PageParams, RefId, text
 from gridgov.petitions import services, sla, workflow
 from gridgov.petitions.models import Petition
 
 router = Router(tags=["petitions"])
-
-
-class Error(Schema):
-    code: str
-    message: str
-    fields: dict[str, list[str]] | None = None
 
 
 class PetitionerIn(Schema):
@@ -73,7 +67,7 @@ class PetitionBrief(Schema):
     petitioners: list[PetitionerOut]
 
 
-class LogOut(Schema):
+class PetitionLogOut(Schema):
     action: str
     actor: str
     from_status: str
@@ -101,7 +95,7 @@ class PetitionDetail(PetitionBrief):
     events: list[str]
     disputes: list[str]
     allowed_actions: list[str]
-    timeline: list[LogOut]
+    timeline: list[PetitionLogOut]
     attachments: list[dict]
 
 
@@ -212,7 +206,7 @@ def get_petition(request, number: str):
     return detail(services.get_visible(request.auth, number), request.auth)
 
 
-class ActionIn(Schema):
+class PetitionActionIn(Schema):
     note: text(5000) = ""
     department: text(32) | None = None
     agency: text(100) | None = None
@@ -222,7 +216,7 @@ class ActionIn(Schema):
 
 @router.post("/petitions/{number}/actions/{action}",
              response={200: PetitionDetail, 403: Error, 404: Error, 409: Error, 422: Error}, auth=api_auth)
-def act(request, number: str, action: str, payload: ActionIn):
+def act(request, number: str, action: str, payload: PetitionActionIn):
     """Perform an action. Wrong state → 409; not yours → 403; outside your scope → 404;
     `allowed_actions` on the detail says what you may do now."""
     p = services.get_visible(request.auth, number)

@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from gridgov.core.crypto import SealedPhone, mask_phone
 from gridgov.core.models import AppendOnly
 
 
@@ -180,7 +181,10 @@ class Petitioner(models.Model):
     resident = models.ForeignKey("registry.Resident", null=True, blank=True, on_delete=models.PROTECT,
                                  related_name="petitions_as_petitioner", verbose_name=_("实有人口"))
     name = models.CharField(_("姓名"), max_length=50)
-    phone = models.CharField(_("联系电话"), max_length=20, blank=True, db_index=True)
+    # the phone is sealed like the identity number (core.crypto.SealedPhone)
+    phone_enc = models.TextField(_("联系电话(加密)"), blank=True, editable=False)
+    phone_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    phone = SealedPhone("phone")
     id_number_enc = models.TextField(blank=True)
     id_hash = models.CharField(max_length=64, blank=True, db_index=True)
     id_masked = models.CharField(_("身份证号码"), max_length=32, blank=True)
@@ -196,9 +200,7 @@ class Petitioner(models.Model):
 
     @property
     def phone_masked(self) -> str:
-        from gridgov.events.workflow import mask_phone
-
-        return mask_phone(self.phone) if self.phone else ""
+        return mask_phone(self.phone)
 
 
 class PetitionLog(AppendOnly):

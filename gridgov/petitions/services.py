@@ -77,8 +77,8 @@ def find_repeats(subject: str, resident_ids: list[int], phones: list[str], *, ex
     who = Q(pk__in=[])
     if resident_ids:
         who |= Q(petitioners__resident_id__in=resident_ids)
-    if phones:
-        who |= Q(petitioners__phone__in=phones)
+    if phones:  # by the keyed hash: the phone is sealed
+        who |= Q(petitioners__phone_hash__in=[crypto.phone_hash(p) for p in phones if p])
     if id_hashes:
         who |= Q(petitioners__id_hash__in=[h for h in id_hashes if h])
     qs = Petition.objects.filter(who).distinct().order_by("-registered_at")

@@ -156,7 +156,7 @@ class HouseAdmin(RegistryRecordAdmin):
     list_filter = ("status", "use", "structure")
     search_fields = ("address__road", "address__code", "owner_name")
     list_select_related = ("address",)
-    exclude = ("owner_phone", "owner")
+    exclude = ("owner_phone_enc", "owner_phone_hash", "owner")
     readonly_fields = ("owner_phone_masked",)
 
     @admin.display(description=_("产权人电话"))
@@ -172,7 +172,7 @@ class ResidentAdmin(RegistryRecordAdmin):
     list_select_related = ("region", "grid", "house__address")
     # the encrypted number, its lookup hash and the phone never reach the page, nor the full birth date:
     # it is the part of the number that the mask hides (the full values: the resident page's logged reveal)
-    exclude = ("id_number_enc", "id_hash", "phone", "birth_date")
+    exclude = ("id_number_enc", "id_hash", "phone_enc", "phone_hash", "birth_date")
     readonly_fields = ("phone_masked", "birth_year")
 
     @admin.display(description=_("联系电话"))
@@ -190,7 +190,7 @@ class UnitAdmin(RegistryRecordAdmin):
     list_filter = ("kind",)
     search_fields = ("name", "uscc")
     list_select_related = ("address",)
-    exclude = ("phone",)  # masked like everywhere else (the export and the API mask it too)
+    exclude = ("phone_enc", "phone_hash")  # masked like everywhere else (the export and the API mask it too)
     readonly_fields = ("phone_masked",)
 
     @admin.display(description=_("联系电话"))

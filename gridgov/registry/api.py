@@ -19,7 +19,7 @@ from gridgov.accounts.auth import api_auth
 from gridgov.accounts.models import User
 from gridgov.accounts.scope import region_scope_q
 from gridgov.core import crypto
-from gridgov.core.api_types import Coordinate, Count, Id, Moment, PageParams, RefId, text
+from gridgov.core.api_types import Coordinate, Count, Error, Id, Moment, PageParams, RefId, text
 from gridgov.core.errors import Forbidden, NotFound, ValidationFailed
 from gridgov.regions.models import Region
 from gridgov.registry import identity, scope, services
@@ -27,12 +27,6 @@ from gridgov.registry.models import House, KeyCategory, KeyPerson, Resident, Ris
 from gridgov.registry.scope import scoped
 
 router = Router(tags=["registry"], auth=api_auth)
-
-
-class Error(Schema):
-    code: str
-    message: str
-    fields: dict[str, list[str]] | None = None
 
 
 def _reader(request) -> User:

@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from gridgov.core.crypto import SealedPhone
 from gridgov.core.models import AppendOnly
 
 
@@ -106,7 +107,10 @@ class House(models.Model):
     owner = models.ForeignKey("Resident", null=True, blank=True, on_delete=models.SET_NULL,
                               related_name="owned_houses", verbose_name=_("产权人"))
     owner_name = models.CharField(_("产权人姓名"), max_length=50, blank=True)
-    owner_phone = models.CharField(_("产权人电话"), max_length=20, blank=True)
+    # phones are sealed like identity numbers (core.crypto.SealedPhone)
+    owner_phone_enc = models.TextField(_("产权人电话(加密)"), blank=True, editable=False)
+    owner_phone_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    owner_phone = SealedPhone("owner_phone")
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = ScopedQuerySet.as_manager()
@@ -163,7 +167,9 @@ class Resident(models.Model):
     id_masked = models.CharField(_("证件号码"), max_length=32, blank=True)
     birth_date = models.DateField(_("出生日期"), null=True, blank=True)
     sex = models.CharField(_("性别"), max_length=1, choices=Sex.choices, blank=True)
-    phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+    phone_enc = models.TextField(_("联系电话(加密)"), blank=True, editable=False)
+    phone_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    phone = SealedPhone("phone")
     household = models.CharField(_("人口类型"), max_length=16, choices=Household.choices,
                                  default=Household.REGISTERED)
     hukou_place = models.CharField(_("户籍地"), max_length=100, blank=True)
@@ -240,7 +246,9 @@ class Unit(models.Model):
     address = models.ForeignKey(Address, on_delete=models.PROTECT, related_name="units", verbose_name=_("地址"))
     legal_rep = models.CharField(_("法定代表人"), max_length=50, blank=True)
     contact = models.CharField(_("联系人"), max_length=50, blank=True)
-    phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+    phone_enc = models.TextField(_("联系电话(加密)"), blank=True, editable=False)
+    phone_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    phone = SealedPhone("phone")
     key_flags = models.JSONField(_("重点单位类别"), default=list, blank=True)
     employees = models.PositiveIntegerField(_("从业人数"), null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)

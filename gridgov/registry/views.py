@@ -267,7 +267,8 @@ def _due_summary(user, on) -> dict:
 # --- change history -----------------------------------------------------------------------------
 
 ACTION_LABELS = {"create": "新增", "update": "修改", "move": "迁居", "delete": "删除"}
-EXTRA_LABELS = {"id_number": "证件号码", "id_masked": "证件号码", "birth_date": "出生年份"}  # history keeps the year only
+EXTRA_LABELS = {"id_number": "证件号码", "id_masked": "证件号码", "birth_date": "出生年份",  # history keeps the year only
+                "phone": "联系电话", "owner_phone": "产权人电话"}  # sealed phones: stored as <name>_enc/_hash
 
 
 def _fk_label(field, pk, cache: dict) -> str:
@@ -340,7 +341,8 @@ def history_rows(changes) -> list[dict]:
         items = []
         # in the model's field order: PostgreSQL's jsonb does not keep the order the keys were written in
         order = {f.name: i for i, f in enumerate(model._meta.fields)}
-        for name, pair in sorted((ch.changes or {}).items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0])):
+        for name, pair in sorted((ch.changes or {}).items(),
+                                 key=lambda kv: (order.get(kv[0], order.get(f"{kv[0]}_enc", len(order))), kv[0])):
             if name in ("id_number_enc", "id_hash", "key"):
                 continue
             old, new = (pair + [None, None])[:2] if isinstance(pair, list) else (None, pair)
