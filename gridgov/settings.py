@@ -44,6 +44,9 @@ ALLOWED_HOSTS = [
 CSRF_TRUSTED_ORIGINS = [
     o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
 ]
+# behind a reverse proxy: the request header that carries the client's address (rate limits count per
+# client), e.g. "HTTP_X_REAL_IP"; empty = REMOTE_ADDR (docs/operations.md)
+CLIENT_IP_HEADER = os.environ.get("GRIDGOV_CLIENT_IP_HEADER", "").strip()
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -227,6 +230,9 @@ GRIDGOV = {
     # attachments
     "MAX_PHOTO_BYTES": int(os.environ.get("GRIDGOV_MAX_PHOTO_BYTES", str(10 * 1024 * 1024))),
     "MAX_MEDIA_BYTES": int(os.environ.get("GRIDGOV_MAX_MEDIA_BYTES", str(50 * 1024 * 1024))),
+    # citizens without an account: new event reports an hour per phone and per client address (429 past them)
+    "CITIZEN_REPORTS_PER_PHONE": int(os.environ.get("GRIDGOV_CITIZEN_REPORTS_PER_PHONE", "5")),
+    "CITIZEN_REPORTS_PER_CLIENT": int(os.environ.get("GRIDGOV_CITIZEN_REPORTS_PER_CLIENT", "20")),
     # notifications: console | file | webhook (comma-separated for several)
     "NOTIFY_BACKENDS": os.environ.get("GRIDGOV_NOTIFY_BACKENDS", "console"),
     "NOTIFY_FILE": os.environ.get("GRIDGOV_NOTIFY_FILE", str(DATA_DIR / "notifications.jsonl")),

@@ -17,6 +17,16 @@ class TooManyRequests(DomainError):
 
 
 def client_ip(request) -> str:
+    """The client's address: ``REMOTE_ADDR``, or behind a reverse proxy the header it sets (settings
+    ``CLIENT_IP_HEADER``, e.g. ``HTTP_X_REAL_IP``; only a header the proxy overwrites, never one a client can
+    choose — the last address of X-Forwarded-For is the one the proxy appended)."""
+    from django.conf import settings
+
+    header = getattr(settings, "CLIENT_IP_HEADER", "")
+    if header:
+        value = request.META.get(header, "").split(",")[-1].strip()
+        if value:
+            return value
     return request.META.get("REMOTE_ADDR", "unknown")
 
 

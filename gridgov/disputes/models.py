@@ -216,6 +216,8 @@ class Dispute(models.Model):
     # a retried registration (Idempotency-Key) finds the first one: per user, or per phone for citizens
     idempotency_scope = models.CharField(max_length=64, blank=True)
     idempotency_key = models.CharField(max_length=128, blank=True)
+    # the keyed hash of the first request's body (core/idempotency.py): a replay with another body is refused
+    idempotency_fingerprint = models.CharField(max_length=64, blank=True, editable=False)
 
     objects = DisputeQuerySet.as_manager()
 

@@ -17,6 +17,7 @@ from gridgov.accounts.models import User
 from gridgov.core import crypto
 from gridgov.core import sla as core_sla
 from gridgov.core.errors import DomainError, Forbidden, NotFound, ValidationFailed
+from gridgov.core.idempotency import check_replay, request_fingerprint
 from gridgov.disputes import risk, workflow
 from gridgov.disputes.models import (
     LOAD_STATUSES,
@@ -224,20 +225,29 @@ def register_dispute(actor, data: DisputeInput, *, idempotency_key: str = "", ev
     now = now or timezone.now()
     key = (idempotency_key or "").strip()[:128]
     scope = _idempotency_scope(actor, data)
+    fingerprint = request_fingerprint(data) if key else ""
     if key:
-        existing = Dispute.objects.filter(idempotency_scope=scope, idempotency_key=key).first()
+        existing = _replayed(scope, key, fingerprint)
         if existing is not None:
             return existing, False
     try:
-        return _register(actor, data, event, now, scope if key else "", key), True
+        return _register(actor, data, event, now, scope if key else "", key, fingerprint), True
     except IntegrityError:
-        existing = Dispute.objects.filter(idempotency_scope=scope, idempotency_key=key).first() if key else None
+        existing = _replayed(scope, key, fingerprint) if key else None
         if existing is None:
             raise
         return existing, False
 
 
-def _register(actor, data: DisputeInput, event, now, scope: str, key: str) -> Dispute:
+def _replayed(scope: str, key: str, fingerprint: str) -> Dispute | None:
+    """The dispute first registered with this key, if any; a different request body under the same key → 422."""
+    existing = Dispute.objects.filter(idempotency_scope=scope, idempotency_key=key).first()
+    if existing is not None:
+        check_replay(existing.idempotency_fingerprint, fingerprint)
+    return existing
+
+
+def _register(actor, data: DisputeInput, event, now, scope: str, key: str, fingerprint: str = "") -> Dispute:
     clean = _validate(actor, data)
     region = clean["region"]
     is_user = isinstance(actor, User)
@@ -253,6 +263,7 @@ def _register(actor, data: DisputeInput, event, now, scope: str, key: str) -> Di
             reporter_name=((data.reporter_name or "").strip() or (actor.display_name if is_user else ""))[:50],
             reporter_phone=(crypto.normalize_phone(data.reporter_phone) or (actor.phone if is_user else ""))[:20],
             status=Status.REGISTERED, created_at=now, idempotency_scope=scope, idempotency_key=key,
+            idempotency_fingerprint=fingerprint,
         )
         d.save()
         Party.objects.bulk_create([Party(dispute=d, **p) for p in clean["parties"]])
@@ -266,12 +277,22 @@ CITIZEN_APPLICATIONS_PER_HOUR = 10
 
 
 def apply_as_citizen(data: DisputeInput, client: str, idempotency_key: str = "") -> tuple[Dispute, bool]:
-    """A citizen's application (no account): at most CITIZEN_APPLICATIONS_PER_HOUR per client, so a
-    retrying or misbehaving client cannot flood the center (nor set off the repeat rule with copies)."""
+    """A citizen's application (no account): at most CITIZEN_APPLICATIONS_PER_HOUR per client and per phone, so
+    a misbehaving client cannot flood the center (nor set off the repeat rule with copies).  A replay of an
+    earlier Idempotency-Key is answered first and not counted."""
     from gridgov.core import throttle
 
-    throttle.check("citizen-dispute", client, CITIZEN_APPLICATIONS_PER_HOUR, 3600,
-                   _("提交过于频繁，请稍后再试；如已提交，请勿重复申请"))
+    key = (idempotency_key or "").strip()[:128]
+    if key:
+        existing = _replayed(crypto.citizen_scope(data.reporter_phone), key, request_fingerprint(data))
+        if existing is not None:
+            return existing, False
+    message = _("提交过于频繁，请稍后再试；如已提交，请勿重复申请")
+    throttle.check("citizen-dispute", client, CITIZEN_APPLICATIONS_PER_HOUR, 3600, message)
+    # per phone too (its keyed hash is the counter's key): many addresses cannot file for one number
+    digest = crypto.phone_hash(data.reporter_phone)
+    if digest:
+        throttle.check("citizen-dispute-phone", digest, CITIZEN_APPLICATIONS_PER_HOUR, 3600, message)
     return register_dispute(Citizen(phone=(data.reporter_phone or "").strip()), data, idempotency_key=idempotency_key)
 
 

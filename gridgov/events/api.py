@@ -339,10 +339,8 @@ def citizen_view(e: Event) -> dict:
 @citizen_router.post("/citizen/events", response={200: CitizenView, 201: CitizenView, 422: Error}, auth=None)
 def citizen_report(request, payload: CitizenEventIn):
     """Report without an account; keep the returned number and your phone number to follow the case."""
-    key = request.headers.get("Idempotency-Key", "")
-    data = payload.dict()
-    event, created = services.create_event(Citizen(phone=data["reporter_phone"].strip()),
-                                           services.EventInput(**data), idempotency_key=key)
+    event, created = services.report_as_citizen(services.EventInput(**payload.dict()), client_ip(request),
+                                                request.headers.get("Idempotency-Key", ""))
     return Reply(201 if created else 200, citizen_view(event))
 
 

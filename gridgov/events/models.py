@@ -202,6 +202,8 @@ class Event(models.Model):
 
     idempotency_scope = models.CharField(max_length=64, blank=True)
     idempotency_key = models.CharField(max_length=128, blank=True)
+    # the keyed hash of the first request's body (core/idempotency.py): a replay with another body is refused
+    idempotency_fingerprint = models.CharField(max_length=64, blank=True, editable=False)
 
     created_at = models.DateTimeField(_("上报时间"), default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from gridgov.accounts.models import Department, User
 from gridgov.core import crypto
 from gridgov.core.errors import NotFound, ValidationFailed
+from gridgov.core.idempotency import check_replay, request_fingerprint
 from gridgov.events import workflow
 from gridgov.events.models import (
     OPEN_STATUSES,
@@ -279,8 +280,9 @@ def create_event(actor, data: EventInput, *, idempotency_key: str = "", now: dat
     # a citizen's scope is their phone's keyed hash: the number itself is never a key or in a log
     scope = crypto.citizen_scope(data.reporter_phone) if isinstance(actor, Citizen) else f"user:{actor.pk}"
     key = (idempotency_key or "").strip()[:128]
+    fingerprint = request_fingerprint(data) if key else ""
     if key:
-        existing = Event.objects.filter(idempotency_scope=scope, idempotency_key=key).first()
+        existing = _replayed(scope, key, fingerprint)
         if existing is not None:
             return existing, False
     cat, source, clean = _validate(actor, data)
@@ -300,7 +302,8 @@ def create_event(actor, data: EventInput, *, idempotency_key: str = "", now: dat
                 reporter=actor if isinstance(actor, User) else None,
                 reporter_name=(data.reporter_name or (actor.display_name if isinstance(actor, User) else ""))[:50],
                 reporter_phone=crypto.normalize_phone(data.reporter_phone or (actor.phone if isinstance(actor, User) else ""))[:20],
-                idempotency_scope=scope if key else "", idempotency_key=key, created_at=now,
+                idempotency_scope=scope if key else "", idempotency_key=key, idempotency_fingerprint=fingerprint,
+                created_at=now,
             )
             workflow.open_event(event, actor, now)
             for upload in data.attachments:
@@ -310,11 +313,42 @@ def create_event(actor, data: EventInput, *, idempotency_key: str = "", now: dat
                 event.refresh_from_db()
     except IntegrityError:
         if key:
-            existing = Event.objects.filter(idempotency_scope=scope, idempotency_key=key).first()
+            existing = _replayed(scope, key, fingerprint)
             if existing is not None:
                 return existing, False
         raise
     return event, True
+
+
+def _replayed(scope: str, key: str, fingerprint: str) -> Event | None:
+    """The event first created with this key, if any; a different request body under the same key → 422."""
+    existing = Event.objects.filter(idempotency_scope=scope, idempotency_key=key).first()
+    if existing is not None:
+        check_replay(existing.idempotency_fingerprint, fingerprint)
+    return existing
+
+
+def report_as_citizen(data: EventInput, client: str, idempotency_key: str = "") -> tuple[Event, bool]:
+    """A report without an account (API and web form).  A replay of an earlier Idempotency-Key answers with
+    its event and is not counted; a new report counts against the hourly limits per phone and per client
+    (settings GRIDGOV CITIZEN_REPORTS_PER_PHONE / _PER_CLIENT), so nobody floods a center with copies.  The
+    counter's key is the phone's keyed hash, never the number."""
+    from gridgov.core import throttle
+
+    phone = crypto.normalize_phone(data.reporter_phone)
+    citizen = Citizen(phone=phone)
+    key = (idempotency_key or "").strip()[:128]
+    if key:
+        existing = _replayed(crypto.citizen_scope(phone), key, request_fingerprint(data))
+        if existing is not None:
+            return existing, False
+    message = _("提交过于频繁，请稍后再试；如已提交，请勿重复反映")
+    limits = settings.GRIDGOV
+    throttle.check("citizen-report-client", client, limits["CITIZEN_REPORTS_PER_CLIENT"], 3600, message)
+    if phone:
+        throttle.check("citizen-report-phone", crypto.phone_hash(phone), limits["CITIZEN_REPORTS_PER_PHONE"], 3600,
+                       message)
+    return create_event(citizen, data, idempotency_key=key)
 
 
 # --- reading ----------------------------------------------------------------------------------

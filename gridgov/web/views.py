@@ -525,7 +525,7 @@ def citizen_report(request):
         return render(request, "web/citizen_report.html", {"form": form}, status=400)
     data = form.to_input(uploads)
     try:
-        event, _created = services.create_event(Citizen(phone=data.reporter_phone), data, idempotency_key=form.key)
+        event, _created = services.report_as_citizen(data, client_ip(request), idempotency_key=form.key)
     except DomainError as exc:
         form.apply_domain_error(exc)
         form.note_files_lost(uploads)
