@@ -25,7 +25,10 @@ def _error(request, status: int, code: str, message: str, fields: dict | None = 
     body = {"code": code, "message": message}
     if fields:
         body["fields"] = fields
-    return api.create_response(request, body, status=status)
+    response = api.create_response(request, body, status=status)
+    if status == 401:  # RFC 9110: a 401 names the scheme that would work
+        response["WWW-Authenticate"] = 'Bearer realm="gridgov"'
+    return response
 
 
 @api.exception_handler(DomainError)

@@ -40,6 +40,9 @@ def _call(client, method, path, body=None, headers=None):
 def test_get_without_credentials_is_401(city, strict, path):
     status, body = _call(strict, "get", path)
     assert status == 401 and body["code"] == "unauthenticated" and body["message"]
+    resp = strict.get(f"/api/v1{path}", headers={"Authorization": "Bearer gg_bad"})
+    assert resp.status_code == 401 and resp["WWW-Authenticate"].startswith("Bearer")
+    assert strict.get(f"/api/v1{path}")["WWW-Authenticate"].startswith("Bearer")
 
 
 @pytest.mark.parametrize("path,body", POSTS)
