@@ -98,11 +98,14 @@ class User(AbstractUser):
         return self.password != loaded or self._password is not None
 
     def save(self, *args, **kwargs):
-        changed = self._password_changed()
+        update_fields = kwargs.get("update_fields")
+        writes_password = update_fields is None or "password" in update_fields
+        changed = writes_password and self._password_changed()
         super().save(*args, **kwargs)
         if changed:
             ApiToken.objects.filter(user=self).delete()
-        self._loaded_password = self.password
+        if writes_password:  # else the stored hash is still the loaded one, and a later save compares to it
+            self._loaded_password = self.password
 
 
 def _hash_token(raw: str) -> str:

@@ -179,3 +179,13 @@ def test_token_endpoints_need_credentials(city, client, path):
     method = "get" if path == "/auth/tokens" else "delete"
     resp = getattr(client, method)(f"/api/v1{path}")
     assert resp.status_code == 401
+
+
+def test_saving_other_fields_of_a_user_with_a_new_unsaved_password_keeps_the_tokens(city, client):
+    phone = _login(client)
+    user = User.objects.get(username="worker_a")
+    user.set_password("Another-pass-2026")
+    user.save(update_fields=["full_name"])  # the new password is not written
+    assert _get(client, "/me", phone)[0] == 200
+    user.save(update_fields=["password"])
+    assert _get(client, "/me", phone)[0] == 401
