@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Literal
 
 from django.utils import timezone
 from ninja import Query, Router, Schema
@@ -77,6 +78,16 @@ class PetitionLogOut(Schema):
     created_at: datetime
 
 
+class ReviewWindow(Schema):
+    """The 复查 (after the written reply) or 复核 (after the review opinion) request window."""
+
+    kind: Literal["review", "recheck"]
+    state: Literal["pending_delivery", "open", "closed"] = Field(
+        description="pending_delivery: 待送达, the window starts when the delivery date is recorded")
+    label: str
+    until: date | None = Field(description="last day a request is accepted (moved off holidays); null until delivered")
+
+
 class PetitionDetail(PetitionBrief):
     demands: str
     target: str
@@ -87,8 +98,11 @@ class PetitionDetail(PetitionBrief):
     decision_reason: str
     reply_text: str
     replied_on: date | None
+    reply_delivered_on: date | None
     review_replied_on: date | None
+    review_delivered_on: date | None
     recheck_replied_on: date | None
+    review_window: ReviewWindow | None
     extension_days: int
     deadline_label: str
     repeat_of: str | None
@@ -126,6 +140,8 @@ def detail(p: Petition, actor) -> dict:
         "transferred_to": p.transferred_label, "decision_reason": p.decision_reason, "reply_text": p.reply_text,
         "replied_on": p.replied_on, "review_replied_on": p.review_replied_on,
         "recheck_replied_on": p.recheck_replied_on, "extension_days": p.extension_days,
+        "reply_delivered_on": p.reply_delivered_on, "review_delivered_on": p.review_delivered_on,
+        "review_window": workflow.review_window(p),
         "deadline_label": sla.stage_label(p), "repeat_of": repeat_root.number if repeat_root else None,
         "events": list(p.events.values_list("number", flat=True)),
         "disputes": list(p.disputes.values_list("number", flat=True)),
@@ -212,6 +228,7 @@ class PetitionActionIn(Schema):
     agency: text(100) | None = None
     days: Count | None = None
     reply_date: date | None = None
+    delivery_date: date | None = Field(None, description="record_delivery: the day the petitioner received it")
 
 
 @router.post("/petitions/{number}/actions/{action}",

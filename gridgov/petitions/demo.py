@@ -41,6 +41,8 @@ def generate_petitions(log=None) -> int:
     act(p, op, "reply", 20, note="经核查，已责令物业公司整改并退还多收费用。",
         reply_date=str(timezone.localdate() - timedelta(days=20)))
     act(p, op, "close", 19)
+    # received by mail two days after the reply: the 30-day 复查 window runs from that day
+    act(p, op, "record_delivery", 18, delivery_date=str(timezone.localdate() - timedelta(days=18)), note="邮寄送达")
     made.append(p)
     # the same person again on the same matter: a repeat
     made.append(reg(op, 10, "visit", "再次反映小区物业乱收费问题", "物业仍未退还费用", [P("刘建国", "13805350001")]))

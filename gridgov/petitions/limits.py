@@ -14,14 +14,24 @@
 
 **Days are calendar days** (the regulation says 日, not 工作日), counted as the law counts periods
 (民法典 §201, §203): the day the period starts is not counted and the period ends at 24:00 of its last
-day. A letter registered on Monday (at any hour) with 7 days to reply is due by the end of the next
-Monday; the 30-day windows work the same way on dates, so a reply dated D may be challenged through
-the whole of day D+30 and not on D+31. No deadline is moved off a holiday.
+day. **When the last day is not a working day** — a statutory holiday or a weekend rest day (民法典 §203
+"期间的最后一日是法定休假日的，以法定休假日结束的次日为期间的最后一日") — the period ends at 24:00 of the
+first working day after it, read from the working-day calendar (gridgov.worktime.calendar: the
+chinese-calendar package, the administrator's overrides and published years, else Monday–Friday), so a
+调休 make-up Saturday is a working day and a last day on it stays. Registration on 2026-09-16 with 15
+days: the 15th day is 2026-10-01 (National Day), the holiday runs to 10-07, so the period ends at 24:00
+of 2026-10-08 (stored as 2026-10-09 00:00). A letter registered on Monday (at any hour) with 7 days to
+reply is due by the end of the next Monday. The 30-day windows work the same way on dates: 复查 runs from
+the day the petitioner *received* the written reply (``reply_delivered_on``, 送达日期), 复核 from the day
+they received the review opinion (``review_delivered_on``); a window whose document has no recorded
+delivery has not started (待送达). An approved extension of N days runs on from the end of the period
+it extends (the moved last day, if it was moved): N more days, and the rule applies again to the new
+last day.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 
@@ -52,8 +62,33 @@ def ack_channels() -> set[str]:
     return {c.strip() for c in str(get("PETITION_ACK_CHANNELS")).split(",") if c.strip()}
 
 
+def first_working_day(day: date, cal: workcal.Calendar | None = None) -> date:
+    """``day`` itself when it is a working day, else the first working day after it (民法典 §203)."""
+    cal = cal or workcal.Calendar()
+    for _ in range(workcal.MAX_IDLE_DAYS):
+        if cal.is_workday(day)[0]:
+            return day
+        day += timedelta(days=1)
+    raise ValueError(f"no working day in {workcal.MAX_IDLE_DAYS} days up to {day}; check the calendar overrides")
+
+
+def last_day(start: date, days: int, cal: workcal.Calendar | None = None) -> date:
+    """The last day of a period of ``days`` days that starts on ``start`` (the day of the event, not
+    counted: 民法典 §201), moved to the first working day when it is a holiday or rest day (§203)."""
+    return first_working_day(start + timedelta(days=days), cal)
+
+
+def end_of_day(day: date) -> datetime:
+    """24:00 of ``day`` in local time (stored as 00:00 of the next day)."""
+    return datetime.combine(day + timedelta(days=1), time.min, tzinfo=workcal.local_zone())
+
+
 def days_after(start: datetime, days: int) -> datetime:
-    """The end (24:00, local time) of the ``days``-th calendar day after the day of ``start``."""
-    zone = workcal.local_zone()
-    last_day = start.astimezone(zone).date() + timedelta(days=days)
-    return datetime.combine(last_day + timedelta(days=1), time.min, tzinfo=zone)
+    """When a period of ``days`` days started at ``start`` runs out: 24:00 of its (moved) last day."""
+    return end_of_day(last_day(start.astimezone(workcal.local_zone()).date(), days))
+
+
+def extended(deadline: datetime, days: int) -> datetime:
+    """The end of a period whose end was ``deadline`` (24:00 of its last day) prolonged by ``days`` days."""
+    old_last_day = deadline.astimezone(workcal.local_zone()).date() - timedelta(days=1)
+    return end_of_day(last_day(old_last_day, days))

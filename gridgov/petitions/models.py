@@ -121,8 +121,12 @@ class Petition(models.Model):
     accepted_at = models.DateTimeField(_("受理时间"), null=True, blank=True)
     reply_text = models.TextField(_("书面答复意见"), blank=True)
     replied_on = models.DateField(_("书面答复日期"), null=True, blank=True)
+    # 送达: the day the petitioner received the written reply; the 30-day 复查 window runs from it
+    reply_delivered_on = models.DateField(_("书面答复送达日期"), null=True, blank=True)
     review_requested_at = models.DateTimeField(_("申请复查时间"), null=True, blank=True)
     review_replied_on = models.DateField(_("复查意见日期"), null=True, blank=True)
+    # the day the petitioner received the review opinion; the 30-day 复核 window runs from it
+    review_delivered_on = models.DateField(_("复查意见送达日期"), null=True, blank=True)
     recheck_requested_at = models.DateTimeField(_("申请复核时间"), null=True, blank=True)
     recheck_replied_on = models.DateField(_("复核意见日期"), null=True, blank=True)
     closed_at = models.DateTimeField(_("办结时间"), null=True, blank=True)

@@ -443,6 +443,8 @@ def perform_action(user, p: Petition, action: str, raw: dict | None = None, *, u
         params["days"] = days
     elif action in ("reply", "reply_review", "reply_recheck"):
         params["reply_date"] = _parse_day(raw.get("reply_date"), "reply_date")
+    elif action == "record_delivery":
+        params["delivery_date"] = _parse_day(raw.get("delivery_date"), "delivery_date")
     for upload in uploads:
         validate_upload(upload)
     with transaction.atomic():

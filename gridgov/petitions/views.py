@@ -23,7 +23,7 @@ PAGE_SIZE = 30
 FILTERS = ("status", "channel", "sla_state", "backlog", "repeat", "region", "q")
 ACTION_ORDER = ["accept", "acknowledge", "reply", "close", "transfer", "not_accept", "request_extension",
                 "approve_extension", "deny_extension", "request_review", "reply_review", "request_recheck",
-                "reply_recheck", "take"]
+                "reply_recheck", "record_delivery", "take"]
 QUICK_ACTIONS = {"acknowledge", "close", "take", "approve_extension"}
 NOTE_LABELS = {
     "accept": gettext_lazy("受理意见（书面告知）"), "not_accept": gettext_lazy("不予受理理由（书面告知）"),
@@ -31,6 +31,7 @@ NOTE_LABELS = {
     "deny_extension": gettext_lazy("不批准理由"), "reply": gettext_lazy("书面答复意见"),
     "request_review": gettext_lazy("复查请求及理由"), "reply_review": gettext_lazy("复查意见"),
     "request_recheck": gettext_lazy("复核请求及理由"), "reply_recheck": gettext_lazy("复核意见"),
+    "record_delivery": gettext_lazy("送达方式及说明"),
 }
 
 
@@ -138,9 +139,7 @@ def _context(request, p: Petition, *, error_action="", errors=None, error_messag
         "sla_state": sla.sla_state(p), "ack_state": sla.ack_state(p), "sla_labels": sla.LABELS,
         "deadline_label": sla.stage_label(p), "backlog": sla.is_backlog(p),
         "repeat_root": repeat_root, "repeats": list(repeats[:20]),
-        "review_until": workflow.window_end(p.replied_on) if p.replied_on and not p.review_requested_at else None,
-        "recheck_until": workflow.window_end(p.review_replied_on)
-        if p.review_replied_on and not p.recheck_requested_at else None,
+        "review_window": workflow.review_window(p),
         "error_action": error_action, "errors": errors or {}, "error_message": error_message, "values": values or {},
         "max_extension": services.limits.get("PETITION_EXTENSION_MAX_DAYS"),
     }

@@ -7,6 +7,7 @@
     replied / closed         --request_review-->  reviewing  --reply_review-->  review_replied --close--> closed
     review_replied / closed  --request_recheck--> rechecking --reply_recheck--> recheck_replied --close--> closed
     stays: acknowledge (程序性回复), request/approve/deny_extension, take (领导包案),
+           record_delivery (送达 of the written reply / review opinion: starts the 30-day window),
            sla_remind, sla_escalate, ack_remind, ack_overdue (the sweep)
 
 ``perform`` locks the row, checks state (409), actor (403) and guard (409), applies the effect,
@@ -17,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from django.db import transaction
 from django.utils import timezone
@@ -85,9 +86,35 @@ def system(user, p: Petition) -> bool:
 
 # --- guards (return a reason when not allowed now) ----------------------------------------------
 
-def window_end(day: date) -> date:
-    """The last day a 复查/复核 request is accepted: the reply day is not counted (民法典 §201)."""
-    return day + timedelta(days=limits.get("PETITION_REVIEW_WINDOW_DAYS"))
+def window_end(delivered_on: date) -> date:
+    """The last day a 复查/复核 request is accepted: 30 days from the day the petitioner received the
+    written reply (that day not counted, 民法典 §201), moved off a holiday or rest day (§203)."""
+    return limits.last_day(delivered_on, limits.get("PETITION_REVIEW_WINDOW_DAYS"))
+
+
+WINDOW_PENDING, WINDOW_OPEN, WINDOW_CLOSED = "pending_delivery", "open", "closed"
+WINDOW_LABELS = {WINDOW_PENDING: gettext_lazy("待送达"), WINDOW_OPEN: gettext_lazy("可申请"),
+                 WINDOW_CLOSED: gettext_lazy("已届满")}
+
+
+def review_window(p: Petition, now: datetime | None = None) -> dict | None:
+    """The 复查 (after the written reply) or 复核 (after the review opinion) window that applies now:
+    ``{"kind", "state", "label", "until"}``; ``until`` is None while the document is not yet delivered
+    (the window has not started). None when no window applies (no reply yet, already requested,
+    or after the recheck)."""
+    now = now or timezone.now()
+    if p.review_replied_on is not None and p.recheck_requested_at is None:
+        kind, delivered = "recheck", p.review_delivered_on
+    elif p.replied_on is not None and p.review_requested_at is None:
+        kind, delivered = "review", p.reply_delivered_on
+    else:
+        return None
+    if delivered is None:
+        state, until = WINDOW_PENDING, None
+    else:
+        until = window_end(delivered)
+        state = WINDOW_OPEN if _local_day(now) <= until else WINDOW_CLOSED
+    return {"kind": kind, "state": state, "label": str(WINDOW_LABELS[state]), "until": until}
 
 
 def _local_day(now: datetime) -> date:
@@ -99,9 +126,10 @@ def _review_guard(p: Petition, now: datetime) -> str | None:
         return _("该信访事项已申请过复查")
     if p.replied_on is None:
         return _("尚无书面答复，不能申请复查")
-    if _local_day(now) > window_end(p.replied_on):
+    # not yet delivered: the window has not started, so it cannot have run out
+    if p.reply_delivered_on is not None and _local_day(now) > window_end(p.reply_delivered_on):
         return _("已超过复查申请期限：应自收到书面答复意见之日起%(n)d日内提出（截至%(day)s）") % {
-            "n": limits.get("PETITION_REVIEW_WINDOW_DAYS"), "day": window_end(p.replied_on).isoformat()}
+            "n": limits.get("PETITION_REVIEW_WINDOW_DAYS"), "day": window_end(p.reply_delivered_on).isoformat()}
     return None
 
 
@@ -110,9 +138,27 @@ def _recheck_guard(p: Petition, now: datetime) -> str | None:
         return _("该信访事项已申请过复核")
     if p.review_replied_on is None:
         return _("尚无复查意见，不能申请复核")
-    if _local_day(now) > window_end(p.review_replied_on):
+    if p.review_delivered_on is not None and _local_day(now) > window_end(p.review_delivered_on):
         return _("已超过复核申请期限：应自收到复查意见之日起%(n)d日内提出（截至%(day)s）") % {
-            "n": limits.get("PETITION_REVIEW_WINDOW_DAYS"), "day": window_end(p.review_replied_on).isoformat()}
+            "n": limits.get("PETITION_REVIEW_WINDOW_DAYS"), "day": window_end(p.review_delivered_on).isoformat()}
+    return None
+
+
+def delivery_target(p: Petition) -> str | None:
+    """Which written document's delivery can be recorded now: the review opinion once there is one,
+    else the written reply; None when it is already recorded (or nothing was sent)."""
+    if p.review_replied_on is not None:
+        return "review" if p.review_delivered_on is None else None
+    if p.replied_on is not None:
+        return "reply" if p.reply_delivered_on is None else None
+    return None
+
+
+def _delivery_guard(p: Petition, now: datetime) -> str | None:
+    if p.replied_on is None:
+        return _("尚无书面答复，无需登记送达")
+    if delivery_target(p) is None:
+        return _("送达日期已登记")
     return None
 
 
@@ -181,6 +227,9 @@ TRANSITIONS: dict[str, Transition] = {
                    effect="deny_extension", guard=_pending_extension_guard),
         Transition("reply", gettext_lazy("书面答复"), (S.HANDLING,), S.REPLIED, handler, needs_note=True,
                    effect="reply"),
+        Transition("record_delivery", gettext_lazy("登记送达"),
+                   REPLIED_STATES + (S.CLOSED, S.REVIEWING, S.RECHECKING), None, office,
+                   effect="record_delivery", guard=_delivery_guard),
         Transition("request_review", gettext_lazy("申请复查"), (S.REPLIED, S.CLOSED), S.REVIEWING, office,
                    needs_note=True, effect="request_review", guard=_review_guard),
         Transition("reply_review", gettext_lazy("复查答复"), (S.REVIEWING,), S.REVIEW_REPLIED, office,
@@ -291,7 +340,7 @@ def _approve_extension(p, actor, params, now):
     ext.save(update_fields=["state", "decided_by", "decided_at"])
     old = p.deadline
     p.extension_days = ext.days
-    p.deadline = old + timedelta(days=ext.days)  # already the end of a day: 30 more whole days
+    p.deadline = limits.extended(old, ext.days)  # N more days after the old last day, off holidays again
     p.warn_at = warn_moment(p.stage_started_at or now, p.deadline, workcal.NATURAL_HOURS)
     return {"days": ext.days, "old_deadline": old.isoformat(), "new_deadline": p.deadline.isoformat()}
 
@@ -317,6 +366,24 @@ def _reply(p, actor, params, now):
     p.reply_text = params["note"]
     _clear_stage(p)
     return {"reply_date": p.replied_on.isoformat()}
+
+
+def _record_delivery(p, actor, params, now):
+    """送达: the day the petitioner received the written reply (or the review opinion); the 30-day
+    window for 复查 (复核) runs from it."""
+    target = delivery_target(p)
+    day = params.get("delivery_date") or _local_day(now)
+    sent_on = p.review_replied_on if target == "review" else p.replied_on
+    if day > _local_day(now):
+        raise ValidationFailed(_("送达日期不能晚于今天"), {"delivery_date": [_("送达日期不能晚于今天")]})
+    if day < sent_on:
+        msg = _("送达日期不能早于答复日期（%(day)s）") % {"day": sent_on.isoformat()}
+        raise ValidationFailed(msg, {"delivery_date": [msg]})
+    if target == "review":
+        p.review_delivered_on = day
+    else:
+        p.reply_delivered_on = day
+    return {"document": target, "delivery_date": day.isoformat(), "window_until": window_end(day).isoformat()}
 
 
 def _request_review(p, actor, params, now):
@@ -366,7 +433,7 @@ EFFECTS = {
     "request_extension": _request_extension, "approve_extension": _approve_extension,
     "deny_extension": _deny_extension, "reply": _reply, "request_review": _request_review,
     "reply_review": _reply_review, "request_recheck": _request_recheck, "reply_recheck": _reply_recheck,
-    "close": _close, "take": _take, "notice": _notice,
+    "close": _close, "take": _take, "notice": _notice, "record_delivery": _record_delivery,
 }
 
 

@@ -1,5 +1,6 @@
 """The 信访工作条例 deadlines: acceptance 15 days, handling 60 (+ one extension of ≤ 30), the 7-day reply
-to letters and the 30-day windows for 复查 / 复核 — in calendar days."""
+to letters and the 30-day windows for 复查 / 复核 — in calendar days, a last day that is not a working day
+moved to the first working day after it (民法典 §203); see also test_holidays.py."""
 
 from datetime import datetime, timedelta
 
@@ -37,7 +38,8 @@ def test_an_accepted_petition_must_be_finished_within_60_days_of_acceptance(city
 def test_the_limits_are_configurable(settings, register):
     settings.GRIDGOV = {**settings.GRIDGOV, "PETITION_ACCEPT_DAYS": 10, "PETITION_ACK_DAYS": 5}
     p = register()
-    assert p.deadline == end_of(2026, 12, 3) and p.ack_due_at == end_of(2026, 11, 28)
+    assert p.deadline == end_of(2026, 12, 3)
+    assert p.ack_due_at == end_of(2026, 11, 30)  # day 5 is Saturday 11-28: the period ends with Monday
 
 
 def test_one_approved_extension_of_30_days_moves_the_deadline_by_30_days(city, register, act):
@@ -45,7 +47,9 @@ def test_one_approved_extension_of_30_days_moves_the_deadline_by_30_days(city, r
     p = act(city.operator_a, p, "request_extension", {"days": 30, "note": "涉及多个部门"}, now=T0 + 50 * DAY)
     assert p.deadline == end_of(2027, 1, 22)  # not yet: it needs approval
     p = act(city.operator_a, p, "approve_extension", now=T0 + 51 * DAY)
-    assert p.deadline == end_of(2027, 2, 21) and p.extension_days == 30  # 30 more whole days
+    # 30 more whole days: 2027-02-21, a Sunday, so the period ends with Monday 2027-02-22
+    # (2027 is not in the chinese-calendar package: the weekday rule, no holiday known)
+    assert p.deadline == end_of(2027, 2, 22) and p.extension_days == 30
     assert sla.sla_state(p, T0 + 70 * DAY) == sla.NORMAL
 
 
@@ -112,16 +116,20 @@ def test_the_seven_day_reply_rate_counts_decided_letters_only(city, register, ac
                                    now=T0 + 9 * DAY)["letters"] == 0
 
 
-def _replied(city, register, act, day="2026-11-24"):
+def _replied(city, register, act, day="2026-11-24", delivered="2026-11-24"):
     p = act(city.operator_a, register(), "accept")
-    return act(city.operator_a, p, "reply", {"note": "书面答复意见", "reply_date": day}, now=T0 + 2 * DAY)
+    p = act(city.operator_a, p, "reply", {"note": "书面答复意见", "reply_date": day}, now=T0 + 2 * DAY)
+    if delivered:
+        p = act(city.operator_a, p, "record_delivery", {"delivery_date": delivered}, now=T0 + 2 * DAY)
+    return p
 
 
 def test_a_review_may_be_requested_on_the_30th_day_after_the_written_reply(city, register, act):
-    p = _replied(city, register, act)  # reply dated 2026-11-24: day 30 is 2026-12-24
+    p = _replied(city, register, act)  # reply received 2026-11-24: day 30 is 2026-12-24
     last_minute = datetime(2026, 12, 24, 23, 59, tzinfo=TZ)
     p = act(city.operator_a, p, "request_review", {"note": "不服答复"}, now=last_minute)
-    assert p.status == Status.REVIEWING and p.deadline == end_of(2027, 1, 23)
+    # 30 days for the review opinion: 2027-01-23 is a Saturday, so it is due by the end of Monday 01-25
+    assert p.status == Status.REVIEWING and p.deadline == end_of(2027, 1, 25)
 
 
 def test_a_review_requested_on_the_31st_day_is_refused(city, register, act):
@@ -145,6 +153,7 @@ def test_a_review_may_be_requested_after_closing_within_the_window_but_only_once
 def test_a_recheck_window_is_30_days_from_the_review_opinion(city, register, act):
     p = act(city.operator_a, _replied(city, register, act), "request_review", {"note": "不服"}, now=T0 + 3 * DAY)
     p = act(city.operator_a, p, "reply_review", {"note": "维持", "reply_date": "2026-12-01"}, now=T0 + 8 * DAY)
+    p = act(city.operator_a, p, "record_delivery", {"delivery_date": "2026-12-01"}, now=T0 + 8 * DAY)
     with pytest.raises(Conflict) as exc:
         act(city.operator_a, p, "request_recheck", {"note": "不服"}, now=datetime(2027, 1, 1, 9, tzinfo=TZ))
     assert "已超过复核申请期限" in str(exc.value.message)

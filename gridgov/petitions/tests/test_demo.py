@@ -19,5 +19,6 @@ def test_the_demo_petitions_are_made_once(db):
     assert Petition.objects.filter(repeat_count=1).count() == 2
     assert Petition.objects.filter(status="closed").exists() and Petition.objects.filter(leader__isnull=False).exists()
     assert Petition.objects.filter(is_collective=True).count() == 1
+    assert Petition.objects.filter(status="closed", reply_delivered_on__isnull=False).count() == 1
     assert generate_petitions() == 0
     assert (Petition.objects.count(), PetitionLog.objects.count()) == counts

@@ -82,6 +82,12 @@ ALLOWED = [
     (S.RECHECKING, "take", "leader_a", {}, S.RECHECKING),
     (S.RECHECK_REPLIED, "close", "operator_a", {}, S.CLOSED),
     (S.RECHECK_REPLIED, "take", "leader_a", {}, S.RECHECK_REPLIED),
+    (S.REPLIED, "record_delivery", "operator_a", {"delivery_date": "2026-11-25"}, S.REPLIED),
+    (S.CLOSED, "record_delivery", "operator_a", {}, S.CLOSED),
+    (S.REVIEWING, "record_delivery", "operator_a", {}, S.REVIEWING),
+    (S.REVIEW_REPLIED, "record_delivery", "operator_a", {}, S.REVIEW_REPLIED),
+    (S.RECHECKING, "record_delivery", "operator_a", {}, S.RECHECKING),
+    (S.RECHECK_REPLIED, "record_delivery", "operator_a", {}, S.RECHECK_REPLIED),
 ]
 
 
