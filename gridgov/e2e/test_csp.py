@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from gridgov.core.testing import make_city
+from gridgov.core.testing import PASSWORD, make_city
 from gridgov.events.taxonomy import install_default_categories
 
 try:
@@ -79,3 +79,20 @@ def test_the_browser_refuses_an_inline_script_and_the_watch_sees_it(pages):
     assert page.evaluate("() => window.__ran === undefined")
     assert any(v.startswith("script-src") for v in _violations(page))
     assert any("Content Security Policy" in p for p in pages.problems)  # and assert_clean would fail on it
+
+
+def test_the_admin_works_under_the_policy(pages):
+    city = make_city()
+    page = pages.open("admin")
+    _watch(page)
+    page.goto("/admin/login/")
+    page.locator("#id_username").fill("admin")
+    page.locator("#id_password").fill(PASSWORD)
+    page.locator("input[type=submit]").click()
+    page.wait_for_url(lambda url: "/admin/login/" not in url)
+    for path in ["/admin/", "/admin/accounts/user/", f"/admin/accounts/user/{city.worker_a.pk}/change/",
+                 "/admin/accounts/user/add/", "/admin/accounts/department/add/", "/admin/events/event/"]:
+        page.goto(path)
+        expect(page.locator("#content")).to_be_visible()
+        assert _violations(page) == [], (path, _violations(page))
+    pages.assert_clean()
