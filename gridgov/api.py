@@ -178,8 +178,9 @@ UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 def declare_errors() -> None:
     """Every operation documents the errors any request to it can get, with the one ``Error`` schema:
     401 when it needs a login, 404 when its path names something, 400 when it takes a body (a multipart body
-    without a boundary, a body over the size limit), and 422 always (a control character in any query
-    parameter, or a bad input).  The errors particular to an operation (403, 409, 429) are declared on it."""
+    without a boundary, a body over the size limit), 403 when it takes a body and a login (a session request
+    without a valid CSRF token), and 422 always (a control character in any query parameter, or a bad input).
+    The errors particular to an operation (403, 409, 429) are declared on it."""
     from ninja.constants import NOT_SET
 
     from gridgov.core.api_types import Error
@@ -195,6 +196,8 @@ def declare_errors() -> None:
                     codes.add(404)
                 if UNSAFE_METHODS & set(op.methods):
                     codes.add(400)
+                    if 401 in codes:
+                        codes.add(403)
                 for code in codes - set(op.response_models):
                     op.response_models[code] = op._create_response_model(Error)
 

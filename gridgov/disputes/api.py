@@ -309,7 +309,7 @@ def act(request, number: str, action: str, payload: DisputeActionIn):
 
 
 @router.post("/disputes/{number}/sessions/{session_id}/attachments",
-             response={201: dict, 403: Error, 404: Error, 422: Error}, auth=api_auth)
+             response={201: dict, 403: Error, 404: Error, 409: Error, 422: Error}, auth=api_auth)
 def upload(request, number: str, session_id: Id, file: UploadedFile = File(...)):
     """Attach a photo/audio/video to a session record (checked by content and size)."""
     d = services.get_visible(request.auth, number)

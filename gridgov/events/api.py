@@ -336,7 +336,8 @@ def citizen_view(e: Event) -> dict:
     return view
 
 
-@citizen_router.post("/citizen/events", response={200: CitizenView, 201: CitizenView, 422: Error}, auth=None)
+@citizen_router.post("/citizen/events", response={200: CitizenView, 201: CitizenView, 422: Error, 429: Error},
+                     auth=None)
 def citizen_report(request, payload: CitizenEventIn):
     """Report without an account; keep the returned number and your phone number to follow the case."""
     event, created = services.report_as_citizen(services.EventInput(**payload.dict()), client_ip(request),
