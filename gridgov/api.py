@@ -88,8 +88,8 @@ def validation_message(err: dict) -> str:
             return VALIDATION_TEMPLATES[kind].format(**(err.get("ctx") or {}))
         except (KeyError, IndexError):
             pass
-    if kind == "value_error" and isinstance((err.get("ctx") or {}).get("error"), ValueError):
-        text = str(err["ctx"]["error"])
+    if kind == "value_error":
+        text = str(err.get("msg", "")).removeprefix("Value error, ")
         if any("\u4e00" <= ch <= "\u9fff" for ch in text):  # a validator's own Chinese message
             return text
     return VALIDATION_MESSAGES.get(kind, "输入无效")

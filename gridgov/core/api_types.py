@@ -55,7 +55,7 @@ Lat = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)]
 
 def _moment_in_range(value: datetime) -> datetime:
     if not MIN_YEAR <= value.year <= MAX_YEAR:
-        raise ValueError(f"year out of range {MIN_YEAR}..{MAX_YEAR}")
+        raise ValueError(f"年份须在 {MIN_YEAR}–{MAX_YEAR} 之间")
     return value
 
 
