@@ -91,9 +91,11 @@ def test_the_scanner_would_see_them():
 
 
 def _production_env(**extra) -> dict:
+    # a clean deployment's environment: nothing of the test run's (the browser tests set
+    # DJANGO_ALLOW_ASYNC_UNSAFE for the session, which check --deploy rightly reports)
     env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("GRIDGOV_", "SECURE_")) and k not in ("SECRET_KEY", "DEBUG", "ALLOWED_HOSTS",
-                                                                       "DATABASE_URL")}
+           if not k.startswith(("GRIDGOV_", "SECURE_", "DJANGO_")) and k not in ("SECRET_KEY", "DEBUG", "ALLOWED_HOSTS",
+                                                                                 "DATABASE_URL")}
     env.update({
         "GRIDGOV_ENV": "production",
         "SECRET_KEY": secrets.token_urlsafe(48)[:50],
