@@ -36,7 +36,7 @@ class PartyIn(Schema):
 
 class DisputeIn(Schema):
     dispute_type: text(16)
-    description: text(5000)
+    description: text(4000)
     parties: list[PartyIn]
     region: text(12) = ""
     lng: Coordinate | None = None

@@ -129,6 +129,8 @@ def _clean_parties(actor, raw: list, errors: dict) -> list[dict]:
             errors.setdefault(f"{key}.name", []).append(_("请填写当事人姓名"))
         elif len(name) > 100:
             errors.setdefault(f"{key}.name", []).append(_("姓名过长"))
+        if len((p.get("address") or "").strip()) > 200:  # a field error, never cut
+            errors.setdefault(f"{key}.address", []).append(_("住址不能超过200个字"))
         if phone and not _is_phone(phone) and not (resident and phone == resident.phone):
             errors.setdefault(f"{key}.phone", []).append(_("请填写11位手机号码"))
         out.append({"role": role, "name": name, "phone": phone[:20], "resident": resident,
@@ -171,6 +173,10 @@ def _validate(actor, data: DisputeInput) -> dict:
         errors["description"] = [_("请描述纠纷情况（至少5个字）")]
     elif len(desc) > 4000:
         errors["description"] = [_("描述不能超过4000字")]
+    if len((data.address or "").strip()) > 200:  # a field error, never cut
+        errors["address"] = [_("地址不能超过200个字")]
+    if len((data.reporter_name or "").strip()) > 50:
+        errors["reporter_name"] = [_("姓名不能超过50个字")]
     if data.channel not in Channel.values:
         errors["channel"] = [_("调解渠道无效")]
     try:

@@ -103,7 +103,7 @@ def categories(request):
 
 class EventIn(Schema):
     category: text(32) = Field(description="leaf category code")
-    description: text(5000)
+    description: text(2000)
     lng: Coordinate | None = None
     lat: Coordinate | None = None
     address: text(200) = ""

@@ -204,3 +204,29 @@ def test_a_json_body_over_the_upload_limit_is_400(city, call, settings):
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
     status, body = call("post", "/events", city.worker_a, {"category": "0301", "description": "垃" * 2000})
     assert status == 400 and body["code"] == "bad_request"
+
+
+def test_the_dispute_web_intake_refuses_long_addresses_instead_of_cutting(city, client):
+    from gridgov.disputes.models import Dispute
+
+    client.force_login(city.worker_a)
+    resp = client.post("/disputes/new/", {
+        "dispute_type": "neighbor", "description": "楼上漏水导致楼下天花板损坏", "region": "371502001001",
+        "address": "址" * 201, "party_0_role": "applicant", "party_0_name": "张三",
+        "party_1_role": "respondent", "party_1_name": "李四"})
+    assert resp.status_code == 400 and "地址不能超过200个字" in resp.content.decode()
+    assert not Dispute.objects.exists()
+
+
+def test_the_dispute_service_refuses_a_long_party_address(city):
+    from gridgov.core.errors import ValidationFailed
+    from gridgov.disputes import services
+    from gridgov.disputes.models import Dispute
+
+    with pytest.raises(ValidationFailed) as exc:
+        services.create_dispute(city.worker_a, services.DisputeInput(
+            dispute_type="neighbor", description="楼上漏水导致楼下天花板损坏", region="371502001001",
+            parties=[{"role": "applicant", "name": "张三", "address": "住" * 201},
+                     {"role": "respondent", "name": "李四"}]))
+    assert exc.value.fields["parties.0.address"] == ["住址不能超过200个字"]
+    assert not Dispute.objects.exists()
