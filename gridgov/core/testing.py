@@ -88,3 +88,14 @@ def make_city() -> City:
     GridStaff.objects.create(grid=ga1, user=c.worker_a, role=GridStaff.Role.WORKER)
     GridStaff.objects.create(grid=gb1, user=c.worker_b, role=GridStaff.Role.WORKER)
     return c
+
+
+def image_bytes(fmt: str = "PNG", size: tuple[int, int] = (8, 8), color=(200, 30, 30), **save) -> bytes:
+    """A real, decodable picture (uploads are re-encoded with Pillow, so test files must be images)."""
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", size, color).save(out, fmt, **save)
+    return out.getvalue()

@@ -242,12 +242,9 @@ def list_disputes(request, status: str = "", dispute_type: str = "", risk_grade:
 
 @router.get("/disputes/attachments/{attachment_id}", response={200: None, 404: Error}, auth=api_auth)
 def session_file(request, attachment_id: Id):
-    from django.http import FileResponse
+    from gridgov.events.services import serve_upload
 
-    att = services.get_session_attachment(request.auth, attachment_id)
-    resp = FileResponse(att.file.open("rb"), content_type=att.content_type)
-    resp["X-Content-Type-Options"] = "nosniff"
-    return resp
+    return serve_upload(services.get_session_attachment(request.auth, attachment_id))
 
 
 @router.get("/disputes/{number}", response={200: DisputeDetail, 404: Error}, auth=api_auth)

@@ -319,15 +319,13 @@ def agreement_docx(request, number: str):
 
 @login_required
 def session_file(request, pk: int):
-    from django.http import FileResponse
+    from gridgov.events.services import serve_upload
 
     try:
         att = services.get_session_attachment(request.user, pk)
     except NotFound:
         return _not_found(request)
-    resp = FileResponse(att.file.open("rb"), content_type=att.content_type)
-    resp["X-Content-Type-Options"] = "nosniff"
-    return resp
+    return serve_upload(att)
 
 
 @login_required

@@ -23,7 +23,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, Q
-from django.http import FileResponse, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -1063,10 +1063,9 @@ def visit_photo(request, pk: int):
     photo = VisitPhoto.objects.filter(pk=pk, visit__key_person__in=scoped(KeyPerson, request.user)).first()
     if photo is None:
         return not_found(request)
-    response = FileResponse(photo.file.open("rb"), content_type=photo.content_type)
-    response["Cache-Control"] = "private, max-age=3600"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    from gridgov.events.services import serve_upload
+
+    return serve_upload(photo)
 
 
 @key_person_user

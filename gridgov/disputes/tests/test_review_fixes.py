@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from docx import Document
 
+from gridgov.core.testing import image_bytes
 from gridgov.disputes import services
 from gridgov.disputes.models import Agreement, Mediator
 from gridgov.registry.models import AccessLog
@@ -107,7 +108,7 @@ def test_no_files_are_added_to_a_session_after_mediation(make_dispute, city, med
     session = d.sessions.get()
     services.perform_action(mediators["a"].user, d, "succeed", SUCCEED)
     _t, raw = ApiToken.issue(mediators["a"].user)
-    png = SimpleUploadedFile("a.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, content_type="image/png")
+    png = SimpleUploadedFile("a.png", image_bytes(), content_type="image/png")
     r = client.post(f"/api/v1/disputes/{d.number}/sessions/{session.pk}/attachments", {"file": png},
                     headers={"Authorization": f"Bearer {raw}"})
     assert r.status_code == 409 and not session.attachments.exists()

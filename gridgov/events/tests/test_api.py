@@ -5,7 +5,7 @@ import json
 import pytest
 
 from gridgov.accounts.models import ApiToken
-from gridgov.core.testing import PASSWORD
+from gridgov.core.testing import PASSWORD, image_bytes
 from gridgov.events.models import Event, Status
 
 
@@ -137,7 +137,7 @@ def test_attachment_upload_checks_the_content(city, cats, client):
     fake = SimpleUploadedFile("x.jpg", b"MZ\x90\x00 this is not an image at all", content_type="image/jpeg")
     r = client.post(f"/api/v1/events/{e.number}/attachments", {"file": fake}, headers=auth)
     assert r.status_code == 422 and "file" in r.json()["fields"]
-    png = SimpleUploadedFile("a.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, content_type="image/png")
+    png = SimpleUploadedFile("a.png", image_bytes(), content_type="image/png")
     r = client.post(f"/api/v1/events/{e.number}/attachments", {"file": png}, headers=auth)
     assert r.status_code == 201 and r.json()["kind"] == "photo"
     assert e.attachments.count() == 1
@@ -178,13 +178,15 @@ def test_attachments_are_served_only_to_those_who_may_see_the_event(city, cats, 
 
     from gridgov.events import services
 
-    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+    png = image_bytes()
     e, _ = services.create_event(city.worker_a, services.EventInput(
         **NEW, attachments=[SimpleUploadedFile("a.png", png, content_type="image/png")]))
     att = e.attachments.get()
     client.force_login(city.operator_a)
     r = client.get(att.url)
-    assert r.status_code == 200 and b"".join(r.streaming_content) == png and r["Content-Type"] == "image/png"
+    # the stored (re-encoded) picture, as stored, never sniffed
+    assert r.status_code == 200 and b"".join(r.streaming_content) == att.file.open("rb").read()
+    assert r["Content-Type"] == "image/png" and r["X-Content-Type-Options"] == "nosniff"
     client.force_login(city.operator_b)
     assert client.get(att.url).status_code == 404
     client.logout()
@@ -225,10 +227,10 @@ def _upload(client, user, number, upload):
     return client.post(f"/api/v1/events/{number}/attachments", {"file": upload}, headers={"Authorization": f"Bearer {raw}"})
 
 
-def _png(size=64):
+def _png(padding=0):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    return SimpleUploadedFile("a.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * size, content_type="image/png")
+    return SimpleUploadedFile("a.png", image_bytes() + b"\x00" * padding, content_type="image/png")
 
 
 def test_an_attachment_over_the_size_limit_is_refused_and_nothing_is_kept(city, cats, client, settings):

@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 
 from gridgov.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from gridgov.core.testing import image_bytes
 from gridgov.events import services, workflow
 from gridgov.events.models import OPEN_STATUSES, Event, EventLog, Status
 from gridgov.events.tests.conftest import MONDAY_0900
@@ -240,7 +241,7 @@ def test_merge_links_both_cases_and_the_merged_reporter_follows_the_original(cit
 def test_on_the_spot_resolution_goes_straight_to_verification(city, cats, tmp_path):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    photo = SimpleUploadedFile("p.jpg", b"\xff\xd8\xff\xe0" + b"\x00" * 100, content_type="image/jpeg")
+    photo = SimpleUploadedFile("p.jpg", image_bytes("JPEG"), content_type="image/jpeg")
     e, _ = services.create_event(city.worker_a, services.EventInput(
         category="0301", description="路边有垃圾袋，已当场清理", lng=116.005, lat=36.405, resolve_on_spot=True,
         on_spot_result="已清理", attachments=[photo]), now=T0)
@@ -252,7 +253,7 @@ def test_on_the_spot_resolution_goes_straight_to_verification(city, cats, tmp_pa
 def test_an_on_the_spot_case_that_fails_verification_is_dispatched_not_reworked(city, cats):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    photo = SimpleUploadedFile("p.jpg", b"\xff\xd8\xff\xe0" + b"\x00" * 100, content_type="image/jpeg")
+    photo = SimpleUploadedFile("p.jpg", image_bytes("JPEG"), content_type="image/jpeg")
     e, _ = services.create_event(city.worker_a, services.EventInput(
         category="0301", description="路边有垃圾袋，已当场清理", lng=116.005, lat=36.405, resolve_on_spot=True,
         on_spot_result="已清理", attachments=[photo]), now=T0)

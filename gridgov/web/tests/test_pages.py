@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from gridgov.core.models import Notification
-from gridgov.core.testing import PASSWORD
+from gridgov.core.testing import PASSWORD, image_bytes
 from gridgov.events import services
 from gridgov.events.models import Event, EventLog, Status
 from gridgov.events.workflow import Citizen
@@ -22,7 +22,7 @@ TZ = ZoneInfo("Asia/Shanghai")
 LONG_AGO = datetime(2026, 3, 2, 9, 0, tzinfo=TZ)
 IN_A1 = {"lng": "116.005", "lat": "36.405"}
 # the smallest thing the upload check accepts as a JPEG: the SOI/APP0 marker and some bytes
-TINY_JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" + b"\x00" * 64 + b"\xff\xd9"
+TINY_JPEG = image_bytes("JPEG")  # a real picture: uploads are decoded and re-encoded
 
 
 def as_user(user) -> Client:
