@@ -163,7 +163,8 @@ def phase_import(rows: int, label: str, chunk: int) -> dict:
              for q in (10, 25, 50, 75, 100)}
     return {
         f"{label}_s": round(wall, 1), f"{label}_rows_per_s": round(report.total / wall),
-        f"{label}_counts": {"created": report.created, "updated": report.updated, "unchanged": report.unchanged,
+        f"{label}_counts": {"created": report.created, "submitted": report.submitted, "updated": report.updated,
+                            "unchanged": report.unchanged,
                             "rejected": report.rejected, **{f"also_{k}": v for k, v in report.also_created.items()}},
         f"{label}_rss_mb_at": marks, f"{label}_peak_rss_mb": round(peak_mb()),
         f"{label}_first_rejects": [(r.row, r.reason) for r in report.rejected_rows[:5]],
