@@ -276,12 +276,15 @@ def test_the_registry_history_records_a_new_phone_with_the_same_mask(city):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_migration_seals_the_phones_of_existing_rows_and_can_be_reversed(city, api):
+def test_the_migration_seals_the_phones_of_existing_rows_and_can_be_reversed(city, api, monkeypatch):
     """Back to the schema before the phone_sealed migrations (their reverse puts the clear columns back,
     filled from the ciphertext), then forward again: the data migration seals the clear rows it finds."""
     from django.db.migrations.executor import MigrationExecutor
 
+    from gridgov.core import sealing
     from gridgov.events import services as events
+
+    monkeypatch.setattr(sealing, "BATCH", 2)  # several pages even with a handful of rows
 
     made = populate(city, api)
     executor = MigrationExecutor(connection)
@@ -304,7 +307,9 @@ def test_the_migration_seals_the_phones_of_existing_rows_and_can_be_reversed(cit
         # a row written before the upgrade, by the old code (more than one batch of rows is not needed here:
         # the batching is the same loop)
         old_party = old.get_model("disputes", "Party")
-        old_party.objects.create(dispute_id=made["dispute"].pk, role="respondent", name="王五", phone="13800000099")
+        for i in range(3):
+            old_party.objects.create(dispute_id=made["dispute"].pk, role="respondent", name=f"王五{i}",
+                                     phone=f"1380000009{i}")
     finally:
         executor = MigrationExecutor(connection)
         executor.migrate(leaves)
@@ -319,4 +324,6 @@ def test_the_migration_seals_the_phones_of_existing_rows_and_can_be_reversed(cit
     assert Resident.objects.get(phone_hash=phone_hash(RESIDENT_PHONE)).phone == RESIDENT_PHONE
     assert House.objects.get(owner_phone_hash=phone_hash(OWNER_PHONE)).owner_phone == OWNER_PHONE
     assert Unit.objects.get(phone_hash=phone_hash(UNIT_PHONE)).phone == UNIT_PHONE
-    assert Party.objects.get(phone_hash=phone_hash("138 0000 0099")).name == "王五"
+    assert [Party.objects.get(phone_hash=phone_hash(f"138 0000 009{i}")).name for i in range(3)] == [
+        "王五0", "王五1", "王五2"]
+    assert Party.objects.filter(dispute=made["dispute"]).exclude(phone_hash="").count() == 5
