@@ -561,6 +561,9 @@ def _session_params(raw: dict) -> dict:
     participants = (raw.get("participants") or "").strip()
     if not participants:
         errors["participants"] = [_("请填写参加人员")]
+    for name, value, limit in (("place", place, 200), ("video_link", link, 300), ("participants", participants, 500)):
+        if len(value) > limit:  # the column's length: a field error, never cut
+            errors[name] = [_("不能超过 %(n)s 个字符") % {"n": limit}]
     minutes = (raw.get("minutes") or "").strip()
     if len(minutes) < 5:
         errors["minutes"] = [_("请填写调解笔录（至少5个字）")]
@@ -573,8 +576,8 @@ def _session_params(raw: dict) -> dict:
         errors["held_at"] = [_("调解时间不能晚于当前时间")]
     if errors:
         raise ValidationFailed(_("调解记录有误，请检查"), errors)
-    return {"held_at": held_at, "mode": mode, "place": place[:200], "video_link": link[:300],
-            "participants": participants[:500], "minutes": minutes}
+    return {"held_at": held_at, "mode": mode, "place": place, "video_link": link,
+            "participants": participants, "minutes": minutes}
 
 
 def perform_action(user, d: Dispute, action: str, raw: dict | None = None, *, uploads=(), now=None) -> DisputeLog:

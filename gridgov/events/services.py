@@ -312,6 +312,10 @@ def _validate(actor, data: EventInput) -> tuple[Category, str, dict]:
         errors["description"] = [_("请描述事件情况（至少5个字）")]
     elif len(desc) > 2000:
         errors["description"] = [_("描述不能超过2000字")]
+    # the columns' lengths: a longer value is a field error, never cut
+    for field, limit in (("title", 100), ("address", 200), ("reporter_name", 50)):
+        if len((getattr(data, field) or "").strip()) > limit:
+            errors[field] = [_("不能超过 %(n)s 个字符") % {"n": limit}]
     if (data.lng is None) != (data.lat is None):
         errors["location"] = [_("经纬度需同时提供")]
     elif data.lng is not None and not (-180 <= data.lng <= 180 and -90 <= data.lat <= 90):
@@ -382,12 +386,12 @@ def create_event(actor, data: EventInput, *, idempotency_key: str = "", now: dat
         with transaction.atomic():
             event = Event(
                 number=next_number(timezone.localdate(now)),
-                source=source, category=cat, title=(data.title or cat.name)[:100], description=clean["description"],
-                lng=data.lng, lat=data.lat, address=data.address.strip()[:200], grid=grid, region=region,
+                source=source, category=cat, title=(data.title or "").strip() or cat.name, description=clean["description"],
+                lng=data.lng, lat=data.lat, address=data.address.strip(), grid=grid, region=region,
                 center=center_for(region), urgency=data.urgency or cat.urgency,
                 people_involved=data.people_involved,
                 reporter=actor if isinstance(actor, User) else None,
-                reporter_name=(data.reporter_name or (actor.display_name if isinstance(actor, User) else ""))[:50],
+                reporter_name=((data.reporter_name or "").strip() or (actor.display_name if isinstance(actor, User) else ""))[:50],
                 reporter_phone=crypto.normalize_phone(data.reporter_phone or (actor.phone if isinstance(actor, User) else ""))[:20],
                 idempotency_scope=scope if key else "", idempotency_key=key, idempotency_fingerprint=fingerprint,
                 created_at=now,

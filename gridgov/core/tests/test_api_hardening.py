@@ -230,3 +230,33 @@ def test_the_dispute_service_refuses_a_long_party_address(city):
                      {"role": "respondent", "name": "李四"}]))
     assert exc.value.fields["parties.0.address"] == ["住址不能超过200个字"]
     assert not Dispute.objects.exists()
+
+
+def test_the_event_service_refuses_long_text_instead_of_cutting_it(city, cats):
+    """Callers other than the API (the web form, commands) reach the same limits in the service."""
+    from gridgov.core.errors import ValidationFailed
+    from gridgov.events import services
+    from gridgov.events.models import Event
+
+    with pytest.raises(ValidationFailed) as exc:
+        services.create_event(city.worker_a, services.EventInput(
+            category="0301", description="路面有大量垃圾", lng=116.005, lat=36.405,
+            title="题" * 101, address="址" * 201, reporter_name="名" * 51))
+    assert exc.value.fields["title"] == ["不能超过 100 个字符"]
+    assert exc.value.fields["address"] == ["不能超过 200 个字符"]
+    assert exc.value.fields["reporter_name"] == ["不能超过 50 个字符"]
+    assert not Event.objects.exists()
+
+
+def test_a_mediation_session_with_long_text_is_a_field_error_not_cut():
+    from gridgov.core.errors import ValidationFailed
+    from gridgov.disputes import services
+
+    with pytest.raises(ValidationFailed) as exc:
+        services._session_params({"mode": "onsite", "place": "地" * 201, "participants": "人" * 501,
+                                  "minutes": "双方到场，调解员说明情况"})
+    assert exc.value.fields["place"] == ["不能超过 200 个字符"]
+    assert exc.value.fields["participants"] == ["不能超过 500 个字符"]
+    ok = services._session_params({"mode": "onsite", "place": "地" * 200, "participants": "人" * 500,
+                                   "minutes": "双方到场，调解员说明情况", "held_at": "2026-11-30T09:30"})
+    assert ok["place"] == "地" * 200 and ok["participants"] == "人" * 500
