@@ -313,9 +313,9 @@ def _validate(actor, data: EventInput) -> tuple[Category, str, dict]:
     elif len(desc) > 2000:
         errors["description"] = [_("描述不能超过2000字")]
     # the columns' lengths: a longer value is a field error, never cut
-    for field, limit in (("title", 100), ("address", 200), ("reporter_name", 50)):
-        if len((getattr(data, field) or "").strip()) > limit:
-            errors[field] = [_("不能超过 %(n)s 个字符") % {"n": limit}]
+    for name, limit in (("title", 100), ("address", 200), ("reporter_name", 50)):
+        if len((getattr(data, name) or "").strip()) > limit:
+            errors[name] = [_("不能超过 %(n)s 个字符") % {"n": limit}]
     if (data.lng is None) != (data.lat is None):
         errors["location"] = [_("经纬度需同时提供")]
     elif data.lng is not None and not (-180 <= data.lng <= 180 and -90 <= data.lat <= 90):
