@@ -6,16 +6,17 @@ logged by Django's ``django.request`` logger, the client gets ``{"code": "server
 from __future__ import annotations
 
 from django.http import JsonResponse
+from django.utils.translation import gettext_lazy as _
 
 API_PREFIX = "/api/"
 MESSAGES = {
-    400: ("bad_request", "请求格式无效 / bad request"),
-    401: ("unauthenticated", "请先登录 / authentication required"),
-    403: ("forbidden", "无权访问 / forbidden"),
-    404: ("not_found", "未找到该接口 / no such endpoint"),
-    405: ("method_not_allowed", "该接口不支持此请求方法 / method not allowed"),
-    413: ("too_large", "请求内容过大 / request too large"),
-    500: ("server_error", "服务器内部错误，请稍后再试 / server error"),
+    400: ("bad_request", _("请求格式无效 / bad request")),
+    401: ("unauthenticated", _("请先登录 / authentication required")),
+    403: ("forbidden", _("无权访问 / forbidden")),
+    404: ("not_found", _("未找到该接口 / no such endpoint")),
+    405: ("method_not_allowed", _("该接口不支持此请求方法 / method not allowed")),
+    413: ("too_large", _("请求内容过大 / request too large")),
+    500: ("server_error", _("服务器内部错误，请稍后再试 / server error")),
 }
 
 
@@ -100,13 +101,13 @@ class RejectControlCharactersMiddleware:
     @staticmethod
     def unparsable(request):
         """The form body cannot be parsed (Django would raise in the view): 400, as JSON under /api/."""
-        message = "请求内容无法解析（multipart 缺少边界、格式错误或内容过大）"
+        message = _("请求内容无法解析（multipart 缺少边界、格式错误或内容过大）")
         if request.path.startswith(API_PREFIX):
-            return JsonResponse({"code": "bad_request", "message": message, "fields": {"__all__": ["上传内容格式无效"]}},
+            return JsonResponse({"code": "bad_request", "message": message, "fields": {"__all__": [_("上传内容格式无效")]}},
                                 status=400)
         from django.http import HttpResponseBadRequest
 
-        return HttpResponseBadRequest(f'<!doctype html><meta charset="utf-8"><title>请求无效</title><p>{message}</p>',
+        return HttpResponseBadRequest(f'<!doctype html><meta charset="utf-8"><title>{_("请求无效")}</title><p>{message}</p>',
                                       content_type="text/html; charset=utf-8")
 
     @staticmethod
@@ -116,14 +117,15 @@ class RejectControlCharactersMiddleware:
         from gridgov.core.text import MESSAGE
 
         if request.path.startswith(API_PREFIX):
-            return JsonResponse({"code": "invalid", "message": "输入有误，请检查标出的字段",
+            return JsonResponse({"code": "invalid", "message": _("输入有误，请检查标出的字段"),
                                  "fields": {f: [MESSAGE] for f in fields}}, status=422)
         from django.http import HttpResponseBadRequest
 
-        names = "、".join(escape(f) for f in fields)
+        text = _("提交的内容有误：%(names)s %(message)s。请返回修改后再提交。") % {
+            "names": "、".join(fields), "message": MESSAGE}
         return HttpResponseBadRequest(
-            f'<!doctype html><meta charset="utf-8"><title>输入有误</title><p>提交的内容有误：{names} {MESSAGE}。'
-            f'请返回修改后再提交。</p>', content_type="text/html; charset=utf-8")
+            f'<!doctype html><meta charset="utf-8"><title>{escape(_("输入有误"))}</title><p>{escape(text)}</p>',
+            content_type="text/html; charset=utf-8")
 
 
 class _Unparsable(Exception):

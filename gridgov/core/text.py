@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import re
 
+from django.utils.translation import gettext_lazy as _
+
 CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 REPLACEMENT = "\ufffd"
-MESSAGE = "不能包含控制字符"
+MESSAGE = _("不能包含控制字符")
 
 
 def has_control(value: str) -> bool:
