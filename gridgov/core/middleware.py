@@ -5,6 +5,8 @@ logged by Django's ``django.request`` logger, the client gets ``{"code": "server
 
 from __future__ import annotations
 
+import re
+
 from django.http import JsonResponse
 from django.utils.translation import gettext_lazy as _
 
@@ -91,6 +93,8 @@ class RejectControlCharactersMiddleware:
                     raw = request.body
                 except Exception as exc:  # over DATA_UPLOAD_MAX_MEMORY_SIZE
                     raise _Unparsable from exc
+                if not _json_may_hold_control(raw or b""):
+                    return bad  # fast path: JSON text can carry a control character only as a raw byte or \u00XX
                 try:
                     data = json.loads(raw or b"null")
                 except (ValueError, UnicodeDecodeError, RecursionError):
@@ -126,6 +130,18 @@ class RejectControlCharactersMiddleware:
         return HttpResponseBadRequest(
             f'<!doctype html><meta charset="utf-8"><title>{escape(_("输入有误"))}</title><p>{escape(text)}</p>',
             content_type="text/html; charset=utf-8")
+
+
+_C0 = bytes(range(32))
+_CONTROL_ESCAPE = re.compile(rb"\\u00[01][0-9a-fA-F]")
+
+
+def _json_may_hold_control(raw: bytes) -> bool:
+    """A raw C0 byte, or a \\u0000-\\u001f escape (JSON has no other way to write one): then parse and look.
+    Both tests run at C speed (``translate``, ``in``) on the common body that has neither."""
+    if len(raw.translate(None, _C0)) != len(raw):
+        return True
+    return b"\\u00" in raw and _CONTROL_ESCAPE.search(raw) is not None
 
 
 class _Unparsable(Exception):
