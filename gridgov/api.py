@@ -8,6 +8,7 @@ from __future__ import annotations
 from django.core.exceptions import BadRequest, SuspiciousOperation
 from django.http import Http404
 from django.http.multipartparser import MultiPartParserError
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
@@ -120,6 +121,10 @@ def on_not_found(request, exc):
 
 @api.exception_handler(HttpError)
 def on_http_error(request, exc: HttpError):
+    if exc.status_code == 400 and str(exc).startswith("Cannot parse request body"):
+        # ninja could not parse the body (broken JSON, a content type it does not read): say so in Chinese
+        return _error(request, 400, "bad_request", _("请求内容无法解析，请发送有效的 JSON"),
+                      {"__all__": [_("请求内容格式无效")]})
     return _error(request, exc.status_code, "error", str(exc))
 
 

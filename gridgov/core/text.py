@@ -27,3 +27,16 @@ def xml_safe(value):
     if isinstance(value, str) and CONTROL_RE.search(value):
         return CONTROL_RE.sub(REPLACEMENT, value)
     return value
+
+
+PK_MAX = 2**63 - 1  # the largest id a 64-bit integer column holds
+
+
+def as_pk(value) -> int | None:
+    """A database id from text a person or a query string gave: ASCII digits within 1..2^63−1, else None.
+    (``str.isdigit`` alone lets through "²" and "١", and a longer number overflows SQLite's INTEGER: a 500.)"""
+    raw = str(value if value is not None else "").strip()
+    if not raw or not raw.isascii() or not raw.isdigit() or len(raw) > 19:
+        return None
+    number = int(raw)
+    return number if 1 <= number <= PK_MAX else None

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 from gridgov.accounts.models import User
 from gridgov.core import sla as core_sla
 from gridgov.core.errors import DomainError, NotFound, ValidationFailed
+from gridgov.core.text import as_pk
 from gridgov.core.throttle import client_ip
 from gridgov.disputes import services, workflow
 from gridgov.disputes.models import (
@@ -249,10 +250,10 @@ def _case_ctx(request, d: Dispute, *, error_action="", errors=None, error_messag
     suggestions = services.suggest_mediators(d) if "assign" in allowed else []
     options = [s.mediator for s in suggestions]
     pre = request.GET.get("mediator", "")
-    if "assign" in allowed and pre.isdigit() and all(str(m.pk) != pre for m in options):
+    if "assign" in allowed and as_pk(pre) and all(m.pk != as_pk(pre) for m in options):
         from gridgov.disputes.models import Mediator
 
-        options += list(Mediator.objects.filter(pk=int(pre), active=True))
+        options += list(Mediator.objects.filter(pk=as_pk(pre), active=True))
     return {
         "d": d, "sla": services.sla_state(d), "sla_labels": core_sla.LABELS,
         "parties": list(d.parties.select_related("resident")),

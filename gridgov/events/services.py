@@ -18,6 +18,7 @@ from gridgov.accounts.models import Department, User
 from gridgov.core import crypto
 from gridgov.core.errors import NotFound, ValidationFailed
 from gridgov.core.idempotency import check_replay, request_fingerprint
+from gridgov.core.text import as_pk
 from gridgov.events import workflow
 from gridgov.events.models import (
     OPEN_STATUSES,
@@ -500,8 +501,8 @@ def _department(event: Event, value, field_name: str) -> Department:
         key = str(value)
         serving = departments_for(event)
         dept = serving.filter(code=key).first()
-        if dept is None and key.isdigit():
-            dept = serving.filter(pk=int(key)).first()
+        if dept is None and as_pk(key):
+            dept = serving.filter(pk=as_pk(key)).first()
     if dept is None:
         raise ValidationFailed(_("请选择负责该地区的有效部门"), {field_name: [_("请选择负责该地区的有效部门")]})
     return dept

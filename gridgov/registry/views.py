@@ -36,6 +36,7 @@ from django.views.decorators.http import require_GET, require_POST
 from gridgov.accounts.models import User
 from gridgov.core import crypto
 from gridgov.core.errors import DomainError, ValidationFailed
+from gridgov.core.text import as_pk
 from gridgov.events.models import Event
 from gridgov.regions.models import Grid, Region
 from gridgov.registry import identity, scope, services
@@ -637,8 +638,8 @@ def resident_new(request):
     user = request.user
     house = None
     pre = request.GET.get("house") or request.POST.get("house")
-    if pre and pre.isdigit():
-        house = _one(House, user, int(pre))
+    if as_pk(pre):
+        house = _one(House, user, as_pk(pre))
     back_to_house = (request.GET.get("return") or request.POST.get("return")) == "house"
     ctx = {"house": house, "back_to_house": back_to_house}
     if request.method != "POST":
@@ -741,7 +742,7 @@ def resident_move(request, pk: int):
     status = 400
     if form.is_valid():
         d = form.cleaned_data
-        house = _one(House, user, int(d["house"])) if d.get("house") else None
+        house = _one(House, user, as_pk(d["house"])) if as_pk(d.get("house")) else None
         if d.get("house") and house is None:
             form.add_error("house", _("请选择房屋"))
         else:
@@ -878,8 +879,8 @@ def filtered_key_persons(user, params: dict, on: date | None = None):
     worker = params.get("worker") or ""
     if worker == "none":
         qs = qs.filter(worker__isnull=True)
-    elif worker.isdigit():
-        qs = qs.filter(worker_id=int(worker))
+    elif worker.isascii() and worker.isdigit():
+        qs = qs.filter(worker_id=as_pk(worker)) if as_pk(worker) else qs.none()
     if params.get("q"):
         qs = qs.filter(resident__name__icontains=params["q"])
     return qs
@@ -917,8 +918,8 @@ def kp_list(request):
 
 def _kp_residents(user, pk: str | None):
     qs = scoped(Resident, user).filter(house__isnull=False).order_by("name", "id")
-    if pk and str(pk).isdigit():
-        one = list(scoped(Resident, user).filter(pk=int(pk)))
+    if as_pk(pk):
+        one = list(scoped(Resident, user).filter(pk=as_pk(pk)))
         if one:
             return one, True
     return list(qs[:500]), False
@@ -973,7 +974,7 @@ def _kp_form(request, kp: KeyPerson | None):
         return render(request, "registry/kp_form.html", _kp_form_ctx(form, category, fixed, kp), status=400)
     d = form.cleaned_data
     resident = form.residents[d["resident"]]
-    worker = User.objects.filter(pk=int(d["worker"])).first() if d.get("worker") else None
+    worker = User.objects.filter(pk=as_pk(d["worker"])).first() if as_pk(d.get("worker")) else None
     try:
         saved, created = services.list_key_person(
             user, resident, category, risk_level=d["risk_level"], attributes=form.attribute_values(category),

@@ -260,3 +260,26 @@ def test_a_mediation_session_with_long_text_is_a_field_error_not_cut():
     ok = services._session_params({"mode": "onsite", "place": "地" * 200, "participants": "人" * 500,
                                    "minutes": "双方到场，调解员说明情况", "held_at": "2026-11-30T09:30"})
     assert ok["place"] == "地" * 200 and ok["participants"] == "人" * 500
+
+
+@pytest.mark.parametrize("value", ["9223372036854775808", "99999999999999999999999", "²", "١٢", "0"])
+def test_ids_in_web_query_strings_out_of_range_or_not_ascii_are_not_a_500(city, client, value):
+    client.force_login(city.operator_a)
+    assert client.get("/registry/key-persons/", {"worker": value}).status_code == 200
+    assert client.get("/registry/residents/new/", {"house": value}).status_code == 200
+
+
+def test_as_pk_takes_only_ascii_digits_within_64_bits():
+    from gridgov.core.text import as_pk
+
+    assert as_pk("42") == 42 and as_pk(" 7 ") == 7 and as_pk(9223372036854775807) == 9223372036854775807
+    for bad in ("", None, "0", "-1", "9223372036854775808", "1e3", "²", "١٢", "12a"):
+        assert as_pk(bad) is None, bad
+
+
+@pytest.mark.parametrize("body,ctype", [('{"title": "a', "application/json"), ("x=1", "text/plain")])
+def test_a_body_that_cannot_be_parsed_is_a_chinese_400(city, client, body, ctype):
+    resp = client.post("/api/v1/events", data=body, content_type=ctype, headers=bearer(city.worker_a))
+    assert resp.status_code == 400
+    out = resp.json()
+    assert out["code"] == "bad_request" and out["message"] == "请求内容无法解析，请发送有效的 JSON"
