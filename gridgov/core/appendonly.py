@@ -27,6 +27,7 @@ from __future__ import annotations
 import contextlib
 import secrets
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 
@@ -107,8 +108,9 @@ def install_sql(connection: BaseDatabaseWrapper, tables: list[str]) -> list[str]
         sql.append(PG_FUNCTION_SQL)
         for table in tables:
             sql += _postgresql_sql(table, qn)
-    else:  # pragma: no cover - only SQLite and PostgreSQL are supported
-        raise NotImplementedError(f"append-only triggers for {connection.vendor}")
+    else:  # gridgov runs on SQLite or PostgreSQL only (settings.DATABASE_URL); say so instead of leaving logs open
+        raise ImproperlyConfigured(
+            f"gridgov supports SQLite and PostgreSQL; the append-only triggers cannot be made on {connection.vendor}")
     return sql
 
 
