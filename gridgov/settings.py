@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "gridgov.worktime",
     "gridgov.regions",
     "gridgov.accounts",
+    "gridgov.cases",
     "gridgov.events",
     "gridgov.registry",
     "gridgov.laws",
