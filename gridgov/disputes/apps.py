@@ -6,3 +6,8 @@ class DisputesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "gridgov.disputes"
     verbose_name = _("矛盾纠纷多元化解")
+
+    def ready(self):
+        from gridgov.disputes import providers
+
+        providers.register()

@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from gridgov.accounts.models import User
+from gridgov.core import providers
 from gridgov.core.errors import DomainError, NotFound, ValidationFailed
 from gridgov.core.models import Notification
 from gridgov.core.throttle import TooManyRequests, client_ip
@@ -414,11 +415,11 @@ def event_context(
     )
     values = values if values is not None else {}
     selected_assisting = values.getlist("assisting_departments") if hasattr(values, "getlist") else []
-    from gridgov.disputes.services import may_convert
-
     return {
         "event": event,
-        "may_convert": may_convert(user, event),
+        # what higher apps show in the page's head (the dispute it became, the convert button): see
+        # gridgov/disputes/providers.py for the slot's contract
+        "banners": providers.collect("event.banners", event, user),
         "actions": [
             {
                 "code": a,
