@@ -299,7 +299,8 @@ def generate_events(n: int, seed: int, as_of) -> dict:
 
     from gridgov.accounts.models import Department, User
     from gridgov.demo.services import DESCRIPTIONS
-    from gridgov.events.models import Category, DailySequence, Event, EventLog, TimeUnit
+    from gridgov.cases.models import DailySequence
+    from gridgov.events.models import Category, Event, EventLog, TimeUnit
     from gridgov.events.workflow import mask_phone
     from gridgov.regions.models import Grid, Region
     from gridgov.worktime import calendar as workcal

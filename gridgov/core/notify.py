@@ -105,10 +105,28 @@ def deliver(notification_id: int) -> dict:
     return result
 
 
+def is_muted() -> bool:
+    return _muted.get()
+
+
+def save_all(rows: list[Notification]) -> list[Notification]:
+    """Insert the notification rows in one statement and deliver them after the transaction commits
+    (one delivery task for the lot). Nothing is written inside :func:`muted`."""
+    from gridgov.core.tasks import deliver_notification, deliver_notifications
+
+    if _muted.get() or not rows:
+        return []
+    created = Notification.objects.bulk_create(rows)
+    ids = [n.pk for n in created]
+    if len(ids) == 1:
+        transaction.on_commit(lambda pk=ids[0]: deliver_notification.enqueue(pk))
+    else:
+        transaction.on_commit(lambda ids=ids: deliver_notifications.enqueue(ids))
+    return created
+
+
 def notify(recipients: Iterable, kind: str, subject: str, body: str = "", link: str = "", phone: str = "") -> list:
     """Create one notification per recipient (deduplicated) and deliver after commit."""
-    from gridgov.core.tasks import deliver_notification
-
     if _muted.get():
         return []
     now = timezone.now()
@@ -121,8 +139,4 @@ def notify(recipients: Iterable, kind: str, subject: str, body: str = "", link: 
         rows.append(Notification(recipient=user, kind=kind, subject=subject, body=body, link=link, created_at=now))
     if phone:
         rows.append(Notification(phone=phone, kind=kind, subject=subject, body=body, link=link, created_at=now))
-    created = [Notification.objects.create(**{f.attname: getattr(r, f.attname) for f in r._meta.concrete_fields
-                                               if f.attname != "id"}) for r in rows]
-    for n in created:
-        transaction.on_commit(lambda pk=n.pk: deliver_notification.enqueue(pk))
-    return created
+    return save_all(rows)

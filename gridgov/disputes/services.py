@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from gridgov.accounts.models import User
 from gridgov.core import crypto
-from gridgov.core import sla as core_sla
+from gridgov.cases import sla as core_sla
 from gridgov.core.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from gridgov.core.idempotency import check_replay, request_fingerprint
 from gridgov.disputes import risk, workflow

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from gridgov.accounts.models import User
-from gridgov.core import sla as core_sla
+from gridgov.cases import sla as core_sla
 from gridgov.core.errors import DomainError, NotFound, ValidationFailed
 from gridgov.core.text import as_pk
 from gridgov.core.throttle import client_ip

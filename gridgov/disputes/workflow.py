@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy
 from gridgov.accounts.models import User
 from gridgov.core import workflow as core_workflow
 from gridgov.core.errors import ValidationFailed
-from gridgov.core.sla import warn_moment
+from gridgov.cases.sla import warn_moment
 from gridgov.disputes import risk
 from gridgov.disputes.models import (
     OPEN_STATUSES,

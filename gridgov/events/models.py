@@ -1,9 +1,9 @@
 """Events (事件) and their closed loop.
 
-``Event.status`` is written only by :mod:`gridgov.events.workflow`; every
-transition appends an :class:`EventLog` row, which is never updated or deleted.
-What time changes (SLA state, overdue) is derived at read time in
-:mod:`gridgov.events.sla`.
+Declared on the case kernel (:mod:`gridgov.cases.models`): ``Event`` is a :class:`~gridgov.cases.models.Case`,
+its log, attachments and SLA notices the kernel's bases. ``Event.status`` is written only by the
+transition engine through the lifecycle in :mod:`gridgov.events.workflow`; what time changes (SLA state,
+overdue) is derived at read time in :mod:`gridgov.events.sla`.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from gridgov.cases.models import Case, CaseAttachment, CaseLog, CaseNotice, upload_path
 from gridgov.core.crypto import SealedPhone
-from gridgov.core.models import AppendOnly
 
 
 class TimeUnit(models.TextChoices):
@@ -125,7 +125,7 @@ class EventQuerySet(models.QuerySet):
         return self.filter(status__in=OPEN_STATUSES)
 
 
-class Event(models.Model):
+class Event(Case):
     number = models.CharField(_("事件编号"), max_length=20, unique=True)
     source = models.CharField(_("来源"), max_length=16, choices=Source.choices)
     category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="events", verbose_name=_("分类"))
@@ -136,14 +136,6 @@ class Event(models.Model):
     address = models.CharField(_("地址"), max_length=200, blank=True)
     grid = models.ForeignKey(
         "regions.Grid", null=True, blank=True, on_delete=models.PROTECT, related_name="events", verbose_name=_("网格")
-    )
-    # the lowest region known for the place (community when a grid was found)
-    region = models.ForeignKey(
-        "regions.Region", on_delete=models.PROTECT, related_name="events", verbose_name=_("所属区划")
-    )
-    # the region whose governance center currently owns the case
-    center = models.ForeignKey(
-        "regions.Region", on_delete=models.PROTECT, related_name="center_events", verbose_name=_("受理中心")
     )
     urgency = models.CharField(_("紧急程度"), max_length=16, choices=Urgency.choices, default=Urgency.NORMAL)
     people_involved = models.PositiveIntegerField(_("涉及人数"), default=0)
@@ -171,15 +163,8 @@ class Event(models.Model):
         "accounts.Department", blank=True, related_name="involved_events"
     )
 
-    # the deadline of the current stage (accept, handle or verify); None when the case is finished
-    stage_started_at = models.DateTimeField(null=True, blank=True)
-    deadline = models.DateTimeField(_("办理时限"), null=True, blank=True, db_index=True)
+    # the deadline of the current stage (accept, handle or verify): Case's fields, the unit with its choices
     deadline_unit = models.CharField(max_length=16, choices=TimeUnit.choices, blank=True)
-    # the moment NEAR_DUE_RATIO of the allowed time is used; fixed once the deadline is set, so the
-    # SLA state (正常 / 即将超期 / 已超期) is a pure comparison with "now" at read time
-    warn_at = models.DateTimeField(null=True, blank=True, db_index=True)
-    # the deadline falls in a year whose holiday schedule is not known yet: computed on weekends only
-    deadline_provisional = models.BooleanField(default=False)
 
     rework_count = models.PositiveIntegerField(_("返工次数"), default=0)
     return_count = models.PositiveIntegerField(_("退回次数"), default=0)
@@ -207,7 +192,6 @@ class Event(models.Model):
 
     created_at = models.DateTimeField(_("上报时间"), default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
-    closed_at = models.DateTimeField(_("结案时间"), null=True, blank=True)
 
     objects = EventQuerySet.as_manager()
 
@@ -227,39 +211,27 @@ class Event(models.Model):
             models.Index(fields=["category", "status", "created_at"]),
         ]
 
-    def __str__(self) -> str:
-        return self.number
-
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
 
 
-class EventLog(AppendOnly):
+class EventLog(CaseLog):
     """One transition or note on an event.  Append-only."""
 
     event = models.ForeignKey(Event, on_delete=models.PROTECT, related_name="log")
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
-    actor_label = models.CharField(max_length=100, blank=True)  # e.g. "群众 138****5678" or "系统"
-    action = models.CharField(max_length=32)
-    from_status = models.CharField(max_length=16, blank=True)
-    to_status = models.CharField(max_length=16, blank=True)
-    note = models.TextField(blank=True)
-    data = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
-    class Meta:
-        ordering = ["created_at", "id"]
+    class Meta(CaseLog.Meta):
         verbose_name = _("事件流转记录")
         verbose_name_plural = _("事件流转记录")
 
 
-def attachment_path(instance: Attachment, filename: str) -> str:
-    day = timezone.localdate()
-    return f"events/{day:%Y/%m}/{instance.sha256[:2]}/{instance.sha256}{instance.extension}"
+attachment_path = upload_path  # the name the first migrations know
 
 
-class Attachment(models.Model):
+class Attachment(CaseAttachment):
+    UPLOAD_DIR = "events"
+
     class Kind(models.TextChoices):
         PHOTO = "photo", _("照片")
         AUDIO = "audio", _("音频")
@@ -268,17 +240,9 @@ class Attachment(models.Model):
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="attachments")
     log = models.ForeignKey(EventLog, null=True, blank=True, on_delete=models.SET_NULL, related_name="attachments")
     kind = models.CharField(max_length=8, choices=Kind.choices)
-    file = models.FileField(upload_to=attachment_path, max_length=200)
-    original_name = models.CharField(max_length=200, blank=True)
-    content_type = models.CharField(max_length=64)
-    extension = models.CharField(max_length=8)
-    size = models.PositiveBigIntegerField()
-    sha256 = models.CharField(max_length=64)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
-    created_at = models.DateTimeField(default=timezone.now)
 
-    class Meta:
-        ordering = ["created_at", "id"]
+    class Meta(CaseAttachment.Meta):
         verbose_name = _("附件")
         verbose_name_plural = _("附件")
 
@@ -317,7 +281,7 @@ class ExtensionRequest(models.Model):
         ]
 
 
-class SlaNotice(models.Model):
+class SlaNotice(CaseNotice):
     """A reminder or escalation the SLA sweep has made.
 
     The unique constraint on (event, kind, deadline) is what makes the sweep
@@ -330,21 +294,8 @@ class SlaNotice(models.Model):
 
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="sla_notices")
     kind = models.CharField(max_length=16, choices=Kind.choices)
-    deadline = models.DateTimeField()
-    created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["event", "kind", "deadline"], name="uniq_sla_notice"),
         ]
-
-
-class DailySequence(models.Model):
-    """Per-day counter for human-readable event numbers (SJ + YYYYMMDD + 5 digits)."""
-
-    prefix = models.CharField(max_length=4)
-    day = models.DateField()
-    last = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["prefix", "day"], name="uniq_daily_sequence")]

@@ -1,9 +1,10 @@
-"""The event lifecycle: one transition table, the only writer of ``Event.status``.
+"""The event lifecycle, declared on the case kernel (:mod:`gridgov.cases.engine`).
 
-Each row says, for an action, from which states it may start, where it leads
-(``None``: the state stays), who may perform it, and what it needs.  ``perform``
-checks the row, applies the action's effect, writes the status and appends one
-:class:`EventLog` row, all in one transaction with the event row locked.
+Each row of the table says, for an action, from which states it may start, where it leads
+(``None``: the state stays), who may perform it, what it needs and its effect. The kernel's engine
+performs it (lock, 409/403 checks, effect, status, the :class:`EventLog` row, the statistics record,
+notifications — one transaction); what is the event's own is here: the rules of who may, the
+guards, the effects and the three stage deadlines (accept-and-dispatch, handling, verification).
 
     reported  --accept-->   accepted   --dispatch--> dispatched --sign--> handling --feedback--> handled
     reported  --reject-->   rejected                                                     |
@@ -18,27 +19,26 @@ checks the row, applies the action's effect, writes the status and appends one
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.conf import settings
-from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from gridgov.accounts.models import User
+from gridgov.cases.engine import SYSTEM, Citizen, Lifecycle, Transition, register, system
+from gridgov.cases.sla import NEAR_DUE, OVERDUE, warn_moment
+from gridgov.cases.sweep import SweepPlan
 from gridgov.core import crypto
-from gridgov.core import workflow as core_workflow
+from gridgov.core.crypto import mask_phone  # noqa: F401  (pages use workflow.mask_phone)
 from gridgov.core.errors import Conflict, ValidationFailed
-from gridgov.core.sla import warn_moment
 from gridgov.events.models import (
     OPEN_STATUSES,
     Event,
     EventLog,
     ExtensionRequest,
     Rating,
+    SlaNotice,
     Status,
     Supervision,
     TimeUnit,
@@ -46,26 +46,6 @@ from gridgov.events.models import (
 from gridgov.worktime import calendar as workcal
 
 S = Status
-
-
-@dataclass(frozen=True)
-class Citizen:
-    """A member of the public, known by the phone number they reported with."""
-
-    phone: str
-    role: str = "citizen"
-    is_authenticated: bool = False
-
-    @property
-    def label(self) -> str:
-        return f"群众 {mask_phone(self.phone)}"
-
-
-SYSTEM = None  # the actor of sweeps
-
-
-def mask_phone(phone: str) -> str:
-    return phone[:3] + "****" + phone[-4:] if len(phone) >= 8 else "****"
 
 
 # --- who may ----------------------------------------------------------------------------------
@@ -136,24 +116,7 @@ def can_supplement(user, event: Event) -> bool:
     )
 
 
-def system(user, event: Event) -> bool:
-    return user is SYSTEM
-
-
 # --- the table --------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Transition:
-    action: str
-    label: str
-    sources: tuple[str, ...]
-    target: str | None
-    who: Callable[[object, Event], bool]
-    needs_note: bool = False
-    effect: str = ""  # name of the effect function below
-    guard: Callable[[Event], str | None] | None = None  # returns a reason when not allowed now
-    extra: dict = field(default_factory=dict)
-
 
 def _escalate_guard(event: Event) -> str | None:
     if event.center.level <= event.center.Level.CITY:
@@ -243,29 +206,10 @@ TRANSITIONS: dict[str, Transition] = {
         Transition("supervise", gettext_lazy("督办"), OPEN, None, supervisor, effect="supervise"),
         Transition("supplement", gettext_lazy("补充情况"), OPEN, None, can_supplement, needs_note=True),
         Transition("sla_remind", gettext_lazy("即将超期提醒"), OPEN, None, system),
-        Transition("sla_escalate", gettext_lazy("超期升级"), OPEN, None, system, effect="sla_escalate"),
+        Transition("sla_escalate", gettext_lazy("超期升级"), OPEN, None, system, effect="sla_escalate",
+                   writes=("escalated_center",)),
     ]
 }
-
-# actions that people choose in the UI (the system's own are not offered)
-HUMAN_ACTIONS = [a for a, t in TRANSITIONS.items() if t.who is not system]
-
-
-def transition(action: str) -> Transition:
-    try:
-        return TRANSITIONS[action]
-    except KeyError:
-        raise ValidationFailed(_("未知操作：%(action)s") % {"action": action}, {"action": [_("未知操作")]}) from None
-
-
-def check(event: Event, action: str, actor) -> Transition:
-    """Raise Conflict (409) when the state does not allow it, Forbidden (403) when the actor may not."""
-    return core_workflow.check(event, transition(action), actor, _("事件"))
-
-
-def allowed_actions(event: Event, actor) -> list[str]:
-    return core_workflow.allowed(event, TRANSITIONS, HUMAN_ACTIONS, actor)
-
 
 # --- deadlines --------------------------------------------------------------------------------
 
@@ -352,8 +296,7 @@ def _return(event, actor, params, now):
     event.lead_department = None
     event.return_count += 1
     start_accept_stage(event, now)
-    event._clear_assisting = True
-    return {"department": dept.name if dept else ""}
+    return {"department": dept.name if dept else "", "_clear_assisting": True}
 
 
 def _request_extension(event, actor, params, now):
@@ -424,8 +367,7 @@ def _reopen(event, actor, params, now):
     event.lead_department = None
     event.result = ""
     start_accept_stage(event, now)
-    event._clear_assisting = True
-    return previous
+    return {**previous, "_clear_assisting": True}
 
 
 def _supervise(event, actor, params, now):
@@ -450,65 +392,68 @@ EFFECTS = {
 }
 
 
-def perform(event: Event, action: str, actor, params: dict | None = None, now: datetime | None = None) -> EventLog:
-    """Perform ``action`` on ``event`` as ``actor`` (a User, a Citizen, or SYSTEM)."""
-    params = dict(params or {})
-    now = now or timezone.now()
-    with transaction.atomic():
-        event = Event.objects.select_for_update().select_related("center", "region", "category").get(pk=event.pk)
-        t = check(event, action, actor)
-        note = (params.get("note") or "").strip()
-        params["note"] = note
-        if t.needs_note and not note:
-            raise ValidationFailed(_("请填写说明"), {"note": [_("此操作需要填写说明")]})
-        before = event.status
-        data = {}
-        if t.effect:
-            data = EFFECTS[t.effect](event, actor, params, now) or {}
-        assisting = data.pop("_assisting", None)
-        if t.target is not None:
-            event.status = t.target
-        event.save()
+class EventLifecycle(Lifecycle):
+    kind = "event"
+    noun = gettext_lazy("事件")
+    model = Event
+    log_model = EventLog
+    case_field = "event"
+    notice_model = SlaNotice
+    transitions = TRANSITIONS
+    effects = EFFECTS
+    open_statuses = OPEN
+    select_related = ("center", "center__parent", "region", "category")
+    sweeps = (
+        SweepPlan(SlaNotice.Kind.ESCALATE, "sla_escalate", OVERDUE, "escalated"),
+        SweepPlan(SlaNotice.Kind.REMIND, "sla_remind", NEAR_DUE, "reminded"),
+    )
+
+    def category_of(self, event: Event) -> str:
+        return event.category.code
+
+    def after_save(self, event: Event, private: dict) -> None:
+        assisting = private.get("_assisting")
         if assisting is not None:
             event.assisting_departments.set(assisting)
             event.involved_departments.add(event.lead_department, *assisting)
-        if getattr(event, "_clear_assisting", False):
+        if private.get("_clear_assisting"):
             event.assisting_departments.clear()
-        entry = EventLog.objects.create(
-            event=event,
-            actor=actor if isinstance(actor, User) else None,
-            actor_label=_actor_label(actor),
-            action=action,
-            from_status=before,
-            to_status=event.status,
-            note=note,
-            data=data,
-            created_at=now,
-        )
+
+    def after_transition(self, event: Event, entry: EventLog, private: dict, before: dict) -> None:
         from gridgov.events import notifications
 
         notifications.after_transition(event, entry)
-    return entry
+
+    def after_system_batch(self, events: list, entries: list) -> None:
+        from gridgov.events import notifications
+
+        notifications.after_batch(events, entries)
+
+
+LIFECYCLE = register(EventLifecycle())
+HUMAN_ACTIONS = LIFECYCLE.human_actions
+transition = LIFECYCLE.transition
+
+
+def check(event: Event, action: str, actor) -> Transition:
+    """Raise Conflict (409) when the state does not allow it, Forbidden (403) when the actor may not."""
+    return LIFECYCLE.check(event, action, actor)
+
+
+def allowed_actions(event: Event, actor) -> list[str]:
+    return LIFECYCLE.allowed_actions(event, actor)
+
+
+def perform(event: Event, action: str, actor, params: dict | None = None, now: datetime | None = None) -> EventLog:
+    """Perform ``action`` on ``event`` as ``actor`` (a User, a Citizen, or SYSTEM)."""
+    return LIFECYCLE.perform(event, action, actor, params, now)
 
 
 def open_event(event: Event, actor, now: datetime) -> EventLog:
     """Write a new event in its first state with its acceptance deadline and the "report" entry."""
     event.status = S.REPORTED
     start_accept_stage(event, now)
-    event.save()
-    entry = EventLog.objects.create(
-        event=event, actor=actor if isinstance(actor, User) else None, actor_label=_actor_label(actor),
-        action="report", from_status="", to_status=S.REPORTED, note="", created_at=now,
-    )
-    from gridgov.events import notifications
-
-    notifications.after_transition(event, entry)
-    return entry
+    return LIFECYCLE.open(event, actor, now, "report")
 
 
-def _actor_label(actor) -> str:
-    if actor is SYSTEM:
-        return "系统"
-    if isinstance(actor, Citizen):
-        return actor.label
-    return str(actor)
+__all__ = ["SYSTEM", "Citizen", "perform", "allowed_actions", "open_event", "TRANSITIONS", "check"]

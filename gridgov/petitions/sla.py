@@ -1,4 +1,4 @@
-"""Petition deadlines derived at read time (gridgov.core.sla), the 七日内回复率, backlog, and the sweep.
+"""Petition deadlines derived at read time (gridgov.cases.sla), the 七日内回复率, backlog, and the sweep.
 
 Two clocks run on a petition:
   * the current stage's deadline (``deadline``/``warn_at``): acceptance 15 days, handling 60 days
@@ -17,9 +17,9 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from gridgov.core import sla as core_sla
+from gridgov.cases import sla as core_sla
 from gridgov.core.errors import DomainError
-from gridgov.core.sla import LABELS, NEAR_DUE, NORMAL, OVERDUE  # noqa: F401  (re-exported)
+from gridgov.cases.sla import LABELS, NEAR_DUE, NORMAL, OVERDUE  # noqa: F401  (re-exported)
 from gridgov.petitions import limits, workflow
 from gridgov.petitions.models import Petition, PetitionNotice, Status, open_q
 

@@ -28,7 +28,7 @@ from django.utils.translation import gettext_lazy
 from gridgov.accounts.models import User
 from gridgov.core import workflow as core_workflow
 from gridgov.core.errors import ValidationFailed
-from gridgov.core.sla import warn_moment
+from gridgov.cases.sla import warn_moment
 from gridgov.petitions import limits
 from gridgov.petitions.models import OPEN_STATUSES, Extension, Petition, PetitionLog, Status
 from gridgov.worktime import calendar as workcal

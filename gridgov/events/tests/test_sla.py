@@ -180,8 +180,11 @@ def test_a_three_working_day_case_dispatched_on_the_eve_of_national_day_is_due_o
 
 def test_a_second_claim_of_the_same_notice_is_refused_by_the_database(city, report):
     """What makes concurrent sweeps exactly-once, without relying on threads overlapping."""
+    from django.db import IntegrityError, transaction
+
     e = report()
-    assert sla._claim(e, SlaNotice.Kind.ESCALATE) is True
-    assert sla._claim(e, SlaNotice.Kind.ESCALATE) is False
-    assert sla._claim(e, SlaNotice.Kind.REMIND) is True
+    SlaNotice.objects.create(event=e, kind=SlaNotice.Kind.ESCALATE, deadline=e.deadline)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        SlaNotice.objects.create(event=e, kind=SlaNotice.Kind.ESCALATE, deadline=e.deadline)
+    SlaNotice.objects.create(event=e, kind=SlaNotice.Kind.REMIND, deadline=e.deadline)
     assert SlaNotice.objects.filter(event=e).count() == 2

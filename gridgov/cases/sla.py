@@ -1,4 +1,4 @@
-"""SLA state of any case with a deadline, derived at read time (events, disputes, petitions).
+"""SLA state of any case with a deadline, derived at read time (every lifecycle on the case kernel).
 
 A case stage has ``deadline`` and ``warn_at`` (the fixed moment NEAR_DUE_RATIO of the allowed time
 is used, computed once with the deadline by :func:`warn_moment`), so the state is a comparison
@@ -45,10 +45,12 @@ def state(deadline: datetime | None, warn_at: datetime | None, running: bool, no
     return NORMAL
 
 
-def q(which: str, running: Q, now: datetime | None = None, prefix: str = "") -> Q:
-    """The same derivation as a filter; ``running`` selects the open cases, ``prefix`` the relation path."""
+def q(which: str, running: Q, now: datetime | None = None, prefix: str = "", deadline: str = "deadline",
+      warn_at: str = "warn_at") -> Q:
+    """The same derivation as a filter; ``running`` selects the open cases, ``prefix`` the relation path,
+    ``deadline``/``warn_at`` the pair of fields (a case may run a second clock, e.g. a letter's reply)."""
     now = now or timezone.now()
-    d, w = f"{prefix}deadline", f"{prefix}warn_at"
+    d, w = f"{prefix}{deadline}", f"{prefix}{warn_at}"
     base = running & Q(**{f"{d}__isnull": False})
     if which == OVERDUE:
         return base & Q(**{f"{d}__lte": now})

@@ -1,0 +1,310 @@
+"""The one transition engine every lifecycle declares on.
+
+A lifecycle is a :class:`Lifecycle` subclass: its models, a table of :class:`Transition` rows —
+``(action → from states, to state, who may, guard, effect)`` — and a few hooks for what is truly its own
+(who is notified, a many-to-many written after the row). The engine does the rest, the same way for all:
+
+- :meth:`Lifecycle.perform` locks the case row, checks the state (409 ``invalid_state``), the actor
+  (403 ``not_permitted``) and the guard (409 ``guard_failed``), requires the note where the row says so,
+  applies the effect, writes the status, appends one log row, writes one :class:`TransitionRecord`
+  (the statistics hook) and runs the after-transition hook — all in one transaction;
+- :meth:`Lifecycle.allowed_actions` lists what an actor may do now (pages and API offer exactly these);
+- :meth:`Lifecycle.open` writes a new case's first log row and record;
+- :meth:`Lifecycle.perform_system_batch` is the sweep's set-based form of ``perform`` for the system's
+  own actions (see :mod:`gridgov.cases.sweep`).
+
+Effects get ``(case, actor, params, now)`` and return the log's ``data`` (or None). Keys starting with
+``_`` are private: popped from the log data and handed to :meth:`Lifecycle.after_save` and
+:meth:`Lifecycle.after_transition`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db import transaction
+from django.db.models import Model, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from gridgov.cases.models import TransitionRecord
+from gridgov.core.crypto import mask_phone
+from gridgov.core.errors import Conflict, Forbidden, ValidationFailed
+
+SYSTEM = None  # the actor of sweeps
+
+
+@dataclass(frozen=True)
+class Citizen:
+    """A member of the public, known by the phone number they reported or applied with."""
+
+    phone: str
+    role: str = "citizen"
+    is_authenticated: bool = False
+
+    @property
+    def label(self) -> str:
+        return f"群众 {mask_phone(self.phone)}"
+
+
+def actor_label(actor) -> str:
+    if actor is SYSTEM:
+        return "系统"
+    if isinstance(actor, Citizen):
+        return actor.label
+    return str(actor)
+
+
+def actor_role(actor) -> str:
+    if actor is SYSTEM:
+        return "system"
+    return str(getattr(actor, "role", "") or "")[:16]
+
+
+def actor_user(actor):
+    """The user to store on a log row (None for the system and for citizens)."""
+    from gridgov.accounts.models import User
+
+    return actor if isinstance(actor, User) else None
+
+
+def system(actor, case) -> bool:
+    """``who`` of the sweep's own actions."""
+    return actor is SYSTEM
+
+
+@dataclass(frozen=True)
+class Transition:
+    action: str
+    label: str
+    sources: tuple[str, ...]
+    target: str | None  # None: the status stays
+    who: Callable[[object, Model], bool]
+    needs_note: bool = False
+    effect: str | Callable | None = None  # a callable, or the name of one in the lifecycle's ``effects``
+    guard: Callable | None = None  # (case[, now]) -> a reason to refuse, or None
+    # the case fields the effect writes, for the set-based system batch (bulk_update); "status" is implied
+    writes: tuple[str, ...] = ()
+    extra: dict = field(default_factory=dict)
+
+
+class Lifecycle:
+    """Declare a lifecycle by subclassing and setting the class attributes; register one instance."""
+
+    kind: str = ""                     # event, dispute, petition … (the statistics records' kind)
+    noun: str = ""                     # 事件, 纠纷, 信访件 — in the 403 message
+    model: type[Model]
+    log_model: type[Model]
+    case_field: str = ""               # the log's (and notice's) foreign key to the case
+    notice_model: type[Model] | None = None
+    transitions: dict[str, Transition] = {}
+    effects: dict[str, Callable] = {}
+    open_statuses: tuple[str, ...] = ()
+    select_related: tuple[str, ...] = ("center", "region")
+    lock_of: tuple[str, ...] = ()      # select_for_update(of=…); () locks the joined rows too
+    guard_with_now: bool = False       # guards take (case, now)
+    sweeps: tuple = ()                 # gridgov.cases.sweep.SweepPlan rows
+
+    # --- declaration helpers -----------------------------------------------------------------
+
+    @property
+    def human_actions(self) -> list[str]:
+        """Actions people choose in the UI (the system's own are not offered)."""
+        return [a for a, t in self.transitions.items() if t.who is not system]
+
+    def running_q(self) -> Q:
+        """The cases whose current stage deadline runs (SLA state is derived for these)."""
+        return Q(status__in=self.open_statuses)
+
+    def is_running(self, case) -> bool:
+        return case.status in self.open_statuses
+
+    # --- hooks -------------------------------------------------------------------------------
+
+    def category_of(self, case) -> str:
+        """The category or type the statistics record carries."""
+        return ""
+
+    def snapshot(self, case) -> dict:
+        """What the after-transition hook needs from before the effect (e.g. the risk grade)."""
+        return {}
+
+    def log_fields(self, case, action: str) -> dict:
+        """Extra columns of this lifecycle's log row."""
+        return {}
+
+    def after_save(self, case, private: dict) -> None:
+        """Write what the case row cannot hold (many-to-many), after it is saved."""
+
+    def after_transition(self, case, entry, private: dict, before: dict) -> None:
+        """Tell whoever must know (notifications); runs inside the transaction."""
+
+    def after_system_batch(self, cases: list, entries: list) -> None:
+        """The batch form of :meth:`after_transition` for the sweep (override to notify set-based)."""
+        for case, entry in zip(cases, entries, strict=True):
+            self.after_transition(case, entry, {}, {})
+
+    # --- the engine --------------------------------------------------------------------------
+
+    def transition(self, action: str) -> Transition:
+        try:
+            return self.transitions[action]
+        except KeyError:
+            raise ValidationFailed(_("未知操作：%(action)s") % {"action": action},
+                                   {"action": [_("未知操作")]}) from None
+
+    def _guard_args(self, now) -> tuple:
+        return (now or timezone.now(),) if self.guard_with_now else ()
+
+    def check(self, case, action: str, actor, now: datetime | None = None) -> Transition:
+        """Raise Conflict (409) when ``case``'s state does not allow ``action``, Forbidden (403) when
+        ``actor`` may not take it, Conflict when its guard says no; else return the row."""
+        t = self.transition(action)
+        if case.status not in t.sources:
+            raise Conflict(_("当前状态“%(status)s”下不能执行“%(action)s”")
+                           % {"status": case.get_status_display(), "action": t.label}, code="invalid_state")
+        if not t.who(actor, case):
+            raise Forbidden(_("您无权对该%(noun)s执行“%(action)s”") % {"noun": self.noun, "action": t.label},
+                            code="not_permitted")
+        if t.guard is not None:
+            reason = t.guard(case, *self._guard_args(now))
+            if reason:
+                raise Conflict(reason, code="guard_failed")
+        return t
+
+    def allowed_actions(self, case, actor, now: datetime | None = None) -> list[str]:
+        """The human actions (in table order) that ``actor`` may take on ``case`` now."""
+        args = self._guard_args(now)
+        out = []
+        for a in self.human_actions:
+            t = self.transitions[a]
+            if case.status in t.sources and t.who(actor, case) and (t.guard is None or not t.guard(case, *args)):
+                out.append(a)
+        return out
+
+    def _effect(self, t: Transition) -> Callable | None:
+        if not t.effect:
+            return None
+        return t.effect if callable(t.effect) else self.effects[t.effect]
+
+    def lock(self, pk):
+        qs = self.model.objects.select_related(*self.select_related)
+        qs = qs.select_for_update(of=self.lock_of) if self.lock_of else qs.select_for_update()
+        return qs.get(pk=pk)
+
+    def perform(self, case, action: str, actor, params: dict | None = None, now: datetime | None = None):
+        """Perform ``action`` on ``case`` as ``actor`` (a User, a Citizen, or SYSTEM); return the log row."""
+        params = dict(params or {})
+        now = now or timezone.now()
+        with transaction.atomic():
+            case = self.lock(case.pk)
+            t = self.check(case, action, actor, now)
+            note = (params.get("note") or "").strip()
+            params["note"] = note
+            if t.needs_note and not note:
+                raise ValidationFailed(_("请填写说明"), {"note": [_("此操作需要填写说明")]})
+            before = self.snapshot(case)
+            from_status, deadline = case.status, case.deadline
+            effect = self._effect(t)
+            data = (effect(case, actor, params, now) or {}) if effect else {}
+            private = {k: data.pop(k) for k in [k for k in data if k.startswith("_")]}
+            if t.target is not None:
+                case.status = t.target
+            case.save()
+            self.after_save(case, private)
+            entry = self._log(case, action, actor, from_status, note, data, now)
+            record(self, case, action, from_status, actor, deadline, now)
+            self.after_transition(case, entry, private, before)
+        return entry
+
+    def open(self, case, actor, now: datetime, action: str = "report", data: dict | None = None,
+             before: dict | None = None):
+        """Write a new case (its first status and stage already set by the caller), its first log row
+        and record, and run the after-transition hook."""
+        case.save()
+        entry = self._log(case, action, actor, "", "", data or {}, now)
+        record(self, case, action, "", actor, None, now)
+        self.after_transition(case, entry, {}, before or {})
+        return entry
+
+    def _log(self, case, action, actor, from_status, note, data, now):
+        return self.log_model.objects.create(
+            **{self.case_field: case}, actor=actor_user(actor), actor_label=actor_label(actor), action=action,
+            from_status=from_status, to_status=case.status, note=note, data=data, created_at=now,
+            **self.log_fields(case, action),
+        )
+
+    def perform_system_batch(self, cases: list, action: str, now: datetime, params_of: Callable | None = None
+                             ) -> list:
+        """``perform(case, action, SYSTEM)`` for many locked cases at once, set-based: the effects run in
+        memory, then one bulk update of the written fields, one bulk insert of log rows and of records,
+        and one call of :meth:`after_system_batch`. For the sweep's actions only (no note, no guard, the
+        system as actor); the caller holds the row locks and has checked the state."""
+        t = self.transition(action)
+        effect = self._effect(t)
+        rows, logs, records = [], [], []
+        for case in cases:
+            if case.status not in t.sources:
+                continue
+            from_status, deadline = case.status, case.deadline
+            params = dict(params_of(case) if params_of else {}, note="")
+            data = (effect(case, SYSTEM, params, now) or {}) if effect else {}
+            for k in [k for k in data if k.startswith("_")]:
+                data.pop(k)
+            if t.target is not None:
+                case.status = t.target
+            rows.append(case)
+            logs.append(self.log_model(**{self.case_field: case}, actor=None, actor_label=actor_label(SYSTEM),
+                                       action=action, from_status=from_status, to_status=case.status, note="",
+                                       data=data, created_at=now, **self.log_fields(case, action)))
+            records.append(_record_row(self, case, action, from_status, SYSTEM, deadline, now))
+        if not rows:
+            return []
+        fields = list(t.writes) + (["status"] if t.target is not None else [])
+        if any(f.name == "updated_at" for f in self.model._meta.concrete_fields):
+            for case in rows:
+                case.updated_at = now
+            fields.append("updated_at")
+        self.model.objects.bulk_update(rows, fields)
+        entries = self.log_model.objects.bulk_create(logs)
+        TransitionRecord.objects.bulk_create(records)
+        self.after_system_batch(rows, entries)
+        return entries
+
+
+# --- the statistics hook ----------------------------------------------------------------------
+
+def _record_row(lc: Lifecycle, case, action, from_status, actor, deadline, now) -> TransitionRecord:
+    return TransitionRecord(
+        kind=lc.kind, case_id=case.pk, number=case.number, region_id=case.region_id, center_id=case.center_id,
+        category=(lc.category_of(case) or "")[:32], action=action, from_status=from_status or "",
+        to_status=case.status, actor_role=actor_role(actor),
+        on_time=None if deadline is None else now <= deadline, at=now,
+    )
+
+
+def record(lc: Lifecycle, case, action, from_status, actor, deadline, now) -> TransitionRecord:
+    """Write the one statistics record of a transition (called by the engine, never by a lifecycle)."""
+    row = _record_row(lc, case, action, from_status, actor, deadline, now)
+    row.save()
+    return row
+
+
+# --- the registry of lifecycles ---------------------------------------------------------------
+
+_lifecycles: dict[str, Lifecycle] = {}
+
+
+def register(lc: Lifecycle) -> Lifecycle:
+    _lifecycles[lc.kind] = lc
+    return lc
+
+
+def lifecycles() -> Iterable[Lifecycle]:
+    return list(_lifecycles.values())
+
+
+def lifecycle(kind: str) -> Lifecycle:
+    return _lifecycles[kind]
