@@ -147,8 +147,8 @@ def on_bad_request(request, exc):
 
 
 def _register() -> None:
-    import gridgov.accounts.api  # noqa: F401  (the token list/revoke endpoints, on auth_router)
-    from gridgov.events.api import auth_router, citizen_router
+    from gridgov.accounts.api import auth_router
+    from gridgov.events.api import citizen_router
     from gridgov.events.api import router as events_router
 
     api.add_router("/", auth_router)

@@ -1,4 +1,5 @@
-"""The owner's API tokens: list them, log out this device, revoke another device.
+"""Signing in to the API and the owner's API tokens: issue one, list them, log out this device, revoke
+another device.
 
 A token's value is shown once, when it is issued (``POST /auth/token``); only its hash is stored, so
 the list can never show it.  Another user's token is a 404, like anything else out of scope.
@@ -8,14 +9,67 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from ninja import Schema
+from django.contrib.auth import authenticate
+from ninja import Router, Schema
 from ninja import Status as Reply
 
 from gridgov.accounts import tokens
 from gridgov.accounts.auth import api_auth
-from gridgov.core.api_types import Id
-from gridgov.events.api import Error
-from gridgov.events.api import auth_router as router  # DELETE /auth/token shares its path with POST
+from gridgov.accounts.models import ApiToken, User
+from gridgov.core.api_types import Error, Id
+
+router = Router(tags=["auth"])
+auth_router = router  # the name gridgov.api mounts
+
+
+# --- auth ---------------------------------------------------------------------------------------
+
+
+class TokenIn(Schema):
+    username: str
+    password: str
+    name: str = ""
+
+
+class UserOut(Schema):
+    username: str
+    name: str
+    role: str
+    role_label: str
+    region: str | None
+    department: str | None
+
+
+class TokenOut(Schema):
+    token: str
+    expires_at: datetime
+    user: UserOut
+
+
+def user_out(u: User) -> dict:
+    return {
+        "username": u.username, "name": u.display_name, "role": u.role, "role_label": u.get_role_display(),
+        "region": u.region.code if u.region_id else None,
+        "department": u.department.code if u.department_id else None,
+    }
+
+
+@router.post("/auth/token", response={200: TokenOut, 401: Error, 403: Error}, auth=None)
+def issue_token(request, payload: TokenIn):
+    """Exchange a username and password for a bearer token (`Authorization: Bearer <token>`)."""
+    user = authenticate(request, username=payload.username, password=payload.password)
+    if getattr(request, "axes_locked_out", False):
+        return Reply(403, {"code": "locked_out", "message": "登录失败次数过多，账号已临时锁定，请稍后再试"})
+    if user is None:
+        return Reply(401, {"code": "bad_credentials", "message": "用户名或密码错误"})
+    token, raw = ApiToken.issue(user, name=payload.name, user_agent=request.headers.get("User-Agent", ""))
+    return Reply(200, {"token": raw, "expires_at": token.expires_at, "user": user_out(user)})
+
+
+@router.get("/me", response=UserOut, auth=api_auth)
+def me(request):
+    return user_out(request.auth)
+
 
 
 class TokenInfo(Schema):

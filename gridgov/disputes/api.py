@@ -14,11 +14,10 @@ from ninja.files import UploadedFile
 from pydantic import Field
 
 from gridgov.accounts.auth import api_auth
-from gridgov.core.api_types import Coordinate, Count, Id, Moment, PageParams, RefId, text
+from gridgov.core.api_types import Coordinate, Count, Error, Id, Moment, PageParams, RefId, text
 from gridgov.core.throttle import client_ip
 from gridgov.disputes import services, workflow
 from gridgov.disputes.models import Agreement, Dispute, Mediator
-from gridgov.events.api import Error
 
 router = Router(tags=["disputes"])
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.contrib.auth import authenticate
 from django.utils import timezone
 from ninja import File, Query, Router, Schema
 from ninja import Status as Reply
@@ -12,7 +11,6 @@ from ninja.files import UploadedFile
 from pydantic import Field
 
 from gridgov.accounts.auth import api_auth
-from gridgov.accounts.models import ApiToken, User
 from gridgov.core.api_types import Coordinate, Count, Error, Id, Lat, Lng, Moment, PageParams, text
 from gridgov.core.errors import Conflict, Forbidden, ValidationFailed
 from gridgov.core.throttle import client_ip
@@ -21,57 +19,7 @@ from gridgov.events.models import Category, Event, Status
 from gridgov.events.workflow import Citizen
 
 router = Router(tags=["events"])
-auth_router = Router(tags=["auth"])
 citizen_router = Router(tags=["citizen"])
-
-
-# --- auth ---------------------------------------------------------------------------------------
-
-
-class TokenIn(Schema):
-    username: str
-    password: str
-    name: str = ""
-
-
-class UserOut(Schema):
-    username: str
-    name: str
-    role: str
-    role_label: str
-    region: str | None
-    department: str | None
-
-
-class TokenOut(Schema):
-    token: str
-    expires_at: datetime
-    user: UserOut
-
-
-def user_out(u: User) -> dict:
-    return {
-        "username": u.username, "name": u.display_name, "role": u.role, "role_label": u.get_role_display(),
-        "region": u.region.code if u.region_id else None,
-        "department": u.department.code if u.department_id else None,
-    }
-
-
-@auth_router.post("/auth/token", response={200: TokenOut, 401: Error, 403: Error}, auth=None)
-def issue_token(request, payload: TokenIn):
-    """Exchange a username and password for a bearer token (`Authorization: Bearer <token>`)."""
-    user = authenticate(request, username=payload.username, password=payload.password)
-    if getattr(request, "axes_locked_out", False):
-        return Reply(403, {"code": "locked_out", "message": "登录失败次数过多，账号已临时锁定，请稍后再试"})
-    if user is None:
-        return Reply(401, {"code": "bad_credentials", "message": "用户名或密码错误"})
-    token, raw = ApiToken.issue(user, name=payload.name, user_agent=request.headers.get("User-Agent", ""))
-    return Reply(200, {"token": raw, "expires_at": token.expires_at, "user": user_out(user)})
-
-
-@auth_router.get("/me", response=UserOut, auth=api_auth)
-def me(request):
-    return user_out(request.auth)
 
 
 # --- categories ---------------------------------------------------------------------------------
@@ -366,4 +314,4 @@ def citizen_rate(request, number: str, payload: RateIn):
     return citizen_view(services.get_for_citizen(number, payload.phone))
 
 
-__all__ = ["router", "auth_router", "citizen_router"]
+__all__ = ["router", "citizen_router"]
