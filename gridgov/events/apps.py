@@ -5,3 +5,8 @@ class EventsConfig(AppConfig):
     name = "gridgov.events"
     label = "events"
     verbose_name = "事件"
+
+    def ready(self):
+        from gridgov.events import providers
+
+        providers.register()

@@ -5,3 +5,8 @@ class PetitionsConfig(AppConfig):
     name = "gridgov.petitions"
     label = "petitions"
     verbose_name = "信访"
+
+    def ready(self):
+        from gridgov.petitions import providers
+
+        providers.register()

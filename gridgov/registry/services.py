@@ -838,15 +838,47 @@ def visit_sweep(now: datetime | None = None) -> int:
     return raised
 
 
-# --- links to events ----------------------------------------------------------------------------
+# --- links to other domains ----------------------------------------------------------------------
+# The registry sits below events, disputes and petitions and imports none of them: it asks
+# gridgov.core.providers slots, which those apps fill from their AppConfig.ready():
+# "event.by_number" and "registry.events" (gridgov/events/providers.py), "resident.cases"
+# (gridgov/disputes/providers.py, gridgov/petitions/providers.py).  No provider: nothing to show.
+
+LINKED_LIMIT = 50  # rows a record's page shows per list
+
+
+def find_event(user, number: str):
+    """The event with this number that ``user`` may see, or None."""
+    from gridgov.core import providers
+
+    return providers.first("event.by_number", number, user) if number else None
+
+
+def link_event(user, number: str, *, resident: Resident | None = None, house: House | None = None,
+               unit: Unit | None = None):
+    """Record that an event concerns a resident, house or unit (the pages' link form): (EventSubject, created).
+
+    The user must be a registry writer, see the record (the caller checks) and see the event."""
+    from gridgov.registry.models import EventSubject
+
+    if not can_write(user):
+        raise ValidationFailed(_("您无权维护基础数据"))
+    number = (number or "").strip().upper()
+    event = find_event(user, number)
+    if event is None:
+        raise ValidationFailed(_("未找到该事件"), {"number": [_("未找到该事件，或该事件不在您的管辖范围内")]})
+    subject = {"resident": resident, "house": house, "unit": unit}
+    subject = {k: v for k, v in subject.items() if v is not None}
+    if len(subject) != 1:
+        raise ValidationFailed(_("请指定一个关联对象"))
+    return EventSubject.objects.get_or_create(event=event, **subject)
 
 
 def link_to_event(user, event_number: str, obj):
     """Name a resident, house or unit on an event; both must be visible to ``user``."""
-    from gridgov.events.models import Event
-    from gridgov.registry.models import EventSubject, House, Unit
+    from gridgov.registry.models import EventSubject
 
-    event = Event.objects.visible_to(user).filter(number=(event_number or "").strip()).first()
+    event = find_event(user, (event_number or "").strip())
     if event is None:
         raise ValidationFailed(_("未找到该事件"), {"event": [_("未找到该事件，或不在您的管辖范围内")]})
     model = type(obj)
@@ -857,22 +889,17 @@ def link_to_event(user, event_number: str, obj):
     return link
 
 
-def linked_cases(user, resident: Resident) -> dict:
-    """The disputes a resident is a party to and the petitions they brought, as far as ``user`` may see them."""
-    from gridgov.disputes.models import Dispute
-    from gridgov.petitions.models import Petition
+def linked_cases(user, resident: Resident) -> list[dict]:
+    """The disputes a resident is a party to and the petitions they brought, as far as ``user`` may see them:
+    one row per case (``url``, ``number``, ``kind``, ``detail``, ``status``, ``date``, ``object``)."""
+    from gridgov.core import providers
 
-    return {
-        "disputes": list(Dispute.objects.visible_to(user).filter(parties__resident=resident)
-                         .distinct().order_by("-created_at")[:50]),
-        "petitions": list(Petition.objects.visible_to(user).filter(petitioners__resident=resident)
-                          .distinct().order_by("-registered_at")[:50]),
-    }
+    return [row for rows in providers.collect("resident.cases", resident, user) for row in rows]
 
 
-def linked_events(user, obj):
-    """Events naming this record that ``user`` may see."""
-    from gridgov.events.models import Event
+def linked_events(user, obj, limit: int = LINKED_LIMIT) -> list:
+    """The events naming this record that ``user`` may see, newest first."""
+    from gridgov.core import providers
 
-    field_name = type(obj)._meta.model_name
-    return Event.objects.visible_to(user).filter(**{f"subjects__{field_name}": obj}).distinct()
+    events = providers.first("registry.events", obj, user)
+    return list(events[:limit]) if events is not None else []

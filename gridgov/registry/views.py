@@ -37,7 +37,6 @@ from gridgov.accounts.models import User
 from gridgov.core import crypto
 from gridgov.core.errors import DomainError, ValidationFailed
 from gridgov.core.text import as_pk
-from gridgov.events.models import Event
 from gridgov.regions.models import Grid, Region
 from gridgov.registry import identity, scope, services
 from gridgov.registry.forms import (
@@ -61,7 +60,6 @@ from gridgov.registry.forms import (
 from gridgov.registry.models import (
     Address,
     Change,
-    EventSubject,
     House,
     KeyCategory,
     KeyPerson,
@@ -375,31 +373,6 @@ def _house_history(house: House) -> list[Change]:
 
 # --- linked events ------------------------------------------------------------------------------
 
-
-def link_event(user, number: str, *, resident: Resident | None = None, house: House | None = None,
-               unit: Unit | None = None) -> tuple[EventSubject, bool]:
-    """Record that an event concerns a resident, house or unit (proposed ``services.link_event``).
-
-    The user must be a registry writer, see the record (the caller checks) and see the event."""
-    if not services.can_write(user):
-        raise ValidationFailed(_("您无权维护基础数据"))
-    number = (number or "").strip().upper()
-    event = Event.objects.visible_to(user).filter(number=number).first() if number else None
-    if event is None:
-        raise ValidationFailed(_("未找到该事件"), {"number": [_("未找到该事件，或该事件不在您的管辖范围内")]})
-    subject = {"resident": resident, "house": house, "unit": unit}
-    subject = {k: v for k, v in subject.items() if v is not None}
-    if len(subject) != 1:
-        raise ValidationFailed(_("请指定一个关联对象"))
-    return EventSubject.objects.get_or_create(event=event, **subject)
-
-
-def _linked_events(user, **subject):
-    filters = {f"subjects__{k}": v for k, v in subject.items()}
-    return list(Event.objects.visible_to(user).filter(**filters).distinct()
-                .select_related("category", "region", "grid", "center").order_by("-created_at")[:50])
-
-
 LINK_KINDS = {"resident": Resident, "house": House, "unit": Unit}
 
 
@@ -414,7 +387,7 @@ def link_event_view(request, kind: str, pk: int):
     error = None
     if form.is_valid():
         try:
-            _subject, created = link_event(request.user, form.cleaned_data["number"], **{kind: obj})
+            _subject, created = services.link_event(request.user, form.cleaned_data["number"], **{kind: obj})
         except DomainError as exc:
             form.apply_domain_error(exc)
             error = exc
@@ -541,7 +514,7 @@ def _house_context(request, house: House, **extra) -> dict:
         "residents": residents,
         "tenancies": list(house.tenancies.select_related("tenant")),
         "history": history_rows(_house_history(house)),
-        "events": _linked_events(user, house=house),
+        "events": services.linked_events(user, house),
         "link_form": extra.pop("link_form", None) or LinkEventForm(),
         "can_write": services.can_write(user),
         "owner_phone": crypto.mask_phone(house.owner_phone),
@@ -678,8 +651,8 @@ def _resident_context(request, resident: Resident, **extra) -> dict:
         "can_reveal": scope.may_view_full(user),
         "reveal_form": extra.pop("reveal_form", None) or RevealForm(),
         "residences": list(resident.residences.select_related("house__address")),
-        "events": _linked_events(user, resident=resident),
-        **services.linked_cases(user, resident),
+        "events": services.linked_events(user, resident),
+        "cases": services.linked_cases(user, resident),
         "link_form": extra.pop("link_form", None) or LinkEventForm(),
         "move_form": extra.pop("move_form", None) or (MoveForm(user=user) if services.can_write(user) else None),
         "key_roles": kp_rows,
@@ -849,7 +822,7 @@ def _unit_context(request, unit: Unit, **extra) -> dict:
         "unit": unit,
         "flags": [Unit.KEY_FLAGS.get(f, f) for f in unit.key_flags],
         "history": history_rows(services.history(unit)),
-        "events": _linked_events(user, unit=unit),
+        "events": services.linked_events(user, unit),
         "link_form": extra.pop("link_form", None) or LinkEventForm(),
         "can_write": services.can_write(user),
         **extra,

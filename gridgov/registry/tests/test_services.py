@@ -256,39 +256,6 @@ def timezone_today():
     return timezone.localdate()
 
 
-def test_an_event_names_a_resident_and_the_resident_page_lists_it(city, resident):
-    from gridgov.events import services as events
-    from gridgov.events.taxonomy import install_default_categories
-
-    install_default_categories()
-    e, _ = events.create_event(city.worker_a, events.EventInput(category="0101", description="楼上漏水邻里争吵",
-                                                                lng=116.005, lat=36.405))
-    services.link_to_event(city.worker_a, e.number, resident)
-    services.link_to_event(city.worker_a, e.number, resident)  # once is enough
-    assert list(services.linked_events(city.operator_a, resident)) == [e]
-    assert not services.linked_events(city.liaison_cg, resident).exists()
-    with pytest.raises(ValidationFailed):
-        services.link_to_event(city.worker_b, e.number, resident)
-
-
-def test_the_resident_page_lists_the_disputes_and_petitions_that_name_them(city, resident, client):
-    from gridgov.disputes import services as disputes
-    from gridgov.petitions import services as petitions
-
-    d = disputes.create_dispute(city.worker_a, disputes.DisputeInput(
-        dispute_type="neighbor", description="楼上漏水导致楼下天花板损坏", lng=116.005, lat=36.405,
-        parties=[{"role": "applicant", "resident": resident.pk}, {"role": "respondent", "name": "李四"}]))
-    p = petitions.create_petition(city.operator_a, petitions.PetitionInput(
-        channel="visit", subject="小区物业乱收费问题", demands="要求物业退还多收的费用",
-        target_agency="某物业公司", petitioners=[petitions.PetitionerInput(resident_id=resident.pk)]))
-    cases = services.linked_cases(city.operator_a, resident)
-    assert cases == {"disputes": [d], "petitions": [p]}
-    assert services.linked_cases(city.operator_b, resident) == {"disputes": [], "petitions": []}
-    client.force_login(city.operator_a)
-    page = client.get(f"/registry/residents/{resident.pk}/").content.decode()
-    assert d.number in page and p.number in page
-
-
 def test_the_visit_sweep_command(city, resident, keycats, capsys):
     from django.core.management import call_command
 
