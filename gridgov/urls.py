@@ -3,7 +3,9 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from gridgov.api import api
-from gridgov.web.views import attachment
+from gridgov.events import urls as event_urls
+from gridgov.events.views import attachment
+from gridgov.web import urls as web_urls
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -15,5 +17,9 @@ urlpatterns = [
     path("laws/", include("gridgov.laws.urls")),
     path("disputes/", include("gridgov.disputes.urls")),
     path("petitions/", include("gridgov.petitions.urls")),
-    path("", include("gridgov.web.urls")),
+    # the shell (home), the event pages (namespace "events"), and the "web" namespace: the shell's
+    # notifications page and the citizen pages of events, in one include so both reverse
+    path("", include(web_urls)),
+    path("", include(event_urls)),
+    path("", include((web_urls.web_patterns + event_urls.citizen_patterns, "web"))),
 ]

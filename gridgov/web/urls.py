@@ -1,32 +1,19 @@
-"""Web page URLs, included at the site root.
+"""The shell's URLs, mounted at the site root by ``gridgov/urls.py``.
 
-The event pages live in the ``events`` namespace (``reverse("events:detail", args=[number])``,
-used by the notifications); the citizen pages and notifications in ``web``; ``home`` stays
-un-namespaced because ``LOGIN_REDIRECT_URL = "home"``.
+``urlpatterns`` holds ``home``, un-namespaced because ``LOGIN_REDIRECT_URL = "home"``.  ``web_patterns``
+are the shell's pages in the ``web`` namespace (``web:notifications``); the root URLconf mounts them in
+one ``web`` include together with the citizen pages of events (``web:citizen_report``,
+``web:citizen_track``), since a namespace is reversed through a single include.
 """
 
-from django.urls import include, path
+from django.urls import path
 
 from gridgov.web import views
 
-event_patterns = [
-    path("events/", views.worklist, name="list"),
-    path("events/new/", views.report_new, name="new"),
-    path("events/mine/", views.my_reports, name="mine"),
-    path("events/duplicates/", views.duplicates, name="duplicates"),
-    path("events/<str:number>/", views.event_detail, name="detail"),
-    path("events/<str:number>/act/<str:action>/", views.event_act, name="act"),
-    path("inbox/", views.inbox, name="inbox"),
+urlpatterns = [
+    path("", views.home, name="home"),
 ]
 
 web_patterns = [
-    path("citizen/report/", views.citizen_report, name="citizen_report"),
-    path("citizen/track/", views.citizen_track, name="citizen_track"),
     path("notifications/", views.notifications, name="notifications"),
-]
-
-urlpatterns = [
-    path("", views.home, name="home"),
-    path("", include((event_patterns, "events"))),
-    path("", include((web_patterns, "web"))),
 ]

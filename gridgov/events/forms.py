@@ -1,4 +1,5 @@
-"""Web forms: they parse and render; the rules live in the services (errors come back as DomainError)."""
+"""Event forms (report, citizen report, tracking): they parse and render; the rules live in the services
+(errors come back as DomainError)."""
 
 from __future__ import annotations
 

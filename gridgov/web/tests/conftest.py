@@ -1,1 +1,0 @@
-from gridgov.events.tests.conftest import cats, report  # noqa: F401
