@@ -1,6 +1,8 @@
 """Petitions (信访): registration, the lifecycle under the 信访工作条例 (2022), deadlines, repeats.
 
-``Petition.status`` is written only by :mod:`gridgov.petitions.workflow`; every transition appends
+Declared on the case kernel (:mod:`gridgov.cases.models`): ``Petition`` is a :class:`~gridgov.cases.models.Case`,
+its log, attachments and SLA notices the kernel's bases. ``Petition.status`` is written only by the
+transition engine through the lifecycle in :mod:`gridgov.petitions.workflow`; every transition appends
 a :class:`PetitionLog` row, which is never updated or deleted.  What time changes (SLA state of the
 current stage and of the 7-day reply, backlog by age) is derived at read time
 (:mod:`gridgov.petitions.sla`).
@@ -14,8 +16,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from gridgov.cases.models import Case, CaseAttachment, CaseLog, CaseNotice, upload_path
 from gridgov.core.crypto import SealedPhone, mask_phone
-from gridgov.core.models import AppendOnly
 
 
 class Channel(models.TextChoices):
@@ -79,7 +81,7 @@ def petition_scope_q(user) -> Q:
     return nothing
 
 
-class Petition(models.Model):
+class Petition(Case):
     number = models.CharField(_("信访编号"), max_length=20, unique=True)
     channel = models.CharField(_("信访形式"), max_length=8, choices=Channel.choices)
     subject = models.CharField(_("信访事项"), max_length=200)
@@ -90,11 +92,11 @@ class Petition(models.Model):
         verbose_name=_("反映对象(部门)"),
     )
     target_agency = models.CharField(_("反映对象"), max_length=100, blank=True)
-    # where the matter is
-    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="petitions",
+    # where the matter is (Case's field, with the petition's label)
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="%(class)ss",
                                verbose_name=_("事项所在区划"))
     # the region whose center received it (an operator's own region; otherwise the matter's center)
-    center = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="center_petitions",
+    center = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="center_%(class)ss",
                                verbose_name=_("登记中心"))
     people_count = models.PositiveIntegerField(_("来访人数"), default=1)
     is_collective = models.BooleanField(_("联名/集体访"), default=False)
@@ -129,13 +131,11 @@ class Petition(models.Model):
     review_delivered_on = models.DateField(_("复查意见送达日期"), null=True, blank=True)
     recheck_requested_at = models.DateTimeField(_("申请复核时间"), null=True, blank=True)
     recheck_replied_on = models.DateField(_("复核意见日期"), null=True, blank=True)
-    closed_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("办结时间"), null=True, blank=True)  # Case's field, the petition's label
     extension_days = models.PositiveIntegerField(_("已延长天数"), default=0)
 
-    # the deadline of the current stage (acceptance, handling, review, recheck); None when none runs
-    stage_started_at = models.DateTimeField(null=True, blank=True)
-    deadline = models.DateTimeField(_("办理时限"), null=True, blank=True, db_index=True)
-    warn_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # the deadline of the current stage (acceptance, handling, review, recheck) is Case's: stage_started_at,
+    # deadline, warn_at, deadline_unit (natural time: the periods are calendar days); None when none runs.
     # "群众来信件件有回复": the procedural reply a letter is owed (None for channels that owe none)
     ack_due_at = models.DateTimeField(_("程序性回复时限"), null=True, blank=True, db_index=True)
     ack_warn_at = models.DateTimeField(null=True, blank=True)
@@ -159,9 +159,6 @@ class Petition(models.Model):
         verbose_name = _("信访件")
         verbose_name_plural = _("信访件")
         indexes = [models.Index(fields=["status", "deadline"]), models.Index(fields=["channel", "registered_at"])]
-
-    def __str__(self) -> str:
-        return self.number
 
     @property
     def is_open(self) -> bool:
@@ -207,45 +204,28 @@ class Petitioner(models.Model):
         return mask_phone(self.phone)
 
 
-class PetitionLog(AppendOnly):
+class PetitionLog(CaseLog):
     """One transition or note on a petition.  Append-only."""
 
     petition = models.ForeignKey(Petition, on_delete=models.PROTECT, related_name="log")
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
-    actor_label = models.CharField(max_length=100, blank=True)
-    action = models.CharField(max_length=32)
-    from_status = models.CharField(max_length=16, blank=True)
-    to_status = models.CharField(max_length=16, blank=True)
-    note = models.TextField(blank=True)
-    data = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
-    class Meta:
-        ordering = ["created_at", "id"]
+    class Meta(CaseLog.Meta):
         verbose_name = _("信访办理记录")
         verbose_name_plural = _("信访办理记录")
 
 
-def attachment_path(instance: PetitionAttachment, filename: str) -> str:
-    day = timezone.localdate()
-    return f"petitions/{day:%Y/%m}/{instance.sha256[:2]}/{instance.sha256}{instance.extension}"
+attachment_path = upload_path  # the name the first migrations know
 
 
-class PetitionAttachment(models.Model):
+class PetitionAttachment(CaseAttachment):
+    UPLOAD_DIR = "petitions"
+
     petition = models.ForeignKey(Petition, on_delete=models.CASCADE, related_name="attachments")
     log = models.ForeignKey(PetitionLog, null=True, blank=True, on_delete=models.SET_NULL, related_name="attachments")
-    kind = models.CharField(max_length=8)
-    file = models.FileField(upload_to=attachment_path, max_length=200)
-    original_name = models.CharField(max_length=200, blank=True)
-    content_type = models.CharField(max_length=64)
-    extension = models.CharField(max_length=8)
-    size = models.PositiveBigIntegerField()
-    sha256 = models.CharField(max_length=64)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
-    created_at = models.DateTimeField(default=timezone.now)
 
-    class Meta:
-        ordering = ["created_at", "id"]
+    class Meta(CaseAttachment.Meta):
+        pass
 
     @property
     def url(self) -> str:
@@ -283,7 +263,7 @@ class Extension(models.Model):
         ]
 
 
-class PetitionNotice(models.Model):
+class PetitionNotice(CaseNotice):
     """A reminder or escalation the sweep has made; the unique constraint makes it exactly-once
     per petition, kind and deadline."""
 
@@ -295,8 +275,6 @@ class PetitionNotice(models.Model):
 
     petition = models.ForeignKey(Petition, on_delete=models.CASCADE, related_name="notices")
     kind = models.CharField(max_length=16, choices=Kind.choices)
-    deadline = models.DateTimeField()
-    created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         constraints = [
