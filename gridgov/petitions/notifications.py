@@ -1,57 +1,62 @@
-"""Who is told what after a petition transition (in-app rows + the configured delivery backends)."""
+"""Who is told what after a petition transition, as kernel messages (gridgov.cases.notify)."""
 
 from __future__ import annotations
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from gridgov.accounts.models import User
-from gridgov.core.notify import notify
+from gridgov.cases.notify import Message, send
 from gridgov.petitions.models import Petition, PetitionLog
 
 
-def _operators(region_ids) -> list[User]:
-    return list(User.objects.filter(role=User.Role.OPERATOR, region_id__in=region_ids, is_active=True))
+def _link(p: Petition) -> str:
+    try:
+        return reverse("petitions:detail", args=[p.number])
+    except Exception:  # pragma: no cover - urls not loaded
+        return f"/petitions/{p.number}/"
 
 
-def _liaisons(dept_ids) -> list[User]:
-    dept_ids = [d for d in dept_ids if d]
-    return list(User.objects.filter(role=User.Role.LIAISON, department_id__in=dept_ids, is_active=True))
-
-
-def _leaders(p: Petition) -> list[User]:
-    """Leaders whose region contains the matter's region (and its 包案 leader)."""
-    codes = p.region.ancestors_codes()
-    out = list(User.objects.filter(role=User.Role.LEADER, region__code__in=codes, is_active=True))
-    if p.leader_id:
-        out.append(p.leader)
-    return out
+def messages(p: Petition, entry: PetitionLog) -> list[Message]:
+    a = entry.action
+    subject = f"{p.number} {p.subject}"[:120]
+    link = _link(p)
+    center = (p.center_id,)
+    handling = (p.handling_department_id,)
+    if a == "register":
+        return [Message("petition_register", _("新信访件：%s") % subject, p.demands[:200], link, operators_of=center)]
+    if a == "transfer" and p.transferred_to_department_id:
+        return [Message("petition_transfer", _("转送信访件：%s") % subject, entry.note, link,
+                        liaisons_of=(p.transferred_to_department_id,))]
+    if a == "accept" and p.handling_department_id:
+        return [Message("petition_assign", _("交办信访件：%s") % subject, entry.note, link, liaisons_of=handling)]
+    if a == "request_extension":
+        return [Message("petition_extension", _("延期申请：%s") % subject, entry.note, link, operators_of=center)]
+    if a in ("approve_extension", "deny_extension"):
+        return [Message(a, _("延期审批结果：%s") % subject, entry.note, link, liaisons_of=handling)]
+    if a in ("sla_remind", "ack_remind"):
+        label = _("即将超期：%s") if a == "sla_remind" else _("来信即将超过七日未回复：%s")
+        return [Message(a, label % subject, "", link, operators_of=center, liaisons_of=handling)]
+    if a in ("sla_escalate", "ack_overdue"):
+        # the center above, and the leaders whose region contains the matter's (and its 包案 leader)
+        label = _("信访件已超期：%s") if a == "sla_escalate" else _("来信未在七日内回复：%s")
+        return [Message(a, label % subject, "", link, operators_of=(p.center_id, p.center.parent_id),
+                        liaisons_of=handling, leaders_over=tuple(p.region.ancestors_codes()),
+                        users=[p.leader] if p.leader_id else [])]
+    return []
 
 
 def after_transition(p: Petition, entry: PetitionLog) -> None:
-    a = entry.action
-    subject = f"{p.number} {p.subject}"[:120]
-    try:
-        link = reverse("petitions:detail", args=[p.number])
-    except Exception:  # pragma: no cover - urls not loaded
-        link = f"/petitions/{p.number}/"
-    if a == "register":
-        notify(_operators([p.center_id]), "petition_register", _("新信访件：%s") % subject, p.demands[:200], link)
-    elif a == "transfer" and p.transferred_to_department_id:
-        notify(_liaisons([p.transferred_to_department_id]), "petition_transfer", _("转送信访件：%s") % subject,
-               entry.note, link)
-    elif a == "accept" and p.handling_department_id:
-        notify(_liaisons([p.handling_department_id]), "petition_assign", _("交办信访件：%s") % subject, entry.note, link)
-    elif a == "request_extension":
-        notify(_operators([p.center_id]), "petition_extension", _("延期申请：%s") % subject, entry.note, link)
-    elif a in ("approve_extension", "deny_extension"):
-        notify(_liaisons([p.handling_department_id]), a, _("延期审批结果：%s") % subject, entry.note, link)
-    elif a in ("sla_remind", "ack_remind"):
-        targets = _operators([p.center_id]) + _liaisons([p.handling_department_id])
-        label = _("即将超期：%s") if a == "sla_remind" else _("来信即将超过七日未回复：%s")
-        notify(targets, a, label % subject, "", link)
-    elif a in ("sla_escalate", "ack_overdue"):
-        parent = p.center.parent_id
-        targets = _operators([p.center_id, parent]) + _liaisons([p.handling_department_id]) + _leaders(p)
-        label = _("信访件已超期：%s") if a == "sla_escalate" else _("来信未在七日内回复：%s")
-        notify(targets, a, label % subject, "", link)
+    send(messages(p, entry))
+
+
+def after_batch(petitions: list[Petition], entries: list[PetitionLog]) -> None:
+    """The sweep's batch: every message resolved and written together (the 包案 leaders in one query)."""
+    from gridgov.accounts.models import User
+
+    led = {p.leader_id for p in petitions if p.leader_id and not Petition.leader.is_cached(p)}
+    if led:
+        leaders = User.objects.in_bulk(led)
+        for p in petitions:
+            if p.leader_id in leaders:
+                p.leader = leaders[p.leader_id]
+    send([m for p, entry in zip(petitions, entries, strict=True) for m in messages(p, entry)])

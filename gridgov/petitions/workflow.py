@@ -1,4 +1,4 @@
-"""The petition lifecycle: one transition table, the only writer of ``Petition.status``.
+"""The petition lifecycle, declared on the case kernel (:mod:`gridgov.cases.engine`).
 
     registered --accept------> handling --reply--> replied --close--> closed
     registered --not_accept--> not_accepted (reason, written notice)
@@ -10,31 +10,39 @@
            record_delivery (送达 of the written reply / review opinion: starts the 30-day window),
            sla_remind, sla_escalate, ack_remind, ack_overdue (the sweep)
 
-``perform`` locks the row, checks state (409), actor (403) and guard (409), applies the effect,
-writes the status and appends one :class:`PetitionLog` row, in one transaction.
+The kernel's engine performs a row of the table (lock, 409/403/guard checks, effect, status, the
+:class:`PetitionLog` row, the statistics record, notifications — one transaction); what is the
+petition's own is here: who may, the guards (they read the clock), the effects, the stage deadlines and
+the two clocks the sweep watches (the stage deadline, and a letter's 7-day procedural reply).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date, datetime
 
-from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from gridgov.accounts.models import User
-from gridgov.core import workflow as core_workflow
+from gridgov.cases.engine import SYSTEM, Lifecycle, Transition, register, system
+from gridgov.cases.sla import NEAR_DUE, OVERDUE, warn_moment
+from gridgov.cases.sweep import SweepPlan
 from gridgov.core.errors import ValidationFailed
-from gridgov.cases.sla import warn_moment
 from gridgov.petitions import limits
-from gridgov.petitions.models import OPEN_STATUSES, Extension, Petition, PetitionLog, Status
+from gridgov.petitions.models import (
+    OPEN_STATUSES,
+    Extension,
+    Petition,
+    PetitionLog,
+    PetitionNotice,
+    Status,
+    open_q,
+)
 from gridgov.worktime import calendar as workcal
 
 S = Status
-SYSTEM = None  # the actor of sweeps
 
 
 # --- who may ----------------------------------------------------------------------------------
@@ -78,10 +86,6 @@ def region_leader(user, p: Petition) -> bool:
         isinstance(user, User) and user.role == User.Role.LEADER and user.region_id is not None
         and p.region.code.startswith(user.region.code)
     )
-
-
-def system(user, p: Petition) -> bool:
-    return user is SYSTEM
 
 
 # --- guards (return a reason when not allowed now) ----------------------------------------------
@@ -192,18 +196,6 @@ def _take_guard(p: Petition, now: datetime) -> str | None:
 
 # --- the table --------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class Transition:
-    action: str
-    label: str
-    sources: tuple[str, ...]
-    target: str | None
-    who: Callable[[object, Petition], bool]
-    needs_note: bool = False
-    effect: str = ""
-    guard: Callable[[Petition, datetime], str | None] | None = None
-
-
 OPEN = tuple(OPEN_STATUSES) + (S.TRANSFERRED,)
 REPLIED_STATES = (S.REPLIED, S.REVIEW_REPLIED, S.RECHECK_REPLIED)
 ALL = tuple(S.values)
@@ -249,36 +241,23 @@ TRANSITIONS: dict[str, Transition] = {
     ]
 }
 
-HUMAN_ACTIONS = [a for a, t in TRANSITIONS.items() if t.who is not system]
-
-
-def transition(action: str) -> Transition:
-    try:
-        return TRANSITIONS[action]
-    except KeyError:
-        raise ValidationFailed(_("未知操作：%(action)s") % {"action": action}, {"action": [_("未知操作")]}) from None
-
-
-def check(p: Petition, action: str, actor, now: datetime | None = None) -> Transition:
-    """Conflict (409) when the state does not allow it, Forbidden (403) when the actor may not,
-    Conflict when the guard says no (petition guards also read the clock)."""
-    return core_workflow.check(p, transition(action), actor, _("信访件"), now or timezone.now())
-
-
-def allowed_actions(p: Petition, actor, now: datetime | None = None) -> list[str]:
-    return core_workflow.allowed(p, TRANSITIONS, HUMAN_ACTIONS, actor, now or timezone.now())
-
-
 # --- stages -----------------------------------------------------------------------------------
+
+# The periods are calendar days (limits.days_after: 24:00 of the last day, moved off a holiday), so a
+# stage runs in natural time: its unit, and the unit its warning moment is computed in.
+UNIT = workcal.NATURAL_HOURS
+
 
 def _set_stage(p: Petition, start: datetime, days: int) -> None:
     p.stage_started_at = start
     p.deadline = limits.days_after(start, days)
-    p.warn_at = warn_moment(start, p.deadline, workcal.NATURAL_HOURS)
+    p.deadline_unit = UNIT
+    p.warn_at = warn_moment(start, p.deadline, UNIT)
 
 
 def _clear_stage(p: Petition) -> None:
     p.stage_started_at = p.deadline = p.warn_at = None
+    p.deadline_unit = ""
 
 
 def _acknowledged(p: Petition, now: datetime) -> None:
@@ -341,7 +320,7 @@ def _approve_extension(p, actor, params, now):
     old = p.deadline
     p.extension_days = ext.days
     p.deadline = limits.extended(old, ext.days)  # N more days after the old last day, off holidays again
-    p.warn_at = warn_moment(p.stage_started_at or now, p.deadline, workcal.NATURAL_HOURS)
+    p.warn_at = warn_moment(p.stage_started_at or now, p.deadline, UNIT)
     return {"days": ext.days, "old_deadline": old.isoformat(), "new_deadline": p.deadline.isoformat()}
 
 
@@ -437,33 +416,93 @@ EFFECTS = {
 }
 
 
-def _actor_label(actor) -> str:
-    return "系统" if actor is SYSTEM else str(actor)
+# --- the lifecycle ------------------------------------------------------------------------------
+
+K = PetitionNotice.Kind
 
 
-def perform(p: Petition, action: str, actor, params: dict | None = None, now: datetime | None = None) -> PetitionLog:
-    params = dict(params or {})
-    now = now or timezone.now()
-    with transaction.atomic():
-        p = Petition.objects.select_for_update().select_related("center", "region").get(pk=p.pk)
-        t = check(p, action, actor, now)
-        note = (params.get("note") or "").strip()
-        params["note"] = note
-        if t.needs_note and not note:
-            raise ValidationFailed(_("请填写说明"), {"note": [_("此操作需要填写说明")]})
-        before = p.status
-        data = (EFFECTS[t.effect](p, actor, params, now) or {}) if t.effect else {}
-        if t.target is not None:
-            p.status = t.target
-        p.save()
-        entry = PetitionLog.objects.create(
-            petition=p, actor=actor if isinstance(actor, User) else None, actor_label=_actor_label(actor),
-            action=action, from_status=before, to_status=p.status, note=note, data=data, created_at=now,
-        )
+def _stage_params(p: Petition) -> dict:
+    return {"_deadline": p.deadline}
+
+
+def _ack_running() -> Q:
+    """A letter whose procedural reply is owed and not yet made (the second clock)."""
+    return Q(ack_due_at__isnull=False, acked_at__isnull=True)
+
+
+def _ack_is_running(p: Petition) -> bool:
+    return p.acked_at is None
+
+
+def _ack_params(p: Petition) -> dict:
+    return {"_deadline": p.ack_due_at}
+
+
+def _ack_plan(kind: str, action: str, state: str, counter: str) -> SweepPlan:
+    return SweepPlan(kind, action, state, counter, deadline="ack_due_at", warn_at="ack_warn_at",
+                     running=_ack_running, is_running=_ack_is_running, params=_ack_params)
+
+
+class PetitionLifecycle(Lifecycle):
+    kind = "petition"
+    noun = gettext_lazy("信访件")
+    model = Petition
+    log_model = PetitionLog
+    case_field = "petition"
+    notice_model = PetitionNotice
+    transitions = TRANSITIONS
+    effects = EFFECTS
+    # the stage deadline runs while the petition is open (open_q: a transfer runs only to a department
+    # in the system); running_q / is_running below say exactly that
+    open_statuses = OPEN
+    select_related = ("center", "region")
+    guard_with_now = True
+    # in the order the sweep has always run them: the stage deadline, then a letter's 7-day reply
+    sweeps = (
+        SweepPlan(K.ESCALATE, "sla_escalate", OVERDUE, "escalated", params=_stage_params),
+        SweepPlan(K.REMIND, "sla_remind", NEAR_DUE, "reminded", params=_stage_params),
+        _ack_plan(K.ACK_OVERDUE, "ack_overdue", OVERDUE, "ack_overdue"),
+        _ack_plan(K.ACK_REMIND, "ack_remind", NEAR_DUE, "ack_reminded"),
+    )
+
+    def running_q(self) -> Q:
+        return open_q()
+
+    def is_running(self, p: Petition) -> bool:
+        return p.is_open
+
+    def category_of(self, p: Petition) -> str:
+        return p.channel
+
+    def after_transition(self, p: Petition, entry: PetitionLog, private: dict, before: dict) -> None:
         from gridgov.petitions import notifications
 
         notifications.after_transition(p, entry)
-    return entry
+
+    def after_system_batch(self, petitions: list, entries: list) -> None:
+        from gridgov.petitions import notifications
+
+        notifications.after_batch(petitions, entries)
+
+
+LIFECYCLE = register(PetitionLifecycle())
+HUMAN_ACTIONS = LIFECYCLE.human_actions
+transition = LIFECYCLE.transition
+
+
+def check(p: Petition, action: str, actor, now: datetime | None = None) -> Transition:
+    """Conflict (409) when the state does not allow it, Forbidden (403) when the actor may not,
+    Conflict when the guard says no (petition guards also read the clock)."""
+    return LIFECYCLE.check(p, action, actor, now)
+
+
+def allowed_actions(p: Petition, actor, now: datetime | None = None) -> list[str]:
+    return LIFECYCLE.allowed_actions(p, actor, now)
+
+
+def perform(p: Petition, action: str, actor, params: dict | None = None, now: datetime | None = None) -> PetitionLog:
+    """Perform ``action`` on ``p`` as ``actor`` (a User, or SYSTEM)."""
+    return LIFECYCLE.perform(p, action, actor, params, now)
 
 
 def open_petition(p: Petition, actor, now: datetime) -> PetitionLog:
@@ -472,13 +511,8 @@ def open_petition(p: Petition, actor, now: datetime) -> PetitionLog:
     _set_stage(p, now, limits.get("PETITION_ACCEPT_DAYS"))
     if p.channel in limits.ack_channels():
         p.ack_due_at = limits.days_after(now, limits.get("PETITION_ACK_DAYS"))
-        p.ack_warn_at = warn_moment(now, p.ack_due_at, workcal.NATURAL_HOURS)
-    p.save()
-    entry = PetitionLog.objects.create(
-        petition=p, actor=actor if isinstance(actor, User) else None, actor_label=_actor_label(actor),
-        action="register", from_status="", to_status=S.REGISTERED, created_at=now,
-    )
-    from gridgov.petitions import notifications
+        p.ack_warn_at = warn_moment(now, p.ack_due_at, UNIT)
+    return LIFECYCLE.open(p, actor, now, action="register")
 
-    notifications.after_transition(p, entry)
-    return entry
+
+__all__ = ["SYSTEM", "perform", "check", "allowed_actions", "open_petition", "TRANSITIONS", "HUMAN_ACTIONS"]

@@ -35,6 +35,21 @@ def test_an_accepted_petition_must_be_finished_within_60_days_of_acceptance(city
     assert sla.stage_label(p) == "办理期限"
 
 
+def test_a_stage_deadline_runs_in_natural_time_and_is_recorded_as_such(city, register, act):
+    """deadline_unit means what it means on events (the unit the deadline and its warning are counted in)."""
+    from gridgov.cases.models import TransitionRecord
+
+    p = register()
+    assert p.deadline_unit == "natural_hours" and p.deadline_provisional is False
+    p = act(city.operator_a, p, "accept", now=T0 + 3 * DAY)
+    assert p.deadline_unit == "natural_hours"
+    p = act(city.operator_a, p, "reply", {"note": "已答复"}, now=T0 + 4 * DAY)
+    assert p.deadline is None and p.deadline_unit == ""
+    records = TransitionRecord.objects.filter(kind="petition", case_id=p.pk).order_by("at", "id")
+    assert [(r.action, r.category, r.on_time) for r in records] == [
+        ("register", "letter", None), ("accept", "letter", True), ("reply", "letter", True)]
+
+
 def test_the_limits_are_configurable(settings, register):
     settings.GRIDGOV = {**settings.GRIDGOV, "PETITION_ACCEPT_DAYS": 10, "PETITION_ACK_DAYS": 5}
     p = register()
