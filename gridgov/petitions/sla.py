@@ -4,24 +4,25 @@ Two clocks run on a petition:
   * the current stage's deadline (``deadline``/``warn_at``): acceptance 15 days, handling 60 days
     (+ at most one extension of ≤ 30), review / recheck 30 days;
   * for letters, the procedural reply (``ack_due_at``/``ack_warn_at``, 7 days) until ``acked_at``.
-The sweep claims each (petition, kind, deadline) by inserting a :class:`PetitionNotice` under a
-unique constraint in the same transaction as its log row: exactly once, however many run at once.
+The sweep is the kernel's (:mod:`gridgov.cases.sweep`), on the four plans the lifecycle declares
+(:class:`gridgov.petitions.workflow.PetitionLifecycle`): each (petition, kind, deadline) is claimed by
+inserting a :class:`~gridgov.petitions.models.PetitionNotice` under a unique constraint in the same
+transaction as its log row — exactly once, however many run at once.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from gridgov.cases import sla as core_sla
-from gridgov.core.errors import DomainError
 from gridgov.cases.sla import LABELS, NEAR_DUE, NORMAL, OVERDUE  # noqa: F401  (re-exported)
+from gridgov.cases.sweep import sweep_lifecycle
 from gridgov.petitions import limits, workflow
-from gridgov.petitions.models import Petition, PetitionNotice, Status, open_q
+from gridgov.petitions.models import Petition, Status, open_q
 
 STAGE_LABELS = {
     Status.REGISTERED: _("受理期限"), Status.TRANSFERRED: _("受理期限（转送部门）"), Status.HANDLING: _("办理期限"),
@@ -44,16 +45,6 @@ def sla_q(state: str, now: datetime | None = None) -> Q:
 def ack_state(p: Petition, now: datetime | None = None) -> str | None:
     """The 7-day reply of a letter: None once replied (or for channels that owe none)."""
     return core_sla.state(p.ack_due_at, p.ack_warn_at, p.acked_at is None, now)
-
-
-def ack_q(state: str, now: datetime | None = None) -> Q:
-    now = now or timezone.now()
-    base = Q(ack_due_at__isnull=False, acked_at__isnull=True)
-    if state == OVERDUE:
-        return base & Q(ack_due_at__lte=now)
-    if state == NEAR_DUE:
-        return base & Q(ack_due_at__gt=now, ack_warn_at__lte=now)
-    raise ValueError(state)
 
 
 def backlog_q(now: datetime | None = None) -> Q:
@@ -98,49 +89,11 @@ def reply_rate(qs, now: datetime | None = None) -> dict:
 
 # --- the sweep --------------------------------------------------------------------------------
 
-def _claim(p: Petition, kind: str, deadline: datetime) -> bool:
-    try:
-        with transaction.atomic():
-            PetitionNotice.objects.create(petition=p, kind=kind, deadline=deadline)
-        return True
-    except IntegrityError:
-        return False
+COUNTS = ("reminded", "escalated", "ack_reminded", "ack_overdue")  # the keys, in the order they are reported
 
 
 def sweep(now: datetime | None = None, limit: int = 5000) -> dict:
     """Remind near-due petitions and escalate overdue ones — the stage deadline and the letters'
     7-day reply — exactly once per petition, kind and deadline. Safe to run twice or concurrently."""
-    now = now or timezone.now()
-    counts = {"reminded": 0, "escalated": 0, "ack_reminded": 0, "ack_overdue": 0}
-    K = PetitionNotice.Kind
-    plan = [
-        (K.ESCALATE, "sla_escalate", sla_q(OVERDUE, now), "deadline", lambda p: sla_state(p, now) == OVERDUE,
-         "escalated"),
-        (K.REMIND, "sla_remind", sla_q(NEAR_DUE, now), "deadline", lambda p: sla_state(p, now) == NEAR_DUE,
-         "reminded"),
-        (K.ACK_OVERDUE, "ack_overdue", ack_q(OVERDUE, now), "ack_due_at", lambda p: ack_state(p, now) == OVERDUE,
-         "ack_overdue"),
-        (K.ACK_REMIND, "ack_remind", ack_q(NEAR_DUE, now), "ack_due_at", lambda p: ack_state(p, now) == NEAR_DUE,
-         "ack_reminded"),
-    ]
-    for kind, action, q, field, still, key in plan:
-        due = (
-            Petition.objects.filter(q)
-            .exclude(Exists(PetitionNotice.objects.filter(petition=OuterRef("pk"), kind=kind,
-                                                          deadline=OuterRef(field))))
-            .order_by(field)
-            .values_list("pk", flat=True)[:limit]
-        )
-        for pk in list(due):
-            with transaction.atomic():
-                p = Petition.objects.select_for_update().select_related("center", "region").get(pk=pk)
-                if not still(p) or not _claim(p, kind, getattr(p, field)):
-                    continue
-                try:
-                    workflow.perform(p, action, workflow.SYSTEM, {"_deadline": getattr(p, field)}, now=now)
-                except DomainError:
-                    transaction.set_rollback(True)
-                    continue
-                counts[key] += 1
-    return counts
-
+    counts = sweep_lifecycle(workflow.LIFECYCLE, now, limit)
+    return {key: counts[key] for key in COUNTS}
