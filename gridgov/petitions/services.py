@@ -13,11 +13,13 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
 from gridgov.accounts.models import Department, User
+from gridgov.cases.numbers import next_number
+from gridgov.cases.uploads import store_upload, validate_upload
 from gridgov.core import crypto
 from gridgov.core.errors import NotFound, ValidationFailed
 from gridgov.disputes.models import Dispute
 from gridgov.events.models import Event
-from gridgov.events.services import center_for, next_number, store_upload, validate_upload
+from gridgov.events.services import center_for
 from gridgov.petitions import limits, sla, workflow
 from gridgov.petitions.models import (
     Channel,

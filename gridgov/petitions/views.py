@@ -178,7 +178,7 @@ def act(request, number: str, action: str):
 
 @login_required
 def attachment(request, pk: int):
-    from gridgov.events.services import attachment_response
+    from gridgov.cases.uploads import serve_upload as attachment_response
 
     try:
         att = services.get_attachment(request.user, pk)
