@@ -1,6 +1,9 @@
+import json
+
 import pytest
 from django.core.cache import cache
 
+from gridgov.accounts.models import ApiToken
 from gridgov.core.testing import make_city
 
 
@@ -17,3 +20,41 @@ def _test_settings(settings, tmp_path):
     cache.clear()  # rate-limit counters and the like must not leak between tests
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.GRIDGOV = {**settings.GRIDGOV, "NOTIFY_BACKENDS": "console", "NOTIFY_FILE": str(tmp_path / "n.jsonl")}
+
+
+@pytest.fixture
+def api_response(client):
+    """A request to the ninja API (``/api/v1`` + ``path``) through the test client; the response.
+
+    As ``user`` when one is given (a bearer token issued for this call). ``body`` goes as JSON;
+    ``headers`` are added to the request; anything else (``data=``, ``content_type=``, ``REMOTE_ADDR=``)
+    is handed to the client as it is and wins over the JSON defaults."""
+
+    def call(method, path, user=None, body=None, headers=None, **extra):
+        headers = dict(headers or {})
+        if user is not None:
+            _t, raw = ApiToken.issue(user)
+            headers["Authorization"] = f"Bearer {raw}"
+        kwargs = {"content_type": "application/json", "headers": headers}
+        if body is not None:
+            kwargs["data"] = json.dumps(body)
+        kwargs.update(extra)
+        return getattr(client, method)(f"/api/v1{path}", **kwargs)
+
+    return call
+
+
+@pytest.fixture
+def api(api_response):
+    """``api(method, path, user=None, body=None, headers=None, **extra)`` -> ``(status, body)``: the
+    decoded JSON, None for an empty response, the response itself for anything else (a document)."""
+
+    def call(*args, **kwargs):
+        resp = api_response(*args, **kwargs)
+        if resp.streaming:
+            return resp.status_code, resp
+        if not resp.content:
+            return resp.status_code, None
+        return resp.status_code, (resp.json() if "json" in resp.get("Content-Type", "") else resp)
+
+    return call

@@ -3,7 +3,6 @@ unexpected error are all JSON with a code (and a field message where there is a 
 
 from __future__ import annotations
 
-import json
 import logging
 
 import pytest
@@ -33,13 +32,11 @@ def bearer(user) -> dict:
 
 
 @pytest.fixture
-def call(client):
+def call(api_response):
+    """The request of gridgov/conftest.py; every answer here must be JSON."""
+
     def _call(method, path, user=None, body=None, **extra):
-        headers = bearer(user) if user is not None else {}
-        kwargs = {"headers": headers, **extra}
-        if body is not None:
-            kwargs.update(data=json.dumps(body), content_type="application/json")
-        resp = getattr(client, method)(f"/api/v1{path}", **kwargs)
+        resp = api_response(method, path, user, body, **extra)
         assert resp["Content-Type"].startswith("application/json"), resp.content[:200]
         return resp.status_code, resp.json()
 

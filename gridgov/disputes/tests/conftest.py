@@ -1,8 +1,6 @@
-import json
-
 import pytest
 
-from gridgov.accounts.models import ApiToken, User
+from gridgov.accounts.models import User
 from gridgov.core.testing import PASSWORD
 from gridgov.disputes import services
 from gridgov.disputes.models import Mediator
@@ -40,20 +38,3 @@ def make_dispute(city):
         return services.create_dispute(actor or city.worker_a, new_input(**kw))
 
     return make
-
-
-@pytest.fixture
-def api(client):
-    def call(method, path, user=None, body=None):
-        headers = {}
-        if user is not None:
-            _t, raw = ApiToken.issue(user)
-            headers["Authorization"] = f"Bearer {raw}"
-        kwargs = {"content_type": "application/json", "headers": headers}
-        if body is not None:
-            kwargs["data"] = json.dumps(body)
-        resp = getattr(client, method)(f"/api/v1{path}", **kwargs)
-        ctype = resp.get("Content-Type", "")
-        return resp.status_code, (resp.json() if resp.content and "json" in ctype else resp)
-
-    return call

@@ -1,29 +1,8 @@
 """The events API: tokens, creation with Idempotency-Key, scope, 409/403/404, field errors, citizens."""
 
-import json
-
-import pytest
-
 from gridgov.accounts.models import ApiToken
 from gridgov.core.testing import PASSWORD, image_bytes
 from gridgov.events.models import Event, Status
-
-
-@pytest.fixture
-def api(client):
-    def call(method, path, user=None, body=None, headers=None):
-        headers = dict(headers or {})
-        if user is not None:
-            _t, raw = ApiToken.issue(user)
-            headers["Authorization"] = f"Bearer {raw}"
-        kwargs = {"content_type": "application/json", "headers": headers}
-        if body is not None:
-            kwargs["data"] = json.dumps(body)
-        resp = getattr(client, method)(f"/api/v1{path}", **kwargs)
-        return resp.status_code, (resp.json() if resp.content else None)
-
-    return call
-
 
 NEW = {"category": "0301", "description": "路面有大量垃圾未清理", "lng": 116.005, "lat": 36.405, "address": "古城路1号"}
 

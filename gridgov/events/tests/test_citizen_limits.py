@@ -7,7 +7,6 @@ import json
 import pytest
 from django.core.cache import cache
 
-from gridgov.accounts.models import ApiToken
 from gridgov.disputes.models import Dispute
 from gridgov.events.models import Event
 
@@ -17,15 +16,10 @@ MISMATCH = "该幂等键已用于内容不同的请求"
 
 
 @pytest.fixture
-def post(client):
+def post(api_response):
     def call(path, body, key=None, user=None, ip="10.0.0.1"):
-        headers = {}
-        if key is not None:
-            headers["Idempotency-Key"] = key
-        if user is not None:
-            headers["Authorization"] = f"Bearer {ApiToken.issue(user)[1]}"
-        r = client.post(f"/api/v1{path}", json.dumps(body), content_type="application/json", headers=headers,
-                        REMOTE_ADDR=ip)
+        headers = {"Idempotency-Key": key} if key is not None else {}
+        r = api_response("post", path, user, body, headers=headers, REMOTE_ADDR=ip)
         return r.status_code, r.json()
 
     return call

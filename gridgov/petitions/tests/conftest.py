@@ -1,10 +1,8 @@
-import json
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from gridgov.accounts.models import ApiToken
 from gridgov.petitions import services
 from gridgov.petitions.models import Petition
 
@@ -34,19 +32,3 @@ def act(city):
         return Petition.objects.get(pk=p.pk)
 
     return _act
-
-
-@pytest.fixture
-def api(client):
-    def call(method, path, user=None, body=None):
-        headers = {}
-        if user is not None:
-            _t, raw = ApiToken.issue(user)
-            headers["Authorization"] = f"Bearer {raw}"
-        kwargs = {"content_type": "application/json", "headers": headers}
-        if body is not None:
-            kwargs["data"] = json.dumps(body)
-        resp = getattr(client, method)(f"/api/v1{path}", **kwargs)
-        return resp.status_code, (resp.json() if resp.content else None)
-
-    return call

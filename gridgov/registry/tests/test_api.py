@@ -7,7 +7,6 @@ import json
 
 import pytest
 
-from gridgov.accounts.models import ApiToken
 from gridgov.core import crypto
 from gridgov.core.testing import PASSWORD
 from gridgov.registry.models import AccessLog, Address, Change, House, Resident, Unit, Visit
@@ -36,16 +35,11 @@ class Reply:
 
 
 @pytest.fixture
-def api(client):
+def api(api_response):
+    """Here a call gives a Reply (gridgov/conftest.py makes the request)."""
+
     def call(method, path, user=None, body=None) -> Reply:
-        headers = {}
-        if user is not None:
-            _t, raw = ApiToken.issue(user)
-            headers["Authorization"] = f"Bearer {raw}"
-        kwargs = {"content_type": "application/json", "headers": headers}
-        if body is not None:
-            kwargs["data"] = json.dumps(body)
-        return Reply(getattr(client, method)(f"/api/v1{path}", **kwargs))
+        return Reply(api_response(method, path, user, body))
 
     return call
 
