@@ -275,26 +275,30 @@ def _id_number(rng: random.Random, born: date, female: bool) -> str:
 
 def generate_registry(log=None, seed: int = 2026) -> dict:
     """Houses, families, units and key persons in the demo grid worker's grids, entered by that worker."""
-    from gridgov.registry import services as registry
     from gridgov.registry.models import KeyCategory, Resident
+    from gridgov.registry.services.addresses import AddressInput, get_or_create_address
+    from gridgov.registry.services.houses import save_house
+    from gridgov.registry.services.key_people import install_default_key_categories, list_key_person
+    from gridgov.registry.services.residents import ResidentInput, save_resident
+    from gridgov.registry.services.visits import record_visit
 
     rng = random.Random(seed)
     worker = User.objects.get(username="worker_gulou")
     operator = User.objects.get(username="op_gulou")
-    registry.install_default_key_categories()
+    install_default_key_categories()
     grids = list(Grid.objects.filter(staff__user=worker).order_by("code"))
     residents = []
     houses = 0
     for gi, grid in enumerate(grids):
         for n in range(10):
             lng, lat = _random_point(rng, grid)
-            address, _ = registry.get_or_create_address(worker, registry.AddressInput(
+            address, _ = get_or_create_address(worker, AddressInput(
                 region=grid.community.code, road=ROADS[gi % len(ROADS)] + f"{gi * 10 + n + 1}号院",
                 building=str(rng.randint(1, 6)), unit=str(rng.randint(1, 3)), room=f"{rng.randint(1, 6)}0{rng.randint(1, 4)}",
                 lng=lng, lat=lat), source="demo")
             status = rng.choices(["owner", "rented", "vacant", "business"], weights=[60, 25, 10, 5])[0]
-            house, _ = registry.save_house(worker, address, status=status, structure="brick_concrete", use="residential",
-                                           area=rng.randint(45, 140), source="demo")
+            house, _ = save_house(worker, address, status=status, structure="brick_concrete", use="residential",
+                                  area=rng.randint(45, 140), source="demo")
             houses += 1
             if status == "vacant":
                 continue
@@ -302,7 +306,7 @@ def generate_registry(log=None, seed: int = 2026) -> dict:
                 female = rng.random() < 0.5
                 born = date(rng.randint(1940, 2015), rng.randint(1, 12), rng.randint(1, 28))
                 name = rng.choice(SURNAMES) + rng.choice(GIVEN)
-                r, _ = registry.save_resident(worker, registry.ResidentInput(
+                r, _ = save_resident(worker, ResidentInput(
                     name=name, id_number=_id_number(rng, born, female),
                     phone=f"13{rng.randint(100000000, 999999999)}" if born.year < 2008 else "",
                     household="floating" if status == "rented" else "registered",
@@ -319,13 +323,13 @@ def generate_registry(log=None, seed: int = 2026) -> dict:
         attributes = {a["key"]: (str(today - timedelta(days=200)) if a["type"] == "date" else
                                  a["choices"][0] if a["type"] == "choice" else 2 if a["type"] == "int" else "家属")
                       for a in cat.attributes}
-        kp, _ = registry.list_key_person(operator, r, cat, risk_level=rng.choice(["high", "medium", "low"]),
-                                         attributes=attributes, worker=worker, since=today - timedelta(days=60),
-                                         source="demo")
+        kp, _ = list_key_person(operator, r, cat, risk_level=rng.choice(["high", "medium", "low"]),
+                                attributes=attributes, worker=worker, since=today - timedelta(days=60),
+                                source="demo")
         listed += 1
         for back in sorted(rng.sample(range(1, 60), rng.randint(0, 4)), reverse=True):
-            registry.record_visit(worker, kp, method=rng.choice(["in_person", "phone"]), findings="情况稳定，无异常",
-                                  visited_at=timezone.now() - timedelta(days=back, hours=rng.randint(0, 8)))
+            record_visit(worker, kp, method=rng.choice(["in_person", "phone"]), findings="情况稳定，无异常",
+                         visited_at=timezone.now() - timedelta(days=back, hours=rng.randint(0, 8)))
     _log(log, f"基础数据：房屋 {houses} 套，人口 {Resident.objects.count()} 人，重点人员 {listed} 名")
     return {"houses": houses, "residents": len(residents), "key_persons": listed}
 

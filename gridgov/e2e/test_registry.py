@@ -18,8 +18,12 @@ from stdnum.cn import ric
 
 from gridgov.core import crypto
 from gridgov.core.testing import make_city
-from gridgov.registry import services
 from gridgov.registry.models import AccessLog, House, KeyCategory, Resident, RiskLevel, Tenancy, Visit
+from gridgov.registry.services.addresses import AddressInput, get_or_create_address
+from gridgov.registry.services.houses import save_house
+from gridgov.registry.services.key_people import install_default_key_categories, list_key_person
+from gridgov.registry.services.residents import ResidentInput, save_resident
+from gridgov.registry.services.visits import coverage, record_visit
 
 try:
     from playwright.sync_api import expect
@@ -78,35 +82,35 @@ def seed_key_persons(city) -> dict:
     """Two key persons listed 60 days ago in grid A1 (the grid worker's): one visited yesterday
     (covered), one never visited (overdue) — township A's 动态掌控率 is 1 / 2 = 50%.  A third,
     overdue, in township B must not count for township A's operator."""
-    services.install_default_key_categories()
+    install_default_key_categories()
     cats = {c.code: c for c in KeyCategory.objects.all()}
     today = timezone.localdate()
-    address, _ = services.get_or_create_address(city.worker_a, services.AddressInput(
+    address, _ = get_or_create_address(city.worker_a, AddressInput(
         region="371502001001", road="古城路20号院", building="1", unit="1", room="101", lng=116.004, lat=36.404))
-    house, _ = services.save_house(city.worker_a, address, status="owner", use="residential")
-    released, _ = services.save_resident(city.worker_a, services.ResidentInput(
+    house, _ = save_house(city.worker_a, address, status="owner", use="residential")
+    released, _ = save_resident(city.worker_a, ResidentInput(
         name="王志强", id_number=ric_number("37150219780405113"), phone="13700001111", house=house))
-    corrected, _ = services.save_resident(city.worker_a, services.ResidentInput(
+    corrected, _ = save_resident(city.worker_a, ResidentInput(
         name="赵文斌", id_number=ric_number("37150219900817135"), house=house))
-    overdue, _ = services.list_key_person(
+    overdue, _ = list_key_person(
         city.operator_a, released, cats["released"], risk_level=RiskLevel.HIGH, worker=city.worker_a,
         since=today - timedelta(days=60), attributes={"released_on": (today - timedelta(days=70)).isoformat(),
                                                       "aftercare": "帮教中"})
-    covered, _ = services.list_key_person(
+    covered, _ = list_key_person(
         city.operator_a, corrected, cats["community_correction"], risk_level=RiskLevel.MEDIUM, worker=city.worker_a,
         since=today - timedelta(days=60), attributes={"term_end": (today + timedelta(days=200)).isoformat(),
                                                       "correction_type": "缓刑"})
-    services.record_visit(city.worker_a, covered, method=Visit.Method.PHONE, findings="电话联系，按时报到",
-                          visited_at=timezone.now() - timedelta(days=1))
+    record_visit(city.worker_a, covered, method=Visit.Method.PHONE, findings="电话联系，按时报到",
+                 visited_at=timezone.now() - timedelta(days=1))
 
-    b_address, _ = services.get_or_create_address(city.worker_b, services.AddressInput(
+    b_address, _ = get_or_create_address(city.worker_b, AddressInput(
         region="371502002001", road="柳园路5号", lng=116.105, lat=36.405))
-    b_house, _ = services.save_house(city.worker_b, b_address, status="owner", use="residential")
-    b_person, _ = services.save_resident(city.worker_b, services.ResidentInput(
+    b_house, _ = save_house(city.worker_b, b_address, status="owner", use="residential")
+    b_person, _ = save_resident(city.worker_b, ResidentInput(
         name="钱多多", id_number=ric_number("37150219950101221"), house=b_house))
-    services.list_key_person(city.operator_b, b_person, cats["youth"], risk_level=RiskLevel.LOW,
-                             since=today - timedelta(days=90))
-    assert services.coverage(city.township_a.code)["rate"] == 0.5
+    list_key_person(city.operator_b, b_person, cats["youth"], risk_level=RiskLevel.LOW,
+                    since=today - timedelta(days=90))
+    assert coverage(city.township_a.code)["rate"] == 0.5
     return {"overdue": overdue, "covered": covered, "ids": [released.pk, corrected.pk]}
 
 
@@ -344,7 +348,7 @@ def test_grid_worker_registers_a_rented_flat_and_a_visit_raises_the_centers_cove
     (visit,) = Visit.objects.filter(key_person=seeded["overdue"])
     assert visit.worker_id == city.worker_a.pk and visit.method == Visit.Method.IN_PERSON
     assert visit.findings == VISIT_FINDINGS
-    assert services.coverage(city.township_a.code)["rate"] == 1.0
+    assert coverage(city.township_a.code)["rate"] == 1.0
     (log,) = AccessLog.objects.all()
     assert (log.actor_id, log.object_id, log.reason) == (city.operator_a.pk, family[0].pk, "核实承租人身份")
     pages.assert_clean()

@@ -22,9 +22,10 @@ from gridgov.core import crypto
 from gridgov.core.api_types import Coordinate, Count, Error, Id, Moment, PageParams, RefId, text
 from gridgov.core.errors import Forbidden, NotFound, ValidationFailed
 from gridgov.regions.models import Region
-from gridgov.registry import identity, scope, services
+from gridgov.registry import identity, scope
 from gridgov.registry.models import House, KeyCategory, KeyPerson, Resident, RiskLevel, Unit
 from gridgov.registry.scope import scoped
+from gridgov.registry.services import addresses, houses, privacy, residents, units, visits
 
 router = Router(tags=["registry"], auth=api_auth)
 
@@ -80,9 +81,9 @@ class AddressIn(Schema):
     lat: Coordinate | None = None
     grid: text(15) = Field("", description="网格编码（没有定位点时）")
 
-    def address_input(self) -> services.AddressInput:
-        return services.AddressInput(region=self.region, road=self.road, building=self.building, unit=self.unit,
-                                     floor=self.floor, room=self.room, lng=self.lng, lat=self.lat, grid=self.grid)
+    def address_input(self) -> addresses.AddressInput:
+        return addresses.AddressInput(region=self.region, road=self.road, building=self.building, unit=self.unit,
+                                      floor=self.floor, room=self.room, lng=self.lng, lat=self.lat, grid=self.grid)
 
 
 # --- residents ----------------------------------------------------------------------------------
@@ -121,7 +122,7 @@ class ResidentDetail(ResidentBrief):
 
 
 def resident_brief(r: Resident) -> dict:
-    m = services.masked(r)
+    m = privacy.masked(r)
     return {"id": r.pk, "name": r.name, "id_type": r.id_type, "id_number": m["id_number"], "phone": m["phone"],
             "sex": r.sex, "household": r.household, "household_label": r.get_household_display(),
             "region": r.region.code, "grid": r.grid.code if r.grid_id else None, "house": r.house_id,
@@ -154,7 +155,7 @@ def list_residents(request, q: str = "", household: str = "", region: str = "", 
     user = _reader(request)
     qs = scoped(Resident, user).select_related("region", "grid", "house__address")
     if id_number.strip():
-        found = services.find_any_document_in_scope(user, id_number)
+        found = residents.find_any_document_in_scope(user, id_number)
         qs = qs.filter(pk=found.pk if found else None)
     if q:
         qs = qs.filter(name__icontains=q.strip())
@@ -213,7 +214,7 @@ def register_resident(request, payload: ResidentIn):
         raise ValidationFailed("人员信息有误，请检查", {"house": ["未找到该房屋"]})
     data = payload.dict()
     data["house"] = house
-    reg = services.register_resident(user, services.ResidentInput(**data), source="api")
+    reg = residents.register_resident(user, residents.ResidentInput(**data), source="api")
     if reg.submitted:
         return Reply(202, {"status": "submitted", "message": SUBMITTED, "house": house.pk})
     resident = Resident.objects.select_related("region", "grid", "house__address").get(pk=reg.resident.pk)
@@ -236,7 +237,7 @@ def reveal_resident(request, resident_id: Id, payload: RevealIn):
     """The full identity number and phone: needs the permission and a reason; every call is logged."""
     user = _reader(request)
     resident = _get(Resident, user, resident_id, "未找到该人员")
-    full = services.reveal(user, resident, payload.reason)
+    full = privacy.reveal(user, resident, payload.reason)
     return {"id": resident.pk, "name": resident.name, "id_number": full.get("id_number", ""),
             "phone": full.get("phone", "")}
 
@@ -307,12 +308,12 @@ def create_house(request, payload: HouseIn):
     see: that house (200), unchanged; one you may not see: 409."""
     user = _reader(request)
     with transaction.atomic():
-        address, _created = services.get_or_create_address(user, payload.address_input(), source="api")
+        address, _created = addresses.get_or_create_address(user, payload.address_input(), source="api")
         existing = House.objects.filter(address=address).first()
         if existing is None:
-            house, _c = services.save_house(user, address, structure=payload.structure, use=payload.use,
-                                            status=payload.status, area=payload.area, owner_name=payload.owner_name,
-                                            owner_phone=payload.owner_phone, source="api")
+            house, _c = houses.save_house(user, address, structure=payload.structure, use=payload.use,
+                                          status=payload.status, area=payload.area, owner_name=payload.owner_name,
+                                          owner_phone=payload.owner_phone, source="api")
     if existing is not None:
         if scoped(House, user).filter(pk=existing.pk).exists():
             return Reply(200, house_out(existing))
@@ -388,8 +389,8 @@ def create_unit(request, payload: UnitIn):
             return Reply(409, {"code": "conflict", "message": "该统一社会信用代码已登记",
                                "fields": {"uscc": ["该统一社会信用代码已登记"]}})
     with transaction.atomic():
-        address, _created = services.get_or_create_address(user, payload.address_input(), source="api")
-        unit, _c = services.save_unit(user, services.UnitInput(
+        address, _created = addresses.get_or_create_address(user, payload.address_input(), source="api")
+        unit, _c = units.save_unit(user, units.UnitInput(
             name=payload.name, address=address, uscc=payload.uscc, kind=payload.kind, legal_rep=payload.legal_rep,
             contact=payload.contact, phone=payload.phone, key_flags=list(payload.key_flags),
             employees=payload.employees), source="api")
@@ -439,7 +440,7 @@ def list_key_persons(request, category: str = "", risk: str = "", state: str = "
         qs = qs.filter(risk_level=risk)
     if worker:
         qs = qs.filter(worker=user) if worker == "me" else qs.filter(worker__username=worker)
-    rows = services.visit_statuses(qs)
+    rows = visits.visit_statuses(qs)
     if state:
         rows = [(kp, st) for kp, st in rows if st.state == state]
     order = {"overdue": 0, "due_soon": 1, "ok": 2}
@@ -471,10 +472,10 @@ class VisitOut(Schema):
 def record_visit(request, key_person_id: Id, payload: VisitIn):
     user = _key_person_reader(request)
     kp = _get(KeyPerson, user, key_person_id, "未找到该重点人员")
-    visit = services.record_visit(user, kp, method=payload.method, findings=payload.findings,
-                                  visited_at=payload.visited_at, abnormal=payload.abnormal, lng=payload.lng,
-                                  lat=payload.lat)
-    st = services.visit_status(kp)
+    visit = visits.record_visit(user, kp, method=payload.method, findings=payload.findings,
+                                visited_at=payload.visited_at, abnormal=payload.abnormal, lng=payload.lng,
+                                lat=payload.lat)
+    st = visits.visit_status(kp)
     return Reply(201, {"id": visit.pk, "key_person": kp.pk, "method": visit.method, "visited_at": visit.visited_at,
                        "findings": visit.findings, "abnormal": visit.abnormal, "next_due": st.due,
                        "state": st.state})
@@ -507,7 +508,7 @@ def coverage(request, region: str = "", on: date | None = None, category: str = 
         raise ValidationFailed("类别无效", {"category": ["类别无效"]})
     if on is not None and on > timezone.localdate():
         raise ValidationFailed("日期不能晚于今天", {"on": ["日期不能晚于今天"]})
-    out = services.coverage(code, on, category)
+    out = visits.coverage(code, on, category)
     return {**out, "on": date.fromisoformat(out["on"]), "category": category}
 
 

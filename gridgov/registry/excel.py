@@ -48,8 +48,21 @@ from gridgov.core import crypto
 from gridgov.core.errors import DomainError, Forbidden, ValidationFailed
 from gridgov.core.text import xml_safe
 from gridgov.regions.models import Region
-from gridgov.registry import scope, services
+from gridgov.registry import identity, scope
 from gridgov.registry.models import House, KeyCategory, KeyPerson, Resident, RiskLevel, Unit
+from gridgov.registry.services.access import can_write, in_scope
+from gridgov.registry.services.addresses import AddressInput, address_key, get_or_create_address
+from gridgov.registry.services.houses import save_house
+from gridgov.registry.services.key_people import list_key_person
+from gridgov.registry.services.privacy import log_export
+from gridgov.registry.services.residents import (
+    ResidentInput,
+    find_by_document,
+    find_in_scope,
+    register_resident,
+    save_resident,
+)
+from gridgov.registry.services.units import UnitInput, save_unit
 
 KINDS = ("residents", "houses", "units", "key_persons")
 KIND_LABELS = {
@@ -640,17 +653,17 @@ class _Importer:
         return region
 
     def _address(self, v: dict):
-        data = services.AddressInput(region=v["region"], road=v["road"], building=v["building"], unit=v["unit"],
-                                     floor=v["floor"], room=v["room"], grid=v["grid"])
+        data = AddressInput(region=v["region"], road=v["road"], building=v["building"], unit=v["unit"],
+                            floor=v["floor"], room=v["room"], grid=v["grid"])
         region = self._region(data.region) if data.region else None
         key = None
         if region is not None and data.road:
-            key = (services.address_key(region, data.road, data.building, data.unit, data.floor, data.room),
+            key = (address_key(region, data.road, data.building, data.unit, data.floor, data.room),
                    data.grid)
             address = self.addresses.get(key)
             if address is not None:  # resolved (and scope-checked) by the service earlier in this import
                 return address
-        address, created = services.get_or_create_address(self.actor, data, source=self.source)
+        address, created = get_or_create_address(self.actor, data, source=self.source)
         if created:
             self.made["address"] = self.made.get("address", 0) + 1
         if key is not None:
@@ -662,7 +675,7 @@ class _Importer:
         if house is None:
             house = House.objects.select_related("address__region", "address__grid").filter(address=address).first()
             if house is None:
-                house, _created = services.save_house(self.actor, address, source=self.source)
+                house, _created = save_house(self.actor, address, source=self.source)
                 self.made["house"] = self.made.get("house", 0) + 1
             self.pending.append((self.houses, address.pk, house))
         return house
@@ -681,18 +694,18 @@ class _Importer:
             "hukou_place": _text, "relation": _text, "moved_in": lambda x: _date(x, "moved_in"),
         })
         # only the importer's own record is updated; a number kept elsewhere becomes a transfer request
-        before = services.find_in_scope(self.actor, v["id_type"], v["id_number"]) if v["id_number"] else None
+        before = find_in_scope(self.actor, v["id_type"], v["id_number"]) if v["id_number"] else None
         address = self._address(v)
         house = self._house_at(address)
-        data = services.ResidentInput(
+        data = ResidentInput(
             name=v["name"], id_type=v["id_type"], id_number=v["id_number"], phone=v["phone"],
             household=v["household"] or (before.household if before else Resident.Household.REGISTERED),
             hukou_place=v["hukou_place"], relation=v["relation"], moved_in=v["moved_in"],
             birth_date=v["birth_date"], sex=v["sex"], house=house)
         if before is None:  # a new person or a transfer request: one count for both, like the API's 202
-            services.register_resident(self.actor, data, source=self.source)
+            register_resident(self.actor, data, source=self.source)
             return "submitted"
-        _obj, status = self._save(before, lambda: services.save_resident(
+        _obj, status = self._save(before, lambda: save_resident(
             self.actor, data, resident=before, source=self.source))
         return status
 
@@ -707,7 +720,7 @@ class _Importer:
         })
         address = self._address(v)
         before = House.objects.filter(address=address).first()
-        _obj, status = self._save(before, lambda: services.save_house(
+        _obj, status = self._save(before, lambda: save_house(
             self.actor, address, structure=v["structure"], use=v["use"], status=v["status"], area=v["area"],
             owner_name=v["owner_name"], owner_phone=v["owner_phone"], source=self.source))
         return status
@@ -724,19 +737,19 @@ class _Importer:
         before = None
         if v["uscc"]:
             try:
-                before = Unit.objects.filter(uscc=services.identity.check_uscc(v["uscc"])).first()
+                before = Unit.objects.filter(uscc=identity.check_uscc(v["uscc"])).first()
             except ValueError:
                 before = None  # the service says what is wrong with it
-            if before is not None and not services.in_scope(self.actor, before):
+            if before is not None and not in_scope(self.actor, before):
                 # never an update of another side's unit (a credit code is public: saying it is taken leaks nothing)
                 raise _Rejected([(self._header("uscc"), _("该统一社会信用代码已登记"))])
         elif v["name"]:  # no credit code: the same name at the same address is the same unit
             before = Unit.objects.filter(uscc="", name=v["name"][:200], address=address).order_by("pk").first()
-        data = services.UnitInput(name=v["name"], address=address, uscc=v["uscc"], kind=v["kind"],
-                                  legal_rep=v["legal_rep"], contact=v["contact"], phone=v["phone"],
-                                  key_flags=v["key_flags"], employees=v["employees"])
-        _obj, status = self._save(before, lambda: services.save_unit(self.actor, data, unit=before,
-                                                                     source=self.source))
+        data = UnitInput(name=v["name"], address=address, uscc=v["uscc"], kind=v["kind"],
+                         legal_rep=v["legal_rep"], contact=v["contact"], phone=v["phone"],
+                         key_flags=v["key_flags"], employees=v["employees"])
+        _obj, status = self._save(before, lambda: save_unit(self.actor, data, unit=before,
+                                                            source=self.source))
         return status
 
     def _key_persons(self, values: dict) -> str:
@@ -751,7 +764,7 @@ class _Importer:
             raise _Rejected(errors)
         if not v["id_number"]:
             raise _Rejected([(self._header("id_number"), _("请填写证件号码"))])
-        resident = services.find_by_document(v["id_type"], v["id_number"])
+        resident = find_by_document(v["id_type"], v["id_number"])
         if resident is None or not Resident.objects.visible_to(self.actor).filter(pk=resident.pk).exists():
             raise _Rejected([(self._header("id_number"), _("未找到该证件号码对应的实有人口（或不在您的管辖范围内），请先登记实有人口"))])
         if v["name"] and v["name"] != resident.name:
@@ -793,7 +806,7 @@ class _Importer:
         before = KeyPerson.objects.filter(resident=resident, category=category, until__isnull=True).first()
         if before is not None:  # a blank cell keeps what is on record (as the other services do)
             attributes = {**before.attributes, **attributes}
-        _obj, status = self._save(before, lambda: services.list_key_person(
+        _obj, status = self._save(before, lambda: list_key_person(
             self.actor, resident, category,
             risk_level=v["risk_level"] or (before.risk_level if before else RiskLevel.LOW),
             attributes=attributes, worker=worker, since=v["since"],
@@ -885,7 +898,7 @@ def import_rows(actor, kind: str, path_or_file, source_name: str = "", *, chunk_
     given, is called after every committed chunk.
     """
     _check_kind(kind)
-    if not services.can_write(actor):
+    if not can_write(actor):
         raise Forbidden(_("您无权维护基础数据"), code="not_permitted")
     started = time.perf_counter()
     name = source_name or (Path(path_or_file).name if isinstance(path_or_file, (str, Path)) else
@@ -1086,7 +1099,7 @@ def export_workbook(user, kind: str, queryset=None, *, full: bool = False, reaso
     wb.save(target)
     if full:
         try:
-            services.log_export(user, model._meta.model_name, FULL_FIELDS[kind], count, reason)
+            log_export(user, model._meta.model_name, FULL_FIELDS[kind], count, reason)
         except Exception:
             if path is not None:
                 Path(path).unlink(missing_ok=True)

@@ -144,7 +144,7 @@ class AddressFields(RegistryForm):
         return data
 
     def address_input(self):
-        from gridgov.registry.services import AddressInput
+        from gridgov.registry.services.addresses import AddressInput
 
         d = self.cleaned_data
         return AddressInput(region=d["community"], road=d["road"], building=d.get("building") or "",
@@ -216,7 +216,7 @@ class ResidentForm(PersonFields):
             self.initial["house"] = str(house.pk)
 
     def resident_input(self, house: House):
-        from gridgov.registry.services import ResidentInput
+        from gridgov.registry.services.residents import ResidentInput
 
         d = self.cleaned_data
         return ResidentInput(name=d["name"], id_type=d["id_type"], id_number=d.get("id_number") or "",
@@ -311,7 +311,7 @@ class UnitForm(AddressFields, UnitFields):
             })
 
     def unit_input(self, address):
-        from gridgov.registry.services import UnitInput
+        from gridgov.registry.services.units import UnitInput
 
         d = self.cleaned_data
         return UnitInput(name=d["name"], address=address, uscc=d.get("uscc") or "", kind=d["kind"],

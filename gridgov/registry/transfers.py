@@ -1,7 +1,7 @@
 """人口迁移申请 (transfer requests): how a person registered outside the writer's scope changes sides.
 
-``services.register_resident`` opens a request when the document it is given is kept by a record the
-writer may not write.  Nothing of that record changes until the side that keeps it — the operators who
+``services.residents.register_resident`` opens a request when the document it is given is kept by a record
+the writer may not write.  Nothing of that record changes until the side that keeps it — the operators who
 may write the resident *now* — confirms (the submitted values are then written through the normal
 resident write, the move is recorded in the resident's history) or refuses with a reason.
 
@@ -62,9 +62,9 @@ def _values(data, clean: dict) -> dict:
 
 
 def open_request(actor, resident: Resident, data, clean: dict, source: str = "web") -> TransferRequest:
-    """Called by ``services.register_resident`` (inside its transaction, the resident row locked) once it has
-    found that ``resident`` is kept outside ``actor``'s scope.  A repeated submission for the same person and
-    house updates the pending request instead of opening a second one."""
+    """Called by ``services.residents.register_resident`` (inside its transaction, the resident row locked) once
+    it has found that ``resident`` is kept outside ``actor``'s scope.  A repeated submission for the same person
+    and house updates the pending request instead of opening a second one."""
     from gridgov.core.notify import notify
 
     house = data.house
@@ -138,7 +138,7 @@ def _get_for_decision(user, pk: int) -> TransferRequest:
 
 
 def _input(request: TransferRequest):
-    from gridgov.registry.services import ResidentInput
+    from gridgov.registry.services.residents import ResidentInput
 
     v = request.values
     return ResidentInput(
@@ -164,18 +164,18 @@ def confirm(user, pk: int, source: str = "web") -> TransferRequest:
     """The keeping side confirms: the submitted values are written into the record and the person moves into
     the requested house (the resident's history records it, source ``transfer:<id>``); other pending
     requests for the same person are cancelled — the record they asked about has moved."""
-    from gridgov.registry import services
+    from gridgov.registry.services.residents import _check_resident, _write_resident
 
     with transaction.atomic():
         request = _get_for_decision(user, pk)
         resident = Resident.objects.select_for_update().get(pk=request.resident_id)
         data = _input(request)
-        clean, errors = services._check_resident(data)
+        clean, errors = _check_resident(data)
         clean["checked"] = None  # the document is the record's own; it is not rewritten
         errors.pop("id_number", None)  # not submitted again: the request is about this record
         if errors:  # values that were valid when submitted and are not now (e.g. a moved-in date rule)
             raise ValidationFailed(_("申请登记的信息有误，无法确认"), errors)
-        services._write_resident(user, resident, data, clean, source=f"transfer:{request.pk}")
+        _write_resident(user, resident, data, clean, source=f"transfer:{request.pk}")
         request.status, request.decided_by, request.decided_at = TransferRequest.Status.CONFIRMED, user, timezone.now()
         request.save(update_fields=["status", "decided_by", "decided_at"])
         _log(request, user, "confirm", {"status": [TransferRequest.Status.PENDING, request.status]}, source)

@@ -1,6 +1,6 @@
 """Registry pages under /registry/ (namespace ``registry``).
 
-``/registry/key-persons/<pk>/`` is also the link of the overdue-visit notifications (services.visit_sweep).
+``/registry/key-persons/<pk>/`` is also the link of the overdue-visit notifications (services.visits.visit_sweep).
 """
 
 from django.urls import path

@@ -6,7 +6,7 @@ Rules every page keeps:
 * department liaisons see nothing of the registry (403); leaders read, masked, and get statistics but
   no key-person details (403 on those pages); a record outside the user's scope is the 404 page;
 * identity numbers and phones are masked everywhere; the full values appear only on the resident page
-  right after ``services.reveal`` (permission + reason + access log), and in a full export (permission +
+  right after ``services.privacy.reveal`` (permission + reason + access log), and in a full export (permission +
   reason, logged by the export);
 * a form that fails validation re-renders with Chinese field messages and status 400, and writes nothing.
 """
@@ -38,7 +38,7 @@ from gridgov.core import crypto
 from gridgov.core.errors import DomainError, ValidationFailed
 from gridgov.core.text import as_pk
 from gridgov.regions.models import Grid, Region
-from gridgov.registry import identity, scope, services
+from gridgov.registry import identity, scope
 from gridgov.registry.forms import (
     IMPORT_KINDS,
     ExportForm,
@@ -70,6 +70,16 @@ from gridgov.registry.models import (
     VisitPhoto,
 )
 from gridgov.registry.scope import scoped
+from gridgov.registry.services.access import can_write
+from gridgov.registry.services.addresses import get_or_create_address
+from gridgov.registry.services.history import history
+from gridgov.registry.services.houses import add_tenancy, save_house
+from gridgov.registry.services.key_people import list_key_person
+from gridgov.registry.services.links import link_event, linked_cases, linked_events
+from gridgov.registry.services.privacy import masked, reveal
+from gridgov.registry.services.residents import ResidentInput, move_resident, register_resident
+from gridgov.registry.services.units import save_unit
+from gridgov.registry.services.visits import coverage, record_visit, visit_status, visit_statuses
 from gridgov.web.views import forbidden, not_found, web_status
 
 PAGE_SIZE = 30
@@ -106,7 +116,7 @@ def registry_writer(view):
     def wrapped(request, *args, **kwargs):
         if _role(request.user) not in READERS:
             return forbidden(request, _("基础数据仅对综治中心、网格员和领导开放"))
-        if not services.can_write(request.user):
+        if not can_write(request.user):
             return forbidden(request, _("您无权维护基础数据"))
         return view(request, *args, **kwargs)
 
@@ -173,11 +183,11 @@ def coverage_for(user, region_code: str | None = None, on: date | None = None) -
     on = on or timezone.localdate()
     role = _role(user)
     if role == R.GRID_WORKER:
-        statuses = services.visit_statuses(scoped(KeyPerson, user).active(on), on)
+        statuses = visit_statuses(scoped(KeyPerson, user).active(on), on)
         return {**rate_of(statuses), "label": _("我负责的重点人员"), "on": on.isoformat()}
     if role in (R.OPERATOR, R.LEADER, R.ADMIN):
         code = region_code if region_code is not None else (user.region.code if user.region_id else "")
-        out = services.coverage(code, on)
+        out = coverage(code, on)
         region = Region.objects.filter(code=code).first()
         out["label"] = region.name if region else _("全部区划")
         return out
@@ -226,14 +236,13 @@ def home(request):
             key_people = key_people.filter(resident__region__code__startswith=chosen.code)
     categories = list(KeyCategory.objects.filter(active=True))
     kp_found = dict(key_people.order_by().values_list("category_id").annotate(n=Count("pk")))
-    coverage = coverage_for(user, chosen.code if chosen else None, on)
     children = []
     if role in (R.OPERATOR, R.LEADER, R.ADMIN):
         base = chosen or (user.region if user.region_id else None)
         if base is not None and base.level < Region.Level.COMMUNITY:
             for child in Region.objects.filter(parent=base).order_by("code")[:60]:
                 # after the spread: coverage() has its own "region" (the code), the row needs the Region
-                children.append({**services.coverage(child.code, on), "region": child})
+                children.append({**coverage(child.code, on), "region": child})
     ctx = {
         "chosen": chosen,
         "addresses": (scoped(Address, user).filter(region__code__startswith=chosen.code) if chosen
@@ -246,17 +255,17 @@ def home(request):
         "key_unit_total": units.exclude(key_flags=[]).count(),
         "kp_total": sum(kp_found.values()),
         "kp_counts": [{"category": c, "count": kp_found.get(c.pk, 0)} for c in categories],
-        "coverage": coverage,
+        "coverage": coverage_for(user, chosen.code if chosen else None, on),
         "children": children,
         "kp_details": scope.may_see_key_person_details(user),
-        "can_write": services.can_write(user),
+        "can_write": can_write(user),
         "due": _due_summary(user, on) if scope.may_see_key_person_details(user) else None,
     }
     return render(request, "registry/home.html", ctx)
 
 
 def _due_summary(user, on) -> dict:
-    statuses = services.visit_statuses(scoped(KeyPerson, user).active(on), on)
+    statuses = visit_statuses(scoped(KeyPerson, user).active(on), on)
     if _role(user) == R.GRID_WORKER:
         statuses = [(kp, st) for kp, st in statuses if kp.worker_id in (None, user.pk)]
     return {"overdue": sum(1 for _k, st in statuses if st.state == "overdue"),
@@ -387,7 +396,7 @@ def link_event_view(request, kind: str, pk: int):
     error = None
     if form.is_valid():
         try:
-            _subject, created = services.link_event(request.user, form.cleaned_data["number"], **{kind: obj})
+            _subject, created = link_event(request.user, form.cleaned_data["number"], **{kind: obj})
         except DomainError as exc:
             form.apply_domain_error(exc)
             error = exc
@@ -435,7 +444,7 @@ def house_list(request):
         "communities": communities,
         "grids": grids_for(user, communities),
         "status_choices": House.Status.choices,
-        "can_write": services.can_write(user),
+        "can_write": can_write(user),
         **_export_ctx(user, "houses"),
     }
     return render(request, "registry/house_list.html", ctx)
@@ -460,11 +469,11 @@ def house_new(request):
         return render(request, "registry/house_form.html", _form_ctx(request, form), status=400)
     try:
         with transaction.atomic():
-            address, _created = services.get_or_create_address(user, form.address_input())
+            address, _created = get_or_create_address(user, form.address_input())
             existing = House.objects.filter(address=address).first()
             if existing is not None:
                 raise _AlreadyRegistered(existing)
-            house, _created = services.save_house(user, address, **form.house_kwargs())
+            house, _created = save_house(user, address, **form.house_kwargs())
     except _AlreadyRegistered as exc:
         if scoped(House, user).filter(pk=exc.obj.pk).exists():
             messages.info(request, _("该地址已登记过房屋，已为您打开"))
@@ -495,7 +504,7 @@ def house_edit(request, pk: int):
     form = HouseEditForm(request.POST, house=house)
     if form.is_valid():
         try:
-            services.save_house(user, house.address, **form.house_kwargs())
+            save_house(user, house.address, **form.house_kwargs())
         except DomainError as exc:
             form.apply_domain_error(exc)
             return render(request, "registry/house_edit.html", {"form": form, "house": house},
@@ -514,9 +523,9 @@ def _house_context(request, house: House, **extra) -> dict:
         "residents": residents,
         "tenancies": list(house.tenancies.select_related("tenant")),
         "history": history_rows(_house_history(house)),
-        "events": services.linked_events(user, house),
+        "events": linked_events(user, house),
         "link_form": extra.pop("link_form", None) or LinkEventForm(),
-        "can_write": services.can_write(user),
+        "can_write": can_write(user),
         "owner_phone": crypto.mask_phone(house.owner_phone),
         "today": timezone.localdate(),
         **extra,
@@ -554,7 +563,7 @@ def tenancy_new(request, pk: int):
     try:
         with transaction.atomic():
             if d["tenant"] == TenancyForm.NEW:
-                reg = services.register_resident(user, services.ResidentInput(
+                reg = register_resident(user, ResidentInput(
                     name=d["new_name"], id_type=d.get("new_id_type") or Resident.IdType.RIC,
                     id_number=d.get("new_id_number") or "", phone=d.get("new_phone") or "",
                     household=Resident.Household.FLOATING, relation=_("承租人"), moved_in=d["start"], house=house))
@@ -562,7 +571,7 @@ def tenancy_new(request, pk: int):
             else:
                 tenant = form.tenants[d["tenant"]]
             if tenant is not None:  # None: a transfer request was opened; the tenancy waits for the person
-                services.add_tenancy(user, house, tenant, d["start"], d.get("end"), d.get("contract_no") or "")
+                add_tenancy(user, house, tenant, d["start"], d.get("end"), d.get("contract_no") or "")
     except DomainError as exc:
         form.apply_domain_error(exc)
         return render(request, "registry/tenancy_form.html", {**ctx, "form": form}, status=web_status(exc))
@@ -600,7 +609,7 @@ def resident_list(request):
         "page": _paginate(request, filtered_residents(user, params)),
         "params": params,
         "household_choices": Resident.Household.choices,
-        "can_write": services.can_write(user),
+        "can_write": can_write(user),
         **_export_ctx(user, "residents"),
     }
     return render(request, "registry/resident_list.html", ctx)
@@ -624,7 +633,7 @@ def resident_new(request):
         form.add_error("house", _("请选择现居房屋"))
         return render(request, "registry/resident_form.html", {**ctx, "form": form}, status=400)
     try:
-        reg = services.register_resident(user, form.resident_input(house))
+        reg = register_resident(user, form.resident_input(house))
     except DomainError as exc:
         form.apply_domain_error(exc)
         return render(request, "registry/resident_form.html", {**ctx, "form": form}, status=web_status(exc))
@@ -643,22 +652,22 @@ def _resident_context(request, resident: Resident, **extra) -> dict:
     user = request.user
     kp_rows = []
     if scope.may_see_key_person_details(user):
-        kp_rows = services.visit_statuses(scoped(KeyPerson, user).filter(resident=resident))
+        kp_rows = visit_statuses(scoped(KeyPerson, user).filter(resident=resident))
     return {
         "resident": resident,
-        "masked": services.masked(resident),
+        "masked": masked(resident),
         "revealed": extra.pop("revealed", None),
         "can_reveal": scope.may_view_full(user),
         "reveal_form": extra.pop("reveal_form", None) or RevealForm(),
         "residences": list(resident.residences.select_related("house__address")),
-        "events": services.linked_events(user, resident),
-        "cases": services.linked_cases(user, resident),
+        "events": linked_events(user, resident),
+        "cases": linked_cases(user, resident),
         "link_form": extra.pop("link_form", None) or LinkEventForm(),
-        "move_form": extra.pop("move_form", None) or (MoveForm(user=user) if services.can_write(user) else None),
+        "move_form": extra.pop("move_form", None) or (MoveForm(user=user) if can_write(user) else None),
         "key_roles": kp_rows,
         "kp_details": scope.may_see_key_person_details(user),
-        "history": history_rows(services.history(resident)),
-        "can_write": services.can_write(user),
+        "history": history_rows(history(resident)),
+        "can_write": can_write(user),
         # the keeping side's view (a requester never sees a pending request: visible_to is the resident's scope)
         "pending_transfers": TransferRequest.objects.visible_to(user).filter(
             resident=resident, status=TransferRequest.Status.PENDING).count(),
@@ -683,7 +692,7 @@ def resident_detail(request, pk: int):
 @never_cache
 @require_POST
 def resident_reveal(request, pk: int):
-    """The full ID number and phone, shown once on this response (services.reveal logs it)."""
+    """The full ID number and phone, shown once on this response (services.privacy.reveal logs it)."""
     user = request.user
     resident = _visible_resident(user, pk)
     if resident is None:
@@ -695,7 +704,7 @@ def resident_reveal(request, pk: int):
         return render(request, "registry/resident_detail.html",
                       _resident_context(request, resident, reveal_form=form), status=400)
     try:
-        revealed = services.reveal(user, resident, form.cleaned_data["reason"])
+        revealed = reveal(user, resident, form.cleaned_data["reason"])
     except DomainError as exc:
         form.apply_domain_error(exc)
         return render(request, "registry/resident_detail.html",
@@ -720,7 +729,7 @@ def resident_move(request, pk: int):
             form.add_error("house", _("请选择房屋"))
         else:
             try:
-                services.move_resident(user, resident, house, d.get("on"), d.get("relation") or "")
+                move_resident(user, resident, house, d.get("on"), d.get("relation") or "")
             except DomainError as exc:
                 form.apply_domain_error(exc)
                 status = web_status(exc)
@@ -763,7 +772,7 @@ def unit_list(request):
         "params": params,
         "kind_choices": Unit.Kind.choices,
         "flag_choices": list(Unit.KEY_FLAGS.items()),
-        "can_write": services.can_write(user),
+        "can_write": can_write(user),
         **_export_ctx(user, "units"),
     }
     return render(request, "registry/unit_list.html", ctx)
@@ -781,8 +790,8 @@ def _save_unit(request, form: UnitForm, unit: Unit | None):
             # save_unit would take over that record (another township's, perhaps): refuse here
             raise ValidationFailed(_("该统一社会信用代码已登记"), {"uscc": [_("该统一社会信用代码已登记")]})
     with transaction.atomic():
-        address, _c = services.get_or_create_address(user, form.address_input())
-        saved, created = services.save_unit(user, form.unit_input(address), unit=unit)
+        address, _c = get_or_create_address(user, form.address_input())
+        saved, created = save_unit(user, form.unit_input(address), unit=unit)
     return saved, created
 
 
@@ -821,10 +830,10 @@ def _unit_context(request, unit: Unit, **extra) -> dict:
     return {
         "unit": unit,
         "flags": [Unit.KEY_FLAGS.get(f, f) for f in unit.key_flags],
-        "history": history_rows(services.history(unit)),
-        "events": services.linked_events(user, unit),
+        "history": history_rows(history(unit)),
+        "events": linked_events(user, unit),
         "link_form": extra.pop("link_form", None) or LinkEventForm(),
-        "can_write": services.can_write(user),
+        "can_write": can_write(user),
         **extra,
     }
 
@@ -865,7 +874,7 @@ def _state_order(pair):
 
 
 def key_person_rows(user, params: dict, on: date | None = None):
-    rows = services.visit_statuses(filtered_key_persons(user, params, on), on)
+    rows = visit_statuses(filtered_key_persons(user, params, on), on)
     if params.get("state") in ("ok", "due_soon", "overdue"):
         rows = [(kp, st) for kp, st in rows if st.state == params["state"]]
     return sorted(rows, key=_state_order)
@@ -883,7 +892,7 @@ def kp_list(request):
         "risk_choices": RiskLevel.choices,
         "state_choices": VISIT_STATES,
         "worker_choices": worker_choices(user)[1:],
-        "can_write": services.can_write(user),
+        "can_write": can_write(user),
         **_export_ctx(user, "key_persons"),
     }
     return render(request, "registry/kp_list.html", ctx)
@@ -949,7 +958,7 @@ def _kp_form(request, kp: KeyPerson | None):
     resident = form.residents[d["resident"]]
     worker = User.objects.filter(pk=as_pk(d["worker"])).first() if as_pk(d.get("worker")) else None
     try:
-        saved, created = services.list_key_person(
+        saved, created = list_key_person(
             user, resident, category, risk_level=d["risk_level"], attributes=form.attribute_values(category),
             worker=worker, since=d.get("since"), note=d.get("note") or "", key_person=kp)
     except DomainError as exc:
@@ -976,15 +985,15 @@ def kp_attributes(request):
 
 def _kp_context(request, kp: KeyPerson, **extra) -> dict:
     user = request.user
-    status = services.visit_status(kp)
+    status = visit_status(kp)
     visits = list(kp.visits.select_related("worker").prefetch_related("photos"))
     return {
         "kp": kp,
         "status": status,
         "visits": visits,
-        "masked": services.masked(kp.resident),
-        "history": history_rows(services.history(kp)),
-        "can_write": services.can_write(user),
+        "masked": masked(kp.resident),
+        "history": history_rows(history(kp)),
+        "can_write": can_write(user),
         "can_visit": _role(user) in (R.GRID_WORKER, R.OPERATOR, R.ADMIN),
         **extra,
     }
@@ -1009,7 +1018,7 @@ def kp_visit(request, pk: int):
     kp = _visible_kp(user, pk)
     if kp is None:
         return not_found(request, _("未找到该重点人员，或不在您的管辖范围内"))
-    ctx = {"kp": kp, "status": services.visit_status(kp)}
+    ctx = {"kp": kp, "status": visit_status(kp)}
     if request.method != "POST":
         return render(request, "registry/visit_form.html", {**ctx, "form": VisitForm()})
     form = VisitForm(request.POST)
@@ -1020,14 +1029,14 @@ def kp_visit(request, pk: int):
         return render(request, "registry/visit_form.html", {**ctx, "form": form}, status=400)
     d = form.cleaned_data
     try:
-        services.record_visit(user, kp, method=d["method"], findings=d["findings"], visited_at=d.get("visited_at"),
-                              abnormal=bool(d.get("abnormal")), lng=d.get("lng"), lat=d.get("lat"), photos=photos)
+        record_visit(user, kp, method=d["method"], findings=d["findings"], visited_at=d.get("visited_at"),
+                     abnormal=bool(d.get("abnormal")), lng=d.get("lng"), lat=d.get("lat"), photos=photos)
     except DomainError as exc:
         form.apply_domain_error(exc)
         if photos and "photos" not in form.extra_errors:
             form.extra_errors.setdefault("photos", []).append(_("请重新选择要上传的照片"))
         return render(request, "registry/visit_form.html", {**ctx, "form": form}, status=web_status(exc))
-    status = services.visit_status(kp)
+    status = visit_status(kp)
     messages.success(request, _("走访已记录，下次请于 %(d)s 前走访") % {"d": status.due.isoformat()})
     return redirect("registry:kp_detail", kp.pk)
 
@@ -1047,7 +1056,7 @@ def visits_due(request):
     """走访提醒: due and overdue visits — mine for a grid worker, grouped by worker for a center."""
     user = request.user
     on = timezone.localdate()
-    rows = [(kp, st) for kp, st in services.visit_statuses(scoped(KeyPerson, user).active(on), on)
+    rows = [(kp, st) for kp, st in visit_statuses(scoped(KeyPerson, user).active(on), on)
             if st.state != "ok"]
     rows.sort(key=_state_order)
     mine = _role(user) == R.GRID_WORKER
@@ -1198,7 +1207,7 @@ def export(request, kind: str):
     if kind == "key_persons":
         qs = filtered_key_persons(user, params)
         if params.get("state") in ("ok", "due_soon", "overdue"):
-            pks = [kp.pk for kp, st in services.visit_statuses(qs) if st.state == params["state"]]
+            pks = [kp.pk for kp, st in visit_statuses(qs) if st.state == params["state"]]
             qs = KeyPerson.objects.filter(pk__in=pks)
     else:
         qs = query(user, params)

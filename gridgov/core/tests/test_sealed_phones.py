@@ -101,20 +101,23 @@ def populate(city, api):
     from gridgov.disputes import services as disputes
     from gridgov.events.taxonomy import install_default_categories
     from gridgov.petitions import services as petitions
-    from gridgov.registry import services as registry
+    from gridgov.registry.services.addresses import AddressInput, get_or_create_address
+    from gridgov.registry.services.houses import save_house
+    from gridgov.registry.services.residents import ResidentInput, save_resident
+    from gridgov.registry.services.units import UnitInput, save_unit
     from gridgov.registry.tests.conftest import make_id
 
     install_default_categories()
     status, event = api("post", "/citizen/events", {**NEW_EVENT, "reporter_phone": spaced(EVENT_PHONE)},
                         headers={"Idempotency-Key": "first"})
     assert status == 201, event
-    address, _ = registry.get_or_create_address(city.worker_a, registry.AddressInput(
+    address, _ = get_or_create_address(city.worker_a, AddressInput(
         region="371502001001", road="古城路18号院", building="3", unit="2", room="301", lng=116.005, lat=36.405))
-    house, _ = registry.save_house(city.worker_a, address, status="rented", owner_name="赵房东",
-                                   owner_phone=OWNER_PHONE)
-    resident, _ = registry.save_resident(city.worker_a, registry.ResidentInput(
+    house, _ = save_house(city.worker_a, address, status="rented", owner_name="赵房东",
+                          owner_phone=OWNER_PHONE)
+    resident, _ = save_resident(city.worker_a, ResidentInput(
         name="王建国", id_number=make_id("37150219800101123"), phone=RESIDENT_PHONE, house=house))
-    unit, _ = registry.save_unit(city.operator_a, registry.UnitInput(
+    unit, _ = save_unit(city.operator_a, UnitInput(
         name="古楼小卖部", address=address, kind="individual", contact="钱老板", phone=UNIT_PHONE))
     dispute, created = disputes.apply_as_citizen(disputes.DisputeInput(
         dispute_type="neighbor", description="楼上漏水导致楼下天花板损坏，双方多次争吵",
@@ -250,23 +253,25 @@ def test_a_petitioner_typed_with_spaces_is_a_repeat_of_the_same_phone(city):
 
 
 def test_the_registry_history_records_a_new_phone_with_the_same_mask(city):
-    from gridgov.registry import services as registry
     from gridgov.registry.models import Change
+    from gridgov.registry.services.addresses import AddressInput, get_or_create_address
+    from gridgov.registry.services.houses import save_house
+    from gridgov.registry.services.residents import ResidentInput, save_resident
     from gridgov.registry.tests.conftest import make_id
 
-    address, _ = registry.get_or_create_address(city.worker_a, registry.AddressInput(
+    address, _ = get_or_create_address(city.worker_a, AddressInput(
         region="371502001001", road="古城路18号院", building="3", unit="2", room="301", lng=116.005, lat=36.405))
-    house, _ = registry.save_house(city.worker_a, address, status="rented")
-    data = registry.ResidentInput(name="王建国", id_number=make_id("37150219800101123"), phone="13811110002",
-                                  house=house)
-    resident, _ = registry.save_resident(city.worker_a, data)
+    house, _ = save_house(city.worker_a, address, status="rented")
+    data = ResidentInput(name="王建国", id_number=make_id("37150219800101123"), phone="13811110002",
+                         house=house)
+    resident, _ = save_resident(city.worker_a, data)
     # the same number again changes nothing (the ciphertext is not rewritten, no history row)
     before = Change.objects.count()
-    registry.save_resident(city.worker_a, data, resident=resident)
+    save_resident(city.worker_a, data, resident=resident)
     assert Change.objects.count() == before
     # a different number with the same mask (138****0002) is a change, recorded masked
     data.phone = "13899990002"
-    registry.save_resident(city.worker_a, data, resident=resident)
+    save_resident(city.worker_a, data, resident=resident)
     change = Change.objects.filter(model="resident", object_id=resident.pk).order_by("-id").first()
     assert change.changes["phone"] == ["138****0002", "138****0002"]
     assert "13899990002" not in json.dumps(change.changes) and not any(k.endswith("_hash") for k in change.changes)

@@ -7,7 +7,7 @@ from gridgov.core import providers
 from gridgov.core.errors import ValidationFailed
 from gridgov.events import services as events
 from gridgov.events.taxonomy import install_default_categories
-from gridgov.registry import services
+from gridgov.registry.services.links import link_to_event, linked_events
 from gridgov.registry.tests.conftest import flat, resident  # noqa: F401
 
 
@@ -20,12 +20,12 @@ def test_an_event_names_a_resident_and_the_resident_page_lists_it(city, resident
     install_default_categories()
     e, _ = events.create_event(city.worker_a, events.EventInput(category="0101", description="楼上漏水邻里争吵",
                                                                 lng=116.005, lat=36.405))
-    services.link_to_event(city.worker_a, e.number, resident)
-    services.link_to_event(city.worker_a, e.number, resident)  # once is enough
-    assert list(services.linked_events(city.operator_a, resident)) == [e]
-    assert services.linked_events(city.liaison_cg, resident) == []
+    link_to_event(city.worker_a, e.number, resident)
+    link_to_event(city.worker_a, e.number, resident)  # once is enough
+    assert list(linked_events(city.operator_a, resident)) == [e]
+    assert linked_events(city.liaison_cg, resident) == []
     with pytest.raises(ValidationFailed):
-        services.link_to_event(city.worker_b, e.number, resident)
+        link_to_event(city.worker_b, e.number, resident)
     client.force_login(city.operator_a)
     page = client.get(f"/registry/residents/{resident.pk}/").content.decode()
     assert e.number in page

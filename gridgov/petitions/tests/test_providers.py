@@ -7,7 +7,7 @@ from django.utils import timezone
 from gridgov.core import providers
 from gridgov.disputes import services as disputes
 from gridgov.petitions import services as petitions
-from gridgov.registry import services
+from gridgov.registry.services.links import linked_cases
 from gridgov.registry.tests.conftest import flat, resident  # noqa: F401
 
 
@@ -23,9 +23,9 @@ def test_the_resident_page_lists_the_disputes_and_petitions_that_name_them(city,
     p = petitions.create_petition(city.operator_a, petitions.PetitionInput(
         channel="visit", subject="小区物业乱收费问题", demands="要求物业退还多收的费用",
         target_agency="某物业公司", petitioners=[petitions.PetitionerInput(resident_id=resident.pk)]))
-    cases = services.linked_cases(city.operator_a, resident)
+    cases = linked_cases(city.operator_a, resident)
     assert [c["object"] for c in cases] == [d, p]
-    assert services.linked_cases(city.operator_b, resident) == []
+    assert linked_cases(city.operator_b, resident) == []
     client.force_login(city.operator_a)
     page = client.get(f"/registry/residents/{resident.pk}/").content.decode()
     assert d.number in page and p.number in page

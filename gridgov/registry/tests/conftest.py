@@ -1,8 +1,12 @@
 import pytest
 from stdnum.cn import ric
 
-from gridgov.registry import services
 from gridgov.registry.models import KeyCategory
+from gridgov.registry.services.addresses import AddressInput, get_or_create_address
+from gridgov.registry.services.houses import save_house
+from gridgov.registry.services.key_people import install_default_key_categories, list_key_person
+from gridgov.registry.services.residents import ResidentInput, save_resident
+from gridgov.registry.services.units import UnitInput, save_unit
 
 
 def make_id(prefix17: str) -> str:
@@ -12,22 +16,22 @@ def make_id(prefix17: str) -> str:
 
 @pytest.fixture
 def keycats(db):
-    services.install_default_key_categories()
+    install_default_key_categories()
     return {c.code: c for c in KeyCategory.objects.all()}
 
 
 @pytest.fixture
 def flat(city):
     """A rented flat in grid A1 (community A), created by grid worker A."""
-    address, _ = services.get_or_create_address(city.worker_a, services.AddressInput(
+    address, _ = get_or_create_address(city.worker_a, AddressInput(
         region="371502001001", road="古城路18号院", building="3", unit="2", room="301", lng=116.005, lat=36.405))
-    house, _ = services.save_house(city.worker_a, address, status="rented", use="residential")
+    house, _ = save_house(city.worker_a, address, status="rented", use="residential")
     return house
 
 
 @pytest.fixture
 def resident(city, flat):
-    r, _ = services.save_resident(city.worker_a, services.ResidentInput(
+    r, _ = save_resident(city.worker_a, ResidentInput(
         name="王建国", id_number=make_id("37150219800101123"), phone="13812345678", house=flat))
     return r
 
@@ -70,21 +74,21 @@ def register(city, flat, resident, keycats):
     from types import SimpleNamespace
 
     w = city.worker_a
-    house, _ = services.save_house(w, flat.address, owner_name="王房东", owner_phone=OWNER_PHONE)
-    person, _ = services.save_resident(w, services.ResidentInput(
+    house, _ = save_house(w, flat.address, owner_name="王房东", owner_phone=OWNER_PHONE)
+    person, _ = save_resident(w, ResidentInput(
         name=resident.name, id_number=FULL_ID, phone=FULL_PHONE, house=flat), resident=resident)
-    unit, _ = services.save_unit(w, services.UnitInput(
+    unit, _ = save_unit(w, UnitInput(
         name="古城便民超市", address=flat.address, contact="赵经理", phone=UNIT_PHONE, key_flags=["crowded"]))
-    kp, _ = services.list_key_person(w, person, keycats["mental_health"], risk_level="high",
-                                     attributes={"danger_level": "1", "guardian": "王妻"}, worker=w)
+    kp, _ = list_key_person(w, person, keycats["mental_health"], risk_level="high",
+                            attributes={"danger_level": "1", "guardian": "王妻"}, worker=w)
 
     wb = city.worker_b
-    b_address, _ = services.get_or_create_address(wb, services.AddressInput(
+    b_address, _ = get_or_create_address(wb, AddressInput(
         region="371502002001", road="柳园路6号", building="1", room="101", lng=116.105, lat=36.405))
-    b_house, _ = services.save_house(wb, b_address, owner_phone=B_PHONE)
-    b_person, _ = services.save_resident(wb, services.ResidentInput(
+    b_house, _ = save_house(wb, b_address, owner_phone=B_PHONE)
+    b_person, _ = save_resident(wb, ResidentInput(
         name="李柳园", id_number=B_ID, phone=B_PHONE, house=b_house))
-    b_unit, _ = services.save_unit(wb, services.UnitInput(name="柳园五金店", address=b_address, phone=B_PHONE))
-    b_kp, _ = services.list_key_person(wb, b_person, keycats["youth"], worker=wb)
+    b_unit, _ = save_unit(wb, UnitInput(name="柳园五金店", address=b_address, phone=B_PHONE))
+    b_kp, _ = list_key_person(wb, b_person, keycats["youth"], worker=wb)
     return SimpleNamespace(house=house, resident=person, unit=unit, kp=kp,
                            b_house=b_house, b_resident=b_person, b_unit=b_unit, b_kp=b_kp)

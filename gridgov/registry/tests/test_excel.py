@@ -16,9 +16,10 @@ from stdnum.cn import ric, uscc
 
 from gridgov.core import crypto
 from gridgov.core.errors import Forbidden, ValidationFailed
-from gridgov.registry import excel, services
+from gridgov.registry import excel
 from gridgov.registry.identity import org_code_check_digit
 from gridgov.registry.models import AccessLog, Address, Change, House, KeyPerson, Residence, Resident, Unit
+from gridgov.registry.services.key_people import install_default_key_categories
 
 GRID_A1 = "371502001001001"
 GRID_A2 = "371502001001002"
@@ -373,7 +374,7 @@ def test_units_validate_credit_codes_and_flags_and_re_import_unchanged(city, tmp
 
 @pytest.fixture
 def categories(db):
-    services.install_default_key_categories()
+    install_default_key_categories()
 
 
 def kp_headers():

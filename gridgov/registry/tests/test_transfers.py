@@ -16,8 +16,13 @@ from django.urls import reverse
 
 from gridgov.core.errors import NotFound, ValidationFailed
 from gridgov.core.models import Notification
-from gridgov.registry import excel, services
+from gridgov.registry import excel
 from gridgov.registry.models import Change, Residence, Resident, Tenancy, TransferRequest, Unit
+from gridgov.registry.services.addresses import AddressInput, get_or_create_address
+from gridgov.registry.services.houses import add_tenancy, save_house
+from gridgov.registry.services.key_people import list_key_person
+from gridgov.registry.services.residents import ResidentInput, move_resident, register_resident, save_resident
+from gridgov.registry.services.units import UnitInput, save_unit
 from gridgov.registry.tests.conftest import B_ID, B_PHONE, make_id
 from gridgov.registry.tests.test_excel import RESIDENT_HEADERS, resident_row, xlsx
 
@@ -105,7 +110,7 @@ def test_a_grid_worker_of_the_next_grid_asks_too(api, city, register, worker_a2)
     古楼 center, and the answer is the receipt."""
     from gridgov.registry.tests.conftest import FULL_ID
 
-    house_a2, _ = services.save_house(worker_a2, services.get_or_create_address(worker_a2, services.AddressInput(
+    house_a2, _ = save_house(worker_a2, get_or_create_address(worker_a2, AddressInput(
         region="371502001001", road="古城路9号", lng=116.015, lat=36.405))[0])
     before = state(register.resident)
     r = api("post", "/residents", worker_a2, {"name": "王建国", "id_number": FULL_ID, "house": house_a2.pk})
@@ -204,8 +209,8 @@ def test_a_repeated_submission_updates_the_pending_request_and_a_confirmation_ca
         api, city, register, pending, worker_a2):
     api("post", "/residents", city.operator_a, {**hijack(register.house), "name": "再改名"})
     assert TransferRequest.objects.count() == 1 and TransferRequest.objects.get().values["name"] == "再改名"
-    other_house, _ = services.save_house(city.operator_a, services.get_or_create_address(
-        city.operator_a, services.AddressInput(region="371502001001", road="古城路30号", lng=116.015, lat=36.405))[0])
+    other_house, _ = save_house(city.operator_a, get_or_create_address(
+        city.operator_a, AddressInput(region="371502001001", road="古城路30号", lng=116.015, lat=36.405))[0])
     api("post", "/residents", city.operator_a, {**hijack(other_house), "name": "第三方"})
     assert TransferRequest.objects.filter(status="pending").count() == 2
     api("post", f"/transfers/{pending.pk}/confirm", city.operator_b)
@@ -304,23 +309,23 @@ def test_an_import_row_with_another_sides_credit_code_is_refused_not_an_update(c
 def test_no_service_writes_a_record_outside_the_writers_scope(city, register, worker_a2):
     b = register
     with pytest.raises(NotFound):
-        services.move_resident(city.operator_a, b.b_resident, b.house)
+        move_resident(city.operator_a, b.b_resident, b.house)
     with pytest.raises(NotFound):
-        services.add_tenancy(city.operator_a, b.house, b.b_resident, start=b.b_resident.created_at.date())
+        add_tenancy(city.operator_a, b.house, b.b_resident, start=b.b_resident.created_at.date())
     with pytest.raises(NotFound):
-        services.list_key_person(city.operator_a, b.b_resident, b.b_kp.category)
+        list_key_person(city.operator_a, b.b_resident, b.b_kp.category)
     with pytest.raises(NotFound):
-        services.save_resident(city.operator_a, services.ResidentInput(name="改名者", id_number=B_ID),
-                               resident=b.b_resident)
+        save_resident(city.operator_a, ResidentInput(name="改名者", id_number=B_ID),
+                      resident=b.b_resident)
     with pytest.raises(NotFound):
-        services.save_unit(city.operator_a, services.UnitInput(name="冒名", address=b.house.address), unit=b.b_unit)
+        save_unit(city.operator_a, UnitInput(name="冒名", address=b.house.address), unit=b.b_unit)
     with pytest.raises(ValidationFailed) as err:  # the next grid's house at the same place
-        services.save_house(worker_a2, b.house.address, owner_name="冒名房东")
+        save_house(worker_a2, b.house.address, owner_name="冒名房东")
     assert err.value.fields == {"address": ["该地址已登记过房屋，不在您的管辖范围内"]}
     code = "91371502MA3C7Q1B9W"
     Unit.objects.filter(pk=b.b_unit.pk).update(uscc=code)
     with pytest.raises(ValidationFailed) as err:
-        services.save_unit(city.operator_a, services.UnitInput(name="冒名", address=b.house.address, uscc=code))
+        save_unit(city.operator_a, UnitInput(name="冒名", address=b.house.address, uscc=code))
     assert err.value.fields == {"uscc": ["该统一社会信用代码已登记"]}
     fresh = Resident.objects.get(pk=b.b_resident.pk)
     assert (fresh.name, fresh.house_id) == ("李柳园", b.b_house.pk)
@@ -355,7 +360,7 @@ def test_concurrent_decisions_decide_once(city, register):
     from gridgov.core.errors import Conflict
     from gridgov.registry import transfers
 
-    services.register_resident(city.operator_a, services.ResidentInput(
+    register_resident(city.operator_a, ResidentInput(
         name="改名者", id_number=B_ID, phone=NEW_PHONE, house=register.house), source="api")
     t = TransferRequest.objects.get()
     done, conflicts, errors = [], [], []

@@ -329,9 +329,9 @@ def test_a_reveal_with_a_reason_shows_the_full_values_once_and_logs_one_row(city
 
 
 def test_a_reveal_of_a_document_other_than_an_id_card_also_works(city, flat):
-    from gridgov.registry import services
+    from gridgov.registry.services.residents import ResidentInput, save_resident
 
-    p, _ = services.save_resident(city.worker_a, services.ResidentInput(
+    p, _ = save_resident(city.worker_a, ResidentInput(
         name="John Smith", id_type=Resident.IdType.PASSPORT, id_number="E12345678", phone="13500001234",
         household=Resident.Household.OVERSEAS, house=flat))
     op = grant(city.operator_a, "view_full_identity")

@@ -2,7 +2,7 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from gridgov.registry import services
+from gridgov.registry.services.visits import visit_sweep
 
 
 class Command(BaseCommand):
@@ -14,7 +14,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, loop=False, interval=3600, **opts):
         while True:
-            self.stdout.write(f"alerts={services.visit_sweep()}")
+            self.stdout.write(f"alerts={visit_sweep()}")
             if not loop:
                 return
             time.sleep(max(60, interval))
