@@ -102,8 +102,7 @@ class Lifecycle:
     transitions: dict[str, Transition] = {}
     effects: dict[str, Callable] = {}
     open_statuses: tuple[str, ...] = ()
-    select_related: tuple[str, ...] = ("center", "region")
-    lock_of: tuple[str, ...] = ()      # select_for_update(of=…); () locks the joined rows too
+    select_related: tuple[str, ...] = ("center", "region")  # read with the locked row (only the case row is locked)
     guard_with_now: bool = False       # guards take (case, now)
     sweeps: tuple = ()                 # gridgov.cases.sweep.SweepPlan rows
 
@@ -190,9 +189,9 @@ class Lifecycle:
         return t.effect if callable(t.effect) else self.effects[t.effect]
 
     def lock(self, pk):
-        qs = self.model.objects.select_related(*self.select_related)
-        qs = qs.select_for_update(of=self.lock_of) if self.lock_of else qs.select_for_update()
-        return qs.get(pk=pk)
+        """The case row, locked for the transaction (``FOR UPDATE OF`` the case's table only: the related
+        rows read with it — centers, categories — are not the case's to lock, and may be outer joins)."""
+        return self.model.objects.select_related(*self.select_related).select_for_update(of=("self",)).get(pk=pk)
 
     def perform(self, case, action: str, actor, params: dict | None = None, now: datetime | None = None):
         """Perform ``action`` on ``case`` as ``actor`` (a User, a Citizen, or SYSTEM); return the log row."""
