@@ -1,4 +1,4 @@
-"""Benchmark of the registry Excel import (一标三实): N residents through ``registry.excel.import_rows``.
+"""Benchmark of the registry Excel import (一标三实): N residents through ``registry.excel.importer.import_rows``.
 
     .venv/bin/python bench/registry_import.py --rows 100000            # setup + generate + import
     .venv/bin/python bench/registry_import.py --rows 1000000 --reimport 0
@@ -15,7 +15,7 @@ What it does (a benchmark, not a test; nothing here is collected by pytest)
    birth date + 3-digit sequence + the check digit from ``stdnum.cn.ric``; residents are spread over
    houses (1–5 a house, 3 on average) in all communities, consecutive rows of a house together as in
    a real household register.
-3. ``import``: ``excel.import_rows(admin, "residents", file)``; wall time, rows/s and the process's
+3. ``import``: ``import_rows(admin, "residents", file)``; wall time, rows/s and the process's
    resident memory (VmRSS, sampled after every committed chunk, and the peak ``ru_maxrss``). With
    ``--reimport 1`` the same file is imported a second time (every row must come back "unchanged").
 
@@ -139,7 +139,7 @@ def phase_generate(rows: int, seed: int) -> dict:
 def phase_import(rows: int, label: str, chunk: int) -> dict:
     benchlib.setup_django(f"sqlite:///{paths(rows)['db']}")
     from gridgov.accounts.models import User
-    from gridgov.registry import excel
+    from gridgov.registry.excel.importer import import_rows
     from gridgov.registry.models import Address, Change, House, Resident
 
     actor = User.objects.get(username="bench_admin")
@@ -156,7 +156,7 @@ def phase_import(rows: int, label: str, chunk: int) -> dict:
             print(f"  {label}: {done:,} rows, {elapsed:,.0f} s, {done / elapsed:,.0f} rows/s, "
                   f"RSS {samples[-1][1]:.0f} MB", flush=True)
 
-    report = excel.import_rows(actor, "residents", paths(rows)["xlsx"], chunk_size=chunk, progress=progress)
+    report = import_rows(actor, "residents", paths(rows)["xlsx"], chunk_size=chunk, progress=progress)
     wall = time.perf_counter() - t
     # RSS at 10 %, 25 %, 50 %, 75 % and 100 % of the rows: how memory grows with the file
     marks = {f"{q}%": next((mb for done, mb in samples if done >= rows * q / 100), samples[-1][1])

@@ -150,7 +150,7 @@ def _params(request, names) -> dict:
 
 def excel_available() -> bool:
     try:
-        from gridgov.registry import excel  # noqa: F401
+        from gridgov.registry.excel import template  # noqa: F401  (openpyxl)
     except ImportError:
         return False
     return True
@@ -1135,7 +1135,8 @@ def import_page(request):
     if not form.is_valid():
         return render(request, "registry/import.html", {**ctx, "form": form}, status=400)
     try:
-        from gridgov.registry import excel
+        from gridgov.registry.excel.importer import import_rows
+        from gridgov.registry.excel.report import report_workbook
     except ImportError:
         return _excel_missing(request)
     kind = form.cleaned_data["kind"]
@@ -1143,11 +1144,11 @@ def import_page(request):
         return forbidden(request)
     upload = form.cleaned_data["file"]
     try:
-        report = excel.import_rows(user, kind, upload, upload.name)
+        report = import_rows(user, kind, upload, upload.name)
     except DomainError as exc:
         form.apply_domain_error(exc)
         return render(request, "registry/import.html", {**ctx, "form": form}, status=web_status(exc))
-    report_data = excel.report_workbook(report)
+    report_data = report_workbook(report)
     counts = _report_counts(report)
     return render(request, "registry/import.html", {
         **ctx, "form": ImportForm(initial={"kind": kind}), "report": report, "kind_label": KIND_LABELS.get(kind),
@@ -1167,10 +1168,10 @@ def import_template(request, kind: str):
     if kind not in KIND_LABELS:
         return not_found(request)
     try:
-        from gridgov.registry import excel
+        from gridgov.registry.excel.template import template_workbook
     except ImportError:
         return _excel_missing(request)
-    return _xlsx_response(excel.template_workbook(kind), _("%(k)s导入模板.xlsx") % {"k": KIND_LABELS[kind]})
+    return _xlsx_response(template_workbook(kind), _("%(k)s导入模板.xlsx") % {"k": KIND_LABELS[kind]})
 
 
 EXPORT_QUERIES = {
@@ -1212,11 +1213,11 @@ def export(request, kind: str):
     else:
         qs = query(user, params)
     try:
-        from gridgov.registry import excel
+        from gridgov.registry.excel.export import export_workbook
     except ImportError:
         return _excel_missing(request)
     try:
-        data = excel.export_workbook(user, kind, qs, full=full, reason=reason)
+        data = export_workbook(user, kind, qs, full=full, reason=reason)
     except DomainError as exc:
         messages.error(request, str(exc.message))
         return redirect(_list_url(kind, source))

@@ -16,7 +16,12 @@ from stdnum.cn import ric, uscc
 
 from gridgov.core import crypto
 from gridgov.core.errors import Forbidden, ValidationFailed
-from gridgov.registry import excel
+from gridgov.registry.excel.cells import CellError, as_date
+from gridgov.registry.excel.columns import FileRejected
+from gridgov.registry.excel.export import export_workbook
+from gridgov.registry.excel.importer import import_rows
+from gridgov.registry.excel.report import report_workbook
+from gridgov.registry.excel.template import template_workbook
 from gridgov.registry.identity import org_code_check_digit
 from gridgov.registry.models import AccessLog, Address, Change, House, KeyPerson, Residence, Resident, Unit
 from gridgov.registry.services.key_people import install_default_key_categories
@@ -148,7 +153,7 @@ EXPECTED_REJECTED = {3: "证件号码", 5: "证件号码", 6: "迁入日期", 7:
 def test_a_mixed_file_keeps_good_rows_and_leaves_nothing_of_bad_ones(city, tmp_path, ids):
     path = mixed_file(tmp_path, ids)
     before = counts()
-    report = excel.import_rows(city.worker_a, "residents", path, "mixed.xlsx")
+    report = import_rows(city.worker_a, "residents", path, "mixed.xlsx")
 
     assert (report.submitted, report.updated, report.unchanged, report.rejected) == (4, 0, 0, 7)
     assert {r.row: r.column for r in report.rejected_rows} == EXPECTED_REJECTED
@@ -183,13 +188,13 @@ def test_a_mixed_file_keeps_good_rows_and_leaves_nothing_of_bad_ones(city, tmp_p
 @pytest.mark.django_db
 def test_re_importing_the_same_file_changes_nothing(city, tmp_path, ids):
     path = mixed_file(tmp_path, ids)
-    excel.import_rows(city.worker_a, "residents", path)
+    import_rows(city.worker_a, "residents", path)
     before = counts()
     stamps = dict(Resident.objects.values_list("pk", "updated_at"))
     cipher = dict(Resident.objects.values_list("pk", "id_number_enc"))
     house_stamps = dict(House.objects.values_list("pk", "updated_at"))
 
-    again = excel.import_rows(city.worker_a, "residents", path)
+    again = import_rows(city.worker_a, "residents", path)
 
     assert (again.submitted, again.updated, again.unchanged, again.rejected) == (0, 0, 4, 7), [(r.row, r.errors) for r in again.rejected_rows]
     assert {r.row: r.column for r in again.rejected_rows} == EXPECTED_REJECTED
@@ -202,10 +207,10 @@ def test_re_importing_the_same_file_changes_nothing(city, tmp_path, ids):
 
 @pytest.mark.django_db
 def test_a_changed_row_is_an_update_and_leaves_a_change_row(city, tmp_path, ids):
-    excel.import_rows(city.worker_a, "residents", xlsx(tmp_path, RESIDENT_HEADERS, [resident_row("张三", ids["a"])]))
+    import_rows(city.worker_a, "residents", xlsx(tmp_path, RESIDENT_HEADERS, [resident_row("张三", ids["a"])]))
     changes = Change.objects.count()
     path = xlsx(tmp_path, RESIDENT_HEADERS, [resident_row("张三", ids["a"], phone="13900001111")], "b.xlsx")
-    report = excel.import_rows(city.worker_a, "residents", path)
+    report = import_rows(city.worker_a, "residents", path)
     assert (report.submitted, report.updated, report.unchanged) == (0, 1, 0)
     assert Resident.objects.get().phone == "13900001111"
     assert Change.objects.count() == changes + 1
@@ -213,13 +218,13 @@ def test_a_changed_row_is_an_update_and_leaves_a_change_row(city, tmp_path, ids)
     path = xlsx(tmp_path, RESIDENT_HEADERS, [resident_row("张三", ids["a"], phone="13900001111", household="")],
                 "c.xlsx")
     Resident.objects.update(household=Resident.Household.FLOATING)
-    assert excel.import_rows(city.worker_a, "residents", path).unchanged == 1
+    assert import_rows(city.worker_a, "residents", path).unchanged == 1
     assert Resident.objects.get().household == Resident.Household.FLOATING
 
 
 @pytest.mark.django_db
 def test_rows_are_numbered_as_excel_shows_them_across_chunks_blank_rows_and_the_hint_row(city, tmp_path, ids):
-    wb = load_workbook(io.BytesIO(excel.template_workbook("residents")))
+    wb = load_workbook(io.BytesIO(template_workbook("residents")))
     ws = wb.active
     headers = [c.value for c in ws[1]]
     assert ws.cell(row=2, column=1).value  # the hint row stays in the file
@@ -236,7 +241,7 @@ def test_rows_are_numbered_as_excel_shows_them_across_chunks_blank_rows_and_the_
     put(7, {**base, "姓名": "丁", "证件号码": ids["x"], "室": "4", "人口类型": "外星人"})
     path = tmp_path / "t.xlsx"
     wb.save(path)
-    report = excel.import_rows(city.operator_a, "residents", path, chunk_size=2)
+    report = import_rows(city.operator_a, "residents", path, chunk_size=2)
     assert (report.submitted, report.rejected) == (2, 2)
     assert [(r.row, r.column) for r in report.rejected_rows] == [(4, "证件号码"), (7, "人口类型")]
     assert "外星人" in report.rejected_rows[1].reason
@@ -246,7 +251,7 @@ def test_rows_are_numbered_as_excel_shows_them_across_chunks_blank_rows_and_the_
 def test_columns_may_come_in_any_order_and_headers_may_drop_the_parenthesis(city, tmp_path, ids):
     headers = ["室", "证件号码", "街路巷小区", "社区代码", "姓名", "网格编码"]
     path = xlsx(tmp_path, headers, [["101", ids["a"], "东关街", COMMUNITY_A, "张三", GRID_A1]])
-    report = excel.import_rows(city.worker_a, "residents", path)
+    report = import_rows(city.worker_a, "residents", path)
     assert report.submitted == 1
     assert Resident.objects.get().house.address.room == "101"
 
@@ -263,8 +268,8 @@ def test_the_whole_file_is_rejected_for_a_bad_header_row_and_nothing_is_written(
              else "东关街" if h.startswith("街路巷") else "" for h in headers]]
     path = xlsx(tmp_path, headers, rows)
     before = counts()
-    with pytest.raises(excel.FileRejected) as exc:
-        excel.import_rows(city.operator_a, "residents", path)
+    with pytest.raises(FileRejected) as exc:
+        import_rows(city.operator_a, "residents", path)
     assert problem in str(exc.value.message)
     assert counts() == before
 
@@ -273,17 +278,17 @@ def test_the_whole_file_is_rejected_for_a_bad_header_row_and_nothing_is_written(
 def test_a_file_that_is_not_xlsx_is_rejected_whole(city, tmp_path):
     path = tmp_path / "x.xlsx"
     path.write_bytes(b"not a zip")
-    with pytest.raises(excel.FileRejected):
-        excel.import_rows(city.operator_a, "residents", path)
-    with pytest.raises(excel.FileRejected):
-        excel.import_rows(city.operator_a, "residents", xlsx(tmp_path, [], [], "empty.xlsx"))
+    with pytest.raises(FileRejected):
+        import_rows(city.operator_a, "residents", path)
+    with pytest.raises(FileRejected):
+        import_rows(city.operator_a, "residents", xlsx(tmp_path, [], [], "empty.xlsx"))
 
 
 @pytest.mark.django_db
 def test_someone_who_may_not_write_cannot_import(city, tmp_path, ids):
     path = xlsx(tmp_path, RESIDENT_HEADERS, [resident_row("张三", ids["a"])])
     with pytest.raises(Forbidden):
-        excel.import_rows(city.leader_a, "residents", path)
+        import_rows(city.leader_a, "residents", path)
     assert Resident.objects.count() == 0
 
 
@@ -292,7 +297,7 @@ def test_an_int_id_cell_works_and_a_float_one_is_refused_not_corrupted(city, tmp
     as_float = float(ids["c"])
     rows = [resident_row("整数", ExactInt(ids["a"]), room="1"), resident_row("浮点", as_float, room="2"),
             resident_row("科学计数", "1.10105194912E+17", room="3")]
-    report = excel.import_rows(city.worker_a, "residents", xlsx(tmp_path, RESIDENT_HEADERS, rows))
+    report = import_rows(city.worker_a, "residents", xlsx(tmp_path, RESIDENT_HEADERS, rows))
     assert report.submitted == 1
     assert [(r.row, r.column) for r in report.rejected_rows] == [(3, "证件号码"), (4, "证件号码")]
     assert crypto.decrypt(Resident.objects.get().id_number_enc) == ids["a"]
@@ -306,13 +311,13 @@ def test_an_int_id_cell_works_and_a_float_one_is_refused_not_corrupted(city, tmp
     ("2024-01-05 00:00:00", date(2024, 1, 5)), (None, None), ("", None),
 ])
 def test_dates_arrive_in_many_shapes(raw, expected):
-    assert excel._date(raw, "moved_in") == expected
+    assert as_date(raw, "moved_in") == expected
 
 
 @pytest.mark.parametrize("raw", ["2024-02-30", "5/1/2024", "45296", 45296, "明天"])
 def test_bad_dates_are_refused(raw):
-    with pytest.raises(excel._CellError):
-        excel._date(raw, "moved_in")
+    with pytest.raises(CellError):
+        as_date(raw, "moved_in")
 
 
 HOUSE_HEADERS = ["社区代码(12位)", "街路巷/小区", "楼栋", "单元", "楼层", "室", "网格编码", "建筑结构", "房屋用途",
@@ -328,14 +333,14 @@ def test_houses_import_once_and_re_import_unchanged(city, tmp_path):
         [COMMUNITY_A, "阳光花园", "3", "2", "5", "505", GRID_A1, "", "", "", "", "", "12345"],
     ]
     path = xlsx(tmp_path, HOUSE_HEADERS, rows)
-    report = excel.import_rows(city.operator_a, "houses", path)
+    report = import_rows(city.operator_a, "houses", path)
     assert (report.created, report.rejected) == (1, 3)
     assert [(r.row, r.column) for r in report.rejected_rows] == [(3, "使用状态"), (4, "面积(㎡)"), (5, "产权人电话")]
     assert Address.objects.count() == 1
     house = House.objects.get()
     assert (house.status, float(house.area)) == (House.Status.RENTED, 85.3)
     before = counts()
-    again = excel.import_rows(city.operator_a, "houses", path)
+    again = import_rows(city.operator_a, "houses", path)
     assert (again.unchanged, again.rejected) == (1, 3)
     assert counts() == before
 
@@ -358,7 +363,7 @@ def test_units_validate_credit_codes_and_flags_and_re_import_unchanged(city, tmp
     ]
     path = xlsx(tmp_path, UNIT_HEADERS, rows)
     before = counts()
-    report = excel.import_rows(city.operator_a, "units", path)
+    report = import_rows(city.operator_a, "units", path)
     assert (report.created, report.rejected) == (2, 3)
     assert [(r.row, r.column) for r in report.rejected_rows] == [
         (3, "统一社会信用代码"), (5, "重点单位类别"), (6, "社区代码(12位)")]
@@ -367,7 +372,7 @@ def test_units_validate_credit_codes_and_flags_and_re_import_unchanged(city, tmp
     shop = Unit.objects.get(uscc=good)
     assert shop.key_flags == ["crowded", "fire_key"] and shop.employees == 12
     before = counts()
-    again = excel.import_rows(city.operator_a, "units", path)
+    again = import_rows(city.operator_a, "units", path)
     assert (again.created, again.updated, again.unchanged, again.rejected) == (0, 0, 2, 3)
     assert counts() == before  # a unit without a credit code is found by its name at its address
 
@@ -383,7 +388,7 @@ def kp_headers():
 
 @pytest.mark.django_db
 def test_key_persons_need_a_registered_resident_and_their_category_attributes(city, tmp_path, ids, categories):
-    excel.import_rows(city.worker_a, "residents", xlsx(tmp_path, RESIDENT_HEADERS, [
+    import_rows(city.worker_a, "residents", xlsx(tmp_path, RESIDENT_HEADERS, [
         resident_row("张三", ids["a"], room="1"), resident_row("李四", ids["x"], room="2")], "r.xlsx"))
     rows = [
         ["张三", ids["a"], "社区矫正对象", "高", "worker_a", "2024-03-01", "2026-12-31", "缓刑", "", "按月报到"],
@@ -397,7 +402,7 @@ def test_key_persons_need_a_registered_resident_and_their_category_attributes(ci
         ["张三", ids["a"], "不存在的类别", "低", "", "", "", "", "", ""],
     ]
     path = xlsx(tmp_path, kp_headers(), rows)
-    report = excel.import_rows(city.worker_a, "key_persons", path)
+    report = import_rows(city.worker_a, "key_persons", path)
     assert (report.created, report.rejected) == (2, 7)
     assert [(r.row, r.column) for r in report.rejected_rows] == [
         (4, "证件号码"), (5, "矫正期满日期"), (6, "矫正期满日期"), (7, "风险等级、责任网格员"), (8, "姓名"),
@@ -406,18 +411,18 @@ def test_key_persons_need_a_registered_resident_and_their_category_attributes(ci
     assert kp.attributes == {"term_end": "2026-12-31", "correction_type": "缓刑"}
     assert (kp.risk_level, kp.worker, kp.since, kp.note) == ("high", city.worker_a, date(2024, 3, 1), "按月报到")
     before = counts()
-    again = excel.import_rows(city.worker_a, "key_persons", path)
+    again = import_rows(city.worker_a, "key_persons", path)
     assert (again.created, again.updated, again.unchanged, again.rejected) == (0, 0, 2, 7)
     assert counts() == before
 
 
 @pytest.mark.django_db
 def test_a_grid_worker_cannot_list_someone_outside_their_grids(city, tmp_path, ids, categories):
-    excel.import_rows(city.worker_b, "residents", xlsx(tmp_path, RESIDENT_HEADERS, [
+    import_rows(city.worker_b, "residents", xlsx(tmp_path, RESIDENT_HEADERS, [
         resident_row("柳园人", ids["a"], region=COMMUNITY_B, road="柳园路", grid="")], "r.xlsx"))
     assert Resident.objects.count() == 1
     path = xlsx(tmp_path, kp_headers(), [["", ids["a"], "吸毒人员", "低", "", "", "", "", "社区戒毒", ""]])
-    report = excel.import_rows(city.worker_a, "key_persons", path)
+    report = import_rows(city.worker_a, "key_persons", path)
     assert (report.rejected, report.rejected_rows[0].column) == (1, "证件号码")
     assert KeyPerson.objects.count() == 0
 
@@ -428,8 +433,8 @@ def test_a_grid_worker_cannot_list_someone_outside_their_grids(city, tmp_path, i
 @pytest.mark.django_db
 def test_the_report_lists_rejected_rows_with_their_values_and_can_be_corrected_and_re_imported(city, tmp_path,
                                                                                                ids):
-    report = excel.import_rows(city.worker_a, "residents", mixed_file(tmp_path, ids))
-    data = excel.report_workbook(report)
+    report = import_rows(city.worker_a, "residents", mixed_file(tmp_path, ids))
+    data = report_workbook(report)
     rows = sheet_rows(data)
     assert rows[0][:3] == ("行号", "列", "原因")
     assert list(rows[0][3:]) == RESIDENT_HEADERS
@@ -443,7 +448,7 @@ def test_the_report_lists_rejected_rows_with_their_values_and_can_be_corrected_a
             ws.cell(row=r, column=4, value="补上姓名")
     path = tmp_path / "fixed.xlsx"
     wb.save(path)
-    again = excel.import_rows(city.worker_a, "residents", path)
+    again = import_rows(city.worker_a, "residents", path)
     assert again.submitted == 1 and again.rejected == len(EXPECTED_REJECTED) - 1
     assert Resident.objects.filter(name="补上姓名").exists()
 
@@ -453,8 +458,8 @@ def test_the_report_lists_rejected_rows_with_their_values_and_can_be_corrected_a
 
 @pytest.fixture
 def imported(city, tmp_path, ids):
-    excel.import_rows(city.worker_a, "residents", mixed_file(tmp_path, ids))
-    excel.import_rows(city.worker_b, "residents", xlsx(tmp_path, RESIDENT_HEADERS, [
+    import_rows(city.worker_a, "residents", mixed_file(tmp_path, ids))
+    import_rows(city.worker_b, "residents", xlsx(tmp_path, RESIDENT_HEADERS, [
         resident_row("柳园人", ids["outside"], region=COMMUNITY_B, road="柳园路", grid="", phone="13799998888")],
         "b.xlsx"))
     return [ids["a"], ids["x"], ids["c"], ids["d"]]
@@ -472,7 +477,7 @@ def _contains_any(values, secrets) -> bool:
 
 @pytest.mark.django_db
 def test_export_masks_identity_numbers_and_phones_by_default(city, imported, ids):
-    data = excel.export_workbook(city.operator_a, "residents")
+    data = export_workbook(city.operator_a, "residents")
     rows = sheet_rows(data)
     assert list(rows[0][:3]) == ["姓名", "证件类型", "证件号码"]
     assert len(rows) == 1 + 4  # township A only
@@ -489,12 +494,12 @@ def test_export_masks_identity_numbers_and_phones_by_default(city, imported, ids
 @pytest.mark.django_db
 def test_a_full_export_needs_the_permission_and_a_reason_and_is_logged(city, imported, tmp_path):
     with pytest.raises(Forbidden):
-        excel.export_workbook(city.operator_a, "residents", full=True, reason="核查")
+        export_workbook(city.operator_a, "residents", full=True, reason="核查")
     operator = _grant(city.operator_a, "export_personal_data")
     with pytest.raises(ValidationFailed):
-        excel.export_workbook(operator, "residents", full=True, reason=" ")
+        export_workbook(operator, "residents", full=True, reason=" ")
     assert AccessLog.objects.count() == 0
-    data = excel.export_workbook(operator, "residents", full=True, reason="核查户籍信息")
+    data = export_workbook(operator, "residents", full=True, reason="核查户籍信息")
     values = cells(data)
     assert all(number in values for number in imported) and "13812345678" in values
     log = AccessLog.objects.get()
@@ -502,8 +507,8 @@ def test_a_full_export_needs_the_permission_and_a_reason_and_is_logged(city, imp
         operator, AccessLog.Action.EXPORT, "resident", 4, "核查户籍信息")
     assert log.fields == ["id_number", "phone"]
     # a full export can be imported back (same columns): nothing changes
-    path = excel.export_workbook(operator, "residents", full=True, reason="回导", path=tmp_path / "full.xlsx")
-    again = excel.import_rows(operator, "residents", path)
+    path = export_workbook(operator, "residents", full=True, reason="回导", path=tmp_path / "full.xlsx")
+    again = import_rows(operator, "residents", path)
     assert (again.unchanged, again.rejected) == (4, 0)
 
 
@@ -513,15 +518,15 @@ def test_without_the_permission_no_full_id_ever_reaches_the_file(city, imported,
     for user in (city.admin.__class__.objects.get(username="op_county"), city.worker_a, city.worker_b,
                  city.operator_b, city.leader_a):
         for kind in ("residents", "houses", "units"):
-            data = excel.export_workbook(user, kind)
+            data = export_workbook(user, kind)
             assert not _contains_any(cells(data), everyone), (user.username, kind)
         with pytest.raises(Forbidden):
-            excel.export_workbook(user, "residents", full=True, reason="想看")
+            export_workbook(user, "residents", full=True, reason="想看")
 
 
 @pytest.mark.django_db
 def test_export_intersects_whatever_queryset_it_is_given_with_the_users_scope(city, imported):
-    data = excel.export_workbook(city.worker_b, "residents", Resident.objects.all())
+    data = export_workbook(city.worker_b, "residents", Resident.objects.all())
     rows = sheet_rows(data)
     assert [r[0] for r in rows[1:]] == ["柳园人"]
 
@@ -530,10 +535,10 @@ def test_export_intersects_whatever_queryset_it_is_given_with_the_users_scope(ci
 def test_key_person_export_is_not_for_leaders_and_masks_by_default(city, tmp_path, ids, categories, imported):
     path = xlsx(tmp_path, kp_headers(), [["张三", ids["a"], "吸毒人员", "高", "worker_a", "", "", "", "社区戒毒", ""]],
                 "kp.xlsx")
-    assert excel.import_rows(city.worker_a, "key_persons", path).created == 1
+    assert import_rows(city.worker_a, "key_persons", path).created == 1
     with pytest.raises(Forbidden):
-        excel.export_workbook(city.leader_a, "key_persons")
-    data = excel.export_workbook(city.worker_a, "key_persons")
+        export_workbook(city.leader_a, "key_persons")
+    data = export_workbook(city.worker_a, "key_persons")
     rows = sheet_rows(data)
     header = rows[0]
     assert rows[1][header.index("管控类型")] == "社区戒毒" and rows[1][header.index("类别")] == "吸毒人员"
@@ -553,7 +558,7 @@ def test_key_person_export_is_not_for_leaders_and_masks_by_default(city, tmp_pat
                      "监护人"]),
 ])
 def test_the_template_opens_with_chinese_headers_hints_and_dropdowns(categories, kind, expected):
-    wb = load_workbook(io.BytesIO(excel.template_workbook(kind)))
+    wb = load_workbook(io.BytesIO(template_workbook(kind)))
     ws = wb.worksheets[0]
     headers = [c.value for c in ws[1]]
     assert set(expected) <= set(headers)
@@ -569,7 +574,7 @@ def test_the_template_opens_with_chinese_headers_hints_and_dropdowns(categories,
 
 @pytest.mark.django_db
 def test_a_filled_in_template_imports(city, tmp_path, ids):
-    wb = load_workbook(io.BytesIO(excel.template_workbook("residents")))
+    wb = load_workbook(io.BytesIO(template_workbook("residents")))
     ws = wb.active
     headers = [c.value for c in ws[1]]
     row = {"姓名": "张三", "证件号码": ids["a"], "社区代码(12位)": COMMUNITY_A, "街路巷/小区": "东关街",
@@ -578,7 +583,7 @@ def test_a_filled_in_template_imports(city, tmp_path, ids):
         ws.cell(row=3, column=headers.index(key) + 1, value=value)
     path = tmp_path / "filled.xlsx"
     wb.save(path)
-    assert excel.import_rows(city.worker_a, "residents", path).submitted == 1
+    assert import_rows(city.worker_a, "residents", path).submitted == 1
 
 
 # --- commands -------------------------------------------------------------------------------------

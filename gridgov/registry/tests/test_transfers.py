@@ -16,7 +16,7 @@ from django.urls import reverse
 
 from gridgov.core.errors import NotFound, ValidationFailed
 from gridgov.core.models import Notification
-from gridgov.registry import excel
+from gridgov.registry.excel.importer import import_rows
 from gridgov.registry.models import Change, Residence, Resident, Tenancy, TransferRequest, Unit
 from gridgov.registry.services.addresses import AddressInput, get_or_create_address
 from gridgov.registry.services.houses import add_tenancy, save_house
@@ -281,7 +281,7 @@ def test_an_import_row_of_a_number_kept_elsewhere_becomes_a_transfer_request_and
     before = state(register.b_resident)
     new_id = make_id("37150219991231001")
     path = xlsx(tmp_path, RESIDENT_HEADERS, [resident_row("改名者", B_ID), resident_row("新来的", new_id)])
-    report = excel.import_rows(city.worker_a, "residents", path, "in.xlsx")
+    report = import_rows(city.worker_a, "residents", path, "in.xlsx")
     assert (report.submitted, report.created, report.updated, report.rejected) == (2, 0, 0, 0)
     assert state(register.b_resident) == before
     t = TransferRequest.objects.get()
@@ -296,7 +296,7 @@ def test_an_import_row_with_another_sides_credit_code_is_refused_not_an_update(c
     Unit.objects.filter(pk=register.b_unit.pk).update(uscc=code)
     path = xlsx(tmp_path, ["单位名称", "统一社会信用代码", "社区代码(12位)", "街路巷/小区"],
                 [["冒名五金店", code, "371502001001", "古城路18号院"]])
-    report = excel.import_rows(city.operator_a, "units", path)
+    report = import_rows(city.operator_a, "units", path)
     assert (report.created, report.updated, report.rejected) == (0, 0, 1)
     assert "该统一社会信用代码已登记" in report.rejected_rows[0].reason
     unit = Unit.objects.get(pk=register.b_unit.pk)
@@ -339,12 +339,12 @@ def test_spaced_identity_numbers_through_the_form_and_the_import_find_the_same_r
         "name": "李柳园", "id_type": "ric", "id_number": spaced, "household": "registered",
         "house": str(register.b_house.pk)}, follow=True)
     assert "已更新李柳园的信息" in " ".join(str(m) for m in r.context["messages"])
-    report = excel.import_rows(city.operator_b, "residents", xlsx(tmp_path, RESIDENT_HEADERS, [resident_row(
+    report = import_rows(city.operator_b, "residents", xlsx(tmp_path, RESIDENT_HEADERS, [resident_row(
         "李柳园", spaced, region="371502002001", road="柳园路6号", building="1", unit="", floor="", room="101",
         grid="371502002001001")]))
     assert (report.submitted, report.rejected) == (0, 0), [r.errors for r in report.rejected_rows]
     assert Resident.objects.filter(name="李柳园").count() == 1
-    first_generation = excel.import_rows(city.operator_b, "residents", xlsx(
+    first_generation = import_rows(city.operator_b, "residents", xlsx(
         tmp_path, RESIDENT_HEADERS, [resident_row("老王", "371502800101123", region="371502002001", road="柳园路6号",
                                                   grid="371502002001001")], name="old.xlsx"))
     assert "15位一代身份证号码" in first_generation.rejected_rows[0].reason

@@ -11,7 +11,8 @@ from django.utils.translation import gettext as _
 
 from gridgov.accounts.models import User
 from gridgov.core.errors import DomainError
-from gridgov.registry import excel
+from gridgov.registry.excel.columns import KINDS
+from gridgov.registry.excel.export import default_queryset, export_workbook
 
 REGION_PATH = {
     "residents": "region__code__startswith",
@@ -25,7 +26,7 @@ class Command(BaseCommand):
     help = "Export residents/houses/units/key_persons to .xlsx (identity numbers and phones masked by default)."
 
     def add_arguments(self, parser):
-        parser.add_argument("kind", choices=excel.KINDS)
+        parser.add_argument("kind", choices=KINDS)
         parser.add_argument("out", help="the .xlsx file to write")
         parser.add_argument("--user", required=True, help="username of the exporting user (decides the scope)")
         parser.add_argument("--region", help="only records under this region code (prefix)")
@@ -36,11 +37,11 @@ class Command(BaseCommand):
         actor = User.objects.filter(username=user, is_active=True).first()
         if actor is None:
             raise CommandError(_("未找到用户：%(u)s") % {"u": user})
-        qs = excel.default_queryset(actor, kind)
+        qs = default_queryset(actor, kind)
         if region:
             qs = qs.filter(**{REGION_PATH[kind]: region.strip()})
         try:
-            path = excel.export_workbook(actor, kind, qs, full=full, reason=reason, path=out)
+            path = export_workbook(actor, kind, qs, full=full, reason=reason, path=out)
         except DomainError as exc:
             raise CommandError(str(exc.message)) from exc
         self.stdout.write(self.style.SUCCESS(_("已导出到 %(f)s") % {"f": Path(path)}))

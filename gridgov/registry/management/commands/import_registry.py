@@ -12,7 +12,9 @@ from django.utils.translation import gettext as _
 
 from gridgov.accounts.models import User
 from gridgov.core.errors import DomainError
-from gridgov.registry import excel
+from gridgov.registry.excel.columns import KINDS
+from gridgov.registry.excel.importer import CHUNK_SIZE, import_rows
+from gridgov.registry.excel.report import report_workbook
 
 SHOWN = 20
 
@@ -21,13 +23,13 @@ class Command(BaseCommand):
     help = "Import residents/houses/units/key_persons from an .xlsx file (see registry_template)."
 
     def add_arguments(self, parser):
-        parser.add_argument("kind", choices=excel.KINDS)
+        parser.add_argument("kind", choices=KINDS)
         parser.add_argument("file", help="the .xlsx file")
         parser.add_argument("--user", required=True, help="username of the importing user (decides the scope)")
         parser.add_argument("--report", help="write the rejected rows to this .xlsx file")
-        parser.add_argument("--chunk", type=int, default=excel.CHUNK_SIZE, help="rows per transaction")
+        parser.add_argument("--chunk", type=int, default=CHUNK_SIZE, help="rows per transaction")
 
-    def handle(self, kind, file, user, report=None, chunk=excel.CHUNK_SIZE, **options):
+    def handle(self, kind, file, user, report=None, chunk=CHUNK_SIZE, **options):
         actor = User.objects.filter(username=user, is_active=True).first()
         if actor is None:
             raise CommandError(_("未找到用户：%(u)s") % {"u": user})
@@ -40,7 +42,7 @@ class Command(BaseCommand):
                 self.stdout.write(rep.summary())
 
         try:
-            result = excel.import_rows(actor, kind, file, Path(file).name, chunk_size=chunk, progress=progress)
+            result = import_rows(actor, kind, file, Path(file).name, chunk_size=chunk, progress=progress)
         except DomainError as exc:
             raise CommandError(str(exc.message)) from exc
         self.stdout.write(result.summary())
@@ -53,6 +55,6 @@ class Command(BaseCommand):
         if result.rejected > SHOWN:
             self.stdout.write(_("……另有%(n)d行被拒绝") % {"n": result.rejected - SHOWN})
         if report:
-            Path(report).write_bytes(excel.report_workbook(result))
+            Path(report).write_bytes(report_workbook(result))
             self.stdout.write(_("错误明细已写入 %(f)s") % {"f": report})
         self.stdout.write(self.style.SUCCESS(_("导入完成，用时%(s).1f秒") % {"s": result.seconds}))

@@ -1,0 +1,147 @@
+"""Importing a file: the first sheet streamed (openpyxl read-only), the header row mapped by name (any column order;
+unknown, duplicate or missing required headers reject the whole file), the hint row skipped, and the rows
+sent in chunks to :class:`~gridgov.registry.excel.rows.RowImporter`."""
+
+from __future__ import annotations
+
+import time
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from django.utils.translation import gettext as _
+from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
+from openpyxl.utils.exceptions import InvalidFileException
+
+from gridgov.core.errors import Forbidden
+from gridgov.registry.excel.cells import as_text
+from gridgov.registry.excel.columns import (
+    REPORT_HEADERS,
+    Column,
+    FileRejected,
+    check_kind,
+    columns,
+    key_categories,
+    norm_header,
+)
+from gridgov.registry.excel.report import ImportReport
+from gridgov.registry.excel.rows import RowImporter
+from gridgov.registry.services.access import can_write
+
+CHUNK_SIZE = 500  # rows per transaction; every row has its own savepoint inside
+
+
+def _map_headers(kind: str, header_row: tuple, cols: list[Column]) -> dict[str, int]:
+    """Column key → index. Unknown, duplicate or missing required headers reject the file."""
+    wanted = {}
+    for col in cols:
+        for name in {col.header, col.title}:
+            wanted[norm_header(name)] = col
+    ignored = {norm_header(h) for h in REPORT_HEADERS} | {norm_header(_(h)) for h in REPORT_HEADERS}
+    positions: dict[str, int] = {}
+    problems: list[str] = []
+    for i, raw in enumerate(header_row):
+        name = norm_header(raw)
+        if not name or name in ignored:
+            continue
+        col = wanted.get(name)
+        if col is None:
+            problems.append(_("第%(c)s列的列名“%(h)s”无法识别") % {"c": get_column_letter(i + 1), "h": as_text(raw)})
+        elif col.key in positions:
+            problems.append(_("列名“%(h)s”重复") % {"h": as_text(raw)})
+        else:
+            positions[col.key] = i
+    missing = [c.title for c in cols if c.required and c.key not in positions]
+    if missing:
+        problems.insert(0, _("缺少必需的列：%(m)s") % {"m": "、".join(missing)})
+    if problems:
+        raise FileRejected(problems)
+    return positions
+
+
+def _is_hint_row(row: tuple, positions: dict[str, int], cols: list[Column]) -> bool:
+    by_key = {c.key: c for c in cols}
+    seen = False
+    for key, i in positions.items():
+        value = as_text(row[i]) if i < len(row) else ""
+        if not value:
+            continue
+        hint = by_key[key].hint
+        if not hint or value not in (hint, _(hint)):
+            return False
+        seen = True
+    return seen
+
+
+def _open(path_or_file):
+    try:
+        return load_workbook(path_or_file, read_only=True, data_only=True)
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise FileRejected([_("无法读取文件，请上传Excel 2007及以上版本的.xlsx文件（%(e)s）") % {
+            "e": type(exc).__name__}]) from exc
+
+
+def _rows(path_or_file) -> Iterator[tuple]:
+    wb = _open(path_or_file)
+    try:
+        ws = wb.worksheets[0]
+        ws.reset_dimensions()  # trust the rows, not a stale <dimension> tag
+        yield from ws.iter_rows(values_only=True)
+    finally:
+        wb.close()
+
+
+def import_rows(actor, kind: str, path_or_file, source_name: str = "", *, chunk_size: int = CHUNK_SIZE,
+                progress=None) -> ImportReport:
+    """Import one sheet (the workbook's first) of ``kind`` rows as ``actor``. See the module docstring.
+
+    Raises :class:`FileRejected` (nothing written) for an unreadable file or a bad header row and
+    :class:`Forbidden` when the actor may not maintain the registry at all. ``progress(report)``, if
+    given, is called after every committed chunk.
+    """
+    check_kind(kind)
+    if not can_write(actor):
+        raise Forbidden(_("您无权维护基础数据"), code="not_permitted")
+    started = time.perf_counter()
+    name = source_name or (Path(path_or_file).name if isinstance(path_or_file, (str, Path)) else
+                           getattr(path_or_file, "name", "") or "")
+    report = ImportReport(kind=kind, source=name)
+    categories = key_categories() if kind == "key_persons" else []
+    cols = columns(kind, categories)
+    source_rows = _rows(path_or_file)
+    rows = enumerate(source_rows, start=1)  # numbered as Excel shows them
+    try:
+        header = None
+        for _number, row in rows:  # the first non-blank row holds the column names
+            if any(as_text(v) for v in row):
+                header = row
+                break
+        if header is None:
+            raise FileRejected([_("文件是空的：第一个工作表没有列名行")])
+        positions = _map_headers(kind, header, cols)
+        report.headers = [as_text(h) for h in header]
+        importer = RowImporter(actor, kind, cols, positions, report, f"import:{name}"[:32], categories)
+        chunk: list[tuple[int, tuple]] = []
+        first = True
+        for number, row in rows:
+            if not any(as_text(v) for v in row):
+                continue
+            if first:
+                first = False
+                if _is_hint_row(row, positions, cols):
+                    continue
+            chunk.append((number, row))
+            if len(chunk) >= chunk_size:
+                importer.run(chunk)
+                chunk = []
+                if progress:
+                    progress(report)
+        if chunk:
+            importer.run(chunk)
+            if progress:
+                progress(report)
+    finally:
+        source_rows.close()  # closes the workbook (and its file handle)
+    report.seconds = round(time.perf_counter() - started, 3)
+    return report
