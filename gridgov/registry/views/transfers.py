@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from gridgov.core.errors import DomainError
 from gridgov.registry import transfers
 from gridgov.registry.models import TransferRequest
-from gridgov.registry.views import registry_writer
+from gridgov.registry.views.common import registry_writer
 from gridgov.web.views import not_found, web_status
 
 STATUS_FILTERS = [("pending", gettext_lazy("待确认")), ("decided", gettext_lazy("已处理"))]
