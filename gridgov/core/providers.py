@@ -5,14 +5,15 @@ and petitions, the dispute an event was turned into. The page's app must not imp
 lower app never imports a higher one, and no two apps import each other), so it asks a *slot* and the
 higher apps fill the slot from their ``AppConfig.ready()``::
 
-    # gridgov/disputes/apps.py (ready)
-    providers.provide("resident.cases", disputes_of_resident)
+    # gridgov/disputes/providers.py (register(), called from DisputesConfig.ready())
+    providers.provide("resident.cases", disputes_of_resident, order=10)
 
-    # gridgov/registry/views.py
-    sections = providers.collect("resident.cases", resident, request.user)
+    # gridgov/registry/services/links.py
+    rows = providers.collect("resident.cases", resident, user)
 
 A provider takes the slot's arguments and returns a value, or ``None`` for nothing to show. Slots and
-their arguments are listed in docs/architecture.md.
+their arguments are documented at the top of each filling app's ``providers.py`` and listed in
+docs/architecture.md.
 """
 
 from __future__ import annotations
