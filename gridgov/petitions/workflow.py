@@ -31,15 +31,7 @@ from gridgov.cases.sla import NEAR_DUE, OVERDUE, warn_moment
 from gridgov.cases.sweep import SweepPlan
 from gridgov.core.errors import ValidationFailed
 from gridgov.petitions import limits
-from gridgov.petitions.models import (
-    OPEN_STATUSES,
-    Extension,
-    Petition,
-    PetitionLog,
-    PetitionNotice,
-    Status,
-    open_q,
-)
+from gridgov.petitions.models import OPEN_STATUSES, Extension, Petition, PetitionLog, PetitionNotice, Status, open_q
 from gridgov.worktime import calendar as workcal
 
 S = Status
@@ -419,28 +411,10 @@ EFFECTS = {
 # --- the lifecycle ------------------------------------------------------------------------------
 
 K = PetitionNotice.Kind
-
-
-def _stage_params(p: Petition) -> dict:
-    return {"_deadline": p.deadline}
-
-
-def _ack_running() -> Q:
-    """A letter whose procedural reply is owed and not yet made (the second clock)."""
-    return Q(ack_due_at__isnull=False, acked_at__isnull=True)
-
-
-def _ack_is_running(p: Petition) -> bool:
-    return p.acked_at is None
-
-
-def _ack_params(p: Petition) -> dict:
-    return {"_deadline": p.ack_due_at}
-
-
-def _ack_plan(kind: str, action: str, state: str, counter: str) -> SweepPlan:
-    return SweepPlan(kind, action, state, counter, deadline="ack_due_at", warn_at="ack_warn_at",
-                     running=_ack_running, is_running=_ack_is_running, params=_ack_params)
+# the second clock: a letter's procedural reply, owed until it is made
+ACK = {"deadline": "ack_due_at", "warn_at": "ack_warn_at",
+       "running": lambda: Q(ack_due_at__isnull=False, acked_at__isnull=True),
+       "is_running": lambda p: p.acked_at is None, "params": lambda p: {"_deadline": p.ack_due_at}}
 
 
 class PetitionLifecycle(Lifecycle):
@@ -452,17 +426,15 @@ class PetitionLifecycle(Lifecycle):
     notice_model = PetitionNotice
     transitions = TRANSITIONS
     effects = EFFECTS
-    # the stage deadline runs while the petition is open (open_q: a transfer runs only to a department
-    # in the system); running_q / is_running below say exactly that
-    open_statuses = OPEN
+    open_statuses = OPEN  # the stage deadline runs while open: running_q / is_running say exactly (open_q)
     select_related = ("center", "region")
     guard_with_now = True
     # in the order the sweep has always run them: the stage deadline, then a letter's 7-day reply
     sweeps = (
-        SweepPlan(K.ESCALATE, "sla_escalate", OVERDUE, "escalated", params=_stage_params),
-        SweepPlan(K.REMIND, "sla_remind", NEAR_DUE, "reminded", params=_stage_params),
-        _ack_plan(K.ACK_OVERDUE, "ack_overdue", OVERDUE, "ack_overdue"),
-        _ack_plan(K.ACK_REMIND, "ack_remind", NEAR_DUE, "ack_reminded"),
+        SweepPlan(K.ESCALATE, "sla_escalate", OVERDUE, "escalated", params=lambda p: {"_deadline": p.deadline}),
+        SweepPlan(K.REMIND, "sla_remind", NEAR_DUE, "reminded", params=lambda p: {"_deadline": p.deadline}),
+        SweepPlan(K.ACK_OVERDUE, "ack_overdue", OVERDUE, "ack_overdue", **ACK),
+        SweepPlan(K.ACK_REMIND, "ack_remind", NEAR_DUE, "ack_reminded", **ACK),
     )
 
     def running_q(self) -> Q:
