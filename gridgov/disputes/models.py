@@ -1,6 +1,8 @@
 """Disputes (矛盾纠纷) and their mediation: parties, mediators (专家超市), sessions, agreements.
 
-``Dispute.status`` is written only by :mod:`gridgov.disputes.workflow`; every transition appends a
+Declared on the case kernel (:mod:`gridgov.cases.models`): ``Dispute`` is a :class:`~gridgov.cases.models.Case`,
+its log, session attachments and notices the kernel's bases. ``Dispute.status`` is written only by the
+transition engine through the lifecycle in :mod:`gridgov.disputes.workflow`; every transition appends a
 :class:`DisputeLog` row, which is never updated or deleted.  What time changes (SLA state, a
 mediator's load and success rate) is derived at read time.
 """
@@ -15,8 +17,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from gridgov.cases.models import Case, CaseAttachment, CaseLog, CaseNotice, upload_path
 from gridgov.core.crypto import SealedPhone, mask_phone
-from gridgov.core.models import AppendOnly
 
 
 class DisputeType(models.TextChoices):
@@ -157,7 +159,7 @@ class DisputeQuerySet(models.QuerySet):
         return self.filter(status__in=OPEN_STATUSES)
 
 
-class Dispute(models.Model):
+class Dispute(Case):
     number = models.CharField(_("纠纷编号"), max_length=20, unique=True)
     source = models.CharField(_("来源"), max_length=16, choices=Source.choices)
     dispute_type = models.CharField(_("纠纷类型"), max_length=16, choices=DisputeType.choices)
@@ -170,10 +172,6 @@ class Dispute(models.Model):
     address = models.CharField(_("地点"), max_length=200, blank=True)
     grid = models.ForeignKey("regions.Grid", null=True, blank=True, on_delete=models.PROTECT,
                              related_name="disputes", verbose_name=_("网格"))
-    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="disputes",
-                               verbose_name=_("所属区划"))
-    center = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="center_disputes",
-                               verbose_name=_("受理中心"))
     event = models.OneToOneField("events.Event", null=True, blank=True, on_delete=models.PROTECT,
                                  related_name="dispute", verbose_name=_("来源事件"))
 
@@ -199,11 +197,8 @@ class Dispute(models.Model):
     risk_override = models.CharField(_("人工调整风险"), max_length=8, choices=RiskGrade.choices, blank=True)
     risk_override_reason = models.CharField(_("调整理由"), max_length=500, blank=True)
 
-    stage_started_at = models.DateTimeField(null=True, blank=True)
+    # the mediation deadline: Case's stage fields, with the dispute's label
     deadline = models.DateTimeField(_("调解期限"), null=True, blank=True, db_index=True)
-    deadline_unit = models.CharField(max_length=16, blank=True)
-    warn_at = models.DateTimeField(null=True, blank=True, db_index=True)
-    deadline_provisional = models.BooleanField(default=False)
 
     referral = models.CharField(_("引导分流"), max_length=16, choices=Referral.choices, blank=True)
     result = models.TextField(_("调解结果"), blank=True)
@@ -212,7 +207,6 @@ class Dispute(models.Model):
 
     created_at = models.DateTimeField(_("登记时间"), default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
-    closed_at = models.DateTimeField(_("结案时间"), null=True, blank=True)
     # a retried registration (Idempotency-Key) finds the first one: per user, or per phone for citizens
     idempotency_scope = models.CharField(max_length=64, blank=True)
     idempotency_key = models.CharField(max_length=128, blank=True)
@@ -228,9 +222,6 @@ class Dispute(models.Model):
         indexes = [models.Index(fields=["status", "deadline"]), models.Index(fields=["mediator", "status"])]
         constraints = [models.UniqueConstraint(fields=["idempotency_scope", "idempotency_key"],
                                                condition=~Q(idempotency_key=""), name="uniq_dispute_idempotency")]
-
-    def __str__(self) -> str:
-        return self.number
 
     @property
     def risk_grade(self) -> str:
@@ -272,25 +263,27 @@ class Party(models.Model):
         return mask_phone(self.phone)
 
 
-class DisputeLog(AppendOnly):
+class DisputeLog(CaseLog):
     """One transition or note on a dispute.  Append-only."""
 
     dispute = models.ForeignKey(Dispute, on_delete=models.PROTECT, related_name="log")
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
-    actor_label = models.CharField(max_length=100, blank=True)
-    action = models.CharField(max_length=32)
-    from_status = models.CharField(max_length=16, blank=True)
-    to_status = models.CharField(max_length=16, blank=True)
-    note = models.TextField(blank=True)
-    data = models.JSONField(default=dict, blank=True)
     # on the outcome rows (succeed / fail): the mediator who mediated, so a reassigned case keeps its record
     mediator = models.ForeignKey("Mediator", null=True, blank=True, on_delete=models.PROTECT, related_name="outcomes")
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
-    class Meta:
-        ordering = ["created_at", "id"]
+    class Meta(CaseLog.Meta):
         verbose_name = _("纠纷流转记录")
         verbose_name_plural = _("纠纷流转记录")
+
+    @property
+    def system_note(self) -> str:
+        return self.note
+
+    @system_note.setter
+    def system_note(self, value: str) -> None:
+        # DisputeLog(..., note="", system_note=…): Model.__init__ sets properties after fields, so a row the
+        # kernel's system batch builds (always note="") gets its note through the lifecycle's log_fields —
+        # the 司法确认 reminder's last day (gridgov.disputes.workflow.DisputeLifecycle.log_fields)
+        self.note = value
 
 
 class Session(models.Model):
@@ -314,21 +307,13 @@ class Session(models.Model):
         verbose_name_plural = _("调解记录")
 
 
-def session_file_path(instance: SessionAttachment, filename: str) -> str:
-    day = timezone.localdate()
-    return f"disputes/{day:%Y/%m}/{instance.sha256[:2]}/{instance.sha256}{instance.extension}"
+session_file_path = upload_path  # the name the first migrations know
 
 
-class SessionAttachment(models.Model):
+class SessionAttachment(CaseAttachment):
+    UPLOAD_DIR = "disputes"
+
     session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="attachments")
-    kind = models.CharField(max_length=8)
-    file = models.FileField(upload_to=session_file_path, max_length=200)
-    original_name = models.CharField(max_length=200, blank=True)
-    content_type = models.CharField(max_length=64)
-    extension = models.CharField(max_length=8)
-    size = models.PositiveBigIntegerField()
-    sha256 = models.CharField(max_length=64)
-    created_at = models.DateTimeField(default=timezone.now)
 
 
 class Agreement(models.Model):
@@ -362,7 +347,7 @@ class Agreement(models.Model):
         return self.signed_on + timedelta(days=settings.GRIDGOV["DISPUTE_CONFIRM_DAYS"])
 
 
-class DisputeNotice(models.Model):
+class DisputeNotice(CaseNotice):
     """A reminder the sweep made; the unique constraint makes it exactly-once per case and deadline."""
 
     class Kind(models.TextChoices):
@@ -372,8 +357,6 @@ class DisputeNotice(models.Model):
 
     dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="notices")
     kind = models.CharField(max_length=16, choices=Kind.choices)
-    deadline = models.DateTimeField()
-    created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["dispute", "kind", "deadline"], name="uniq_dispute_notice")]
