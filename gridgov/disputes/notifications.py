@@ -1,45 +1,61 @@
-"""Who is told what after a dispute transition."""
+"""Who is told what after a dispute transition, as kernel messages (gridgov.cases.notify)."""
 
 from __future__ import annotations
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from gridgov.accounts.models import User
-from gridgov.core.notify import notify
+from gridgov.cases.notify import Message, send
 from gridgov.disputes.models import Dispute, DisputeLog, RiskGrade
-
-
-def center_operators(d: Dispute) -> list[User]:
-    return list(User.objects.filter(role=User.Role.OPERATOR, region_id=d.center_id, is_active=True))
 
 
 def link(d: Dispute) -> str:
     return reverse("disputes:detail", args=[d.number])
 
 
-def _mediator_user(d: Dispute) -> list[User]:
+def _mediator_user(d: Dispute) -> list:
     return [d.mediator.user] if d.mediator_id and d.mediator.user_id else []
 
 
-def after_transition(d: Dispute, entry: DisputeLog, grade_before: str) -> None:
+def messages(d: Dispute, entry: DisputeLog, grade_before: str, mediator_users=None) -> list[Message]:
+    """``mediator_users``: the case's mediator's account, when the caller has it (the sweep's batch)."""
     a = entry.action
     subject = _("%(number)s %(type)s纠纷") % {"number": d.number, "type": d.get_dispute_type_display()}
     url = link(d)
+    center = (d.center_id,)
+    out = []
     if d.risk_grade == RiskGrade.MAJOR and grade_before != RiskGrade.MAJOR:
         reasons = "；".join(r["reason"] for r in d.risk_reasons) or (d.risk_override_reason or "")
-        notify(center_operators(d), "dispute_major_risk", _("重大风险纠纷，请立即处置（防止民转刑）：%s") % subject,
-               reasons[:500], url)
+        out.append(Message("dispute_major_risk", _("重大风险纠纷，请立即处置（防止民转刑）：%s") % subject,
+                           reasons[:500], url, operators_of=center))
     if a in ("register", "reopen"):
-        notify(center_operators(d), f"dispute_{a}", _("待受理纠纷：%s") % subject, d.description[:200], url)
+        out.append(Message(f"dispute_{a}", _("待受理纠纷：%s") % subject, d.description[:200], url,
+                           operators_of=center))
     elif a == "assign":
-        notify(_mediator_user(d), "dispute_assign", _("新分派调解：%s") % subject, entry.note, url)
+        out.append(Message("dispute_assign", _("新分派调解：%s") % subject, entry.note, url, users=_mediator_user(d)))
     elif a in ("succeed", "fail"):
-        notify(center_operators(d), f"dispute_{a}", _("调解结果待回访：%s") % subject, entry.note[:200], url)
-    elif a == "sla_remind":
-        notify(center_operators(d) + _mediator_user(d), a, _("调解即将超期：%s") % subject, "", url)
-    elif a == "sla_overdue":
-        notify(center_operators(d) + _mediator_user(d), a, _("调解已超期：%s") % subject, "", url)
-    elif a == "confirm_remind":
-        notify(center_operators(d) + _mediator_user(d), a, _("调解协议司法确认申请期限将至：%s") % subject,
-               entry.note, url)
+        out.append(Message(f"dispute_{a}", _("调解结果待回访：%s") % subject, entry.note[:200], url,
+                           operators_of=center))
+    elif a in ("sla_remind", "sla_overdue", "confirm_remind"):
+        subjects = {"sla_remind": _("调解即将超期：%s"), "sla_overdue": _("调解已超期：%s"),
+                    "confirm_remind": _("调解协议司法确认申请期限将至：%s")}
+        users = _mediator_user(d) if mediator_users is None else mediator_users
+        out.append(Message(a, subjects[a] % subject, entry.note if a == "confirm_remind" else "", url,
+                           operators_of=center, users=users))
+    return out
+
+
+def after_transition(d: Dispute, entry: DisputeLog, grade_before: str) -> None:
+    send(messages(d, entry, grade_before))
+
+
+def after_batch(disputes: list[Dispute], entries: list[DisputeLog]) -> None:
+    """The sweep's batch (system actions: the grade does not change): every message resolved and written
+    together, the mediators' accounts read in one query."""
+    from gridgov.accounts.models import User
+
+    ids = {d.mediator.user_id for d in disputes if d.mediator_id and d.mediator.user_id}
+    accounts = User.objects.in_bulk(ids) if ids else {}
+    send([m for d, entry in zip(disputes, entries, strict=True)
+          for m in messages(d, entry, d.risk_grade,
+                            [accounts[d.mediator.user_id]] if d.mediator_id and d.mediator.user_id else [])])

@@ -8,26 +8,27 @@ from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
 from gridgov.accounts.models import User
-from gridgov.core import crypto
 from gridgov.cases import sla as core_sla
-from gridgov.core.errors import DomainError, Forbidden, NotFound, ValidationFailed
+from gridgov.cases.engine import Citizen
+from gridgov.cases.numbers import next_number
+from gridgov.cases.uploads import store_upload, validate_upload
+from gridgov.core import crypto
+from gridgov.core.errors import Forbidden, NotFound, ValidationFailed
 from gridgov.core.idempotency import check_replay, request_fingerprint
 from gridgov.disputes import risk, workflow
 from gridgov.disputes.models import (
     LOAD_STATUSES,
     OPEN_STATUSES,
-    RUNNING_STATUSES,
     Agreement,
     Channel,
     Dispute,
     DisputeLog,
-    DisputeNotice,
     DisputeType,
     Mediator,
     Party,
@@ -39,20 +40,9 @@ from gridgov.disputes.models import (
     Source,
     Status,
 )
+from gridgov.disputes.sla import sla_q, sla_state, sweep
 from gridgov.events import services as events
-from gridgov.events.workflow import Citizen
 from gridgov.regions.models import Region
-
-# --- SLA (core.sla) ---------------------------------------------------------------------------
-
-
-def sla_state(d: Dispute, now=None) -> str | None:
-    return core_sla.state(d.deadline, d.warn_at, d.status in RUNNING_STATUSES, now)
-
-
-def sla_q(state: str, now=None) -> Q:
-    return core_sla.q(state, Q(status__in=RUNNING_STATUSES), now)
-
 
 # --- intake -----------------------------------------------------------------------------------
 
@@ -259,7 +249,7 @@ def _register(actor, data: DisputeInput, event, now, scope: str, key: str, finge
     is_user = isinstance(actor, User)
     with transaction.atomic():
         d = Dispute(
-            number=events.next_number(timezone.localdate(now), prefix="JF"),
+            number=next_number(timezone.localdate(now), prefix="JF"),
             source=Source.EVENT if event else (Source.CITIZEN if not is_user else SOURCE_BY_ROLE[actor.role]),
             dispute_type=data.dispute_type, channel=data.channel, description=clean["description"],
             amount=clean["amount"], people_count=clean["people_count"], lng=data.lng, lat=data.lat,
@@ -274,8 +264,7 @@ def _register(actor, data: DisputeInput, event, now, scope: str, key: str, finge
         d.save()
         Party.objects.bulk_create([Party(dispute=d, **p) for p in clean["parties"]])
         risk.apply(d, now)
-        d.save(update_fields=["risk_computed", "risk_reasons", "risk_assessed_at"])
-        workflow.log_register(d, actor, now)
+        workflow.open_dispute(d, actor, now)  # saves the grade, writes the "register" entry
     return d
 
 
@@ -647,7 +636,7 @@ def perform_action(user, d: Dispute, action: str, raw: dict | None = None, *, up
     elif action == "cite_law":
         params.update(_cited_article(d, raw.get("article")))
     for upload in uploads:
-        events.validate_upload(upload)
+        validate_upload(upload)
     with transaction.atomic():
         entry = workflow.perform(d, action, user, params, now=now)
         if action == "session":
@@ -733,7 +722,7 @@ def attach_to_session(user, d: Dispute, session_id: int, upload) -> SessionAttac
 
 
 def add_session_attachment(session: Session, upload) -> SessionAttachment:
-    return events.store_upload(SessionAttachment(session=session), upload)
+    return store_upload(SessionAttachment(session=session), upload)
 
 
 def get_session_attachment(user, pk: int) -> SessionAttachment:
@@ -743,64 +732,6 @@ def get_session_attachment(user, pk: int) -> SessionAttachment:
     return att
 
 
-# --- the sweep --------------------------------------------------------------------------------
-
-
-def _claim(d: Dispute, kind: str, deadline) -> bool:
-    try:
-        with transaction.atomic():
-            DisputeNotice.objects.create(dispute=d, kind=kind, deadline=deadline)
-        return True
-    except IntegrityError:
-        return False
-
-
-def sweep(now: datetime | None = None, limit: int = 5000) -> dict:
-    """Remind near-due, report overdue, and remind of the judicial-confirmation window — each
-    exactly once per case and deadline (a DisputeNotice row under a unique constraint, claimed in
-    the same transaction as the log row)."""
-    now = now or timezone.now()
-    counts = {"reminded": 0, "overdue": 0, "confirm": 0}
-    plan = [(DisputeNotice.Kind.OVERDUE, "sla_overdue", core_sla.OVERDUE, "overdue"),
-            (DisputeNotice.Kind.REMIND, "sla_remind", core_sla.NEAR_DUE, "reminded")]
-    for kind, action, state, key in plan:
-        # one notice row must match both kind and deadline (a plain exclude() across the relation would
-        # match them on different rows and hide a case whose deadline changed)
-        noticed = DisputeNotice.objects.filter(dispute=OuterRef("pk"), kind=kind, deadline=OuterRef("deadline"))
-        pks = list(Dispute.objects.filter(sla_q(state, now)).exclude(Exists(noticed))
-                   .order_by("deadline").values_list("pk", flat=True)[:limit])
-        for pk in pks:
-            with transaction.atomic():
-                d = Dispute.objects.select_for_update().get(pk=pk)
-                if sla_state(d, now) != state or not _claim(d, kind, d.deadline):
-                    continue
-                try:
-                    workflow.perform(d, action, workflow.SYSTEM, now=now)
-                except DomainError:
-                    transaction.set_rollback(True)
-                    continue
-                counts[key] += 1
-    days = settings.GRIDGOV["DISPUTE_CONFIRM_DAYS"]
-    remind = settings.GRIDGOV["DISPUTE_CONFIRM_REMIND_DAYS"]
-    today = timezone.localdate(now)
-    # agreements whose confirmation window ends within ``remind`` days and has not passed
-    window = Agreement.objects.filter(
-        dispute__channel=Channel.PEOPLE, signed_on__gt=today - timedelta(days=days + 1),
-        signed_on__lte=today - timedelta(days=days - remind),
-        dispute__status__in=(Status.SUCCEEDED, Status.FOLLOWED_UP, Status.CLOSED),
-    ).exclude(dispute__notices__kind=DisputeNotice.Kind.CONFIRM).select_related("dispute")[:limit]
-    for ag in list(window):
-        last = ag.confirmation_last_day
-        if last < today:
-            continue
-        at = timezone.make_aware(datetime.combine(last, datetime.max.time().replace(microsecond=0)))
-        with transaction.atomic():
-            if not _claim(ag.dispute, DisputeNotice.Kind.CONFIRM, at):
-                continue
-            workflow.perform(ag.dispute, "confirm_remind", workflow.SYSTEM,
-                             {"note": _("申请司法确认的最后一日：%(date)s") % {"date": f"{last:%Y-%m-%d}"}}, now=now)
-            counts["confirm"] += 1
-    return counts
-
-
-__all__ = ["create_dispute", "convert_event", "perform_action", "suggest_mediators", "sweep", "OPEN_STATUSES"]
+__all__ = ["create_dispute", "convert_event", "perform_action", "suggest_mediators", "OPEN_STATUSES",
+           # moved to gridgov.disputes.sla, still importable here for the pages and bench/sweep.py
+           "sla_q", "sla_state", "sweep"]

@@ -1,4 +1,4 @@
-"""The dispute lifecycle: one transition table, the only writer of ``Dispute.status``.
+"""The dispute lifecycle, declared on the case kernel (:mod:`gridgov.cases.engine`).
 
     registered --accept--> accepted --assign--> assigned --start--> mediating --succeed--> succeeded
     registered --reject--> rejected                                  mediating --fail-----> failed (+ referral)
@@ -7,26 +7,24 @@
     stays: change_channel (三调联动, deadline recomputed), regrade (risk override), session (调解记录),
            performance (协议履行), supplement, cite_law (法律咨询 → 引用法条), sla_remind, sla_overdue, confirm_remind (the sweep)
 
-``perform`` locks the row, checks state (409), actor (403) and guard (409), applies the effect,
-writes the status and appends one :class:`DisputeLog` row, all in one transaction.
+The kernel's engine performs a row (lock, 409/403/409 checks, effect, status, the :class:`DisputeLog`
+row, the statistics record, notifications — one transaction); what is the dispute's own is here: who
+may, the guard, the effects, the mediation deadline of the channel, and the sweep's plans.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from gridgov.accounts.models import User
-from gridgov.core import workflow as core_workflow
+from gridgov.cases.engine import SYSTEM, Citizen, Lifecycle, Transition, register, system
+from gridgov.cases.sla import NEAR_DUE, OVERDUE, warn_moment
+from gridgov.cases.sweep import SweepPlan
 from gridgov.core.errors import ValidationFailed
-from gridgov.cases.sla import warn_moment
 from gridgov.disputes import risk
 from gridgov.disputes.models import (
     OPEN_STATUSES,
@@ -36,15 +34,14 @@ from gridgov.disputes.models import (
     Dispute,
     DisputeArticle,
     DisputeLog,
+    DisputeNotice,
     RiskGrade,
     Session,
     Status,
 )
-from gridgov.events.workflow import Citizen
 from gridgov.worktime import calendar as workcal
 
 S = Status
-SYSTEM = None
 
 
 # --- who may ----------------------------------------------------------------------------------
@@ -75,22 +72,6 @@ def can_supplement(user, d: Dispute) -> bool:
     if at_center(user, d) or the_mediator(user, d):
         return True
     return isinstance(user, User) and d.reporter_id is not None and d.reporter_id == user.pk
-
-
-def system(user, d: Dispute) -> bool:
-    return user is SYSTEM
-
-
-@dataclass(frozen=True)
-class Transition:
-    action: str
-    label: str
-    sources: tuple[str, ...]
-    target: str | None
-    who: Callable[[object, Dispute], bool]
-    needs_note: bool = False
-    effect: str = ""
-    guard: Callable[[Dispute], str | None] | None = None
 
 
 def _has_agreement_guard(d: Dispute) -> str | None:
@@ -137,23 +118,7 @@ TRANSITIONS: dict[str, Transition] = {
     ]
 }
 
-HUMAN_ACTIONS = [a for a, t in TRANSITIONS.items() if t.who is not system]
 LABELS = {"register": gettext_lazy("登记"), **{a: t.label for a, t in TRANSITIONS.items()}}
-
-
-def transition(action: str) -> Transition:
-    try:
-        return TRANSITIONS[action]
-    except KeyError:
-        raise ValidationFailed(_("未知操作：%(action)s") % {"action": action}, {"action": [_("未知操作")]}) from None
-
-
-def check(d: Dispute, action: str, actor) -> Transition:
-    return core_workflow.check(d, transition(action), actor, _("纠纷"))
-
-
-def allowed_actions(d: Dispute, actor) -> list[str]:
-    return core_workflow.allowed(d, TRANSITIONS, HUMAN_ACTIONS, actor)
 
 
 # --- deadlines --------------------------------------------------------------------------------
@@ -211,8 +176,8 @@ def _assign(d, actor, params, now):
 def _session(d, actor, params, now):
     s = Session.objects.create(dispute=d, recorded_by=actor if isinstance(actor, User) else None, created_at=now,
                                **params["session"])
-    d._new_session = s
-    return {"session": s.pk, "held_at": s.held_at.isoformat(), "mode": s.mode}
+    # "_session": private, handed to the hook (the caller stores the session's files on it)
+    return {"session": s.pk, "held_at": s.held_at.isoformat(), "mode": s.mode, "_session": s}
 
 
 def _succeed(d, actor, params, now):
@@ -295,52 +260,82 @@ EFFECTS = {
 }
 
 
-def actor_label(actor) -> str:
-    if actor is SYSTEM:
-        return _("系统")
-    if isinstance(actor, Citizen):
-        return actor.label
-    return str(actor)
+def confirm_note(agreement: Agreement) -> str:
+    """The note of the 司法确认 reminder: the last day to apply."""
+    return _("申请司法确认的最后一日：%(date)s") % {"date": f"{agreement.confirmation_last_day:%Y-%m-%d}"}
+
+
+class DisputeLifecycle(Lifecycle):
+    kind = "dispute"
+    noun = gettext_lazy("纠纷")
+    model = Dispute
+    log_model = DisputeLog
+    case_field = "dispute"
+    notice_model = DisputeNotice
+    transitions = TRANSITIONS
+    effects = EFFECTS
+    open_statuses = RUNNING_STATUSES  # the mediation deadline runs while the case waits for or is in mediation
+    select_related = ("center", "region", "mediator")
+    lock_of = ("self",)
+    # in this order: an overdue case is reported before near-due ones are reminded (the 司法确认 reminder,
+    # over agreements rather than deadlines, is gridgov.disputes.sla's own)
+    sweeps = (
+        SweepPlan(DisputeNotice.Kind.OVERDUE, "sla_overdue", OVERDUE, "overdue"),
+        SweepPlan(DisputeNotice.Kind.REMIND, "sla_remind", NEAR_DUE, "reminded"),
+    )
+
+    def category_of(self, d: Dispute) -> str:
+        return d.dispute_type
+
+    def snapshot(self, d: Dispute) -> dict:
+        return {"grade_before": d.risk_grade}
+
+    def log_fields(self, d: Dispute, action: str) -> dict:
+        out = {"mediator_id": d.mediator_id if action in OUTCOME_ACTIONS else None}
+        if action == "confirm_remind":
+            # the kernel's system batch writes every row's note as ""; DisputeLog.system_note puts this one's back
+            out["system_note"] = confirm_note(d.agreement)
+        return out
+
+    def after_transition(self, d: Dispute, entry: DisputeLog, private: dict, before: dict) -> None:
+        from gridgov.disputes import notifications
+
+        entry._session = private.get("_session")
+        notifications.after_transition(d, entry, before.get("grade_before", d.risk_grade))
+
+    def after_system_batch(self, disputes: list, entries: list) -> None:
+        from gridgov.disputes import notifications
+
+        notifications.after_batch(disputes, entries)
+
+
+LIFECYCLE = register(DisputeLifecycle())
+HUMAN_ACTIONS = LIFECYCLE.human_actions
+transition = LIFECYCLE.transition
+
+
+def check(d: Dispute, action: str, actor) -> Transition:
+    """Raise Conflict (409) when the state does not allow it, Forbidden (403) when the actor may not."""
+    return LIFECYCLE.check(d, action, actor)
+
+
+def allowed_actions(d: Dispute, actor) -> list[str]:
+    return LIFECYCLE.allowed_actions(d, actor)
 
 
 def perform(d: Dispute, action: str, actor, params: dict | None = None, now: datetime | None = None) -> DisputeLog:
-    params = dict(params or {})
-    now = now or timezone.now()
-    with transaction.atomic():
-        d = Dispute.objects.select_for_update(of=("self",)).select_related("center", "region", "mediator").get(pk=d.pk)
-        t = check(d, action, actor)
-        note = (params.get("note") or "").strip()
-        params["note"] = note
-        if t.needs_note and not note:
-            raise ValidationFailed(_("请填写说明"), {"note": [_("此操作需要填写说明")]})
-        before = d.status
-        grade_before = d.risk_grade
-        data = EFFECTS[t.effect](d, actor, params, now) if t.effect else {}
-        if t.target is not None:
-            d.status = t.target
-        d.save()
-        entry = DisputeLog.objects.create(
-            dispute=d, actor=actor if isinstance(actor, User) else None, actor_label=actor_label(actor),
-            action=action, from_status=before, to_status=d.status, note=note, data=data or {}, created_at=now,
-            mediator_id=d.mediator_id if action in OUTCOME_ACTIONS else None,
-        )
-        entry._session = getattr(d, "_new_session", None)
-        from gridgov.disputes import notifications
-
-        notifications.after_transition(d, entry, grade_before)
-    return entry
+    """Perform ``action`` on ``d`` as ``actor`` (a User, a Citizen, or SYSTEM); a ``session`` row's entry
+    carries the new :class:`Session` as ``entry._session``."""
+    return LIFECYCLE.perform(d, action, actor, params, now)
 
 
-def log_register(d: Dispute, actor, now: datetime) -> DisputeLog:
-    entry = DisputeLog.objects.create(
-        dispute=d, actor=actor if isinstance(actor, User) else None, actor_label=actor_label(actor),
-        action="register", from_status="", to_status=S.REGISTERED, note="",
-        data={"risk": d.risk_grade, "event": d.event.number if d.event_id else None}, created_at=now,
-    )
-    from gridgov.disputes import notifications
-
-    notifications.after_transition(d, entry, RiskGrade.GENERAL)
-    return entry
+def open_dispute(d: Dispute, actor, now: datetime) -> DisputeLog:
+    """Save a new dispute (registered, its risk graded) and write its "register" entry; a 重大 grade
+    notifies the center at once."""
+    d.status = S.REGISTERED
+    return LIFECYCLE.open(d, actor, now, action="register",
+                          data={"risk": d.risk_grade, "event": d.event.number if d.event_id else None},
+                          before={"grade_before": RiskGrade.GENERAL})
 
 
-__all__ = ["perform", "allowed_actions", "TRANSITIONS", "Channel"]
+__all__ = ["SYSTEM", "Citizen", "perform", "allowed_actions", "open_dispute", "TRANSITIONS", "check", "Channel"]

@@ -7,7 +7,7 @@ from django.utils import timezone
 from docx import Document
 
 from gridgov.core.models import Notification
-from gridgov.disputes import services
+from gridgov.disputes import services, sla
 from gridgov.disputes.agreement import build_docx
 from gridgov.disputes.models import Agreement, DisputeNotice
 
@@ -44,13 +44,13 @@ def test_the_sweep_reminds_near_due_and_reports_overdue_once_per_deadline(make_d
     start = timezone.now()
     services.perform_action(city.operator_a, d, "accept", now=start)
     services.perform_action(city.operator_a, d, "assign", {"mediator": mediators["a"].pk}, now=start)
-    assert services.sweep(start + timedelta(days=1)) == {"reminded": 0, "overdue": 0, "confirm": 0}
+    assert sla.sweep(start + timedelta(days=1)) == {"reminded": 0, "overdue": 0, "confirm": 0}
     near = start + timedelta(days=25)
-    assert services.sweep(near)["reminded"] == 1
-    assert services.sweep(near)["reminded"] == 0
+    assert sla.sweep(near)["reminded"] == 1
+    assert sla.sweep(near)["reminded"] == 0
     late = start + timedelta(days=31)
-    assert services.sweep(late)["overdue"] == 1
-    assert services.sweep(late) == {"reminded": 0, "overdue": 0, "confirm": 0}
+    assert sla.sweep(late)["overdue"] == 1
+    assert sla.sweep(late) == {"reminded": 0, "overdue": 0, "confirm": 0}
     assert list(d.log.filter(action__startswith="sla_").values_list("action", flat=True)) == ["sla_remind",
                                                                                                "sla_overdue"]
     assert Notification.objects.filter(kind="sla_overdue", recipient=mediators["a"].user).count() == 1
@@ -60,19 +60,68 @@ def test_a_new_deadline_gets_its_own_reminder(make_dispute, city):
     d = make_dispute()
     start = timezone.now()
     services.perform_action(city.operator_a, d, "accept", now=start)
-    assert services.sweep(start + timedelta(days=25))["reminded"] == 1
+    assert sla.sweep(start + timedelta(days=25))["reminded"] == 1
     services.perform_action(city.operator_a, d, "change_channel", {"channel": "judicial", "note": "转"},
                             now=start + timedelta(days=26))
-    assert services.sweep(start + timedelta(days=26 + 25))["reminded"] == 1
+    assert sla.sweep(start + timedelta(days=26 + 25))["reminded"] == 1
     assert DisputeNotice.objects.filter(dispute=d, kind="remind").count() == 2
 
 
 def test_the_sweep_reminds_of_judicial_confirmation_once(make_dispute, city, mediators):
     d = drive(make_dispute(), city, mediators, S.SUCCEEDED)
     ag = Agreement.objects.get(dispute=d)
-    assert services.sweep()["confirm"] == 0  # the window has just started
+    assert sla.sweep()["confirm"] == 0  # the window has just started
     Agreement.objects.filter(pk=ag.pk).update(signed_on=ag.signed_on - timedelta(days=25))
-    assert services.sweep()["confirm"] == 1
-    assert services.sweep()["confirm"] == 0
+    assert sla.sweep()["confirm"] == 1
+    assert sla.sweep()["confirm"] == 0
     entry = d.log.get(action="confirm_remind")
     assert "最后一日" in entry.note
+
+
+def test_a_second_notice_of_the_same_kind_and_deadline_is_refused_by_the_database(make_dispute, city):
+    """What makes concurrent sweeps exactly-once, without relying on threads overlapping."""
+    import pytest
+    from django.db import IntegrityError, transaction
+
+    d = make_dispute()
+    services.perform_action(city.operator_a, d, "accept")
+    d.refresh_from_db()
+    DisputeNotice.objects.create(dispute=d, kind=DisputeNotice.Kind.OVERDUE, deadline=d.deadline)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        DisputeNotice.objects.create(dispute=d, kind=DisputeNotice.Kind.OVERDUE, deadline=d.deadline)
+    DisputeNotice.objects.create(dispute=d, kind=DisputeNotice.Kind.REMIND, deadline=d.deadline)
+    assert DisputeNotice.objects.filter(dispute=d).count() == 2
+
+
+def test_the_sweep_takes_its_cases_set_based(make_dispute, city, mediators):
+    """Overdue reports and confirmation reminders: the same statements for two cases as for six, and each
+    case its notice, its log row and its notifications (the center's operators and the mediator)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    start = timezone.now()
+    late = start + timedelta(days=31)
+
+    def swept(n: int) -> tuple[dict, int]:
+        for _i in range(n):
+            d = make_dispute()
+            services.perform_action(city.operator_a, d, "accept", now=start)
+            services.perform_action(city.operator_a, d, "assign", {"mediator": mediators["a"].pk}, now=start)
+            drive(make_dispute(), city, mediators, S.SUCCEEDED)
+        Agreement.objects.update(signed_on=timezone.localdate(late) - timedelta(days=25))
+        with CaptureQueriesContext(connection) as ctx:
+            counts = sla.sweep(late)
+        return counts, len(ctx.captured_queries)
+
+    two, queries_two = swept(2)
+    assert two == {"reminded": 0, "overdue": 2, "confirm": 2}
+    six, queries_six = swept(6)
+    assert six == {"reminded": 0, "overdue": 6, "confirm": 6}
+    assert queries_six == queries_two
+    assert DisputeNotice.objects.filter(kind="overdue").count() == 8
+    assert DisputeNotice.objects.filter(kind="confirm").count() == 8
+    mediator = mediators["a"].user
+    assert Notification.objects.filter(kind="sla_overdue", recipient=mediator).count() == 8
+    assert Notification.objects.filter(kind="sla_overdue", recipient=city.operator_a).count() == 8
+    reminders = Notification.objects.filter(kind="confirm_remind", recipient=mediator)
+    assert reminders.count() == 8 and all("申请司法确认的最后一日" in n.body for n in reminders)

@@ -10,7 +10,7 @@ from django.utils import timezone
 from docx import Document
 
 from gridgov.core.testing import image_bytes
-from gridgov.disputes import services
+from gridgov.disputes import services, sla
 from gridgov.disputes.models import Agreement, Mediator
 from gridgov.registry.models import AccessLog
 
@@ -41,13 +41,13 @@ def test_a_case_whose_deadline_moved_is_reported_overdue_again(make_dispute, cit
     d = make_dispute()
     start = timezone.now()
     services.perform_action(city.operator_a, d, "accept", now=start)
-    assert services.sweep(start + timedelta(days=25))["reminded"] == 1
-    assert services.sweep(start + timedelta(days=31))["overdue"] == 1
+    assert sla.sweep(start + timedelta(days=25))["reminded"] == 1
+    assert sla.sweep(start + timedelta(days=31))["overdue"] == 1
     later = start + timedelta(days=32)
     services.perform_action(city.operator_a, d, "change_channel", {"note": "转行政调解", "channel": "administrative"},
                             now=later)
-    assert services.sweep(later + timedelta(days=25))["reminded"] == 1
-    assert services.sweep(later + timedelta(days=31))["overdue"] == 1  # the new deadline gets its own notice
+    assert sla.sweep(later + timedelta(days=25))["reminded"] == 1
+    assert sla.sweep(later + timedelta(days=31))["overdue"] == 1  # the new deadline gets its own notice
     assert d.log.filter(action="sla_overdue").count() == 2
 
 

@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from gridgov.core.errors import Conflict, Forbidden, ValidationFailed
-from gridgov.disputes import services, workflow
+from gridgov.disputes import services, sla, workflow
 from gridgov.disputes.models import Agreement, DisputeLog, Status
 
 S = Status
@@ -155,10 +155,10 @@ def test_acceptance_sets_the_channel_deadline_with_its_warning_moment(make_dispu
     d.refresh_from_db()
     assert d.deadline == now + timedelta(days=30)
     assert d.warn_at == now + timedelta(days=24)  # 80 % of the time
-    assert services.sla_state(d, now) == "normal"
-    assert services.sla_state(d, now + timedelta(days=25)) == "near_due"
-    assert services.sla_state(d, now + timedelta(days=31)) == "overdue"
-    assert d in type(d).objects.filter(services.sla_q("overdue", now + timedelta(days=31)))
+    assert sla.sla_state(d, now) == "normal"
+    assert sla.sla_state(d, now + timedelta(days=25)) == "near_due"
+    assert sla.sla_state(d, now + timedelta(days=31)) == "overdue"
+    assert d in type(d).objects.filter(sla.sla_q("overdue", now + timedelta(days=31)))
 
 
 def test_changing_channel_recomputes_the_deadline_and_is_logged(make_dispute, city, settings):
@@ -178,7 +178,7 @@ def test_changing_channel_recomputes_the_deadline_and_is_logged(make_dispute, ci
 
 def test_the_deadline_stops_when_mediation_ends(make_dispute, city, mediators):
     d = drive(make_dispute(), city, mediators, S.SUCCEEDED)
-    assert d.deadline is None and services.sla_state(d) is None
+    assert d.deadline is None and sla.sla_state(d) is None
     assert Agreement.objects.get(dispute=d).terms.startswith("李四赔偿")
 
 
@@ -228,3 +228,4 @@ def test_sessions_are_recorded_with_validated_fields(make_dispute, city, mediato
     services.perform_action(mediators["a"].user, d, "session", {**SESSION, "mode": "remote",
                                                                  "video_link": "会议号 123 456 789"})
     assert d.sessions.get().video_link == "会议号 123 456 789"
+

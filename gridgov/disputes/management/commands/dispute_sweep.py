@@ -2,7 +2,7 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from gridgov.disputes import services
+from gridgov.disputes import sla
 
 
 class Command(BaseCommand):
@@ -17,7 +17,7 @@ class Command(BaseCommand):
         runs = 0
         while True:
             runs += 1
-            c = services.sweep()
+            c = sla.sweep()
             self.stdout.write(f"reminded={c['reminded']} overdue={c['overdue']} confirm={c['confirm']}")
             if not loop or (max_runs and runs >= max_runs):
                 return
