@@ -16,7 +16,8 @@ from pydantic import Field
 from gridgov.accounts.auth import api_auth
 from gridgov.core.api_types import Coordinate, Count, Error, Id, Moment, PageParams, RefId, text
 from gridgov.core.throttle import client_ip
-from gridgov.disputes import services, workflow
+from gridgov.disputes import legal, services, sla, workflow
+from gridgov.disputes.mediators import browse_mediators, satisfaction_rate, success_rate, suggest_mediators
 from gridgov.disputes.models import Agreement, Dispute, Mediator
 
 router = Router(tags=["disputes"])
@@ -134,7 +135,7 @@ def brief(d: Dispute, now=None) -> dict:
         "number": d.number, "dispute_type": d.dispute_type, "dispute_type_label": d.get_dispute_type_display(),
         "status": d.status, "status_label": d.get_status_display(), "channel": d.channel,
         "risk_grade": d.risk_grade, "risk_grade_label": d.get_risk_grade_display(),
-        "sla_state": services.sla_state(d, now), "deadline": d.deadline, "region": d.region.code,
+        "sla_state": sla.sla_state(d, now), "deadline": d.deadline, "region": d.region.code,
         "center": d.center.code, "mediator": d.mediator_id, "created_at": d.created_at,
     }
 
@@ -167,7 +168,7 @@ def detail(d: Dispute, actor) -> dict:
             "performed_on": ag.performed_on, "confirmation_last_day": ag.confirmation_last_day,
             "docx": f"/api/v1/disputes/{d.number}/agreement.docx"},
         "cited_articles": [{"article_id": c.article_id, "law": c.article.law.title, "article": c.article.label,
-                            "score": c.score} for c in services.cited_articles(d)],
+                            "score": c.score} for c in legal.cited_articles(d)],
     })
     return out
 
@@ -291,7 +292,7 @@ def legal_advice(request, number: str, k: int = Query(5, ge=1, le=20)):
     d = services.get_visible(request.auth, number)
     return [{"article_id": a.hit.article.pk, "law": a.hit.article.law.title, "article": a.hit.article.label,
              "text": a.hit.article.text, "highlight": a.hit.highlight, "score": round(a.hit.score, 4),
-             "cited": a.cited} for a in services.legal_advice(request.auth, d, k=k)]
+             "cited": a.cited} for a in legal.legal_advice(request.auth, d, k=k)]
 
 
 @router.post("/disputes/{number}/actions/{action}",
@@ -348,8 +349,8 @@ def mediator_out(m: Mediator) -> dict:
     return {"id": m.pk, "name": m.name, "org_kind": m.org_kind, "org_name": m.org_name,
             "specialties": m.specialties, "region": m.region.code, "region_name": m.region.name,
             "languages": m.languages, "bio": m.bio, "load": m.load, "case_count": m.case_count,
-            "successes": m.successes, "failures": m.failures, "success_rate": services.success_rate(m),
-            "satisfaction_rate": services.satisfaction_rate(m)}
+            "successes": m.successes, "failures": m.failures, "success_rate": success_rate(m),
+            "satisfaction_rate": satisfaction_rate(m)}
 
 
 @router.get("/mediators", response={200: list[MediatorOut], 422: Error}, auth=api_auth)
@@ -357,8 +358,8 @@ def mediators(request, dispute_type: str = "", region: str = "",
               min_rate: float | None = Query(None, ge=0, le=1, allow_inf_nan=False),
               order: str = "rate"):
     """调解员超市: active mediators with load, case count and success rate computed from their cases."""
-    return [mediator_out(m) for m in services.browse_mediators(dispute_type=dispute_type, region=region,
-                                                               min_rate=min_rate, order=order)]
+    return [mediator_out(m) for m in browse_mediators(dispute_type=dispute_type, region=region,
+                                                       min_rate=min_rate, order=order)]
 
 
 class SuggestionOut(Schema):
@@ -372,4 +373,4 @@ def suggest(request, number: str):
     """Mediators ranked for this dispute, with the reasons."""
     d = services.get_visible(request.auth, number)
     return [{"mediator": mediator_out(s.mediator), "score": s.score, "reasons": s.reasons}
-            for s in services.suggest_mediators(d)]
+            for s in suggest_mediators(d)]

@@ -6,9 +6,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
@@ -22,8 +21,9 @@ from gridgov.core import crypto
 from gridgov.core.errors import Forbidden, NotFound, ValidationFailed
 from gridgov.core.idempotency import check_replay, request_fingerprint
 from gridgov.disputes import risk, workflow
+from gridgov.disputes.legal import cited_article, cited_articles, legal_advice
+from gridgov.disputes.mediators import browse_mediators, suggest_mediators
 from gridgov.disputes.models import (
-    LOAD_STATUSES,
     OPEN_STATUSES,
     Agreement,
     Channel,
@@ -402,111 +402,6 @@ def timeline(d: Dispute) -> list[DisputeLog]:
     return list(d.log.select_related("actor"))
 
 
-# --- mediators --------------------------------------------------------------------------------
-
-
-def mediators_with_stats(qs=None):
-    """Mediators annotated with load, case count, successes, failures — counted from real cases."""
-    qs = qs if qs is not None else Mediator.objects.all()
-    return qs.select_related("region").annotate(
-        load=Count("disputes", filter=Q(disputes__status__in=LOAD_STATUSES), distinct=True),
-        case_count=Count("disputes", distinct=True),
-        # outcomes are credited to the mediator named on the outcome's log row, not to whoever has the case now
-        successes=Count("outcomes__dispute", filter=Q(outcomes__action="succeed"), distinct=True),
-        failures=Count("outcomes__dispute", filter=Q(outcomes__action="fail"), distinct=True),
-        rated=Count("disputes", filter=~Q(disputes__satisfaction=""), distinct=True),
-        satisfied=Count("disputes", filter=Q(disputes__satisfaction__in=[Satisfaction.SATISFIED,
-                                                                          Satisfaction.BASICALLY]), distinct=True),
-    )
-
-
-def success_rate(m) -> float | None:
-    """succeeded / (succeeded + failed); None when no case has ended yet."""
-    done = m.successes + m.failures
-    return m.successes / done if done else None
-
-
-def satisfaction_rate(m) -> float | None:
-    return m.satisfied / m.rated if m.rated else None
-
-
-def browse_mediators(*, dispute_type="", region="", min_rate=None, order="rate"):
-    errors = {}
-    qs = Mediator.objects.filter(active=True)
-    if dispute_type:
-        if dispute_type not in DisputeType.values:
-            errors["dispute_type"] = [_("纠纷类型无效")]
-    if region and not region.isdigit():
-        errors["region"] = [_("区划代码无效")]
-    if errors:
-        raise ValidationFailed(_("筛选条件有误"), errors)
-    if region:
-        # serving the region: the mediator's area contains it, or lies inside it
-        codes = Region.objects.get(code=region).ancestors_codes() if Region.objects.filter(code=region).exists() \
-            else [region]
-        qs = qs.filter(Q(region__code__in=codes) | Q(region__code__startswith=region))
-    rows = list(mediators_with_stats(qs))
-    if dispute_type:
-        rows = [m for m in rows if dispute_type in (m.specialties or [])]
-    for m in rows:
-        m.success_rate = success_rate(m)
-        m.satisfaction_rate = satisfaction_rate(m)
-    if min_rate is not None:
-        rows = [m for m in rows if m.success_rate is not None and m.success_rate >= min_rate]
-    if order == "satisfaction":
-        rows.sort(key=lambda m: (-(m.satisfaction_rate or 0), m.load, m.name))
-    elif order == "load":
-        rows.sort(key=lambda m: (m.load, m.name))
-    else:
-        rows.sort(key=lambda m: (-(m.success_rate or 0), m.load, m.name))
-    return rows
-
-
-@dataclass
-class Suggestion:
-    mediator: Mediator
-    score: float
-    reasons: list[str]
-
-
-def suggest_mediators(dispute: Dispute, limit: int = 5) -> list[Suggestion]:
-    """Available mediators ranked for a dispute, each with its reasons in Chinese.
-
-    Score = 3 for a specialty matching the dispute type + 2 when the mediator's area contains the
-    dispute's place (1 when it is a neighbouring area: same county) + 2 × success rate − 0.3 per case
-    in hand.  Mediators at MEDIATOR_MAX_LOAD or inactive are not suggested.
-    """
-    max_load = settings.GRIDGOV["MEDIATOR_MAX_LOAD"]
-    labels = dict(DisputeType.choices)
-    out = []
-    place = dispute.region.code
-    for m in mediators_with_stats(Mediator.objects.filter(active=True)):
-        if m.load >= max_load:
-            continue
-        score, reasons = 0.0, []
-        if dispute.dispute_type in (m.specialties or []):
-            score += 3
-            reasons.append(_("擅长%(type)s纠纷") % {"type": labels[dispute.dispute_type]})
-        if place.startswith(m.region.code):
-            score += 2
-            reasons.append(_("服务区域（%(region)s）包含纠纷发生地") % {"region": m.region.name})
-        elif m.region.code[:6] == place[:6]:
-            score += 1
-            reasons.append(_("服务区域（%(region)s）与纠纷发生地同属一区县") % {"region": m.region.name})
-        rate = success_rate(m)
-        if rate is not None:
-            score += 2 * rate
-            reasons.append(_("调解成功率 %(rate)s（%(successes)s/%(finished)s）")
-                           % {"rate": f"{rate:.0%}", "successes": m.successes, "finished": m.successes + m.failures})
-        else:
-            reasons.append(_("暂无办结案件"))
-        score -= 0.3 * m.load
-        reasons.append(_("当前在办 %(load)s 件") % {"load": m.load})
-        out.append(Suggestion(m, round(score, 3), reasons))
-    out.sort(key=lambda s: (-s.score, s.mediator.load, s.mediator.name, s.mediator.pk))
-    return out[:limit]
-
-
 # --- acting -----------------------------------------------------------------------------------
 
 
@@ -634,7 +529,7 @@ def perform_action(user, d: Dispute, action: str, raw: dict | None = None, *, up
     elif action == "session":
         params["session"] = _session_params(raw)
     elif action == "cite_law":
-        params.update(_cited_article(d, raw.get("article")))
+        params.update(cited_article(d, raw.get("article")))
     for upload in uploads:
         validate_upload(upload)
     with transaction.atomic():
@@ -666,45 +561,7 @@ def agreement_document(user, d: Dispute) -> bytes:
     return body
 
 
-# --- legal consultation (法律咨询) -----------------------------------------------------------------
-
-
-@dataclass
-class Advice:
-    hit: object  # laws.services.Hit
-    cited: bool
-
-
-def legal_advice(user, d: Dispute, k: int = 5) -> list[Advice]:
-    """The articles most relevant to the dispute's description (laws.consult), and whether each is cited."""
-    from gridgov.laws import services as laws
-
-    if not Dispute.objects.visible_to(user).filter(pk=d.pk).exists():  # never advise outside scope
-        raise NotFound(_("未找到该纠纷"))
-    hits = laws.consult(d.description[: laws.MAX_DESCRIPTION], k=k).hits  # a long description: its beginning
-    cited = set(d.cited_articles.values_list("article_id", flat=True))
-    return [Advice(hit=h, cited=h.article.pk in cited) for h in hits]
-
-
-def cited_articles(d: Dispute):
-    return d.cited_articles.select_related("article__law", "cited_by")
-
-
-def _cited_article(d: Dispute, value) -> dict:
-    from gridgov.laws.models import Article
-
-    try:
-        article = Article.objects.select_related("law").get(pk=int(value))
-    except (TypeError, ValueError, Article.DoesNotExist):
-        raise ValidationFailed(_("请选择要引用的法条"), {"article": [_("未找到该法条")]}) from None
-    if d.cited_articles.filter(article=article).exists():
-        raise ValidationFailed(_("该法条已引用"), {"article": [_("该法条已引用")]})
-    # keep the consultation's score when the article is one of its suggestions
-    from gridgov.laws import services as laws
-
-    score = next((h.score for h in laws.consult(d.description[: laws.MAX_DESCRIPTION], k=20).hits
-                  if h.article.pk == article.pk), None)
-    return {"article": article, "score": score}
+# --- session files ----------------------------------------------------------------------------
 
 
 def attach_to_session(user, d: Dispute, session_id: int, upload) -> SessionAttachment:
@@ -732,6 +589,6 @@ def get_session_attachment(user, pk: int) -> SessionAttachment:
     return att
 
 
-__all__ = ["create_dispute", "convert_event", "perform_action", "suggest_mediators", "OPEN_STATUSES",
-           # moved to gridgov.disputes.sla, still importable here for the pages and bench/sweep.py
-           "sla_q", "sla_state", "sweep"]
+__all__ = ["create_dispute", "convert_event", "perform_action", "OPEN_STATUSES",
+           # moved by concern (sla, mediators, legal), still importable here for the pages and bench/sweep.py
+           "sla_q", "sla_state", "sweep", "browse_mediators", "suggest_mediators", "legal_advice", "cited_articles"]

@@ -6,7 +6,7 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
-from gridgov.disputes import services
+from gridgov.disputes import legal, services
 from gridgov.disputes.models import DisputeArticle
 from gridgov.laws import services as laws
 
@@ -27,13 +27,13 @@ def case(city, library, make_dispute):
 
 
 def test_the_advice_ranks_the_domestic_violence_law_first_for_a_beating_at_home(city, case):
-    advice = services.legal_advice(city.operator_a, case)
+    advice = legal.legal_advice(city.operator_a, case)
     assert advice and advice[0].hit.article.law.title.startswith("中华人民共和国反家庭暴力法")
     assert not any(a.cited for a in advice)
 
 
 def test_citing_an_article_links_it_to_the_case_and_logs_it_once(city, case, api):
-    top = services.legal_advice(city.operator_a, case)[0].hit.article
+    top = legal.legal_advice(city.operator_a, case)[0].hit.article
     status, body = api("post", f"/disputes/{case.number}/actions/cite_law", city.operator_a, {"article": top.pk})
     assert status == 200
     assert body["cited_articles"] == [{"article_id": top.pk, "law": top.law.title, "article": top.label,
@@ -55,7 +55,7 @@ def test_an_unknown_article_is_a_field_error_and_nothing_is_written(city, case, 
 
 
 def test_only_the_center_and_the_mediator_cite_and_outsiders_see_nothing(city, case, api):
-    top = services.legal_advice(city.operator_a, case)[0].hit.article
+    top = legal.legal_advice(city.operator_a, case)[0].hit.article
     status, _body = api("post", f"/disputes/{case.number}/actions/cite_law", city.worker_a, {"article": top.pk})
     assert status == 403
     assert api("get", f"/disputes/{case.number}/legal-advice", city.operator_b)[0] == 404
@@ -66,7 +66,7 @@ def test_the_case_page_shows_the_advice_and_cites_with_one_click(city, case, cli
     client.force_login(city.operator_a)
     page = client.get(reverse("disputes:detail", args=[case.number])).content.decode()
     assert "法律咨询" in page and "反家庭暴力法" in page and "引用到本案" in page
-    top = services.legal_advice(city.operator_a, case)[0].hit.article
+    top = legal.legal_advice(city.operator_a, case)[0].hit.article
     r = client.post(reverse("disputes:act", args=[case.number, "cite_law"]), {"article": top.pk})
     assert r.status_code == 302
     page = client.get(reverse("disputes:detail", args=[case.number])).content.decode()
@@ -76,4 +76,4 @@ def test_the_case_page_shows_the_advice_and_cites_with_one_click(city, case, cli
 def test_a_long_description_is_advised_on_its_beginning(city, library, make_dispute):
     d = make_dispute(dispute_type="marriage", description="丈夫喝了酒就打人，经常家暴妻子。" + "双方多次争吵。" * 400)
     assert len(d.description) > 2000
-    assert services.legal_advice(city.operator_a, d)  # no error on the case page
+    assert legal.legal_advice(city.operator_a, d)  # no error on the case page

@@ -1,0 +1,50 @@
+"""Legal consultation on a case (法律咨询): the law library's articles most relevant to a dispute, and
+the articles cited on it (through the workflow's ``cite_law`` action)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext as _
+
+from gridgov.core.errors import NotFound, ValidationFailed
+from gridgov.disputes.models import Dispute
+
+
+@dataclass
+class Advice:
+    hit: object  # laws.services.Hit
+    cited: bool
+
+
+def legal_advice(user, d: Dispute, k: int = 5) -> list[Advice]:
+    """The articles most relevant to the dispute's description (laws.consult), and whether each is cited."""
+    from gridgov.laws import services as laws
+
+    if not Dispute.objects.visible_to(user).filter(pk=d.pk).exists():  # never advise outside scope
+        raise NotFound(_("未找到该纠纷"))
+    hits = laws.consult(d.description[: laws.MAX_DESCRIPTION], k=k).hits  # a long description: its beginning
+    cited = set(d.cited_articles.values_list("article_id", flat=True))
+    return [Advice(hit=h, cited=h.article.pk in cited) for h in hits]
+
+
+def cited_articles(d: Dispute):
+    return d.cited_articles.select_related("article__law", "cited_by")
+
+
+def cited_article(d: Dispute, value) -> dict:
+    """The article to cite: the ``cite_law`` action's params."""
+    from gridgov.laws.models import Article
+
+    try:
+        article = Article.objects.select_related("law").get(pk=int(value))
+    except (TypeError, ValueError, Article.DoesNotExist):
+        raise ValidationFailed(_("请选择要引用的法条"), {"article": [_("未找到该法条")]}) from None
+    if d.cited_articles.filter(article=article).exists():
+        raise ValidationFailed(_("该法条已引用"), {"article": [_("该法条已引用")]})
+    # keep the consultation's score when the article is one of its suggestions
+    from gridgov.laws import services as laws
+
+    score = next((h.score for h in laws.consult(d.description[: laws.MAX_DESCRIPTION], k=20).hits
+                  if h.article.pk == article.pk), None)
+    return {"article": article, "score": score}
