@@ -276,7 +276,6 @@ class DisputeLifecycle(Lifecycle):
     effects = EFFECTS
     open_statuses = RUNNING_STATUSES  # the mediation deadline runs while the case waits for or is in mediation
     select_related = ("center", "region", "mediator")
-    lock_of = ("self",)
     # in this order: an overdue case is reported before near-due ones are reminded (the 司法确认 reminder,
     # over agreements rather than deadlines, is gridgov.disputes.sla's own)
     sweeps = (
