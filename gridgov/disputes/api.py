@@ -242,7 +242,7 @@ def list_disputes(request, status: str = "", dispute_type: str = "", risk_grade:
 
 @router.get("/disputes/attachments/{attachment_id}", response={200: None, 404: Error}, auth=api_auth)
 def session_file(request, attachment_id: Id):
-    from gridgov.events.services import serve_upload
+    from gridgov.cases.uploads import serve_upload
 
     return serve_upload(services.get_session_attachment(request.auth, attachment_id))
 

@@ -320,7 +320,7 @@ def agreement_docx(request, number: str):
 
 @login_required
 def session_file(request, pk: int):
-    from gridgov.events.services import serve_upload
+    from gridgov.cases.uploads import serve_upload
 
     try:
         att = services.get_session_attachment(request.user, pk)
