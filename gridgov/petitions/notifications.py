@@ -50,13 +50,5 @@ def after_transition(p: Petition, entry: PetitionLog) -> None:
 
 
 def after_batch(petitions: list[Petition], entries: list[PetitionLog]) -> None:
-    """The sweep's batch: every message resolved and written together (the 包案 leaders in one query)."""
-    from gridgov.accounts.models import User
-
-    led = {p.leader_id for p in petitions if p.leader_id and not Petition.leader.is_cached(p)}
-    if led:
-        leaders = User.objects.in_bulk(led)
-        for p in petitions:
-            if p.leader_id in leaders:
-                p.leader = leaders[p.leader_id]
+    """The sweep's batch: every message resolved and written together."""
     send([m for p, entry in zip(petitions, entries, strict=True) for m in messages(p, entry)])

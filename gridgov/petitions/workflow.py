@@ -427,7 +427,7 @@ class PetitionLifecycle(Lifecycle):
     transitions = TRANSITIONS
     effects = EFFECTS
     open_statuses = OPEN  # the stage deadline runs while open: running_q / is_running say exactly (open_q)
-    select_related = ("center", "region")
+    select_related = ("center", "region", "leader")  # the escalation tells the 包案 leader
     guard_with_now = True
     # in the order the sweep has always run them: the stage deadline, then a letter's 7-day reply
     sweeps = (
