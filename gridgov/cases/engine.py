@@ -239,8 +239,9 @@ class Lifecycle:
                              ) -> list:
         """``perform(case, action, SYSTEM)`` for many locked cases at once, set-based: the effects run in
         memory, then one bulk update of the written fields, one bulk insert of log rows and of records,
-        and one call of :meth:`after_system_batch`. For the sweep's actions only (no note, no guard, the
-        system as actor); the caller holds the row locks and has checked the state."""
+        and one call of :meth:`after_system_batch`. For the sweep's actions only (no guard, the system as
+        actor, the log's note from ``params_of(case)["note"]`` if any); the caller holds the row locks and
+        has checked the state."""
         t = self.transition(action)
         effect = self._effect(t)
         rows, logs, records = [], [], []
@@ -248,7 +249,8 @@ class Lifecycle:
             if case.status not in t.sources:
                 continue
             from_status, deadline = case.status, case.deadline
-            params = dict(params_of(case) if params_of else {}, note="")
+            params = dict(params_of(case) if params_of else {})
+            note = params.setdefault("note", "")
             data = (effect(case, SYSTEM, params, now) or {}) if effect else {}
             for k in [k for k in data if k.startswith("_")]:
                 data.pop(k)
@@ -256,7 +258,7 @@ class Lifecycle:
                 case.status = t.target
             rows.append(case)
             logs.append(self.log_model(**{self.case_field: case}, actor=None, actor_label=actor_label(SYSTEM),
-                                       action=action, from_status=from_status, to_status=case.status, note="",
+                                       action=action, from_status=from_status, to_status=case.status, note=note,
                                        data=data, created_at=now, **self.log_fields(case, action)))
             records.append(_record_row(self, case, action, from_status, SYSTEM, deadline, now))
         if not rows:

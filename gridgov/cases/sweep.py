@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from gridgov.cases import sla
@@ -42,7 +42,13 @@ class SweepPlan:
     warn_at: str = "warn_at"
     running: Callable[[], Q] | None = None          # default: the lifecycle's running_q()
     is_running: Callable[[object], bool] | None = None  # default: the lifecycle's is_running()
-    params: Callable[[object], dict] | None = None  # the action's params for a case
+    params: Callable[[object], dict] | None = None  # the action's params for a case (e.g. its log note)
+    # a clock that is not a pair of the case's columns (the 司法确认 window of a dispute's agreement):
+    candidates: Callable[[datetime], QuerySet] | None = None  # the due cases not yet noticed of this kind
+    still_due: Callable[[object, datetime], bool] | None = None  # re-checked on the locked row
+    deadline_of: Callable[[object], datetime] | None = None  # the notice's deadline
+    order_by: tuple[str, ...] = ()  # default: (deadline, "pk")
+    related: tuple[str, ...] = ()  # read with the locked rows, besides the lifecycle's select_related
 
 
 def _running_q(lc: Lifecycle, plan: SweepPlan) -> Q:
@@ -54,11 +60,15 @@ def due_q(lc: Lifecycle, plan: SweepPlan, now: datetime) -> Q:
 
 
 def _still_due(lc: Lifecycle, plan: SweepPlan, case, now: datetime) -> bool:
+    if plan.still_due is not None:
+        return plan.still_due(case, now)
     running = plan.is_running(case) if plan.is_running else lc.is_running(case)
     return sla.state(getattr(case, plan.deadline), getattr(case, plan.warn_at), running, now) == plan.state
 
 
 def _due(lc: Lifecycle, plan: SweepPlan, now: datetime):
+    if plan.candidates is not None:
+        return plan.candidates(now)
     notices = lc.notice_model.objects.filter(**{lc.case_field: OuterRef("pk")}, kind=plan.notice_kind,
                                              deadline=OuterRef(plan.deadline))
     return lc.model.objects.filter(due_q(lc, plan, now)).exclude(Exists(notices))
@@ -67,18 +77,20 @@ def _due(lc: Lifecycle, plan: SweepPlan, now: datetime):
 def _batch(lc: Lifecycle, plan: SweepPlan, now: datetime, size: int) -> tuple[int, int]:
     """One batch in one transaction: (cases selected, cases swept)."""
     due = _due(lc, plan, now)
+    order = plan.order_by or (plan.deadline, "pk")
+    deadline_of = plan.deadline_of or (lambda c: getattr(c, plan.deadline))
     with transaction.atomic():
-        ids = list(due.order_by(plan.deadline, "pk").values_list("pk", flat=True)[:size])
+        ids = list(due.order_by(*order).values_list("pk", flat=True)[:size])
         if not ids:
             return 0, 0
-        locked = due.filter(pk__in=ids).select_related(*lc.select_related).order_by(plan.deadline, "pk")
+        locked = due.filter(pk__in=ids).select_related(*lc.select_related, *plan.related).order_by(*order)
         locked = list(locked.select_for_update(skip_locked=True, of=("self",)))
         cases = [c for c in locked if _still_due(lc, plan, c, now)]
         if not cases:
             return len(ids), 0
         lc.notice_model.objects.bulk_create([
-            lc.notice_model(**{lc.case_field: c}, kind=plan.notice_kind, deadline=getattr(c, plan.deadline),
-                            created_at=now) for c in cases])
+            lc.notice_model(**{lc.case_field: c}, kind=plan.notice_kind, deadline=deadline_of(c), created_at=now)
+            for c in cases])
         entries = lc.perform_system_batch(cases, plan.action, now, params_of=plan.params)
         return len(ids), len(entries)
 

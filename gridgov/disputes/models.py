@@ -274,17 +274,6 @@ class DisputeLog(CaseLog):
         verbose_name = _("纠纷流转记录")
         verbose_name_plural = _("纠纷流转记录")
 
-    @property
-    def system_note(self) -> str:
-        return self.note
-
-    @system_note.setter
-    def system_note(self, value: str) -> None:
-        # DisputeLog(..., note="", system_note=…): Model.__init__ sets properties after fields, so a row the
-        # kernel's system batch builds (always note="") gets its note through the lifecycle's log_fields —
-        # the 司法确认 reminder's last day (gridgov.disputes.workflow.DisputeLifecycle.log_fields)
-        self.note = value
-
 
 class Session(models.Model):
     class Mode(models.TextChoices):

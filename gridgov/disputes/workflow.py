@@ -17,6 +17,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -265,6 +266,35 @@ def confirm_note(agreement: Agreement) -> str:
     return _("申请司法确认的最后一日：%(date)s") % {"date": f"{agreement.confirmation_last_day:%Y-%m-%d}"}
 
 
+# --- the 司法确认 window: a clock of the agreement, not of the case ---------------------------------
+
+def confirm_deadline(last_day) -> datetime:
+    """The end of the last day to apply: the notice's deadline."""
+    return timezone.make_aware(datetime.combine(last_day, datetime.max.time().replace(microsecond=0)))
+
+
+def confirm_due(now: datetime):
+    """人民调解 cases with an agreement whose confirmation window ends within DISPUTE_CONFIRM_REMIND_DAYS
+    and has not passed, never reminded of it."""
+    days = settings.GRIDGOV["DISPUTE_CONFIRM_DAYS"]
+    remind = settings.GRIDGOV["DISPUTE_CONFIRM_REMIND_DAYS"]
+    today = timezone.localdate(now)
+    return Dispute.objects.filter(
+        channel=Channel.PEOPLE, status__in=TRANSITIONS["confirm_remind"].sources,
+        agreement__signed_on__gt=today - timedelta(days=days + 1),
+        agreement__signed_on__lte=today - timedelta(days=days - remind),
+    ).exclude(notices__kind=DisputeNotice.Kind.CONFIRM)
+
+
+CONFIRM_PLAN = SweepPlan(
+    DisputeNotice.Kind.CONFIRM, "confirm_remind", OVERDUE, "confirm",
+    candidates=confirm_due, order_by=("agreement__signed_on", "pk"), related=("agreement",),
+    still_due=lambda d, now: d.agreement.confirmation_last_day >= timezone.localdate(now),
+    deadline_of=lambda d: confirm_deadline(d.agreement.confirmation_last_day),
+    params=lambda d: {"note": confirm_note(d.agreement)},
+)
+
+
 class DisputeLifecycle(Lifecycle):
     kind = "dispute"
     noun = gettext_lazy("纠纷")
@@ -276,11 +306,11 @@ class DisputeLifecycle(Lifecycle):
     effects = EFFECTS
     open_statuses = RUNNING_STATUSES  # the mediation deadline runs while the case waits for or is in mediation
     select_related = ("center", "region", "mediator")
-    # in this order: an overdue case is reported before near-due ones are reminded (the 司法确认 reminder,
-    # over agreements rather than deadlines, is gridgov.disputes.sla's own)
+    # in this order: an overdue case is reported before near-due ones are reminded, then the 司法确认 window
     sweeps = (
         SweepPlan(DisputeNotice.Kind.OVERDUE, "sla_overdue", OVERDUE, "overdue"),
         SweepPlan(DisputeNotice.Kind.REMIND, "sla_remind", NEAR_DUE, "reminded"),
+        CONFIRM_PLAN,
     )
 
     def category_of(self, d: Dispute) -> str:
@@ -290,11 +320,7 @@ class DisputeLifecycle(Lifecycle):
         return {"grade_before": d.risk_grade}
 
     def log_fields(self, d: Dispute, action: str) -> dict:
-        out = {"mediator_id": d.mediator_id if action in OUTCOME_ACTIONS else None}
-        if action == "confirm_remind":
-            # the kernel's system batch writes every row's note as ""; DisputeLog.system_note puts this one's back
-            out["system_note"] = confirm_note(d.agreement)
-        return out
+        return {"mediator_id": d.mediator_id if action in OUTCOME_ACTIONS else None}
 
     def after_transition(self, d: Dispute, entry: DisputeLog, private: dict, before: dict) -> None:
         from gridgov.disputes import notifications

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from gridgov.accounts.models import Department, User
 from gridgov.cases.engine import Citizen
 from gridgov.cases.numbers import next_number
-from gridgov.cases.uploads import REENCODED_TYPES, serve_upload, sniff, store_upload, validate_upload  # noqa: F401
+from gridgov.cases.uploads import serve_upload, store_upload, validate_upload
 from gridgov.core import crypto
 from gridgov.core.errors import NotFound, ValidationFailed
 from gridgov.core.idempotency import check_replay, request_fingerprint

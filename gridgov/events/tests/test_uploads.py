@@ -1,6 +1,6 @@
 """Uploaded pictures are decoded and re-encoded (Pillow) before they are stored, and every download says
 what it is: a file that starts like a JPEG and goes on as HTML is never served as something a browser
-renders.  One upload path (events.services.store_upload) serves events, petitions, sessions and visits."""
+renders.  One upload path (cases.uploads.store_upload) serves events, petitions, sessions and visits."""
 
 import io
 
@@ -9,6 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from gridgov.accounts.models import ApiToken
+from gridgov.cases import uploads
 from gridgov.core.errors import ValidationFailed
 from gridgov.core.testing import image_bytes
 from gridgov.events import services
@@ -111,7 +112,7 @@ def test_every_upload_path_refuses_a_disguised_page(city, cats):
 
     fake = SimpleUploadedFile("x.jpg", JPEG_MAGIC + HTML, content_type="image/jpeg")
     with pytest.raises(ValidationFailed):
-        services.validate_upload(fake)
+        uploads.validate_upload(fake)
     with pytest.raises(ValidationFailed) as err:
         petitions.create_petition(city.operator_a, petitions.PetitionInput(
             channel="letter", subject="小区物业乱收费", demands="要求物业退还多收的物业费", target_agency="某物业公司",

@@ -26,7 +26,7 @@ def record_visit(actor, key_person: KeyPerson, *, method: str, findings: str, vi
     visited_at = visited_at or timezone.now()
     if visited_at > timezone.now() + timedelta(minutes=5):
         errors["visited_at"] = [_("走访时间不能晚于现在")]
-    from gridgov.events.services import validate_upload
+    from gridgov.cases.uploads import validate_upload
 
     for p in photos:
         try:
@@ -42,7 +42,7 @@ def record_visit(actor, key_person: KeyPerson, *, method: str, findings: str, vi
     if actor.role != User.Role.GRID_WORKER and not (actor.is_superuser or actor.role in (
             User.Role.ADMIN, User.Role.OPERATOR)):
         raise Forbidden(_("您无权记录走访"), code="not_permitted")
-    from gridgov.events.services import store_upload
+    from gridgov.cases.uploads import store_upload
     from gridgov.registry.models import VisitAlert, VisitPhoto
 
     with transaction.atomic():

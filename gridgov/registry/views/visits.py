@@ -52,7 +52,7 @@ def visit_photo(request, pk: int):
     photo = VisitPhoto.objects.filter(pk=pk, visit__key_person__in=scoped(KeyPerson, request.user)).first()
     if photo is None:
         return not_found(request)
-    from gridgov.events.services import serve_upload
+    from gridgov.cases.uploads import serve_upload
 
     return serve_upload(photo)
 
