@@ -4,7 +4,7 @@ import pytest
 from django.core.cache import cache
 
 from gridgov.accounts.models import ApiToken
-from gridgov.core.testing import make_city
+from gridgov.testing import make_city
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from gridgov.core.testing import PASSWORD
+from gridgov.testing import PASSWORD
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_CHROMIUM = "/usr/bin/chromium"

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from gridgov.core.testing import PASSWORD, make_city
 from gridgov.events.taxonomy import install_default_categories
+from gridgov.testing import PASSWORD, make_city
 
 try:
     from playwright.sync_api import expect

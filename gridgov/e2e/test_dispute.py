@@ -11,8 +11,8 @@ import io
 import pytest
 
 from gridgov.accounts.models import User
-from gridgov.core.testing import PASSWORD, make_city
 from gridgov.disputes.models import Dispute, Mediator, Status
+from gridgov.testing import PASSWORD, make_city
 
 try:
     from playwright.sync_api import expect

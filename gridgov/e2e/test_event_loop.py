@@ -14,10 +14,10 @@ import re
 import pytest
 from PIL import Image
 
-from gridgov.core.testing import make_city
 from gridgov.events import services
 from gridgov.events.models import Attachment, Event, Rating, Status
 from gridgov.events.taxonomy import install_default_categories
+from gridgov.testing import make_city
 
 try:
     from playwright.sync_api import expect

@@ -17,13 +17,13 @@ from django.utils import timezone
 from stdnum.cn import ric
 
 from gridgov.core import crypto
-from gridgov.core.testing import make_city
 from gridgov.registry.models import AccessLog, House, KeyCategory, Resident, RiskLevel, Tenancy, Visit
 from gridgov.registry.services.addresses import AddressInput, get_or_create_address
 from gridgov.registry.services.houses import save_house
 from gridgov.registry.services.key_people import install_default_key_categories, list_key_person
 from gridgov.registry.services.residents import ResidentInput, save_resident
 from gridgov.registry.services.visits import coverage, record_visit
+from gridgov.testing import make_city
 
 try:
     from playwright.sync_api import expect

@@ -8,7 +8,7 @@ from django.contrib.auth.hashers import MD5PasswordHasher, make_password
 from django.core.management import call_command
 
 from gridgov.accounts.models import ApiToken, User
-from gridgov.core.testing import PASSWORD
+from gridgov.testing import PASSWORD
 
 
 class OlderMD5PasswordHasher(MD5PasswordHasher):

@@ -22,8 +22,8 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance, status_code_conformance
 
 from gridgov.accounts.models import ApiToken
-from gridgov.core.testing import make_city
 from gridgov.events.taxonomy import install_default_categories
+from gridgov.testing import make_city
 
 # examples per operation, per generation mode; GRIDGOV_CONTRACT_EXAMPLES raises it for a deeper run
 EXAMPLES = int(os.environ.get("GRIDGOV_CONTRACT_EXAMPLES", "8"))

@@ -12,12 +12,12 @@ from django.db import connection
 from openpyxl import load_workbook
 
 from gridgov.accounts.models import ApiToken
-from gridgov.core.testing import image_bytes
 from gridgov.core.text import REPLACEMENT, xml_safe
 from gridgov.disputes.tests.conftest import make_dispute, mediators  # noqa: F401
 from gridgov.events.models import Event, EventLog
 from gridgov.registry.models import Resident
 from gridgov.registry.tests.conftest import flat, keycats, resident  # noqa: F401
+from gridgov.testing import image_bytes
 
 MESSAGE = ["不能包含控制字符"]
 BAD = ["\x00", "\x01", "\x1f", "\x0b"]

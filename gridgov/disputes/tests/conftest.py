@@ -1,9 +1,9 @@
 import pytest
 
 from gridgov.accounts.models import User
-from gridgov.core.testing import PASSWORD
 from gridgov.disputes import services
 from gridgov.disputes.models import Mediator
+from gridgov.testing import PASSWORD
 
 
 @pytest.fixture

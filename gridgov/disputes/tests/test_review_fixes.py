@@ -9,10 +9,10 @@ from django.urls import reverse
 from django.utils import timezone
 from docx import Document
 
-from gridgov.core.testing import image_bytes
 from gridgov.disputes import services, sla
 from gridgov.disputes.models import Agreement, Mediator
 from gridgov.registry.models import AccessLog
+from gridgov.testing import image_bytes
 
 from .test_mediators import _conclude, stats
 from .test_workflow import SESSION, SUCCEED, S, drive

@@ -7,8 +7,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from gridgov.accounts.models import ApiToken
-from gridgov.core.testing import image_bytes
 from gridgov.disputes import services
+from gridgov.testing import image_bytes
 
 from .test_workflow import SESSION, S, drive
 

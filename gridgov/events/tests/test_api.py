@@ -1,8 +1,8 @@
 """The events API: tokens, creation with Idempotency-Key, scope, 409/403/404, field errors, citizens."""
 
 from gridgov.accounts.models import ApiToken
-from gridgov.core.testing import PASSWORD, image_bytes
 from gridgov.events.models import Event, Status
+from gridgov.testing import PASSWORD, image_bytes
 
 NEW = {"category": "0301", "description": "路面有大量垃圾未清理", "lng": 116.005, "lat": 36.405, "address": "古城路1号"}
 

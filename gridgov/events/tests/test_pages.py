@@ -14,10 +14,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from gridgov.core.models import Notification
-from gridgov.core.testing import image_bytes
 from gridgov.events import services
 from gridgov.events.models import Event, EventLog, Status
 from gridgov.events.workflow import Citizen
+from gridgov.testing import image_bytes
 
 TZ = ZoneInfo("Asia/Shanghai")
 # long past: anything reported then is overdue whenever the tests run

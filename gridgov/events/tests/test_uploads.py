@@ -11,9 +11,9 @@ from PIL import Image
 from gridgov.accounts.models import ApiToken
 from gridgov.cases import uploads
 from gridgov.core.errors import ValidationFailed
-from gridgov.core.testing import image_bytes
 from gridgov.events import services
 from gridgov.events.models import Attachment
+from gridgov.testing import image_bytes
 
 NEW = {"category": "0301", "description": "路面有大量垃圾未清理", "lng": 116.005, "lat": 36.405, "address": "古城路1号"}
 HTML = b"<html><body><script>alert(document.cookie)</script></body></html>"

@@ -5,11 +5,11 @@ from datetime import timedelta
 import pytest
 
 from gridgov.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from gridgov.core.testing import image_bytes
 from gridgov.events import services, workflow
 from gridgov.events.models import OPEN_STATUSES, Event, EventLog, Status
 from gridgov.events.tests.conftest import MONDAY_0900
 from gridgov.events.workflow import TRANSITIONS, Citizen
+from gridgov.testing import image_bytes
 
 T0 = MONDAY_0900
 

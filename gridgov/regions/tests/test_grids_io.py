@@ -7,10 +7,10 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from gridgov.core.testing import square
 from gridgov.regions.divisions import ImportRejected
 from gridgov.regions.models import Grid
 from gridgov.regions.services import export_grids, import_grids
+from gridgov.testing import square
 
 COMMUNITY_A = "371502001001"
 COMMUNITY_B = "371502002001"

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from gridgov.core.testing import square
 from gridgov.regions import spatial
 from gridgov.regions.models import Grid
 from gridgov.regions.spatial import grid_index, locate
+from gridgov.testing import square
 
 HOLE = [[116.004, 36.404], [116.004, 36.406], [116.006, 36.406], [116.006, 36.404], [116.004, 36.404]]
 

@@ -8,7 +8,6 @@ import json
 import pytest
 
 from gridgov.core import crypto
-from gridgov.core.testing import PASSWORD
 from gridgov.registry.models import AccessLog, Address, Change, House, Resident, Unit, Visit
 from gridgov.registry.tests.conftest import (
     B_ID,
@@ -21,6 +20,7 @@ from gridgov.registry.tests.conftest import (
     grant,
     make_id,
 )
+from gridgov.testing import PASSWORD
 
 # the birth date is the part of the number the mask hides: with the masked number it gives the whole number
 SECRETS = (FULL_ID, FULL_PHONE, OLD_PHONE, OWNER_PHONE, UNIT_PHONE, BIRTH_DATE)

@@ -9,7 +9,6 @@ from django.db import connection
 
 from gridgov.core.errors import Forbidden, NotFound, ValidationFailed
 from gridgov.core.models import Notification
-from gridgov.core.testing import image_bytes
 from gridgov.registry.models import AccessLog, Address, Change, KeyPerson, Residence, Resident, Visit, VisitAlert
 from gridgov.registry.services.addresses import AddressInput, get_or_create_address
 from gridgov.registry.services.history import history
@@ -19,6 +18,7 @@ from gridgov.registry.services.privacy import masked, reveal
 from gridgov.registry.services.residents import ResidentInput, move_resident, save_resident
 from gridgov.registry.services.visits import coverage, record_visit, visit_status, visit_sweep
 from gridgov.registry.tests.conftest import make_id
+from gridgov.testing import image_bytes
 
 TZ = ZoneInfo("Asia/Shanghai")
 ID = make_id("37150219800101123")

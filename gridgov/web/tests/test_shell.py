@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from gridgov.core.testing import PASSWORD
+from gridgov.testing import PASSWORD
 
 
 def as_user(user) -> Client:

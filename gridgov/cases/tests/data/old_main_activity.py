@@ -1,3 +1,4 @@
+# ruff: noqa: I001  (run with the code of 563b3c1, where the test support was gridgov.core.testing)
 """Activity on the demo city with the code of commit 563b3c1, for the upgrade fixture.
 
 Not imported by gridgov: make_upgrade_db.sh runs it with the OLD tree's ``manage.py shell``, after

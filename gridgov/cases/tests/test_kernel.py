@@ -1,0 +1,161 @@
+"""The case kernel: the engine, the statistics hook, the set-based sweep and the lifecycle registry."""
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.db import connection
+from django.db.models import UniqueConstraint
+from django.test.utils import CaptureQueriesContext
+
+from gridgov.cases import engine, sweep
+from gridgov.cases.models import TransitionRecord
+from gridgov.core.errors import Forbidden
+from gridgov.core.models import Notification
+from gridgov.events import services
+from gridgov.events import sla as event_sla
+from gridgov.events.models import Event, SlaNotice
+from gridgov.events.taxonomy import install_default_categories
+
+TZ = ZoneInfo("Asia/Shanghai")
+T0 = datetime(2026, 11, 23, 9, 0, tzinfo=TZ)  # a Monday of an ordinary working week
+
+
+@pytest.fixture
+def report(city):
+    install_default_categories()
+
+    def _report(now=T0):
+        data = services.EventInput(category="0301", description="路面有大量垃圾未清理", lng=116.005, lat=36.405)
+        return services.create_event(city.worker_a, data, now=now)[0]
+
+    return _report
+
+
+def dispatched(city, report, now=T0) -> Event:
+    e = report(now)
+    services.perform_action(city.operator_a, e, "accept", now=now)
+    services.perform_action(city.operator_a, Event.objects.get(pk=e.pk), "dispatch",
+                            {"lead_department": "CG", "deadline": (now + timedelta(hours=2)).isoformat()}, now=now)
+    return Event.objects.get(pk=e.pk)
+
+
+# --- the statistics hook ----------------------------------------------------------------------
+
+def test_every_transition_writes_one_statistics_record(city, report):
+    e = report()
+    services.perform_action(city.operator_a, e, "accept", now=T0 + timedelta(minutes=5))
+    rows = list(TransitionRecord.objects.filter(kind="event", case_id=e.pk).order_by("at", "id"))
+    assert [(r.action, r.from_status, r.to_status) for r in rows] == [
+        ("report", "", "reported"), ("accept", "reported", "accepted")]
+    accept = rows[1]
+    assert accept.number == e.number and accept.region_id == e.region_id and accept.center_id == e.center_id
+    assert accept.category == "0301" and accept.actor_role == "operator"
+    # the acceptance deadline was running and met
+    assert accept.on_time is True
+    assert rows[0].on_time is None and rows[0].actor_role == "grid_worker"
+    assert e.log.count() == len(rows)
+
+
+def test_a_late_transition_is_recorded_as_late(city, report):
+    e = dispatched(city, report)
+    services.perform_action(city.liaison_cg, e, "sign", now=T0 + timedelta(hours=3))  # the 2 h deadline passed
+    sign = TransitionRecord.objects.get(kind="event", case_id=e.pk, action="sign")
+    assert sign.on_time is False and sign.actor_role == "liaison"
+
+
+def test_a_refused_transition_writes_no_record(city, report):
+    e = report()
+    before = TransitionRecord.objects.count()
+    with pytest.raises(Forbidden):
+        services.perform_action(city.liaison_cg, e, "accept", now=T0)
+    assert TransitionRecord.objects.count() == before
+
+
+def test_the_records_are_append_only(city, report):
+    report()
+    with pytest.raises(PermissionError):
+        TransitionRecord.objects.all().delete()
+    row = TransitionRecord.objects.first()
+    row.action = "x"
+    with pytest.raises(PermissionError):
+        row.save()
+
+
+# --- the sweep engine ---------------------------------------------------------------------------
+
+def test_the_sweep_records_each_system_transition(city, report):
+    e = dispatched(city, report)
+    assert event_sla.sweep(T0 + timedelta(hours=3)) == {"reminded": 0, "escalated": 1}
+    r = TransitionRecord.objects.get(kind="event", case_id=e.pk, action="sla_escalate")
+    assert (r.actor_role, r.on_time, r.from_status, r.to_status) == ("system", False, "dispatched", "dispatched")
+    e.refresh_from_db()
+    assert e.escalated_center == city.county and e.updated_at == T0 + timedelta(hours=3)
+
+
+def _sweep_queries(city, report, n: int) -> tuple[int, int]:
+    for _ in range(n):
+        dispatched(city, report)
+    with CaptureQueriesContext(connection) as ctx:
+        counts = event_sla.sweep(T0 + timedelta(hours=3))
+    return counts["escalated"], len(ctx.captured_queries)
+
+
+def test_the_sweep_is_set_based_its_queries_do_not_grow_with_the_cases(city, report):
+    swept_small, q_small = _sweep_queries(city, report, 3)
+    SlaNotice.objects.all().delete()  # the same cases, due again, plus many more
+    swept_big, q_big = _sweep_queries(city, report, 30)
+    assert (swept_small, swept_big) == (3, 33)
+    # a handful of statements per batch, whatever the batch holds (not a transaction per case)
+    assert q_big == q_small, (q_small, q_big)
+    assert q_big < 40
+    # and every escalated case told its center and the county center, once each
+    assert Notification.objects.filter(kind="sla_escalate", recipient=city.county_operator).count() == 36
+
+
+def test_a_notice_claimed_by_another_sweep_mid_batch_is_not_taken_twice(city, report, monkeypatch):
+    """The unique constraint is the last word: if another sweep claims a case between our query and our
+    insert, our batch rolls back and is taken again, leaving one notice and one log row per case."""
+    events = [dispatched(city, report) for _ in range(3)]
+    real = sweep._still_due
+    raced = []
+
+    def racing(lc, plan, case, now):
+        if not raced:
+            raced.append(case.pk)
+            SlaNotice.objects.create(event_id=case.pk, kind=plan.notice_kind, deadline=case.deadline)
+        return real(lc, plan, case, now)
+
+    monkeypatch.setattr(sweep, "_still_due", racing)
+    # the racing notice is inserted inside our batch's transaction, so the rollback takes it too; what
+    # matters is that the batch's own insert collides and nothing is half-written
+    counts = event_sla.sweep(T0 + timedelta(hours=3))
+    assert counts["escalated"] == 3
+    for e in events:
+        assert e.log.filter(action="sla_escalate").count() == 1
+        assert SlaNotice.objects.filter(event=e, kind="escalate").count() == 1
+        assert TransitionRecord.objects.filter(case_id=e.pk, action="sla_escalate").count() == 1
+
+
+# --- the registry of lifecycles -------------------------------------------------------------------
+
+def test_every_registered_lifecycle_is_declared_completely():
+    kinds = {lc.kind for lc in engine.lifecycles()}
+    assert {"event", "dispute", "petition"} <= kinds
+    for lc in engine.lifecycles():
+        names = {f.name for f in lc.model._meta.get_fields()}
+        for field in ("number", "status", "region", "center", "deadline", "warn_at", "deadline_provisional"):
+            assert field in names, (lc.kind, field)
+        assert lc.log_model._meta.get_field(lc.case_field).related_model is lc.model
+        for plan in lc.sweeps:
+            t = lc.transitions[plan.action]
+            assert t.who is engine.system, (lc.kind, plan.action)
+            for f in t.writes:
+                lc.model._meta.get_field(f)
+        if lc.sweeps:
+            unique = [c for c in lc.notice_model._meta.constraints if isinstance(c, UniqueConstraint)]
+            assert any(set(c.fields) == {lc.case_field, "kind", "deadline"} for c in unique), lc.kind
+        for action, t in lc.transitions.items():
+            assert t.action == action
+            if isinstance(t.effect, str):
+                assert t.effect in lc.effects, (lc.kind, action)
