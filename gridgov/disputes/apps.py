@@ -8,6 +8,6 @@ class DisputesConfig(AppConfig):
     verbose_name = _("矛盾纠纷多元化解")
 
     def ready(self):
-        from gridgov.disputes import providers
+        from gridgov.disputes import providers, workflow  # noqa: F401  (workflow: registers the lifecycle)
 
         providers.register()

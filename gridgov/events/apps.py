@@ -7,6 +7,6 @@ class EventsConfig(AppConfig):
     verbose_name = "事件"
 
     def ready(self):
-        from gridgov.events import providers
+        from gridgov.events import providers, workflow  # noqa: F401  (workflow: registers the lifecycle)
 
         providers.register()

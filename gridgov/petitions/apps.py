@@ -7,6 +7,6 @@ class PetitionsConfig(AppConfig):
     verbose_name = "信访"
 
     def ready(self):
-        from gridgov.petitions import providers
+        from gridgov.petitions import providers, workflow  # noqa: F401  (workflow: registers the lifecycle)
 
         providers.register()

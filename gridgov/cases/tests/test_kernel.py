@@ -159,3 +159,27 @@ def test_every_registered_lifecycle_is_declared_completely():
             assert t.action == action
             if isinstance(t.effect, str):
                 assert t.effect in lc.effects, (lc.kind, action)
+
+
+def test_every_lifecycle_is_registered_when_django_starts():
+    """``case_sweep`` (and its task) must see every lifecycle in a fresh process, not only the ones some
+    import happened to load: each app registers its lifecycle from ``ready()``."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = ("import django; django.setup(); from gridgov.cases.engine import lifecycles; "
+            "print(sorted(lc.kind for lc in lifecycles()))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120,
+                         cwd=Path(__file__).resolve().parents[3],
+                         env={**__import__("os").environ, "DJANGO_SETTINGS_MODULE": "gridgov.settings"})
+    assert out.stdout.strip() == "['dispute', 'event', 'petition']"
+
+
+def test_the_case_sweep_command_sweeps_every_lifecycle(city, report, capsys):
+    from django.core.management import call_command
+
+    dispatched(city, report, now=T0)
+    call_command("case_sweep")  # the real clock: the Monday case is long overdue
+    out = capsys.readouterr().out
+    assert "event: escalated=1 reminded=0" in out and "dispute: " in out and "petition: " in out
