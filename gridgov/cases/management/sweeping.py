@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand
 
 class SweepCommand(BaseCommand):
     default_interval = 60
+    min_interval = 1
     task = None  # a django-tasks task running the same sweep, for --enqueue
 
     def sweep(self) -> dict:
@@ -37,4 +38,4 @@ class SweepCommand(BaseCommand):
                 self.stdout.write(self.describe(self.sweep()))
             if not loop or (max_runs and runs >= max_runs):
                 return
-            time.sleep(max(1, interval or self.default_interval))
+            time.sleep(max(self.min_interval, interval or self.default_interval))

@@ -183,3 +183,17 @@ def test_the_case_sweep_command_sweeps_every_lifecycle(city, report, capsys):
     call_command("case_sweep")  # the real clock: the Monday case is long overdue
     out = capsys.readouterr().out
     assert "event: escalated=1 reminded=0" in out and "dispute: " in out and "petition: " in out
+
+
+def test_the_sweep_commands_share_one_loop(city, capsys, monkeypatch):
+    """--loop --max-runs N runs N sweeps (sleeping between them), for every sweep command alike."""
+    from django.core.management import call_command
+
+    from gridgov.cases.management import sweeping
+
+    slept = []
+    monkeypatch.setattr(sweeping.time, "sleep", slept.append)
+    call_command("dispute_sweep", "--loop", "--max-runs", "2", "--interval", "7")
+    assert capsys.readouterr().out.splitlines() == ["reminded=0 overdue=0 confirm=0"] * 2 and slept == [7]
+    call_command("visit_sweep", "--loop", "--max-runs", "2", "--interval", "5")
+    assert capsys.readouterr().out.splitlines() == ["alerts=0"] * 2 and slept == [7, 60]  # at least a minute
