@@ -9,6 +9,8 @@ Registered from ``EventsConfig.ready()``.  Slots filled here:
 ``registry.events`` — ``(record, user)`` → the events naming a registry record (a resident, house or unit,
     through ``registry.EventSubject``) that ``user`` may see, newest first: a queryset, which the asker
     slices.  Shown in the 关联事件 card of the resident, house and unit pages (``registry/_linked_events.html``).
+
+``registry.events_table`` — ``()`` → the template that card includes to list them (this app's event table).
 """
 
 from __future__ import annotations
@@ -30,6 +32,11 @@ def events_of_record(record, user):
             .select_related("category", "region", "grid", "center").order_by("-created_at"))
 
 
+def event_table_template() -> str:
+    return "events/_event_table.html"
+
+
 def register() -> None:
     providers.provide("event.by_number", event_by_number)
     providers.provide("registry.events", events_of_record)
+    providers.provide("registry.events_table", event_table_template)

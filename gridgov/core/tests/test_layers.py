@@ -80,3 +80,25 @@ def test_no_module_is_over_600_lines():
             if "tests" not in p.parts and "migrations" not in p.parts
             and (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_LINES}
     assert long == {}
+
+
+def template_violations(root: Path = ROOT) -> list[str]:
+    """The same order for templates: an app's templates include or extend only its own, the shell's
+    (web/, the base layout) and those of the apps below it — a higher app's partial comes through a slot."""
+    import re
+
+    pattern = re.compile(r"""{%\s*(?:include|extends)\s+["']([a-z_]+)/""")
+    found = []
+    for path in sorted(root.glob("*/templates/**/*.html")):
+        app = path.relative_to(root).parts[0]
+        if app not in LAYERS:
+            continue
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            for target in pattern.findall(line):
+                if target in LAYERS and LAYERS.index(target) > LAYERS.index(app):
+                    found.append(f"{path.relative_to(root)}:{n} uses {target}/ ({app} is below {target})")
+    return found
+
+
+def test_no_template_uses_a_template_of_an_app_above_it():
+    assert template_violations() == []

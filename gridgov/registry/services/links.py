@@ -8,6 +8,7 @@ The registry sits below events, disputes and petitions and imports none of them:
   (``gridgov/events/providers.py``);
 * ``registry.events`` (record, user) — the events naming a resident, house or unit that ``user`` may see,
   newest first (``gridgov/events/providers.py``);
+* ``registry.events_table`` () — the template that lists them (the events app's own table partial);
 * ``resident.cases`` (resident, user) — rows for the resident page's 矛盾纠纷与信访 card
   (``gridgov/disputes/providers.py``, ``gridgov/petitions/providers.py``).
 
@@ -66,6 +67,11 @@ def linked_cases(user, resident: Resident) -> list[dict]:
     """The disputes a resident is a party to and the petitions they brought, as far as ``user`` may see them:
     one row per case (``url``, ``number``, ``kind``, ``detail``, ``status``, ``date``, ``object``)."""
     return [row for rows in providers.collect("resident.cases", resident, user) for row in rows]
+
+
+def events_table_template() -> str | None:
+    """The template the 关联事件 card includes to list the events (None: no events app, nothing listed)."""
+    return providers.first("registry.events_table")
 
 
 def linked_events(user, obj, limit: int = LINKED_LIMIT) -> list:

@@ -19,7 +19,7 @@ from gridgov.registry.scope import scoped
 from gridgov.registry.services.access import can_write
 from gridgov.registry.services.addresses import get_or_create_address
 from gridgov.registry.services.houses import add_tenancy, save_house
-from gridgov.registry.services.links import linked_events
+from gridgov.registry.services.links import events_table_template, linked_events
 from gridgov.registry.services.residents import ResidentInput, register_resident
 from gridgov.registry.views.common import (
     SUBMITTED,
@@ -140,7 +140,7 @@ def house_context(request, house: House, **extra) -> dict:
         "residents": residents,
         "tenancies": list(house.tenancies.select_related("tenant")),
         "history": history_rows(house_history(house)),
-        "events": linked_events(user, house),
+        "events": linked_events(user, house), "events_table": events_table_template(),
         "link_form": extra.pop("link_form", None) or LinkEventForm(),
         "can_write": can_write(user),
         "owner_phone": crypto.mask_phone(house.owner_phone),

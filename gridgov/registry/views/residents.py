@@ -18,7 +18,7 @@ from gridgov.registry.models import House, KeyPerson, Resident, TransferRequest
 from gridgov.registry.scope import scoped
 from gridgov.registry.services.access import can_write
 from gridgov.registry.services.history import history
-from gridgov.registry.services.links import linked_cases, linked_events
+from gridgov.registry.services.links import events_table_template, linked_cases, linked_events
 from gridgov.registry.services.privacy import masked, reveal
 from gridgov.registry.services.residents import move_resident, register_resident
 from gridgov.registry.services.visits import visit_statuses
@@ -110,7 +110,7 @@ def resident_context(request, resident: Resident, **extra) -> dict:
         "can_reveal": scope.may_view_full(user),
         "reveal_form": extra.pop("reveal_form", None) or RevealForm(),
         "residences": list(resident.residences.select_related("house__address")),
-        "events": linked_events(user, resident),
+        "events": linked_events(user, resident), "events_table": events_table_template(),
         "cases": linked_cases(user, resident),
         "link_form": extra.pop("link_form", None) or LinkEventForm(),
         "move_form": extra.pop("move_form", None) or (MoveForm(user=user) if can_write(user) else None),

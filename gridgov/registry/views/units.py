@@ -16,7 +16,7 @@ from gridgov.registry.scope import scoped
 from gridgov.registry.services.access import can_write
 from gridgov.registry.services.addresses import get_or_create_address
 from gridgov.registry.services.history import history
-from gridgov.registry.services.links import linked_events
+from gridgov.registry.services.links import events_table_template, linked_events
 from gridgov.registry.services.units import save_unit
 from gridgov.registry.views.common import (
     export_ctx,
@@ -117,7 +117,7 @@ def unit_context(request, unit: Unit, **extra) -> dict:
         "unit": unit,
         "flags": [Unit.KEY_FLAGS.get(f, f) for f in unit.key_flags],
         "history": history_rows(history(unit)),
-        "events": linked_events(user, unit),
+        "events": linked_events(user, unit), "events_table": events_table_template(),
         "link_form": extra.pop("link_form", None) or LinkEventForm(),
         "can_write": can_write(user),
         **extra,
