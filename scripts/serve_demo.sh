@@ -9,13 +9,10 @@ PORT=${PORT:-8000}
 mkdir -p var
 "$PY" manage.py db_worker >>var/worker.log 2>&1 &
 pids=$!
-"$PY" manage.py sla_sweep --loop --interval 60 >>var/sweeps.log 2>&1 &
+# one sweep for every lifecycle on the case kernel (events, disputes, petitions), and the visits' own
+"$PY" manage.py case_sweep --loop --interval 60 >>var/sweeps.log 2>&1 &
 pids="$pids $!"
 "$PY" manage.py visit_sweep --loop --interval 3600 >>var/sweeps.log 2>&1 &
-pids="$pids $!"
-"$PY" manage.py dispute_sweep --loop --interval 300 >>var/sweeps.log 2>&1 &
-pids="$pids $!"
-"$PY" manage.py petition_sweep --loop --interval 300 >>var/sweeps.log 2>&1 &
 pids="$pids $!"
 trap 'kill $pids 2>/dev/null || true' EXIT INT TERM
 echo "demo: task worker and sweeps running (logs in var/worker.log, var/sweeps.log)"
