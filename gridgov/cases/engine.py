@@ -29,6 +29,7 @@ from django.db.models import Model, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from gridgov.cases import notify
 from gridgov.cases.models import TransitionRecord
 from gridgov.core.crypto import mask_phone
 from gridgov.core.errors import Conflict, Forbidden, ValidationFailed
@@ -137,13 +138,21 @@ class Lifecycle:
     def after_save(self, case, private: dict) -> None:
         """Write what the case row cannot hold (many-to-many), after it is saved."""
 
+    def messages(self, case, entry, before: dict) -> list:
+        """Who is told what about this transition (:class:`gridgov.cases.notify.Message` rows)."""
+        return []
+
+    def batch_messages(self, cases: list, entries: list) -> list:
+        """The messages of a sweep's batch (override to read what they need for the whole batch at once)."""
+        return [m for case, entry in zip(cases, entries, strict=True) for m in self.messages(case, entry, {})]
+
     def after_transition(self, case, entry, private: dict, before: dict) -> None:
-        """Tell whoever must know (notifications); runs inside the transaction."""
+        """Runs inside the transaction, after the log row: sends :meth:`messages`."""
+        notify.send(self.messages(case, entry, before))
 
     def after_system_batch(self, cases: list, entries: list) -> None:
-        """The batch form of :meth:`after_transition` for the sweep (override to notify set-based)."""
-        for case, entry in zip(cases, entries, strict=True):
-            self.after_transition(case, entry, {}, {})
+        """The batch form of :meth:`after_transition`: the whole batch's messages resolved and sent at once."""
+        notify.send(self.batch_messages(cases, entries))
 
     # --- the engine --------------------------------------------------------------------------
 

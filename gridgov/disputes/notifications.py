@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from gridgov.cases.notify import Message, send
+from gridgov.cases.notify import Message
 from gridgov.disputes.models import Dispute, DisputeLog, RiskGrade
 
 
@@ -45,17 +45,13 @@ def messages(d: Dispute, entry: DisputeLog, grade_before: str, mediator_users=No
     return out
 
 
-def after_transition(d: Dispute, entry: DisputeLog, grade_before: str) -> None:
-    send(messages(d, entry, grade_before))
-
-
-def after_batch(disputes: list[Dispute], entries: list[DisputeLog]) -> None:
+def batch_messages(disputes: list[Dispute], entries: list[DisputeLog]) -> list[Message]:
     """The sweep's batch (system actions: the grade does not change): every message resolved and written
     together, the mediators' accounts read in one query."""
     from gridgov.accounts.models import User
 
     ids = {d.mediator.user_id for d in disputes if d.mediator_id and d.mediator.user_id}
     accounts = User.objects.in_bulk(ids) if ids else {}
-    send([m for d, entry in zip(disputes, entries, strict=True)
-          for m in messages(d, entry, d.risk_grade,
-                            [accounts[d.mediator.user_id]] if d.mediator_id and d.mediator.user_id else [])])
+    return [m for d, entry in zip(disputes, entries, strict=True)
+            for m in messages(d, entry, d.risk_grade,
+                              [accounts[d.mediator.user_id]] if d.mediator_id and d.mediator.user_id else [])]

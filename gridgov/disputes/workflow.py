@@ -26,7 +26,7 @@ from gridgov.cases.engine import SYSTEM, Citizen, Lifecycle, Transition, registe
 from gridgov.cases.sla import NEAR_DUE, OVERDUE, warn_moment
 from gridgov.cases.sweep import SweepPlan
 from gridgov.core.errors import ValidationFailed
-from gridgov.disputes import risk
+from gridgov.disputes import notifications, risk
 from gridgov.disputes.models import (
     OPEN_STATUSES,
     RUNNING_STATUSES,
@@ -322,36 +322,24 @@ class DisputeLifecycle(Lifecycle):
     def log_fields(self, d: Dispute, action: str) -> dict:
         return {"mediator_id": d.mediator_id if action in OUTCOME_ACTIONS else None}
 
+    def messages(self, d: Dispute, entry: DisputeLog, before: dict) -> list:
+        return notifications.messages(d, entry, before.get("grade_before", d.risk_grade))
+
+    def batch_messages(self, disputes: list, entries: list) -> list:
+        return notifications.batch_messages(disputes, entries)
+
     def after_transition(self, d: Dispute, entry: DisputeLog, private: dict, before: dict) -> None:
-        from gridgov.disputes import notifications
-
-        entry._session = private.get("_session")
-        notifications.after_transition(d, entry, before.get("grade_before", d.risk_grade))
-
-    def after_system_batch(self, disputes: list, entries: list) -> None:
-        from gridgov.disputes import notifications
-
-        notifications.after_batch(disputes, entries)
+        entry._session = private.get("_session")  # the caller of a "session" row gets its Session
+        super().after_transition(d, entry, private, before)
 
 
 LIFECYCLE = register(DisputeLifecycle())
 HUMAN_ACTIONS = LIFECYCLE.human_actions
 transition = LIFECYCLE.transition
-
-
-def check(d: Dispute, action: str, actor) -> Transition:
-    """Raise Conflict (409) when the state does not allow it, Forbidden (403) when the actor may not."""
-    return LIFECYCLE.check(d, action, actor)
-
-
-def allowed_actions(d: Dispute, actor) -> list[str]:
-    return LIFECYCLE.allowed_actions(d, actor)
-
-
-def perform(d: Dispute, action: str, actor, params: dict | None = None, now: datetime | None = None) -> DisputeLog:
-    """Perform ``action`` on ``d`` as ``actor`` (a User, a Citizen, or SYSTEM); a ``session`` row's entry
-    carries the new :class:`Session` as ``entry._session``."""
-    return LIFECYCLE.perform(d, action, actor, params, now)
+# the engine's operations, under the names the pages, the API and the tests use
+check = LIFECYCLE.check
+allowed_actions = LIFECYCLE.allowed_actions
+perform = LIFECYCLE.perform
 
 
 def open_dispute(d: Dispute, actor, now: datetime) -> DisputeLog:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from gridgov.cases.notify import Message, send
+from gridgov.cases.notify import Message
 from gridgov.events.models import Event, EventLog
 
 WORKING = ("dispatched", "handling")
@@ -67,12 +67,3 @@ def messages(event: Event, entry: EventLog) -> list[Message]:
     if a == "supervise":
         return [Message(a, _("督办：%s") % subject, entry.note, link, operators_of=center, liaisons_of=_lead(event))]
     return []
-
-
-def after_transition(event: Event, entry: EventLog) -> None:
-    send(messages(event, entry))
-
-
-def after_batch(events: list[Event], entries: list[EventLog]) -> None:
-    """The sweep's batch: every message resolved and written together."""
-    send([m for event, entry in zip(events, entries, strict=True) for m in messages(event, entry)])

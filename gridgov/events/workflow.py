@@ -32,6 +32,7 @@ from gridgov.cases.sweep import SweepPlan
 from gridgov.core import crypto
 from gridgov.core.crypto import mask_phone  # noqa: F401  (pages use workflow.mask_phone)
 from gridgov.core.errors import Conflict, ValidationFailed
+from gridgov.events import notifications
 from gridgov.events.models import (
     OPEN_STATUSES,
     Event,
@@ -419,34 +420,17 @@ class EventLifecycle(Lifecycle):
         if private.get("_clear_assisting"):
             event.assisting_departments.clear()
 
-    def after_transition(self, event: Event, entry: EventLog, private: dict, before: dict) -> None:
-        from gridgov.events import notifications
-
-        notifications.after_transition(event, entry)
-
-    def after_system_batch(self, events: list, entries: list) -> None:
-        from gridgov.events import notifications
-
-        notifications.after_batch(events, entries)
+    def messages(self, event: Event, entry: EventLog, before: dict) -> list:
+        return notifications.messages(event, entry)
 
 
 LIFECYCLE = register(EventLifecycle())
 HUMAN_ACTIONS = LIFECYCLE.human_actions
 transition = LIFECYCLE.transition
-
-
-def check(event: Event, action: str, actor) -> Transition:
-    """Raise Conflict (409) when the state does not allow it, Forbidden (403) when the actor may not."""
-    return LIFECYCLE.check(event, action, actor)
-
-
-def allowed_actions(event: Event, actor) -> list[str]:
-    return LIFECYCLE.allowed_actions(event, actor)
-
-
-def perform(event: Event, action: str, actor, params: dict | None = None, now: datetime | None = None) -> EventLog:
-    """Perform ``action`` on ``event`` as ``actor`` (a User, a Citizen, or SYSTEM)."""
-    return LIFECYCLE.perform(event, action, actor, params, now)
+# the engine's operations, under the names the pages, the API and the tests use
+check = LIFECYCLE.check
+allowed_actions = LIFECYCLE.allowed_actions
+perform = LIFECYCLE.perform
 
 
 def open_event(event: Event, actor, now: datetime) -> EventLog:
