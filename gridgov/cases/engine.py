@@ -88,6 +88,8 @@ class Transition:
     guard: Callable | None = None  # (case[, now]) -> a reason to refuse, or None
     # the case fields the effect writes, for the set-based system batch (bulk_update); "status" is implied
     writes: tuple[str, ...] = ()
+    # the clock the statistics record judges this action against (a case may run a second one: a letter's reply)
+    clock: str = "deadline"
     extra: dict = field(default_factory=dict)
 
 
@@ -214,7 +216,7 @@ class Lifecycle:
             if t.needs_note and not note:
                 raise ValidationFailed(_("请填写说明"), {"note": [_("此操作需要填写说明")]})
             before = self.snapshot(case)
-            from_status, deadline = case.status, case.deadline
+            from_status, deadline = case.status, getattr(case, t.clock)
             effect = self._effect(t)
             data = (effect(case, actor, params, now) or {}) if effect else {}
             private = {k: data.pop(k) for k in [k for k in data if k.startswith("_")]}
@@ -257,7 +259,7 @@ class Lifecycle:
         for case in cases:
             if case.status not in t.sources:
                 continue
-            from_status, deadline = case.status, case.deadline
+            from_status, deadline = case.status, getattr(case, t.clock)
             params = dict(params_of(case) if params_of else {})
             note = params.setdefault("note", "")
             data = (effect(case, SYSTEM, params, now) or {}) if effect else {}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from gridgov.cases.notify import Message, send
+from gridgov.cases.notify import Message
 from gridgov.petitions.models import Petition, PetitionLog
 
 
@@ -43,12 +43,3 @@ def messages(p: Petition, entry: PetitionLog) -> list[Message]:
                         liaisons_of=handling, leaders_over=tuple(p.region.ancestors_codes()),
                         users=[p.leader] if p.leader_id else [])]
     return []
-
-
-def after_transition(p: Petition, entry: PetitionLog) -> None:
-    send(messages(p, entry))
-
-
-def after_batch(petitions: list[Petition], entries: list[PetitionLog]) -> None:
-    """The sweep's batch: every message resolved and written together."""
-    send([m for p, entry in zip(petitions, entries, strict=True) for m in messages(p, entry)])

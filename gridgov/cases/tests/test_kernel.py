@@ -197,3 +197,4 @@ def test_the_sweep_commands_share_one_loop(city, capsys, monkeypatch):
     assert capsys.readouterr().out.splitlines() == ["reminded=0 overdue=0 confirm=0"] * 2 and slept == [7]
     call_command("visit_sweep", "--loop", "--max-runs", "2", "--interval", "5")
     assert capsys.readouterr().out.splitlines() == ["alerts=0"] * 2 and slept == [7, 60]  # at least a minute
+

@@ -192,3 +192,19 @@ def test_the_filter_agrees_with_the_python_derivation(register):
         now = T0 + days * DAY
         for state in sla.core_sla.STATES:
             assert Petition.objects.filter(sla.sla_q(state, now), pk=p.pk).exists() == (sla.sla_state(p, now) == state)
+
+
+def test_the_letters_reply_clock_is_judged_by_its_own_deadline(city, register, act):
+    """A letter's 7-day reply is a second clock: the statistics records of its reminder and of the reply
+    judge against ``ack_due_at`` (7 days), not against the 15-day acceptance deadline that also runs."""
+    from gridgov.cases.models import TransitionRecord
+    from gridgov.petitions import sla
+
+    p = register()
+    assert p.ack_due_at < p.deadline
+    sla.sweep(p.ack_due_at + DAY)  # past the reply's 7 days, inside the acceptance's 15
+    overdue = TransitionRecord.objects.get(kind="petition", case_id=p.pk, action="ack_overdue")
+    assert overdue.on_time is False
+    act(city.operator_a, p, "acknowledge", {"note": "已收到来信，正在办理"}, now=p.ack_due_at + 2 * DAY)
+    late = TransitionRecord.objects.get(kind="petition", case_id=p.pk, action="acknowledge")
+    assert late.on_time is False  # the stage deadline alone would have called it on time
