@@ -11,6 +11,7 @@ had, so adopting them moved no data). A concrete model may re-declare a field to
 - :class:`CaseAttachment` — a file checked and stored by :mod:`gridgov.cases.uploads`.
 - :class:`CaseNotice` — a once-only SLA notice; the concrete model's unique constraint on
   (case, kind, deadline) is what makes the sweep exactly-once.
+- :class:`CaseParty` — a person of a case (a dispute's party, a petitioner), the phone sealed.
 - :class:`TransitionRecord` — the statistics hook: one row per transition of every lifecycle.
 - :class:`DailySequence` — the per-day counters behind the human-readable numbers.
 """
@@ -22,6 +23,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from gridgov.core.crypto import SealedPhone, mask_phone
 from gridgov.core.models import AppendOnly
 
 
@@ -105,6 +107,27 @@ class CaseNotice(models.Model):
 
     class Meta:
         abstract = True
+
+
+class CaseParty(models.Model):
+    """A person a case is about or for (a dispute's party, a petitioner): the registry resident when known,
+    and always a name and the phone, sealed (:class:`gridgov.core.crypto.SealedPhone`). The concrete model adds
+    its case key, the resident key (with its related name) and what is its own (a role, an order …)."""
+
+    name = models.CharField(_("姓名"), max_length=50)
+    phone_enc = models.TextField(_("联系电话(加密)"), blank=True, editable=False)
+    phone_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    phone = SealedPhone("phone")
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def masked_phone(self) -> str:
+        return mask_phone(self.phone)
 
 
 class TransitionRecord(AppendOnly):

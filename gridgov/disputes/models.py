@@ -17,8 +17,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from gridgov.cases.models import Case, CaseAttachment, CaseLog, CaseNotice, upload_path
-from gridgov.core.crypto import SealedPhone, mask_phone
+from gridgov.cases.models import Case, CaseAttachment, CaseLog, CaseNotice, CaseParty, upload_path
+from gridgov.core.crypto import SealedPhone
 
 
 class DisputeType(models.TextChoices):
@@ -235,7 +235,7 @@ class Dispute(Case):
         return self.status in OPEN_STATUSES
 
 
-class Party(models.Model):
+class Party(CaseParty):
     class Role(models.TextChoices):
         APPLICANT = "applicant", _("申请人")
         RESPONDENT = "respondent", _("被申请人")
@@ -245,22 +245,12 @@ class Party(models.Model):
     resident = models.ForeignKey("registry.Resident", null=True, blank=True, on_delete=models.PROTECT,
                                  related_name="disputes", verbose_name=_("实有人口"))
     name = models.CharField(_("姓名/名称"), max_length=100)
-    phone_enc = models.TextField(_("联系电话(加密)"), blank=True, editable=False)
-    phone_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
-    phone = SealedPhone("phone")
     address = models.CharField(_("住址"), max_length=200, blank=True)
 
     class Meta:
         ordering = ["role", "id"]
         verbose_name = _("当事人")
         verbose_name_plural = _("当事人")
-
-    def __str__(self) -> str:
-        return self.name
-
-    @property
-    def masked_phone(self) -> str:
-        return mask_phone(self.phone)
 
 
 class DisputeLog(CaseLog):

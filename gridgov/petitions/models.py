@@ -16,8 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from gridgov.cases.models import Case, CaseAttachment, CaseLog, CaseNotice, upload_path
-from gridgov.core.crypto import SealedPhone, mask_phone
+from gridgov.cases.models import Case, CaseAttachment, CaseLog, CaseNotice, CaseParty, upload_path
 
 
 class Channel(models.TextChoices):
@@ -174,18 +173,14 @@ class Petition(Case):
         return self.transferred_to_department.name if self.transferred_to_department_id else self.transferred_to_agency
 
 
-class Petitioner(models.Model):
+class Petitioner(CaseParty):
     """One petitioner: a registry resident when known; otherwise name, phone and an optional,
     encrypted identity number."""
 
     petition = models.ForeignKey(Petition, on_delete=models.CASCADE, related_name="petitioners")
     resident = models.ForeignKey("registry.Resident", null=True, blank=True, on_delete=models.PROTECT,
                                  related_name="petitions_as_petitioner", verbose_name=_("实有人口"))
-    name = models.CharField(_("姓名"), max_length=50)
-    # the phone is sealed like the identity number (core.crypto.SealedPhone)
-    phone_enc = models.TextField(_("联系电话(加密)"), blank=True, editable=False)
-    phone_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
-    phone = SealedPhone("phone")
+    # name and phone (sealed like the identity number): CaseParty's
     id_number_enc = models.TextField(blank=True)
     id_hash = models.CharField(max_length=64, blank=True, db_index=True)
     id_masked = models.CharField(_("身份证号码"), max_length=32, blank=True)
@@ -196,12 +191,7 @@ class Petitioner(models.Model):
         verbose_name = _("信访人")
         verbose_name_plural = _("信访人")
 
-    def __str__(self) -> str:
-        return self.name
-
-    @property
-    def phone_masked(self) -> str:
-        return mask_phone(self.phone)
+    phone_masked = CaseParty.masked_phone  # the name the petition pages use
 
 
 class PetitionLog(CaseLog):
