@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from gridgov.cases.models import Case, CaseAttachment, CaseLog, CaseNotice, CaseParty, upload_path
+from gridgov.cases.scope import case_scope_q
 from gridgov.core.crypto import SealedPhone
 
 
@@ -134,21 +135,13 @@ class Mediator(models.Model):
 
 
 def dispute_scope_q(user) -> Q:
-    """Who sees which disputes — the one place (behind ``Dispute.objects.visible_to``)."""
-    from gridgov.accounts.models import User
-
-    nothing = Q(pk__in=[])
-    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
-        return nothing
-    if user.is_superuser or user.role == User.Role.ADMIN:
-        return Q()
-    if user.role in (User.Role.OPERATOR, User.Role.LEADER):
-        return Q(region__code__startswith=user.region.code) if user.region_id else nothing
-    if user.role == User.Role.GRID_WORKER:
-        return Q(grid__staff__user=user) | Q(reporter=user)
-    if user.role == User.Role.MEDIATOR:
-        return Q(mediator__user=user)
-    return nothing
+    """Who sees which disputes — the one place (behind ``Dispute.objects.visible_to``): the kernel's rule,
+    and grid workers their grids' and their own, mediators theirs."""
+    return case_scope_q(
+        user,
+        grid_worker=lambda u: Q(grid__staff__user=u) | Q(reporter=u),
+        mediator=lambda u: Q(mediator__user=u),
+    )
 
 
 class DisputeQuerySet(models.QuerySet):

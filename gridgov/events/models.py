@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from gridgov.cases.models import Case, CaseAttachment, CaseLog, CaseNotice, upload_path
+from gridgov.cases.scope import case_scope_q, of_department
 from gridgov.core.crypto import SealedPhone
 
 
@@ -114,11 +115,19 @@ class Supervision(models.TextChoices):
     RED = "red", _("红牌督办")
 
 
+def event_scope_q(user) -> Q:
+    """Which events a user may see: the kernel's rule; a liaison every case their department was ever
+    dispatched to; a grid worker their grids', their own reports and the cases those were merged into."""
+    return case_scope_q(
+        user,
+        liaison=of_department("involved_departments"),
+        grid_worker=lambda u: Q(grid__staff__user=u) | Q(reporter=u) | Q(merged_events__reporter=u),
+    )
+
+
 class EventQuerySet(models.QuerySet):
     def visible_to(self, user) -> EventQuerySet:
         """The one place that decides which events a user may see."""
-        from gridgov.accounts.scope import event_scope_q
-
         return self.filter(event_scope_q(user))
 
     def open(self) -> EventQuerySet:

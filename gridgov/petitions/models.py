@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from gridgov.cases.models import Case, CaseAttachment, CaseLog, CaseNotice, CaseParty, upload_path
+from gridgov.cases.scope import case_scope_q, of_department
 
 
 class Channel(models.TextChoices):
@@ -62,22 +63,13 @@ class PetitionQuerySet(models.QuerySet):
 
 
 def petition_scope_q(user) -> Q:
-    from gridgov.accounts.models import User
-
-    nothing = Q(pk__in=[])
-    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
-        return nothing
-    if user.is_superuser or user.role == User.Role.ADMIN:
-        return Q()
-    if user.role in (User.Role.OPERATOR, User.Role.LEADER):
-        return Q(region__code__startswith=user.region.code) if user.region_id else nothing
-    if user.role == User.Role.LIAISON:
-        if user.department_id is None:
-            return nothing
-        return Q(transferred_to_department=user.department_id) | Q(handling_department=user.department_id)
-    if user.role == User.Role.GRID_WORKER:
-        return Q(registered_by=user)
-    return nothing
+    """The kernel's rule; a liaison sees what was transferred or handed to their department, a grid worker
+    what they registered."""
+    return case_scope_q(
+        user,
+        liaison=of_department("transferred_to_department", "handling_department"),
+        grid_worker=lambda u: Q(registered_by=u),
+    )
 
 
 class Petition(Case):

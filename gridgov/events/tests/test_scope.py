@@ -1,4 +1,4 @@
-from gridgov.accounts.scope import event_scope_q
+from gridgov.events.models import event_scope_q
 from gridgov.regions.models import Region
 
 
