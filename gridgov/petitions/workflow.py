@@ -357,30 +357,32 @@ def _record_delivery(p, actor, params, now):
     return {"document": target, "delivery_date": day.isoformat(), "window_until": window_end(day).isoformat()}
 
 
-def _request_review(p, actor, params, now):
-    p.review_requested_at = now
-    p.closed_at = None
-    _set_stage(p, now, limits.get("PETITION_REVIEW_DAYS"))
-    return {}
+def _requested(stage: str):
+    """The effect of requesting a 复查 (``review``) or 复核 (``recheck``): its 30-day stage starts."""
+
+    def effect(p, actor, params, now):
+        setattr(p, f"{stage}_requested_at", now)
+        p.closed_at = None
+        _set_stage(p, now, limits.get("PETITION_REVIEW_DAYS"))
+        return {}
+
+    return effect
 
 
-def _reply_review(p, actor, params, now):
-    p.review_replied_on = _check_reply_date(p, params, now, p.review_requested_at)
-    _clear_stage(p)
-    return {"reply_date": p.review_replied_on.isoformat()}
+def _replied(stage: str):
+    """The effect of the 复查/复核 opinion: its date checked against the request, the stage finished."""
+
+    def effect(p, actor, params, now):
+        day = _check_reply_date(p, params, now, getattr(p, f"{stage}_requested_at"))
+        setattr(p, f"{stage}_replied_on", day)
+        _clear_stage(p)
+        return {"reply_date": day.isoformat()}
+
+    return effect
 
 
-def _request_recheck(p, actor, params, now):
-    p.recheck_requested_at = now
-    p.closed_at = None
-    _set_stage(p, now, limits.get("PETITION_REVIEW_DAYS"))
-    return {}
-
-
-def _reply_recheck(p, actor, params, now):
-    p.recheck_replied_on = _check_reply_date(p, params, now, p.recheck_requested_at)
-    _clear_stage(p)
-    return {"reply_date": p.recheck_replied_on.isoformat()}
+_request_review, _reply_review = _requested("review"), _replied("review")
+_request_recheck, _reply_recheck = _requested("recheck"), _replied("recheck")
 
 
 def _close(p, actor, params, now):
