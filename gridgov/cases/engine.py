@@ -7,7 +7,8 @@ A lifecycle is a :class:`Lifecycle` subclass: its models, a table of :class:`Tra
 - :meth:`Lifecycle.perform` locks the case row, checks the state (409 ``invalid_state``), the actor
   (403 ``not_permitted``) and the guard (409 ``guard_failed``), requires the note where the row says so,
   applies the effect, writes the status, appends one log row, writes one :class:`TransitionRecord`
-  (the statistics hook) and runs the after-transition hook — all in one transaction;
+  (the statistics hook) and runs the after-transition hook — all in one transaction — and the
+  after-commit hook once it has committed;
 - :meth:`Lifecycle.allowed_actions` lists what an actor may do now (pages and API offer exactly these);
 - :meth:`Lifecycle.open` writes a new case's first log row and record;
 - :meth:`Lifecycle.perform_system_batch` is the sweep's set-based form of ``perform`` for the system's
@@ -152,6 +153,11 @@ class Lifecycle:
         """Runs inside the transaction, after the log row: sends :meth:`messages`."""
         notify.send(self.messages(case, entry, before))
 
+    def after_commit(self, case, entry) -> None:
+        """Runs once the transition's transaction has committed (never after a rollback): for what must
+        not happen unless the transition stands — telling an outside system, warming a cache. (Notification
+        rows are written inside the transaction and delivered after commit by :mod:`gridgov.core.notify`.)"""
+
     def after_system_batch(self, cases: list, entries: list) -> None:
         """The batch form of :meth:`after_transition`: the whole batch's messages resolved and sent at once."""
         notify.send(self.batch_messages(cases, entries))
@@ -227,6 +233,7 @@ class Lifecycle:
             entry = self._log(case, action, actor, from_status, note, data, now)
             record(self, case, action, from_status, actor, deadline, now)
             self.after_transition(case, entry, private, before)
+            transaction.on_commit(lambda: self.after_commit(case, entry))
         return entry
 
     def open(self, case, actor, now: datetime, action: str = "report", data: dict | None = None,
@@ -237,6 +244,7 @@ class Lifecycle:
         entry = self._log(case, action, actor, "", "", data or {}, now)
         record(self, case, action, "", actor, None, now)
         self.after_transition(case, entry, {}, before or {})
+        transaction.on_commit(lambda: self.after_commit(case, entry))
         return entry
 
     def _log(self, case, action, actor, from_status, note, data, now):

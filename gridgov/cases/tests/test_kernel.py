@@ -198,3 +198,22 @@ def test_the_sweep_commands_share_one_loop(city, capsys, monkeypatch):
     call_command("visit_sweep", "--loop", "--max-runs", "2", "--interval", "5")
     assert capsys.readouterr().out.splitlines() == ["alerts=0"] * 2 and slept == [7, 60]  # at least a minute
 
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_after_commit_hook_runs_only_when_the_transition_stands(city, report, monkeypatch):
+    from django.db import transaction
+
+    from gridgov.events import workflow
+
+    seen = []
+    monkeypatch.setattr(workflow.LIFECYCLE, "after_commit", lambda case, entry: seen.append(entry.action))
+    e = report()
+    services.perform_action(city.operator_a, e, "accept", now=T0)
+    assert seen == ["accept"]
+    with pytest.raises(RuntimeError), transaction.atomic():
+        services.perform_action(city.operator_a, Event.objects.get(pk=e.pk), "dispatch",
+                                {"lead_department": "CG"}, now=T0)
+        assert seen == ["accept"]  # not before the commit
+        raise RuntimeError("the caller's transaction fails")
+    assert seen == ["accept"] and Event.objects.get(pk=e.pk).status == "accepted"
