@@ -54,7 +54,9 @@ def user_out(u: User) -> dict:
     }
 
 
-@router.post("/auth/token", response={200: TokenOut, 401: Error, 403: Error}, auth=None)
+# the operation ids these two had when they lived in events.api: generated clients keep their method names
+@router.post("/auth/token", response={200: TokenOut, 401: Error, 403: Error}, auth=None,
+             operation_id="gridgov_events_api_issue_token")
 def issue_token(request, payload: TokenIn):
     """Exchange a username and password for a bearer token (`Authorization: Bearer <token>`)."""
     user = authenticate(request, username=payload.username, password=payload.password)
@@ -66,7 +68,7 @@ def issue_token(request, payload: TokenIn):
     return Reply(200, {"token": raw, "expires_at": token.expires_at, "user": user_out(user)})
 
 
-@router.get("/me", response=UserOut, auth=api_auth)
+@router.get("/me", response=UserOut, auth=api_auth, operation_id="gridgov_events_api_me")
 def me(request):
     return user_out(request.auth)
 
