@@ -27,7 +27,7 @@ class Notification(models.Model):
     delivered = models.JSONField(default=dict, blank=True)  # backend name -> "ok" / error text
 
     class Meta:
-        ordering = ["-created_at"]
+        ordering = ["-created_at", "-id"]  # a batch shares its moment: the later row first
         verbose_name = _("通知")
         verbose_name_plural = _("通知")
 

@@ -105,7 +105,7 @@ def home(request):
 
 @login_required
 def notifications(request):
-    qs = Notification.objects.filter(recipient=request.user).order_by("-created_at")
+    qs = Notification.objects.filter(recipient=request.user).order_by("-created_at", "-id")
     page = paginate(request, qs)
     rows = list(page.object_list)
     unread_ids = [n.pk for n in rows if n.read_at is None]

@@ -217,3 +217,17 @@ def test_the_after_commit_hook_runs_only_when_the_transition_stands(city, report
         assert seen == ["report", "accept"]  # not before the commit
         raise RuntimeError("the caller's transaction fails")
     assert seen == ["report", "accept"] and Event.objects.get(pk=e.pk).status == "accepted"
+
+
+def test_messages_sent_together_list_the_later_first(city, client):
+    """One send() gives its rows one moment; the inbox still lists them in a stable order, the later first
+    (as when each was written on its own)."""
+    from gridgov.cases.notify import Message, send
+
+    send([Message("first", "重大风险纠纷", operators_of=(city.township_a.pk,)),
+          Message("second", "待受理纠纷", operators_of=(city.township_a.pk,))])
+    rows = list(Notification.objects.filter(recipient=city.operator_a))
+    assert [n.kind for n in rows] == ["second", "first"] and rows[0].created_at == rows[1].created_at
+    client.force_login(city.operator_a)
+    page = client.get("/notifications/").content.decode()
+    assert page.index("待受理纠纷") < page.index("重大风险纠纷")

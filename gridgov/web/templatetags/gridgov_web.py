@@ -35,7 +35,7 @@ def notifications_menu(context):
     if user is None or not user.is_authenticated:
         return {"show": False}
     unread = Notification.objects.filter(recipient=user, read_at__isnull=True)
-    return {"show": True, "count": unread.count(), "latest": list(unread.order_by("-created_at")[:5])}
+    return {"show": True, "count": unread.count(), "latest": list(unread.order_by("-created_at", "-id")[:5])}
 
 
 @register.simple_tag(takes_context=True)
