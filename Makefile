@@ -16,7 +16,7 @@ install: $(VENV)/.installed
 ## Set up, load the demo city (idempotent), print the logins and serve http://127.0.0.1:8000
 demo: install
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py load_demo
+	HOST=$(HOST) PORT=$(PORT) $(PY) manage.py load_demo
 	PY=$(PY) HOST=$(HOST) PORT=$(PORT) sh scripts/serve_demo.sh
 
 ## The whole test suite (end-to-end browser tests are skipped, with the reason, when chromium is missing)

@@ -41,3 +41,10 @@ def test_every_demo_event_log_is_consistent_with_its_state(db):
         last = e.log.exclude(to_status="").order_by("created_at", "id").last()
         assert last.to_status == e.status, e.number
         assert e.created_at <= last.created_at
+
+
+def test_load_demo_prints_the_address_make_demo_serves_on(db, capsys, monkeypatch):
+    monkeypatch.setenv("PORT", "8077")
+    monkeypatch.delenv("HOST", raising=False)
+    call_command("load_demo", "--events", "0")
+    assert "打开 http://127.0.0.1:8077/ 登录" in capsys.readouterr().out

@@ -1,3 +1,5 @@
+import os
+
 from django.core.management.base import BaseCommand
 
 from gridgov.demo import services
@@ -19,4 +21,6 @@ class Command(BaseCommand):
                 self.stdout.write(f"  {role:<8} {username:<14} {where}")
             self.stdout.write("  群众     无需账号：打开 /citizen/report/ 上报，/citizen/track/ 查询")
             self.stdout.write("")
-            self.stdout.write("打开 http://127.0.0.1:8000/ 登录；管理后台 /admin/；接口文档 /api/v1/docs")
+            # the address make demo serves on (HOST/PORT, as scripts/serve_demo.sh reads them)
+            site = f"http://{os.environ.get('HOST') or '127.0.0.1'}:{os.environ.get('PORT') or '8000'}/"
+            self.stdout.write(f"打开 {site} 登录；管理后台 /admin/；接口文档 /api/v1/docs")
