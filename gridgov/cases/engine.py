@@ -200,6 +200,10 @@ class Lifecycle:
                 out.append(a)
         return out
 
+    def operations(self) -> tuple:
+        """(check, allowed_actions, perform, transition): what a lifecycle's module names for its callers."""
+        return self.check, self.allowed_actions, self.perform, self.transition
+
     def _effect(self, t: Transition) -> Callable | None:
         if not t.effect:
             return None

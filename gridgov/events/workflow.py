@@ -425,12 +425,9 @@ class EventLifecycle(Lifecycle):
 
 
 LIFECYCLE = register(EventLifecycle())
-HUMAN_ACTIONS = LIFECYCLE.human_actions
-transition = LIFECYCLE.transition
 # the engine's operations, under the names the pages, the API and the tests use
-check = LIFECYCLE.check
-allowed_actions = LIFECYCLE.allowed_actions
-perform = LIFECYCLE.perform
+check, allowed_actions, perform, transition = LIFECYCLE.operations()
+HUMAN_ACTIONS = LIFECYCLE.human_actions
 
 
 def open_event(event: Event, actor, now: datetime) -> EventLog:

@@ -453,12 +453,9 @@ class PetitionLifecycle(Lifecycle):
 
 
 LIFECYCLE = register(PetitionLifecycle())
+# the engine's operations, under the names the pages, the API and the tests use
+check, allowed_actions, perform, transition = LIFECYCLE.operations()
 HUMAN_ACTIONS = LIFECYCLE.human_actions
-transition = LIFECYCLE.transition
-# the engine's operations, under the names the pages, the API and the tests use (guards read the clock: now)
-check = LIFECYCLE.check
-allowed_actions = LIFECYCLE.allowed_actions
-perform = LIFECYCLE.perform
 
 
 def open_petition(p: Petition, actor, now: datetime) -> PetitionLog:
