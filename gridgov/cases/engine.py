@@ -141,9 +141,12 @@ class Lifecycle:
     def after_save(self, case, private: dict) -> None:
         """Write what the case row cannot hold (many-to-many), after it is saved."""
 
+    # who is told what: ``(case, log row) -> [Message]`` (the lifecycle's notifications module), or override messages()
+    messages_of: Callable | None = None
+
     def messages(self, case, entry, before: dict) -> list:
         """Who is told what about this transition (:class:`gridgov.cases.notify.Message` rows)."""
-        return []
+        return self.messages_of(case, entry) if self.messages_of is not None else []
 
     def batch_messages(self, cases: list, entries: list) -> list:
         """The messages of a sweep's batch (override to read what they need for the whole batch at once)."""

@@ -400,6 +400,7 @@ class EventLifecycle(Lifecycle):
     log_model = EventLog
     case_field = "event"
     notice_model = SlaNotice
+    messages_of = staticmethod(notifications.messages)
     transitions = TRANSITIONS
     effects = EFFECTS
     open_statuses = OPEN
@@ -419,9 +420,6 @@ class EventLifecycle(Lifecycle):
             event.involved_departments.add(event.lead_department, *assisting)
         if private.get("_clear_assisting"):
             event.assisting_departments.clear()
-
-    def messages(self, event: Event, entry: EventLog, before: dict) -> list:
-        return notifications.messages(event, entry)
 
 
 LIFECYCLE = register(EventLifecycle())

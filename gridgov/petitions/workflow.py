@@ -426,6 +426,7 @@ class PetitionLifecycle(Lifecycle):
     log_model = PetitionLog
     case_field = "petition"
     notice_model = PetitionNotice
+    messages_of = staticmethod(notifications.messages)
     transitions = TRANSITIONS
     effects = EFFECTS
     open_statuses = OPEN  # the stage deadline runs while open: running_q / is_running say exactly (open_q)
@@ -447,9 +448,6 @@ class PetitionLifecycle(Lifecycle):
 
     def category_of(self, p: Petition) -> str:
         return p.channel
-
-    def messages(self, p: Petition, entry: PetitionLog, before: dict) -> list:
-        return notifications.messages(p, entry)
 
 
 LIFECYCLE = register(PetitionLifecycle())
