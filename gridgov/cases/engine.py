@@ -291,8 +291,9 @@ class Lifecycle:
             return []
         fields = list(t.writes) + (["status"] if t.target is not None else [])
         if any(f.name == "updated_at" for f in self.model._meta.concrete_fields):
+            written = timezone.now()  # the wall clock, as save() would (``now`` is the sweep's reference time)
             for case in rows:
-                case.updated_at = now
+                case.updated_at = written
             fields.append("updated_at")
         self.model.objects.bulk_update(rows, fields)
         entries = self.log_model.objects.bulk_create(logs)

@@ -18,6 +18,7 @@ So the cost per case is a share of a handful of statements, not a transaction an
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -30,6 +31,7 @@ from gridgov.cases import sla
 from gridgov.cases.engine import Lifecycle, lifecycles
 
 BATCH = 500
+log = logging.getLogger("gridgov.sweep")
 
 
 @dataclass(frozen=True)
@@ -89,8 +91,7 @@ def _batch(lc: Lifecycle, plan: SweepPlan, now: datetime, size: int) -> tuple[in
         if not cases:
             return len(ids), 0
         lc.notice_model.objects.bulk_create([
-            lc.notice_model(**{lc.case_field: c}, kind=plan.notice_kind, deadline=deadline_of(c), created_at=now)
-            for c in cases])
+            lc.notice_model(**{lc.case_field: c}, kind=plan.notice_kind, deadline=deadline_of(c)) for c in cases])
         entries = lc.perform_system_batch(cases, plan.action, now, params_of=plan.params)
         return len(ids), len(entries)
 
@@ -109,6 +110,7 @@ def run_plan(lc: Lifecycle, plan: SweepPlan, now: datetime, limit: int, batch: i
             continue
         if selected == 0:
             break
+        retries = 0  # a batch went through: a later race gets its own retries
         seen += selected
         swept += done
         if done == 0:
@@ -129,5 +131,9 @@ def sweep_all(now: datetime | None = None, limit: int = 5000) -> dict[str, dict]
     now = now or timezone.now()
     out = {}
     for lc in lifecycles():
-        out[lc.kind] = lc.sweep(now=now, limit=limit) if hasattr(lc, "sweep") else sweep_lifecycle(lc, now, limit)
+        try:
+            out[lc.kind] = sweep_lifecycle(lc, now, limit)
+        except Exception as exc:  # one lifecycle failing must not stop the others' reminders
+            log.exception("the %s sweep failed", lc.kind)
+            out[lc.kind] = {"error": f"{type(exc).__name__}: {exc}"[:200]}
     return out

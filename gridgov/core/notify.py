@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from urllib.parse import urlparse
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from gridgov.core.crypto import mask_phone
@@ -116,7 +116,11 @@ def save_all(rows: list[Notification]) -> list[Notification]:
 
     if _muted.get() or not rows:
         return []
-    created = Notification.objects.bulk_create(rows)
+    if connection.features.can_return_rows_from_bulk_insert:
+        created = Notification.objects.bulk_create(rows)
+    else:  # an SQLite before 3.35 gives no ids back from a bulk insert: one insert a row
+        created = [Notification.objects.create(**{f.attname: getattr(r, f.attname) for f in r._meta.concrete_fields
+                                                  if f.attname != "id"}) for r in rows]
     ids = [n.pk for n in created]
     if len(ids) == 1:
         transaction.on_commit(lambda pk=ids[0]: deliver_notification.enqueue(pk))

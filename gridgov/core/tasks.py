@@ -10,5 +10,14 @@ def deliver_notification(notification_id: int) -> dict:
 
 @task()
 def deliver_notifications(notification_ids: list[int]) -> dict:
-    """A batch's notifications (the sweep's), delivered by one task."""
-    return {str(pk): notify.deliver(pk) for pk in notification_ids}
+    """A batch's notifications, delivered by one task: each on its own, so one row gone or one backend
+    failing never keeps the others from going out."""
+    from gridgov.core.models import Notification
+
+    out = {}
+    for pk in notification_ids:
+        try:
+            out[str(pk)] = notify.deliver(pk)
+        except Notification.DoesNotExist:
+            out[str(pk)] = {"skipped": "deleted"}
+    return out

@@ -63,6 +63,8 @@ class DisputeAdmin(admin.ModelAdmin):
 @admin.register(DisputeLog)
 class DisputeLogAdmin(ReadOnlyAdmin):
     list_display = ("dispute", "action", "from_status", "to_status", "actor_label", "created_at")
+    fields = ("dispute", "actor", "actor_label", "action", "from_status", "to_status", "note", "data", "mediator",
+              "created_at")
 
 
 @admin.register(Session)

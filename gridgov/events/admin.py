@@ -41,8 +41,19 @@ class EventAdmin(admin.ModelAdmin):
     search_fields = ("number", "description", "address")
     inlines = [LogInline]
 
+    # every column, in the order of the event itself (the kernel's Case declares region, center and the stage
+    # fields first); gridgov/cases/tests/test_kernel.py checks the list stays complete
+    fields_in_order = (
+        "id", "number", "source", "category", "title", "description", "lng", "lat", "address", "grid", "region",
+        "center", "urgency", "people_involved", "reporter", "reporter_name", "reporter_phone_enc",
+        "reporter_phone_hash", "status", "lead_department", "stage_started_at", "deadline", "deadline_unit",
+        "warn_at", "deadline_provisional", "rework_count", "return_count", "reopen_count", "escalation_count",
+        "resolved_on_spot", "result", "merged_into", "supervision", "escalated_center", "rating", "rating_comment",
+        "idempotency_scope", "idempotency_key", "idempotency_fingerprint", "created_at", "updated_at", "closed_at",
+    )
+
     def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in self.model._meta.fields] + ["assisting_departments"]
+        return [*self.fields_in_order, "assisting_departments"]
 
     def has_add_permission(self, request):
         return False

@@ -43,4 +43,5 @@ def sla_q(state: str, now: datetime | None = None) -> Q:
 def sweep(now: datetime | None = None, limit: int = 5000) -> dict:
     """Remind near-due cases and escalate overdue ones, exactly once per case, kind and deadline
     (the kernel's set-based sweep engine, :mod:`gridgov.cases.sweep`)."""
-    return sweep_lifecycle(workflow.LIFECYCLE, now, limit)
+    counts = sweep_lifecycle(workflow.LIFECYCLE, now, limit)
+    return {"reminded": counts["reminded"], "escalated": counts["escalated"]}

@@ -38,4 +38,4 @@ class SweepCommand(BaseCommand):
                 self.stdout.write(self.describe(self.sweep()))
             if not loop or (max_runs and runs >= max_runs):
                 return
-            time.sleep(max(self.min_interval, interval or self.default_interval))
+            time.sleep(max(self.min_interval, self.default_interval if interval is None else interval))
