@@ -127,7 +127,8 @@ def sweep_lifecycle(lc: Lifecycle, now: datetime | None = None, limit: int = 500
 
 
 def sweep_all(now: datetime | None = None, limit: int = 5000) -> dict[str, dict]:
-    """Every registered lifecycle's sweep (``manage.py sla_sweep --all``)."""
+    """Every registered lifecycle's sweep (``manage.py case_sweep``); a lifecycle that fails is logged and
+    reported in its counts, and the others still run."""
     now = now or timezone.now()
     out = {}
     for lc in lifecycles():
