@@ -298,8 +298,8 @@ def generate_events(n: int, seed: int, as_of) -> dict:
     from shapely.geometry import Point, shape
 
     from gridgov.accounts.models import Department, User
-    from gridgov.demo.services import DESCRIPTIONS
     from gridgov.cases.models import DailySequence
+    from gridgov.demo.services import DESCRIPTIONS
     from gridgov.events.models import Category, Event, EventLog, TimeUnit
     from gridgov.events.workflow import mask_phone
     from gridgov.regions.models import Grid, Region

@@ -1,9 +1,11 @@
 """What every sweep command shares: run once, or ``--loop`` every ``--interval`` seconds (``--max-runs``),
-or ``--enqueue`` the sweep for the task workers. A command names its sweep and how to print the counts."""
+or ``--enqueue`` the sweep for the task workers. A command names its sweep function (it returns the counts,
+printed as ``key=value`` in their order) and, if it has one, the task that runs the same sweep."""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from django.core.management.base import BaseCommand
 
@@ -12,9 +14,10 @@ class SweepCommand(BaseCommand):
     default_interval = 60
     min_interval = 1
     task = None  # a django-tasks task running the same sweep, for --enqueue
+    sweep_function: Callable[[], dict]  # set by each command: staticmethod(the sweep)
 
     def sweep(self) -> dict:
-        raise NotImplementedError
+        return self.sweep_function()
 
     def describe(self, counts: dict) -> str:
         return " ".join(f"{k}={v}" for k, v in counts.items())

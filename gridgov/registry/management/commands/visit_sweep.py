@@ -7,5 +7,4 @@ class Command(SweepCommand):
     default_interval = 3600
     min_interval = 60
 
-    def sweep(self) -> dict:
-        return {"alerts": visit_sweep()}
+    sweep_function = staticmethod(lambda: {"alerts": visit_sweep()})
