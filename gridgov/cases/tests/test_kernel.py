@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
-from django.db.models import UniqueConstraint
+from django.db.models import Q, UniqueConstraint
 from django.test.utils import CaptureQueriesContext
 
 from gridgov.cases import engine, sweep
@@ -277,3 +277,20 @@ def test_one_lifecycle_failing_does_not_stop_the_others_sweep(city, report, monk
     counts = sweep.sweep_all(T0 + timedelta(hours=3))
     assert counts["dispute"] == {"error": "RuntimeError: boom"}
     assert counts["event"]["escalated"] == 1 and "error" not in counts["petition"]
+
+
+def test_the_scope_rule_every_case_shares(city, report):
+    """Nobody / an inactive account: nothing; an admin: everything; operators and leaders: their region's
+    subtree; any other role: only what its lifecycle adds (here: nothing)."""
+    from gridgov.cases.scope import NOTHING, case_scope_q
+
+    e = report()
+    seen = lambda user, **roles: Event.objects.filter(case_scope_q(user, **roles)).filter(pk=e.pk).exists()  # noqa: E731
+    assert case_scope_q(None) == NOTHING and not seen(city.operator_b) and not seen(city.worker_a)
+    assert seen(city.operator_a) and seen(city.county_operator) and seen(city.leader_county)
+    assert seen(city.worker_a, grid_worker=lambda u: Q(reporter=u))
+    city.operator_a.is_active = False
+    assert not seen(city.operator_a)
+    city.operator_a.region = None
+    city.operator_a.is_active = True
+    assert not seen(city.operator_a)
