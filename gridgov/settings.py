@@ -69,6 +69,8 @@ INSTALLED_APPS = [
     "gridgov.laws",
     "gridgov.disputes",
     "gridgov.petitions",
+    "gridgov.stats",
+    "gridgov.command",
     "gridgov.demo",
     "gridgov.web",
 ]
