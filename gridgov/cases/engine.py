@@ -30,7 +30,7 @@ from django.db.models import Model, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gridgov.cases import notify
+from gridgov.cases import notify, tally
 from gridgov.cases.models import TransitionRecord
 from gridgov.core.crypto import mask_phone
 from gridgov.core.errors import Conflict, Forbidden, ValidationFailed
@@ -109,6 +109,9 @@ class Lifecycle:
     select_related: tuple[str, ...] = ("center", "region")  # read with the locked row (only the case row is locked)
     guard_with_now: bool = False       # guards take (case, now)
     sweeps: tuple = ()                 # gridgov.cases.sweep.SweepPlan rows
+    closed_statuses: tuple[str, ...] = ()  # reaching one records closed_on_time against due_at
+    live_statuses: tuple[str, ...] | None = None  # "open" for the statistics (default: open_statuses)
+    tally_related: tuple[str, ...] = ("region",)  # read with each case when the rollups are recomputed
 
     # --- declaration helpers -----------------------------------------------------------------
 
@@ -140,6 +143,41 @@ class Lifecycle:
 
     def after_save(self, case, private: dict) -> None:
         """Write what the case row cannot hold (many-to-many), after it is saved."""
+
+    # --- the statistics (gridgov.cases.tally) -------------------------------------------------------
+
+    def tally_counts(self, case) -> dict[str, int] | None:
+        """What ``case`` counts for now, measure → 0/1 (:data:`gridgov.cases.models.TALLY_MEASURES`);
+        None: this lifecycle keeps no rollups. A function of the case row alone, so that a recomputation
+        from the cases gives what the transitions added up to."""
+        return None
+
+    def share(self, case) -> tally.Share | None:
+        counts = self.tally_counts(case)
+        if counts is None:
+            return None
+        live = self.live_statuses if self.live_statuses is not None else self.open_statuses
+        return tally.make_share(self, case, counts, case.status in live)
+
+    def reported_at(self, case) -> datetime:
+        return case.created_at
+
+    def place_code(self, case) -> str:
+        grid = getattr(case, "grid", None)
+        return grid.code if grid is not None else case.region.code
+
+    def source_of(self, case) -> str:
+        return getattr(case, "source", "") or ""
+
+    def department_id_of(self, case) -> int | None:
+        """The department a transition on ``case`` concerns (read before the effect)."""
+        return None
+
+    def department_flows(self, action: str, department_id: int | None, case, on_time: bool | None
+                         ) -> tuple[int | None, tuple[str, ...]]:
+        """``(department, measures)`` a transition counts for a department (DEPT_MEASURES); ``department_id``
+        is :meth:`department_id_of` before the effect, ``case`` the case after it."""
+        return None, ()
 
     # who is told what: ``(case, log row) -> [Message]`` (the lifecycle's notifications module), or override messages()
     messages_of: Callable | None = None
@@ -229,16 +267,22 @@ class Lifecycle:
             if t.needs_note and not note:
                 raise ValidationFailed(_("请填写说明"), {"note": [_("此操作需要填写说明")]})
             before = self.snapshot(case)
+            share_before, department_before = self.share(case), self.department_id_of(case)
             from_status, deadline = case.status, getattr(case, t.clock)
             effect = self._effect(t)
             data = (effect(case, actor, params, now) or {}) if effect else {}
             private = {k: data.pop(k) for k in [k for k in data if k.startswith("_")]}
             if t.target is not None:
                 case.status = t.target
+            self._mark_closing(case, from_status, now)
             case.save()
             self.after_save(case, private)
             entry = self._log(case, action, actor, from_status, note, data, now)
-            record(self, case, action, from_status, actor, deadline, now)
+            on_time = None if deadline is None else now <= deadline
+            department, flows = self.department_flows(action, department_before, case, on_time)
+            record(self, case, action, from_status, actor, deadline, now, department, flows)
+            tally.apply(self, case.pk, share_before, self.share(case),
+                        [(timezone.localdate(now), department, m) for m in flows] if department else ())
             self.after_transition(case, entry, private, before)
             transaction.on_commit(lambda: self.after_commit(case, entry))
         return entry
@@ -250,9 +294,18 @@ class Lifecycle:
         case.save()
         entry = self._log(case, action, actor, "", "", data or {}, now)
         record(self, case, action, "", actor, None, now)
+        tally.apply(self, case.pk, None, self.share(case))
         self.after_transition(case, entry, {}, before or {})
         transaction.on_commit(lambda: self.after_commit(case, entry))
         return entry
+
+    def _mark_closing(self, case, from_status: str, now: datetime) -> None:
+        """Record at close whether the case met its 办结时限; forget it when the case is reopened."""
+        if case.status in self.closed_statuses:
+            if from_status not in self.closed_statuses:
+                case.closed_on_time = None if case.due_at is None else now <= case.due_at
+        elif from_status in self.closed_statuses:
+            case.closed_on_time = None
 
     def _log(self, case, action, actor, from_status, note, data, now):
         return self.log_model.objects.create(
@@ -271,9 +324,11 @@ class Lifecycle:
         t = self.transition(action)
         effect = self._effect(t)
         rows, logs, records = [], [], []
+        delta = tally.Delta()
         for case in cases:
             if case.status not in t.sources:
                 continue
+            share_before = self.share(case)
             from_status, deadline = case.status, getattr(case, t.clock)
             params = dict(params_of(case) if params_of else {})
             note = params.setdefault("note", "")
@@ -282,6 +337,8 @@ class Lifecycle:
                 data.pop(k)
             if t.target is not None:
                 case.status = t.target
+            self._mark_closing(case, from_status, now)
+            delta.change(self.kind, case.pk, share_before, self.share(case))
             rows.append(case)
             logs.append(self.log_model(**{self.case_field: case}, actor=None, actor_label=actor_label(SYSTEM),
                                        action=action, from_status=from_status, to_status=case.status, note=note,
@@ -289,7 +346,7 @@ class Lifecycle:
             records.append(_record_row(self, case, action, from_status, SYSTEM, deadline, now))
         if not rows:
             return []
-        fields = list(t.writes) + (["status"] if t.target is not None else [])
+        fields = list(t.writes) + (["status", "closed_on_time"] if t.target is not None else [])
         if any(f.name == "updated_at" for f in self.model._meta.concrete_fields):
             written = timezone.now()  # the wall clock, as save() would (``now`` is the sweep's reference time)
             for case in rows:
@@ -298,24 +355,28 @@ class Lifecycle:
         self.model.objects.bulk_update(rows, fields)
         entries = self.log_model.objects.bulk_create(logs)
         TransitionRecord.objects.bulk_create(records)
+        delta.write()
         self.after_system_batch(rows, entries)
         return entries
 
 
 # --- the statistics hook ----------------------------------------------------------------------
 
-def _record_row(lc: Lifecycle, case, action, from_status, actor, deadline, now) -> TransitionRecord:
+def _record_row(lc: Lifecycle, case, action, from_status, actor, deadline, now, department=None, flows=()
+                ) -> TransitionRecord:
     return TransitionRecord(
         kind=lc.kind, case_id=case.pk, number=case.number, region_id=case.region_id, center_id=case.center_id,
         category=(lc.category_of(case) or "")[:32], action=action, from_status=from_status or "",
-        to_status=case.status, actor_role=actor_role(actor),
+        to_status=case.status, actor_role=actor_role(actor), department_id=department,
+        flows=",".join(flows) if department else "",
         on_time=None if deadline is None else now <= deadline, at=now,
     )
 
 
-def record(lc: Lifecycle, case, action, from_status, actor, deadline, now) -> TransitionRecord:
+def record(lc: Lifecycle, case, action, from_status, actor, deadline, now, department=None, flows=()
+           ) -> TransitionRecord:
     """Write the one statistics record of a transition (called by the engine, never by a lifecycle)."""
-    row = _record_row(lc, case, action, from_status, actor, deadline, now)
+    row = _record_row(lc, case, action, from_status, actor, deadline, now, department, flows)
     row.save()
     return row
 

@@ -14,6 +14,8 @@ had, so adopting them moved no data). A concrete model may re-declare a field to
 - :class:`CaseParty` — a person of a case (a dispute's party, a petitioner), the phone sealed.
 - :class:`TransitionRecord` — the statistics hook: one row per transition of every lifecycle.
 - :class:`DailySequence` — the per-day counters behind the human-readable numbers.
+- :class:`Tally`, :class:`TallyMix`, :class:`OpenCase`, :class:`DeptTally` — the statistics rollups the
+  engine keeps in step with every transition (:mod:`gridgov.cases.tally`).
 """
 
 from __future__ import annotations
@@ -47,6 +49,11 @@ class Case(models.Model):
     # the deadline falls in a year whose holiday schedule is not known yet: computed on weekends only
     deadline_provisional = models.BooleanField(default=False)
     closed_at = models.DateTimeField(_("结案时间"), null=True, blank=True)
+    # the case's own time limit for being closed (办结时限), kept through every stage; only an approved
+    # extension moves it. None where the lifecycle sets none (yet).
+    due_at = models.DateTimeField(_("办结时限"), null=True, blank=True)
+    # recorded by the engine when the case closes: closed by ``due_at``? (None: open, or no limit known)
+    closed_on_time = models.BooleanField(_("按期办结"), null=True, blank=True)
 
     class Meta:
         abstract = True
@@ -148,7 +155,12 @@ class TransitionRecord(AppendOnly):
     from_status = models.CharField(max_length=16, blank=True)
     to_status = models.CharField(max_length=16, blank=True)
     actor_role = models.CharField(max_length=16, blank=True)  # a user's role, "citizen" or "system"
+    # the department the action concerns (the case's lead department when it was taken), if any
+    department = models.ForeignKey("accounts.Department", null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
     on_time = models.BooleanField(null=True)
+    # the department measures this transition counted (gridgov.cases.models.DEPT_MEASURES), comma-joined
+    flows = models.CharField(max_length=120, blank=True)
     at = models.DateTimeField(db_index=True)
 
     class Meta:
@@ -171,3 +183,122 @@ class DailySequence(models.Model):
     class Meta:
         db_table = "events_dailysequence"  # born in events; the table kept its name when the kernel took it
         constraints = [models.UniqueConstraint(fields=["prefix", "day"], name="uniq_daily_sequence")]
+
+
+# --- the statistics rollups (gridgov.cases.tally keeps them; gridgov.stats reads them) ---------------------
+
+TALLY_MEASURES = (
+    "reported",         # 受理/登记: every case
+    "valid",            # 立案: taken up (not rejected, not merged, no longer waiting to be accepted)
+    "dispatched",       # 派遣: given to a department at least once
+    "closed",           # 结案/办结
+    "closed_on_time",   # 按期结案: closed by its 办结时限
+    "reworked",         # 返工: sent back after verification at least once
+    "extended",         # 延期: an extension was approved at least once
+    "returned",         # 退回: a department returned it at least once
+    "rated",            # 评价数
+    "satisfied",        # 满意 + 基本满意
+    "resolved_grid",    # closed, resolved in the grid (on the spot)
+    "resolved_township",
+    "resolved_county",
+    "resolved_city",
+    "succeeded",        # a dispute mediated successfully (化解)
+    "reply_due",        # a petition that owes a procedural reply (来信/网上信访)
+    "replied_on_time",  # … and got it in time (七日内回复)
+)
+MIX_MEASURES = ("reported", "valid", "closed", "closed_on_time")
+
+
+class TallyBase(models.Model):
+    kind = models.CharField(max_length=16)
+    level = models.PositiveSmallIntegerField()  # 2 city, 3 county, 4 township, 5 community, 6 grid
+    code = models.CharField(max_length=15)
+
+    class Meta:
+        abstract = True
+
+
+def _measure_fields(names) -> dict:
+    return {name: models.IntegerField(default=0) for name in names}
+
+
+class Tally(TallyBase):
+    """Cases by the day they were reported and the region node (every level of the place's path), with
+    counts of what they have become so far — a cohort rollup: a case's later transitions move its counts
+    within the row of the day it was reported."""
+
+    day = models.DateField()
+    locals().update(_measure_fields(TALLY_MEASURES))
+
+    class Meta:
+        verbose_name = _("案件统计汇总")
+        verbose_name_plural = _("案件统计汇总")
+        constraints = [models.UniqueConstraint(fields=["kind", "level", "code", "day"], name="uniq_tally")]
+
+
+class TallyMix(TallyBase):
+    """Cases by month, category and source, for the city, county and township levels (below a township
+    the cases themselves are few enough to count)."""
+
+    month = models.DateField()  # the first of the month
+    category = models.CharField(max_length=32)
+    source = models.CharField(max_length=16)
+    locals().update(_measure_fields(MIX_MEASURES))
+
+    class Meta:
+        verbose_name = _("案件分类统计汇总")
+        verbose_name_plural = _("案件分类统计汇总")
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "level", "code", "month", "category", "source"],
+                                    name="uniq_tally_mix"),
+        ]
+
+
+class OpenCase(models.Model):
+    """One row per open case of every lifecycle, with what time changes (overdue, 即将超期, 应结案, 积案) is
+    judged against — a small table, so "how many are overdue now" is a count at read time, never stored."""
+
+    kind = models.CharField(max_length=16)
+    case_id = models.BigIntegerField()
+    code = models.CharField(max_length=15)  # the place: the grid's code, else the region's
+    day = models.DateField()                # the day it was reported
+    status = models.CharField(max_length=16)
+    category = models.CharField(max_length=32, blank=True)
+    deadline = models.DateTimeField(null=True)  # the current stage's
+    warn_at = models.DateTimeField(null=True)
+    due_at = models.DateTimeField(null=True)    # the case's 办结时限
+
+    class Meta:
+        verbose_name = _("在办案件")
+        verbose_name_plural = _("在办案件")
+        constraints = [models.UniqueConstraint(fields=["kind", "case_id"], name="uniq_open_case")]
+        indexes = [models.Index(fields=["kind", "code"]), models.Index(fields=["kind", "deadline"])]
+
+
+DEPT_MEASURES = (
+    "received",         # dispatched to the department (as lead)
+    "signed",           # 签收
+    "signed_on_time",
+    "handled",          # 反馈处置结果
+    "handled_on_time",  # … within the handling deadline (按期处置)
+    "returned",         # 退回
+    "reworked",         # 核查不通过 (返工) of its work
+    "extended",         # 延期 approved
+    "rated",
+    "satisfied",
+)
+
+
+class DeptTally(models.Model):
+    """What departments did, by the day they did it (a flow rollup of the transition records that name a
+    department)."""
+
+    kind = models.CharField(max_length=16)
+    day = models.DateField()
+    department = models.ForeignKey("accounts.Department", on_delete=models.CASCADE, related_name="+")
+    locals().update(_measure_fields(DEPT_MEASURES))
+
+    class Meta:
+        verbose_name = _("部门统计汇总")
+        verbose_name_plural = _("部门统计汇总")
+        constraints = [models.UniqueConstraint(fields=["kind", "department", "day"], name="uniq_dept_tally")]

@@ -40,6 +40,7 @@ from gridgov.disputes.models import (
     Session,
     Status,
 )
+from gridgov.regions.models import Region
 from gridgov.worktime import calendar as workcal
 
 S = Status
@@ -142,6 +143,7 @@ def start_deadline(d: Dispute, now: datetime) -> None:
         at, provisional = r.at, r.provisional
     d.stage_started_at, d.deadline, d.deadline_unit, d.deadline_provisional = now, at, unit, provisional
     d.warn_at = warn_moment(now, at, unit)
+    d.due_at = at  # the 办结时限 of the mediation: the channel's limit from when it (re)started
 
 
 def clear_deadline(d: Dispute) -> None:
@@ -295,6 +297,13 @@ CONFIRM_PLAN = SweepPlan(
 )
 
 
+def _has_agreement(d: Dispute) -> bool:
+    try:
+        return d.agreement is not None
+    except Agreement.DoesNotExist:
+        return False
+
+
 class DisputeLifecycle(Lifecycle):
     kind = "dispute"
     noun = gettext_lazy("纠纷")
@@ -305,7 +314,10 @@ class DisputeLifecycle(Lifecycle):
     transitions = TRANSITIONS
     effects = EFFECTS
     open_statuses = RUNNING_STATUSES  # the mediation deadline runs while the case waits for or is in mediation
-    select_related = ("center", "region", "mediator")
+    live_statuses = OPEN_STATUSES     # "open" for the statistics: not yet closed or rejected
+    closed_statuses = (S.CLOSED,)
+    select_related = ("center", "region", "mediator", "grid", "agreement")
+    tally_related = ("center", "region", "grid", "agreement")
     # in this order: an overdue case is reported before near-due ones are reminded, then the 司法确认 window
     sweeps = (
         SweepPlan(DisputeNotice.Kind.OVERDUE, "sla_overdue", OVERDUE, "overdue"),
@@ -315,6 +327,22 @@ class DisputeLifecycle(Lifecycle):
 
     def category_of(self, d: Dispute) -> str:
         return d.dispute_type
+
+    def tally_counts(self, d: Dispute) -> dict[str, int]:
+        """A dispute counts as 化解 (succeeded) once mediated to an agreement and while it is not reopened."""
+        agreed = d.status in (S.SUCCEEDED, S.FOLLOWED_UP, S.CLOSED) and _has_agreement(d)
+        level, L = d.center.level, Region.Level
+        return {
+            "reported": 1,
+            "valid": d.status not in (S.REGISTERED, S.REJECTED),
+            "closed": d.status == S.CLOSED,
+            "closed_on_time": d.status == S.CLOSED and d.closed_on_time is True,
+            "succeeded": agreed,
+            "resolved_grid": False,
+            "resolved_township": agreed and level == L.TOWNSHIP,
+            "resolved_county": agreed and level == L.COUNTY,
+            "resolved_city": agreed and level <= L.CITY,
+        }
 
     def snapshot(self, d: Dispute) -> dict:
         return {"grade_before": d.risk_grade}

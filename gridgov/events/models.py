@@ -177,6 +177,7 @@ class Event(Case):
 
     rework_count = models.PositiveIntegerField(_("返工次数"), default=0)
     return_count = models.PositiveIntegerField(_("退回次数"), default=0)
+    extension_count = models.PositiveIntegerField(_("延期次数"), default=0)
     reopen_count = models.PositiveIntegerField(_("重启次数"), default=0)
     escalation_count = models.PositiveIntegerField(_("上报上级次数"), default=0)
     resolved_on_spot = models.BooleanField(_("就地解决"), default=False)

@@ -44,6 +44,7 @@ from gridgov.events.models import (
     Supervision,
     TimeUnit,
 )
+from gridgov.regions.models import Region
 from gridgov.worktime import calendar as workcal
 
 S = Status
@@ -319,6 +320,9 @@ def _approve_extension(event, actor, params, now):
     req.save(update_fields=["state", "decided_by", "decided_at"])
     old = event.deadline
     start = event.stage_started_at or now
+    event.extension_count += 1
+    if event.due_at is not None and old is not None:  # the 办结时限 moves by what the extension grants
+        event.due_at += req.requested_deadline - old
     event.deadline = req.requested_deadline
     event.warn_at = warn_moment(start, event.deadline, event.deadline_unit or TimeUnit.NATURAL_HOURS)
     return {"old_deadline": old.isoformat() if old else None, "new_deadline": event.deadline.isoformat()}
@@ -404,7 +408,9 @@ class EventLifecycle(Lifecycle):
     transitions = TRANSITIONS
     effects = EFFECTS
     open_statuses = OPEN
-    select_related = ("center", "center__parent", "region", "category")
+    closed_statuses = (S.CLOSED,)
+    select_related = ("center", "center__parent", "region", "category", "grid")
+    tally_related = ("region", "grid", "category", "center")
     sweeps = (
         SweepPlan(SlaNotice.Kind.ESCALATE, "sla_escalate", OVERDUE, "escalated"),
         SweepPlan(SlaNotice.Kind.REMIND, "sla_remind", NEAR_DUE, "reminded"),
@@ -412,6 +418,44 @@ class EventLifecycle(Lifecycle):
 
     def category_of(self, event: Event) -> str:
         return event.category.code
+
+    def tally_counts(self, event: Event) -> dict[str, int]:
+        """What an event counts for (docs/evaluation.md gives each measure's rule)."""
+        closed = event.status == S.CLOSED
+        level, L = event.center.level, Region.Level
+        return {
+            "reported": 1,
+            "valid": event.status not in (S.REPORTED, S.REJECTED, S.MERGED),
+            "dispatched": event.lead_department_id is not None or event.return_count > 0
+            or (event.reopen_count > 0 and not event.resolved_on_spot),
+            "closed": closed,
+            "closed_on_time": closed and event.closed_on_time is True,
+            "reworked": event.rework_count > 0,
+            "extended": event.extension_count > 0,
+            "returned": event.return_count > 0,
+            "rated": bool(event.rating),
+            "satisfied": event.rating in (Rating.SATISFIED, Rating.BASICALLY),
+            "resolved_grid": closed and event.resolved_on_spot,
+            "resolved_township": closed and not event.resolved_on_spot and level == L.TOWNSHIP,
+            "resolved_county": closed and not event.resolved_on_spot and level == L.COUNTY,
+            "resolved_city": closed and not event.resolved_on_spot and level <= L.CITY,
+        }
+
+    def department_id_of(self, event: Event) -> int | None:
+        return event.lead_department_id
+
+    def department_flows(self, action, department_id, event, on_time):
+        if action == "dispatch":
+            return event.lead_department_id, ("received",)
+        measures = {
+            "sign": ("signed", "signed_on_time") if on_time else ("signed",),
+            "feedback": ("handled", "handled_on_time") if on_time else ("handled",),
+            "return": ("returned",),
+            "verify_fail": ("reworked",),
+            "approve_extension": ("extended",),
+            "rate": ("rated", "satisfied") if event.rating in (Rating.SATISFIED, Rating.BASICALLY) else ("rated",),
+        }.get(action, ())
+        return (department_id, measures) if department_id and measures else (None, ())
 
     def after_save(self, event: Event, private: dict) -> None:
         assisting = private.get("_assisting")
@@ -428,10 +472,22 @@ check, allowed_actions, perform, transition = LIFECYCLE.operations()
 HUMAN_ACTIONS = LIFECYCLE.human_actions
 
 
+def due_moment(event: Event, now: datetime) -> datetime:
+    """The event's 办结时限, promised at report: the acceptance, handling (the category's limit) and
+    verification limits one after another in working time (an approved extension moves it later)."""
+    at = now
+    for amount, unit in (workcal.parse_limit(settings.GRIDGOV["ACCEPT_LIMIT"]),
+                         (event.category.time_limit, event.category.time_unit),
+                         workcal.parse_limit(settings.GRIDGOV["VERIFY_LIMIT"])):
+        at = workcal.add_time(at, amount, unit).at
+    return at
+
+
 def open_event(event: Event, actor, now: datetime) -> EventLog:
     """Write a new event in its first state with its acceptance deadline and the "report" entry."""
     event.status = S.REPORTED
     start_accept_stage(event, now)
+    event.due_at = due_moment(event, now)
     return LIFECYCLE.open(event, actor, now, "report")
 
 

@@ -32,6 +32,7 @@ from gridgov.cases.sweep import SweepPlan
 from gridgov.core.errors import ValidationFailed
 from gridgov.petitions import limits, notifications
 from gridgov.petitions.models import OPEN_STATUSES, Extension, Petition, PetitionLog, PetitionNotice, Status, open_q
+from gridgov.regions.models import Region
 from gridgov.worktime import calendar as workcal
 
 S = Status
@@ -270,6 +271,7 @@ def _accept(p, actor, params, now):
         data["department"] = p.handling_department.name
     p.accepted_at = now
     _set_stage(p, now, limits.get("PETITION_HANDLE_DAYS"))
+    p.due_at = p.deadline  # the 办结时限: the handling limit from acceptance (an approved extension moves it)
     _acknowledged(p, now)
     return data
 
@@ -312,6 +314,7 @@ def _approve_extension(p, actor, params, now):
     old = p.deadline
     p.extension_days = ext.days
     p.deadline = limits.extended(old, ext.days)  # N more days after the old last day, off holidays again
+    p.due_at = p.deadline
     p.warn_at = warn_moment(p.stage_started_at or now, p.deadline, UNIT)
     return {"days": ext.days, "old_deadline": old.isoformat(), "new_deadline": p.deadline.isoformat()}
 
@@ -431,6 +434,8 @@ class PetitionLifecycle(Lifecycle):
     effects = EFFECTS
     open_statuses = OPEN  # the stage deadline runs while open: running_q / is_running say exactly (open_q)
     select_related = ("center", "region", "leader")  # the escalation tells the 包案 leader
+    closed_statuses = (S.CLOSED,)
+    tally_related = ("center", "region")
     guard_with_now = True
     # in the order the sweep has always run them: the stage deadline, then a letter's 7-day reply
     sweeps = (
@@ -448,6 +453,27 @@ class PetitionLifecycle(Lifecycle):
 
     def category_of(self, p: Petition) -> str:
         return p.channel
+
+    def reported_at(self, p: Petition):
+        return p.registered_at
+
+    def source_of(self, p: Petition) -> str:
+        return p.channel
+
+    def tally_counts(self, p: Petition) -> dict[str, int]:
+        closed = p.status == S.CLOSED
+        level, L = p.center.level, Region.Level
+        return {
+            "reported": 1,
+            "valid": p.status not in (S.REGISTERED, S.TRANSFERRED, S.NOT_ACCEPTED),
+            "closed": closed,
+            "closed_on_time": closed and p.closed_on_time is True,
+            "reply_due": p.ack_due_at is not None,
+            "replied_on_time": p.ack_due_at is not None and p.acked_at is not None and p.acked_at <= p.ack_due_at,
+            "resolved_township": closed and level == L.TOWNSHIP,
+            "resolved_county": closed and level == L.COUNTY,
+            "resolved_city": closed and level <= L.CITY,
+        }
 
 
 LIFECYCLE = register(PetitionLifecycle())
