@@ -175,6 +175,10 @@ def _register() -> None:
 
     api.add_router("/", petitions_router)
 
+    from gridgov.stats.api import router as stats_router
+
+    api.add_router("/stats/", stats_router)
+
 
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 

@@ -17,6 +17,9 @@ urlpatterns = [
     path("laws/", include("gridgov.laws.urls")),
     path("disputes/", include("gridgov.disputes.urls")),
     path("petitions/", include("gridgov.petitions.urls")),
+    path("command/", include("gridgov.command.urls")),
+    path("evaluation/", include("gridgov.command.urls_evaluation")),
+    path("reports/", include("gridgov.command.urls_reports")),
     # the shell (home), the event pages (namespace "events"), and the "web" namespace: the shell's
     # notifications page and the citizen pages of events, in one include so both reverse
     path("", include(web_urls)),

@@ -112,6 +112,9 @@ class Lifecycle:
     closed_statuses: tuple[str, ...] = ()  # reaching one records closed_on_time against due_at
     live_statuses: tuple[str, ...] | None = None  # "open" for the statistics (default: open_statuses)
     tally_related: tuple[str, ...] = ("region",)  # read with each case when the rollups are recomputed
+    reported_at_field = "created_at"   # the moment a case joins its cohort (the day it was reported)
+    category_path = "category"         # the category's and the source's lookups, for counting the cases
+    source_path = "source"
 
     # --- declaration helpers -----------------------------------------------------------------
 
@@ -160,7 +163,13 @@ class Lifecycle:
         return tally.make_share(self, case, counts, case.status in live)
 
     def reported_at(self, case) -> datetime:
-        return case.created_at
+        return getattr(case, self.reported_at_field)
+
+    def place_q(self, code: str) -> Q:
+        """The cases whose place lies in the region or grid ``code`` (the rollups' :meth:`place_code`)."""
+        if any(f.name == "grid" for f in self.model._meta.get_fields()):
+            return Q(grid__code__startswith=code) | Q(grid__isnull=True, region__code__startswith=code)
+        return Q(region__code__startswith=code)
 
     def place_code(self, case) -> str:
         grid = getattr(case, "grid", None)

@@ -318,6 +318,7 @@ class DisputeLifecycle(Lifecycle):
     closed_statuses = (S.CLOSED,)
     select_related = ("center", "region", "mediator", "grid", "agreement")
     tally_related = ("center", "region", "grid", "agreement")
+    category_path = "dispute_type"
     # in this order: an overdue case is reported before near-due ones are reminded, then the 司法确认 window
     sweeps = (
         SweepPlan(DisputeNotice.Kind.OVERDUE, "sla_overdue", OVERDUE, "overdue"),

@@ -411,6 +411,7 @@ class EventLifecycle(Lifecycle):
     closed_statuses = (S.CLOSED,)
     select_related = ("center", "center__parent", "region", "category", "grid")
     tally_related = ("region", "grid", "category", "center")
+    category_path = "category__code"
     sweeps = (
         SweepPlan(SlaNotice.Kind.ESCALATE, "sla_escalate", OVERDUE, "escalated"),
         SweepPlan(SlaNotice.Kind.REMIND, "sla_remind", NEAR_DUE, "reminded"),

@@ -436,6 +436,8 @@ class PetitionLifecycle(Lifecycle):
     select_related = ("center", "region", "leader")  # the escalation tells the 包案 leader
     closed_statuses = (S.CLOSED,)
     tally_related = ("center", "region")
+    reported_at_field = "registered_at"
+    category_path = source_path = "channel"
     guard_with_now = True
     # in the order the sweep has always run them: the stage deadline, then a letter's 7-day reply
     sweeps = (
@@ -453,9 +455,6 @@ class PetitionLifecycle(Lifecycle):
 
     def category_of(self, p: Petition) -> str:
         return p.channel
-
-    def reported_at(self, p: Petition):
-        return p.registered_at
 
     def source_of(self, p: Petition) -> str:
         return p.channel

@@ -1,0 +1,5 @@
+"""/api/v1/stats/… (api_summary)."""
+
+from ninja import Router
+
+router = Router()
