@@ -244,6 +244,8 @@ GRIDGOV = {
     "TILE_URL": os.environ.get("GRIDGOV_TILE_URL", ""),
     "TILE_ATTRIBUTION": os.environ.get("GRIDGOV_TILE_ATTRIBUTION", ""),
     "MAP_CENTER": os.environ.get("GRIDGOV_MAP_CENTER", "115.98,36.45"),
+    # reports (通报): a TrueType CJK font to embed in PDFs (default: WenQuanYi Micro Hei from requirements.txt)
+    "REPORT_FONT": os.environ.get("GRIDGOV_REPORT_FONT", ""),
     # disputes: the mediation limit per channel ("30 days" = natural days, or "N working_days" …)
     "DISPUTE_LIMITS": {
         "people": os.environ.get("GRIDGOV_DISPUTE_LIMIT_PEOPLE", "30 days"),
