@@ -280,4 +280,10 @@ GRIDGOV = {
     "PETITION_REVIEW_DAYS": int(os.environ.get("GRIDGOV_PETITION_REVIEW_DAYS", "30")),
     "PETITION_REPEAT_SIMILARITY": float(os.environ.get("GRIDGOV_PETITION_REPEAT_SIMILARITY", "0.5")),
     "PETITION_BACKLOG_REPEATS": int(os.environ.get("GRIDGOV_PETITION_BACKLOG_REPEATS", "3")),
+    # evaluation (考核): overrides of the defaults in gridgov/stats/eval_config.py (docs/evaluation.md), key by
+    # key — {"region"|"department"|"worker": {indicator: weight}}, the grid workers' weekly targets, and
+    # {"center"|"grid": [index for 2, 3, 4, 5 stars]}; the admin's 考核方案 overrides these in turn
+    "EVAL_WEIGHTS": {},
+    "EVAL_TARGETS": {},
+    "STAR_THRESHOLDS": {},
 }
