@@ -8,6 +8,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from gridgov.stats.models_reports import Report  # noqa: F401  (the archive of reports, 通报)
+
 
 class EvaluationScheme(models.Model):
     """考核方案: a city's weights (and targets, star thresholds) for one subject of the evaluation, over the
