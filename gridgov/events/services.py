@@ -398,11 +398,14 @@ def timeline(event: Event) -> list[EventLog]:
 
 
 def filtered_events(user, *, status: str = "", category: str = "", region: str = "", sla_state: str = "",
-                    q: str = "", mine: bool = False, now=None):
-    """The worklist query: visible events with the common filters, soonest deadline first."""
+                    q: str = "", mine: bool = False, now=None, reported_from: str = "", reported_to: str = "",
+                    source: str = "", grid: str = "", measure: str = ""):
+    """The worklist query: visible events with the common filters, soonest deadline first. The report
+    period, source, grid and ``measure`` (what a statistic counts: ``gridgov.events.counted``) let a number
+    of the command center open exactly the cases it counted."""
     from django.db.models import Q
 
-    from gridgov.events import sla
+    from gridgov.events import counted, sla
 
     errors = {}
     qs = Event.objects.visible_to(user)
@@ -424,6 +427,15 @@ def filtered_events(user, *, status: str = "", category: str = "", region: str =
             qs = qs.filter(sla.sla_q(sla_state, now))
     if q:
         qs = qs.filter(Q(number__icontains=q) | Q(description__icontains=q) | Q(address__icontains=q))
+    if source:
+        if source not in Source.values:
+            errors["source"] = [_("来源无效")]
+        qs = qs.filter(source=source)
+    if grid:
+        if not grid.isdigit():
+            errors["grid"] = [_("网格编码无效")]
+        qs = qs.filter(grid__code=grid)
+    qs = qs.filter(counted.period_filters(reported_from, reported_to, measure, now, errors))
     if mine and isinstance(user, User):
         qs = qs.filter(reporter=user)
     if errors:

@@ -25,17 +25,18 @@ from django.views.decorators.http import require_GET, require_POST
 from gridgov.accounts.models import User
 from gridgov.core import providers
 from gridgov.core.errors import DomainError, NotFound
-from gridgov.events import services, sla, workflow
+from gridgov.events import counted, services, sla, workflow
 from gridgov.events.forms import ReportForm, category_choices
 from gridgov.events.models import (
     Category,
     Event,
     ExtensionRequest,
     Rating,
+    Source,
     Status,
     Supervision,
 )
-from gridgov.regions.models import Region
+from gridgov.regions.models import Grid, Region
 from gridgov.web.views import forbidden, localize_iso, not_found, paginate, role_of, roles_required, web_status
 
 R = User.Role
@@ -177,7 +178,8 @@ def _region_choices(user) -> list[tuple[str, str]]:
     return out
 
 
-WORKLIST_FILTERS = ("status", "category", "region", "sla_state", "q")
+WORKLIST_FILTERS = ("status", "category", "region", "sla_state", "q", "reported_from", "reported_to", "source", "grid",
+                    "measure")
 
 
 def _with_related(qs):
@@ -210,6 +212,10 @@ def worklist(request):
         "category_groups": category_choices(leaves_only=False)[1:],
         "region_choices": _region_choices(user),
         "sla_choices": [(k, v) for k, v in sla.LABELS.items()],
+        "source_choices": Source.choices,
+        "measure_choices": list(counted.MEASURE_LABELS.items()),
+        "grid_name": Grid.objects.filter(code=params["grid"]).values_list("name", flat=True).first()
+        if params["grid"] else "",
         "read_only": role_of(user) == R.LEADER,
     }
     return render(request, "events/worklist.html", ctx, status=status_code)
