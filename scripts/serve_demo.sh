@@ -14,8 +14,11 @@ pids=$!
 pids="$pids $!"
 "$PY" manage.py visit_sweep --loop --interval 3600 >>var/sweeps.log 2>&1 &
 pids="$pids $!"
+# the weekly and monthly reports (通报) of every center: checked hourly, made once when a week or month has ended
+"$PY" manage.py stats_reports --loop --interval 3600 >>var/reports.log 2>&1 &
+pids="$pids $!"
 trap 'kill $pids 2>/dev/null || true' EXIT INT TERM
-echo "demo: task worker and sweeps running (logs in var/worker.log, var/sweeps.log)"
+echo "demo: task worker, sweeps and reports running (logs in var/worker.log, var/sweeps.log, var/reports.log)"
 # The web server is gunicorn with a fixed pool: WEB_WORKERS processes × WEB_THREADS threads, each thread keeping
 # at most one database connection (persistent for CONN_MAX_AGE), so with PostgreSQL the demo holds at most
 # WEB_WORKERS × WEB_THREADS connections for the web plus one per worker/sweep above, however many requests come.
