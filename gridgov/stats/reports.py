@@ -74,9 +74,12 @@ def last_complete(kind: str, today: date | None = None) -> Period:
     return queries.period("month", (today.replace(day=1) - timedelta(days=1)).strftime("%Y-%m"))
 
 
+KIND_ERROR = _l("通报类型只能是 weekly（周通报）或 monthly（月通报）")
+
+
 def _check_kind(kind: str) -> str:
     if kind not in PERIOD_OF_KIND:
-        raise ValidationFailed(_("通报类型无效"), {"kind": [_("通报类型只能是 weekly（周通报）或 monthly（月通报）")]})
+        raise ValidationFailed(_("通报类型无效"), {"kind": [str(KIND_ERROR)]})
     return kind
 
 
