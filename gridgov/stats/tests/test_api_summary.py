@@ -1,0 +1,211 @@
+"""/api/v1/stats/summary, /map, /trend, /mix and /feed: scope (404 outside, 401 anonymous), bad input (400 naming
+the field), the figures on a known set of events, and that each number's link opens a worklist of exactly
+that many cases."""
+
+from datetime import date, timedelta
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from gridgov.events.models import Status
+from gridgov.stats import shapes
+from gridgov.stats.tests.summary_world import build_world
+
+ENDPOINTS = ["/stats/summary", "/stats/map", "/stats/trend", "/stats/mix", "/stats/feed"]
+
+
+@pytest.fixture
+def world(city):
+    shapes.invalidate()
+    return build_world(city)
+
+
+def worklist_count(client, user, link: str) -> int:
+    client.force_login(user)
+    parts = urlsplit(link)
+    assert parts.path == "/events/"
+    resp = client.get(parts.path, {k: v[0] for k, v in parse_qs(parts.query).items()})
+    assert resp.status_code == 200, resp.context.get("errors")
+    return resp.context["page"].paginator.count
+
+
+# --- scope and input -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("path", ENDPOINTS)
+def test_anonymous_gets_401(api, city, path):
+    status, body = api("get", path)
+    assert status == 401 and body["code"] == "unauthenticated"
+
+
+@pytest.mark.parametrize("path", ENDPOINTS)
+def test_a_township_operator_gets_404_for_another_township_and_for_the_county(api, city, path):
+    for code in (city.township_b.code, city.county.code, city.grid_b1.code):
+        status, body = api("get", f"{path}?code={code}", user=city.operator_a)
+        assert status == 404, (path, code, body)
+    status, _ = api("get", f"{path}?code={city.township_a.code}", user=city.operator_a)
+    assert status == 200
+
+
+@pytest.mark.parametrize("code", ["371502009", "abc", "3715020010019999", "3715' OR 1=1"])
+def test_an_unknown_or_malformed_code_is_404(api, city, code):
+    status, body = api("get", "/stats/summary", user=city.leader_county, data={"code": code})
+    assert status == 404 and body["code"] == "not_found"
+
+
+def test_a_role_without_statistics_gets_404(api, city):
+    for user in (city.worker_a, city.liaison_cg):
+        status, _ = api("get", "/stats/summary", user=user)
+        assert status == 404
+
+
+def test_a_county_leader_sees_the_county_and_its_townships(api, city, world):
+    status, body = api("get", "/stats/summary", user=city.leader_county)
+    assert status == 200 and body["node"]["code"] == city.county.code
+    assert [n["code"] for n in body["path"]] == [city.county.code]
+    status, body = api("get", "/stats/map", user=city.leader_county, data={"value": world.month})
+    assert [r["code"] for r in body["rows"]] == [city.township_a.code, city.township_b.code]
+    status, body = api("get", f"/stats/summary?code={city.township_b.code}", user=city.leader_county)
+    assert status == 200 and [n["code"] for n in body["path"]] == [city.county.code, city.township_b.code]
+
+
+@pytest.mark.parametrize("query,field", [
+    ({"period": "quarter"}, "period"),
+    ({"period": "month", "value": "2026-13"}, "value"),
+    ({"period": "month", "value": "november"}, "value"),
+    ({"period": "day", "value": "9999-12-31"}, "value"),
+    ({"period": "year", "value": "0"}, "value"),
+    ({"kind": "parcel"}, "kind"),
+])
+@pytest.mark.parametrize("path", ["/stats/summary", "/stats/map", "/stats/trend", "/stats/mix"])
+def test_bad_period_or_kind_is_400_naming_the_field(api, city, path, query, field):
+    status, body = api("get", path, user=city.leader_county, data=query)
+    assert status == 400, body
+    assert field in body["fields"] and body["fields"][field][0]
+
+
+def test_bad_measure_by_and_feed_kind_are_400(api, city):
+    status, body = api("get", "/stats/map", user=city.leader_county, data={"measure": "happiness"})
+    assert status == 400 and "measure" in body["fields"]
+    status, body = api("get", "/stats/mix", user=city.leader_county, data={"by": "colour"})
+    assert status == 400 and "by" in body["fields"]
+    status, body = api("get", "/stats/feed", user=city.leader_county, data={"kind": "petition"})
+    assert status == 400 and "kind" in body["fields"]
+
+
+# --- the figures --------------------------------------------------------------------------------
+
+def test_summary_counts_kpis_and_open_now_of_the_day(api, city, world):
+    status, body = api("get", "/stats/summary", user=city.leader_county, data={"period": "day", "value": world.day})
+    assert status == 200
+    c = body["counts"]
+    assert (c["reported"], c["valid"], c["closed"], c["closed_on_time"]) == (6, 3, 2, 2)
+    assert c["open"] == 3 and c["due"] == 2 + c["open_due"]
+    kpis = {k["key"]: k for k in body["kpis"]}
+    assert kpis["on_time_close_rate"]["numerator_count"] == 2
+    assert kpis["on_time_close_rate"]["denominator_count"] == c["due"]
+    assert kpis["satisfaction_rate"]["percent"] == "100.00%"
+    assert kpis["return_rate"]["value"] == 0.0
+    assert body["open_now"]["open"] == 4  # the three of that day and today's
+    assert body["period"]["label"] == world.day
+
+
+def test_each_number_of_the_summary_opens_a_worklist_of_that_many_cases(api, client, city, world):
+    _, body = api("get", "/stats/summary", user=city.leader_county, data={"value": world.month})
+    for measure in ("reported", "valid", "closed", "closed_on_time", "due", "open", "satisfied"):
+        assert worklist_count(client, city.leader_county, body["links"][measure]) == body["counts"][measure], measure
+    for measure in ("open", "overdue", "near_due", "backlog"):
+        link = body["open_links"][measure]
+        assert worklist_count(client, city.leader_county, link) == body["open_now"].get(measure, 0), measure
+    for k in body["kpis"]:
+        if k["numerator_link"]:
+            assert worklist_count(client, city.leader_county, k["numerator_link"]) == k["numerator_count"], k["key"]
+
+
+def test_map_rows_per_child_with_outlines_and_heat_per_grid(api, client, city, world):
+    status, body = api("get", "/stats/map", user=city.leader_county,
+                       data={"period": "day", "value": world.day, "measure": "on_time_close_rate"})
+    assert status == 200
+    a, b = body["rows"]
+    assert (a["counts"]["reported"], b["counts"]["reported"]) == (4, 2)
+    assert a["outline"]["type"] in ("Polygon", "MultiPolygon") and a["center"] is not None
+    assert a["display"].endswith("%") and b["value"] == 1.0
+    # the two grids of township A (lng 116.00–116.02) make one rectangle
+    xs = [pt[0] for ring in a["outline"]["coordinates"] for pt in ring]
+    assert (min(xs), max(xs)) == (116.0, 116.02)
+    heat = {h["code"]: h for h in body["heat"]}
+    assert {k: h["count"] for k, h in heat.items()} == {
+        city.grid_a1.code: 3, city.grid_a2.code: 1, city.grid_b1.code: 2}
+    assert heat[city.grid_a1.code]["lng"] == pytest.approx(116.005)
+    for h in heat.values():
+        assert worklist_count(client, city.leader_county, h["link"]) == h["count"]
+    assert worklist_count(client, city.leader_county, a["link"]) == a["counts"]["closed_on_time"]
+
+
+def test_map_of_a_community_has_its_grids_and_a_grid_has_none(api, city, world):
+    _, body = api("get", "/stats/map", user=city.operator_a, data={"code": city.community_a.code, "value": world.month})
+    assert [r["code"] for r in body["rows"]] == [city.grid_a1.code, city.grid_a2.code]
+    assert body["rows"][0]["outline"]["type"] == "Polygon"
+    _, body = api("get", "/stats/map", user=city.operator_a, data={"code": city.grid_a1.code, "value": world.month})
+    assert body["rows"] == [] and body["node"]["level"] == 6 and body["outline"]["type"] == "Polygon"
+
+
+def test_map_heat_of_a_city_is_per_community(api, city, world):
+    _, body = api("get", "/stats/map", user=city.admin, data={"period": "day", "value": world.day})
+    assert body["node"]["code"] == city.city.code and body["heat_level_name"] == "村(社区)"
+    assert {h["code"]: h["count"] for h in body["heat"]} == {city.community_a.code: 4, city.community_b.code: 2}
+
+
+def test_map_without_grid_boundaries_has_no_outlines_but_still_rows(api, city, world):
+    from gridgov.regions.models import Grid
+
+    for g in Grid.objects.all():
+        g.boundary = None
+        g.save()
+    _, body = api("get", "/stats/map", user=city.leader_county, data={"value": world.month})
+    assert len(body["rows"]) == 2 and all(r["outline"] is None and r["center"] is None for r in body["rows"])
+    assert body["heat"] == []
+
+
+def test_trend_has_a_point_a_day_and_its_links_open_those_cases(api, client, city, world):
+    _, body = api("get", "/stats/trend", user=city.leader_county, data={"value": world.month})
+    days = {p["at"]: p for p in body["points"]}
+    start, end = (date.fromisoformat(body["period"][k]) for k in ("start", "end"))
+    assert list(days) == [(start + timedelta(days=i)).isoformat() for i in range((end - start).days + 1)]
+    point = days[world.day]
+    assert (point["reported"], point["closed"]) == (6, 2)
+    assert worklist_count(client, city.leader_county, point["links"]["reported"]) == 6
+    assert worklist_count(client, city.leader_county, point["links"]["closed"]) == 2
+
+
+def test_mix_by_category_names_categories_and_by_source_names_sources(api, client, city, world):
+    _, body = api("get", "/stats/mix", user=city.leader_county, data={"period": "day", "value": world.day})
+    rows = {r["key"]: r for r in body["rows"]}
+    assert rows["0301"]["reported"] == 5 and rows["0101"]["reported"] == 1
+    assert rows["0301"]["name"] != "0301" and rows["0301"]["name"]
+    assert worklist_count(client, city.leader_county, rows["0301"]["link"]) == 5
+    _, body = api("get", "/stats/mix", user=city.leader_county,
+                  data={"period": "day", "value": world.day, "by": "source"})
+    names = {r["key"]: (r["name"], r["reported"]) for r in body["rows"]}
+    assert names == {"grid_patrol": ("网格员巡查", 4), "hotline": ("热线", 2)}
+    link = next(r["link"] for r in body["rows"] if r["key"] == "hotline")
+    assert worklist_count(client, city.leader_county, link) == 2
+
+
+def test_feed_lists_the_newest_the_overdue_and_links_to_each_event(api, city, world):
+    status, body = api("get", "/stats/feed", user=city.leader_county)
+    assert status == 200
+    newest = world.events[-1]
+    assert body["new"][0]["number"] == newest.number
+    assert body["new"][0]["link"] == f"/events/{newest.number}/"
+    overdue = {x["number"] for x in body["overdue"]}
+    assert world.events[0].number in overdue and newest.number not in overdue
+    closed = {e.number for e in world.events if e.status in (Status.CLOSED, Status.REJECTED)}
+    assert not closed & {x["number"] for x in body["new"] + body["overdue"] + body["near_due"]}
+    assert body["open_now"]["open"] == 4
+
+
+def test_feed_of_a_township_operator_holds_only_their_township(api, city, world):
+    _, body = api("get", "/stats/feed", user=city.operator_b)
+    numbers = {x["number"] for x in body["new"]}
+    assert numbers == {e.number for e in world.events if e.region.code.startswith(city.township_b.code)
+                       and e.status not in (Status.CLOSED, Status.REJECTED)}
