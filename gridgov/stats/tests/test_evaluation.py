@@ -281,3 +281,33 @@ def test_previous_periods_of_a_week_and_a_month():
     w = period("week", "2026-11-26")
     assert (w.start, w.previous().start) == (date(2026, 11, 23), date(2026, 11, 16))
     assert w.previous().end == w.start - timedelta(days=1)
+
+
+# --- set-based: the number of queries does not grow with the number of nodes ranked -------------------
+
+
+def _queries(fn) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        fn()
+    return len(ctx.captured_queries)
+
+
+def test_ranking_regions_and_departments_costs_the_same_queries_for_two_or_twelve(data):
+    from gridgov.accounts.models import Department
+    from gridgov.regions.models import Region
+
+    county = Node("371502", "东昌府区", 3)
+    regions_before = _queries(lambda: evaluation.rank_children(county, NOV, now=NOW))
+    depts_before = _queries(lambda: evaluation.rank_departments(county, NOV))
+    for i in range(3, 13):
+        code = f"371502{i:03d}"
+        Region.objects.create(code=code, name=f"街道{i}", level=4, parent=data.county)
+        tally("event", code, date(2026, 11, 3), reported=3, valid=3, closed=3, closed_on_time=i % 3)
+        d = Department.objects.create(code=f"D{i}", name=f"部门{i}", region=data.county)
+        DeptTally.objects.create(kind="event", department=d, day=date(2026, 11, 3), received=2, signed=2)
+    assert len(evaluation.rank_children(county, NOV, now=NOW)) == 12
+    assert _queries(lambda: evaluation.rank_children(county, NOV, now=NOW)) == regions_before
+    assert _queries(lambda: evaluation.rank_departments(county, NOV)) == depts_before

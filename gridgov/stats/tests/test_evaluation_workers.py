@@ -177,3 +177,29 @@ def test_an_event_reported_and_resolved_on_the_spot_through_the_workflow_counts(
     workflow.perform(e, "verify_pass", city.operator_a, {}, now=at(11, 24, 15))
     a = rows_for(city.leader_county, "371502")["worker_a"]
     assert (a["events_valid"], a["on_spot"], a["active_days"]) == (1, 1, 1)
+
+
+def test_ranking_costs_the_same_queries_for_three_workers_or_thirty(week):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    city, a, *_ = week
+    user, n = city.leader_county, node(city.leader_county, "371502")
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            eval_workers.rank_workers(user, n, WEEK, now=NOW)
+        return len(ctx.captured_queries)
+
+    before = count()
+    cat = KeyCategory.objects.get(code="test")
+    for i in range(27):
+        w = User.objects.create_user(username=f"gw{i}", password="x", role=User.Role.GRID_WORKER,
+                                     region=city.township_b if i % 2 else city.township_a)
+        event(city, w, at(11, 24))
+        change(w, at(11, 25), "create", 2)
+        kp = KeyPerson.objects.create(resident=Resident.objects.create(name=f"丙{i}", region=city.community_b),
+                                      category=cat, risk_level="low", since=date(2026, 10, 1), worker=w)
+        Visit.objects.create(key_person=kp, worker=w, visited_at=at(11, 26), findings="正常")
+    assert len(eval_workers.rank_workers(user, n, WEEK, now=NOW)) == 30
+    assert count() == before
