@@ -8,7 +8,7 @@ include with the shell's pages, since a namespace is reversed through a single i
 
 from django.urls import path
 
-from gridgov.events import citizen_views, views
+from gridgov.events import citizen_views, export, views
 
 app_name = "events"
 
@@ -17,6 +17,7 @@ urlpatterns = [
     path("events/new/", views.report_new, name="new"),
     path("events/mine/", views.my_reports, name="mine"),
     path("events/duplicates/", views.duplicates, name="duplicates"),
+    path("events/export/", export.export_worklist, name="export"),
     path("events/<str:number>/", views.event_detail, name="detail"),
     path("events/<str:number>/act/<str:action>/", views.event_act, name="act"),
     path("inbox/", views.inbox, name="inbox"),
