@@ -1,4 +1,11 @@
-from django.urls import path  # noqa: F401
+"""/command/: the command center (指挥中心), at a desk and on a big screen."""
+
+from django.urls import path
+
+from gridgov.command import views
 
 app_name = "command"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("big/", views.big, name="big"),
+]

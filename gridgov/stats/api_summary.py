@@ -104,9 +104,9 @@ def resolve(user, kind: str, code: str, period: str | None = None, value: str = 
 # --- links to the worklist --------------------------------------------------------------------
 
 OPEN_LINKS = {"open": {"measure": "open"}, "overdue": {"sla_state": "overdue"},
-              "near_due": {"sla_state": "near_due"}}
-LINKED_COUNTS = ("reported", "valid", "dispatched", "closed", "closed_on_time", "due", "reworked", "extended",
-                 "returned", "rated", "satisfied", "resolved_grid", "resolved_township", "resolved_county",
+              "near_due": {"sla_state": "near_due"}, "normal": {"sla_state": "normal"}}
+LINKED_COUNTS = ("reported", "valid", "dispatched", "closed", "closed_on_time", "closed_late", "due", "reworked",
+                 "extended", "returned", "rated", "satisfied", "resolved_grid", "resolved_township", "resolved_county",
                  "resolved_city", "resolved_local", "resolved_any", "open")
 
 
@@ -213,7 +213,8 @@ def period_out(p: Period) -> dict:
 def counts_dict(c: Counts) -> dict[str, int]:
     d = c.as_dict()
     derived = with_derived(c)
-    d.update(resolved_local=derived["resolved_local"], resolved_any=derived["resolved_any"])
+    d.update(resolved_local=derived["resolved_local"], resolved_any=derived["resolved_any"],
+             closed_late=c["closed"] - c["closed_on_time"])
     return d
 
 
@@ -269,7 +270,7 @@ class MapMeasure:
             return row["kpis"].get(self.key)
         if self.key == "safety_index":
             return (row.get("safety") or {}).get("index")
-        if self.key in OPEN_LINKS:
+        if self.key in ("open", "overdue", "near_due"):
             return row["open_now"].get(self.key, 0)
         return row["counts"].get(self.key, 0)
 
