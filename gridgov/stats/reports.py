@@ -120,6 +120,14 @@ def period_label(kind: str, p: Period) -> str:
         "y": year, "w": week, "start": p.start.strftime("%m月%d日"), "end": p.end.strftime("%m月%d日")}
 
 
+def short_label(kind: str, p: Period) -> str:
+    """The period in a report's title: 2026年11月, 2026年第48周."""
+    if kind == Report.Kind.MONTHLY:
+        return p.label
+    year, week, _day = p.start.isocalendar()
+    return _("%(y)d年第%(w)d周") % {"y": year, "w": week}
+
+
 def period_end_moment(p: Period) -> datetime:
     """The first moment after the period (local midnight)."""
     return timezone.make_aware(datetime.combine(p.end + timedelta(days=1), datetime.min.time()))
@@ -193,21 +201,21 @@ def _overview(n: Node, cur: Counts, k: dict, open_now: dict, now: datetime) -> S
 
 def _ranking_section(source: ReportSource, n: Node, p: Period) -> Section:
     rows = reports_data.ranking(source, n, p)
-    columns = [Column("rank", _("排名"), "int"), Column("name", _("区域")), Column("reported", _("受理数"), "int"),
-               Column("due", _("应结案数"), "int"), Column("close_rate", _("结案率"), "pct"),
+    # narrow headers: the PDF's A4 width holds these nine columns without wrapping a number
+    columns = [Column("rank", _("排名"), "int"), Column("name", _("区域")), Column("reported", _("受理"), "int"),
+               Column("due", _("应结案"), "int"), Column("close_rate", _("结案率"), "pct"),
                Column("on_time_rate", _("按期结案率"), "pct"), Column("change", _("较上期"), "num"),
-               Column("safety_index", _("平安指数"), "num"), Column("previous_rank", _("上期排名"), "int"),
-               Column("movement", _("升降"))]
+               Column("safety_index", _("平安指数"), "num"), Column("movement", _("升降"))]
     child = str(queries.LEVEL_NAMES.get(n.level + 1, ""))
     return Section(
         _("四、下级区域排名"), columns,
         [{"rank": r.rank, "name": r.node.name, "reported": r.counts["reported"], "due": r.counts.due,
           "close_rate": r.kpis["close_rate"], "on_time_rate": r.kpis["on_time_close_rate"],
           "change": _pp(r.kpis["on_time_close_rate"], r.previous_kpis["on_time_close_rate"]),
-          "previous_rank": r.previous_rank, "movement": r.movement, "safety_index": r.safety_index}
+          "movement": r.movement, "safety_index": r.safety_index}
          for r in rows],
         text=_("各%(child)s按按期结案率排名，相同时按结案率；本期无应结案事件的不排名。“较上期”为按期结案率较上期"
-               "的变化（百分点），“升降”为名次较上期的变化。平安指数的计算见考核评价。") % {"child": child})
+               "的变化（百分点），“升降”为名次较上期的变化（↑2：上升2名）。平安指数的计算见考核评价。") % {"child": child})
 
 
 def _category_sections(source: ReportSource, n: Node, p: Period) -> list[Section]:
@@ -225,10 +233,10 @@ def _category_sections(source: ReportSource, n: Node, p: Period) -> list[Section
 def _overdue_section(source: ReportSource, n: Node) -> Section:
     rows = reports_data.overdue_events(source, n.code)
     total = source.open_now("event", n.code)["overdue"]
-    columns = [Column("number", _("事件编号")), Column("title", _("标题")), Column("category", _("类别")),
-               Column("place", _("网格/区划")), Column("status", _("状态")), Column("deadline", _("办理时限")),
-               Column("late", _("已超期"))]
-    text = _("截至%(at)s，超期在办事件共%(total)s件%(shown)s。") % {
+    # five columns fit an A4 page; the full list (deadlines, categories) is the worklist's export
+    columns = [Column("number", _("事件编号")), Column("title", _("标题")), Column("place", _("网格/区划")),
+               Column("status", _("状态")), Column("late", _("已超期"))]
+    text = _("截至%(at)s，超期在办事件共%(total)s件%(shown)s。完整清单可在事件工作台按时限“已超期”筛选后导出Excel。") % {
         "at": timezone.localtime(source.now).strftime("%Y-%m-%d %H:%M"), "total": _figure(total),
         "shown": _("，列出超期最久的%(n)d件") % {"n": len(rows)} if total > len(rows) else ""}
     return Section(_("七、超期在办事件"), columns, rows, text=text)
@@ -304,7 +312,7 @@ def generate(region: Region, kind: str, p: Period, *, user=None, source: ReportS
     stored = [_store(region, kind, p, "xlsx", xlsx), _store(region, kind, p, "pdf", pdf)]
     (xlsx_name, xlsx_sha, xlsx_size), (pdf_name, pdf_sha, pdf_size) = stored
     fields = {"period_end": p.end, "generated_at": source.now, "generated_by": user,
-              "title": f"{doc.title}（{doc.period_label}）"[:200],
+              "title": f"{doc.title}（{short_label(kind, p)}）"[:200],
               "xlsx": xlsx_name, "xlsx_sha256": xlsx_sha, "xlsx_size": xlsx_size,
               "pdf": pdf_name, "pdf_sha256": pdf_sha, "pdf_size": pdf_size}
     try:

@@ -25,6 +25,7 @@ from gridgov.stats.queries import Node, Period
 
 OVERDUE_ROWS = 50      # the most overdue open events a report lists
 TOP_CATEGORIES = 10    # the categories a report lists
+TITLE_CHARS = 16       # an overdue event's title, cut to fit the PDF's table
 
 
 class ReportSource:
@@ -189,7 +190,7 @@ def overdue_events(source: ReportSource, code: str, limit: int = OVERDUE_ROWS) -
             continue
         rows.append({
             "number": e.number,
-            "title": e.title or _short(e.description),
+            "title": _short(e.title or e.description, TITLE_CHARS),
             "category": names.get(e.category.code, e.category.name),
             "place": e.grid.name if e.grid_id else e.region.name,
             "status": e.get_status_display(),
