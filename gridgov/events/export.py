@@ -30,7 +30,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 # (header, width): one column a field
 COLUMNS = (
-    (_l("事件编号"), 20), (_l("标题"), 30), (_l("分类"), 24), (_l("来源"), 12), (_l("所属区划"), 16),
+    (_l("事件编号"), 20), (_l("标题"), 20), (_l("事件描述"), 40), (_l("分类"), 24), (_l("来源"), 12), (_l("所属区划"), 16),
     (_l("网格"), 20), (_l("状态"), 10), (_l("紧急程度"), 10), (_l("上报时间"), 17), (_l("当前环节时限"), 17),
     (_l("时限状态"), 10), (_l("办结时限"), 17), (_l("结案时间"), 17), (_l("按期结案"), 10), (_l("主办部门"), 16),
     (_l("地址"), 30),
@@ -61,7 +61,7 @@ def _row(e, now) -> list:
     state = sla.sla_state(e, now)
     on_time = {True: _("是"), False: _("否")}.get(e.closed_on_time, "")
     return [
-        e.number, e.title or " ".join(e.description.split())[:60],
+        e.number, e.title, e.description,
         f"{cat.parent.name} / {cat.name}" if cat.parent_id else cat.name,
         e.get_source_display(), e.region.name, e.grid.name if e.grid_id else "", e.get_status_display(),
         e.get_urgency_display(), _local(e.created_at), _local(e.deadline), str(sla.LABELS[state]) if state else "",

@@ -68,11 +68,12 @@ def test_export_rows_are_the_filtered_worklist_in_its_order(city, client, events
 def test_export_has_chinese_headers_and_the_case_facts(city, client, events):
     rows = sheet(download(client, city.operator_a, "?status=closed"))
     head = rows[0]
-    assert head[:8] == ["事件编号", "标题", "分类", "来源", "所属区划", "网格", "状态", "紧急程度"]
+    assert head[:9] == ["事件编号", "标题", "事件描述", "分类", "来源", "所属区划", "网格", "状态", "紧急程度"]
     assert {"上报时间", "当前环节时限", "时限状态", "办结时限", "结案时间", "按期结案"} <= set(head)
     row = dict(zip(head, rows[1], strict=True))
     e = Event.objects.get(number=row["事件编号"])
     assert (row["标题"], row["状态"], row["按期结案"], row["主办部门"]) == ("古楼事件0", "已结案", "是", "区城管局")
+    assert row["事件描述"] == "路面有大量垃圾未清理"
     assert row["分类"] == "城市管理 / 道路保洁" and row["网格"] == "古城社区第一网格"
     assert isinstance(row["上报时间"], datetime) and row["上报时间"] == e.created_at.astimezone(T0.tzinfo).replace(
         tzinfo=None)
