@@ -1,6 +1,6 @@
 """City-scale data generator for the benchmarks in bench/run.py.  A benchmark fixture, not a test.
 
-    .venv/bin/python bench/generate.py [--events 200000] [--grids 15000] [--seed 2026]
+    .venv/bin/python bench/generate.py [--events 200000] [--grids 15000] [--seed 2026] [--rollups sql|python|none]
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/gridgov_bench .venv/bin/python bench/generate.py --reset
 
 Where it writes
@@ -34,13 +34,18 @@ What it creates
    some of them near due or overdue.  20 "busy spots" (markets, school gates) get 3 % of the
    events, clustered within ~100 m, mostly of one category.
 
+6. The statistics rollups (``--rollups``, default ``sql``): ``Tally``, ``TallyMix``, ``OpenCase`` and
+   ``DeptTally`` filled from the events and their records by bench/rollups.py's set-based rebuild
+   (``python``: the kernel's ``tally.rebuild``, much slower at millions; ``none``: left empty).
+
 ROWS ARE WRITTEN DIRECTLY, FOR VOLUME
 -------------------------------------
 Events, their EventLog rows (one per transition, consistent with the final state:
 report → accept → dispatch → sign → feedback → verify_pass → rate, with reject / merge /
-resolve-on-spot / rework variants), the department M2M rows and the DailySequence counters are
-bulk-inserted, NOT driven through ``workflow.perform``: 200,000 cases through the workflow would
-take hours.  The workflow itself is exercised by the test suite (and create_event is measured
+resolve-on-spot / rework variants), the statistics record of each transition
+(``cases.TransitionRecord``), the department M2M rows and the DailySequence counters are
+bulk-inserted (log rows and records as plain ``executemany`` rows), NOT driven through
+``workflow.perform``: 200,000 cases through the workflow would take hours.  The workflow itself is exercised by the test suite (and create_event is measured
 through the real service by bench/run.py).  What is kept consistent with the workflow:
 
 * numbers are ``SJ`` + local date + 5-digit daily sequence, unique, in report order, and the
@@ -52,7 +57,13 @@ through the real service by bench/run.py).  What is kept consistent with the wor
   ``workflow.warn_moment`` does (``NEAR_DUE_RATIO`` of the working time), on the same Calendar;
   closed, rejected and merged events have no stage;
 * ``lead_department``, ``involved_departments``/``assisting_departments``, ``closed_at``,
-  ``result``, ``rating``, ``rework_count``, ``resolved_on_spot`` and ``merged_into`` match the log.
+  ``result``, ``rating``, ``rework_count``, ``resolved_on_spot`` and ``merged_into`` match the log;
+* ``due_at`` (办结时限) is ``workflow.due_moment`` at the report (acceptance + the category's limit +
+  verification, in working time) and ``closed_on_time`` is ``closed_at <= due_at`` for closed events;
+* each record carries what ``engine.record`` would: the actor's role, ``on_time`` against the deadline
+  of the stage the action ended (None where none ran), and the department and measures of
+  ``EventLifecycle.department_flows``. ``bench/rollups.py --replay N`` drives N generated events again
+  through the real engine (rolled back) and compares event fields and records one by one.
 
 No SlaNotice rows are written: bench/run.py's first sweep therefore sees the whole backlog.
 The generation time (``as_of``), the busy spots and the counts are stored in a ``bench_meta``
@@ -62,6 +73,7 @@ table so bench/run.py can pin "now" to ``as_of``.
 from __future__ import annotations
 
 import argparse
+import functools
 import itertools
 import math
 import random
@@ -294,20 +306,22 @@ def generate_events(n: int, seed: int, as_of) -> dict:
     from zoneinfo import ZoneInfo
 
     from django.conf import settings
-    from django.db import transaction
+    from django.db import connection, transaction
     from shapely.geometry import Point, shape
 
     from gridgov.accounts.models import Department, User
-    from gridgov.cases.models import DailySequence
+    from gridgov.cases.models import DailySequence, TransitionRecord
     from gridgov.demo.services import DESCRIPTIONS
     from gridgov.events.models import Category, Event, EventLog, TimeUnit
-    from gridgov.events.workflow import mask_phone
+    from gridgov.events.workflow import LIFECYCLE, mask_phone
     from gridgov.regions.models import Grid, Region
     from gridgov.worktime import calendar as workcal
 
     rng = random.Random(seed)
     zone = ZoneInfo(settings.TIME_ZONE)
     cal = workcal.Calendar()
+    # the overrides do not change while generating: ask the calendar about each day once (millions of deadlines)
+    cal.is_workday = functools.lru_cache(maxsize=None)(cal.is_workday)
     ratio = settings.GRIDGOV["NEAR_DUE_RATIO"]
     accept_limit = workcal.parse_limit(settings.GRIDGOV["ACCEPT_LIMIT"])
     verify_limit = workcal.parse_limit(settings.GRIDGOV["VERIFY_LIMIT"])
@@ -389,11 +403,22 @@ def generate_events(n: int, seed: int, as_of) -> dict:
     totals = Counter()
     open_target: dict[tuple, tuple[int, str]] = {}  # (township, category) -> (id, number) of the latest case
     Involved = Event.involved_departments.through
+    adapt_dt = connection.ops.adapt_datetimefield_value
+    adapt_json = EventLog._meta.get_field("data").get_db_prep_save
+    log_cols = ("event_id", "actor_id", "actor_label", "action", "from_status", "to_status", "note", "data",
+                "created_at")
+    log_sql = (f"INSERT INTO {connection.ops.quote_name(EventLog._meta.db_table)} "
+               f"({', '.join(connection.ops.quote_name(c) for c in log_cols)}) VALUES ({', '.join(['%s'] * len(log_cols))})")
+    record_cols = ("kind", "case_id", "number", "region_id", "center_id", "category", "action", "from_status",
+                   "to_status", "actor_role", "department_id", "flows", "on_time", "at")
+    record_sql = (f"INSERT INTO {connection.ops.quote_name(TransitionRecord._meta.db_table)} "
+                  f"({', '.join(connection.ops.quote_name(c) for c in record_cols)}) "
+                  f"VALUES ({', '.join(['%s'] * len(record_cols))})")
     Assisting = Event.assisting_departments.through
     community_names = {rid: name for _code, (rid, name) in regions.items()}
 
     for chunk_start in range(0, n, CHUNK):
-        ev_rows, log_rows, inv_rows, ass_rows = [], [], [], []
+        ev_rows, log_rows, inv_rows, ass_rows, rec_rows = [], [], [], [], []
         for offset, (t0, grid, lng, lat, cat) in enumerate(plans[chunk_start:chunk_start + CHUNK]):
             pk = chunk_start + offset + 1
             day = t0.astimezone(zone).date()
@@ -408,13 +433,14 @@ def generate_events(n: int, seed: int, as_of) -> dict:
             phone = ""
             if source == "grid_patrol":
                 reporter_id, reporter_name = worker_of[f"gw_{grid[1]}"]
-                label = reporter_name
+                label, reporter_role = reporter_name, User.Role.GRID_WORKER
             elif source == "citizen":
                 reporter_id, reporter_name = None, ""
                 phone = f"1{rng.choice('3578')}{rng.randint(100000000, 999999999)}"
-                label = f"群众 {mask_phone(phone)}"
+                label, reporter_role = f"群众 {mask_phone(phone)}", "citizen"
             else:
                 reporter_id, reporter_name, label = operator.id, operator.full_name, operator.full_name
+                reporter_role = User.Role.OPERATOR
             steps = lifecycle(rng, t0, source, can_rate=source in ("grid_patrol", "citizen"))
             done = [s for s in steps if s[3] <= as_of]
             if done[-1][0] == "merge" and (township, cat.code) not in open_target:
@@ -430,14 +456,23 @@ def generate_events(n: int, seed: int, as_of) -> dict:
                 center_id=township_id, urgency=cat.urgency, people_involved=rng.choice([0, 1, 1, 2, 3, 5]),
                 reporter_id=reporter_id, reporter_name=reporter_name[:50], reporter_phone=phone, created_at=t0,
             )
-            stage = None
+            # 办结时限 as workflow.due_moment promises it at report: accept + category + verify limits in a row
+            due = t0
+            for amount, unit in (accept_limit, (cat.time_limit, cat.time_unit), verify_limit):
+                due = cal.add_time(due, amount, unit).at
+            ev.due_at = due
+            stage = None  # (start, amount, unit, Deadline) of the running stage
             for action, frm, to, when in done:
                 actor_id, actor_label, note, data = operator.id, operator.full_name, NOTES.get(action, ""), {}
+                role = User.Role.OPERATOR
+                deadline_before = stage[3].at if stage is not None else None  # the engine judges the action by it
+                dept_before = ev.lead_department_id
                 if action == "report":
-                    actor_id, actor_label = reporter_id, label
+                    actor_id, actor_label, role = reporter_id, label, reporter_role
                     stage = (when, *accept_limit)
                 elif action in ("sign", "feedback"):
                     actor_id, actor_label = liaison[lead.code].id, liaison[lead.code].full_name
+                    role = User.Role.LIAISON
                     if action == "feedback":
                         ev.result = note
                         stage = (when, *verify_limit)
@@ -450,26 +485,34 @@ def generate_events(n: int, seed: int, as_of) -> dict:
                     ev.result = ""
                     stage = (when, cat.time_limit, cat.time_unit)
                 elif action == "resolve_on_spot":
-                    actor_id, actor_label = reporter_id, label
+                    actor_id, actor_label, role = reporter_id, label, reporter_role
                     ev.resolved_on_spot, ev.result = True, note
                     stage = (when, *verify_limit)
                 elif action in ("reject", "verify_pass", "merge"):
                     stage = None
                     if action == "verify_pass":
                         ev.closed_at = when
+                        ev.closed_on_time = when <= ev.due_at  # the engine's _mark_closing
                     if action == "merge":
                         ev.merged_into_id, target_number = open_target[(township, cat.code)]
                         data = {"target": target_number}
                 elif action == "rate":
-                    actor_id, actor_label = reporter_id, label
+                    actor_id, actor_label, role = reporter_id, label, reporter_role
                     ev.rating = rng.choices(["satisfied", "basically", "unsatisfied"], weights=[70, 20, 10])[0]
                     data = {"rating": ev.rating}
-                log_rows.append(EventLog(event_id=pk, actor_id=actor_id, actor_label=actor_label[:100], action=action,
-                                         from_status=frm, to_status=to, note=note, data=data, created_at=when))
+                if stage is not None and len(stage) == 3:
+                    stage = (*stage, cal.add_time(*stage))
+                log_rows.append((pk, actor_id, actor_label[:100], action, frm, to, note, adapt_json(data, connection),
+                                 adapt_dt(when)))
+                # the statistics record the engine writes with each transition (engine.record)
+                on_time = None if deadline_before is None else when <= deadline_before
+                department, flows = LIFECYCLE.department_flows(action, dept_before, ev, on_time)
+                rec_rows.append((
+                    "event", pk, number, grid[4], township_id, cat.code[:32], action, frm, to, str(role),
+                    department, ",".join(flows) if department else "", on_time, adapt_dt(when)))
             ev.status = done[-1][2]
             if stage is not None:
-                s_start, amount, unit = stage
-                d = cal.add_time(s_start, amount, unit)
+                s_start, amount, unit, d = stage
                 ev.stage_started_at, ev.deadline, ev.deadline_unit = s_start, d.at, unit
                 ev.deadline_provisional = d.provisional
                 ev.warn_at = warn_moment(s_start, d.at, unit)
@@ -489,10 +532,13 @@ def generate_events(n: int, seed: int, as_of) -> dict:
             ev_rows.append(ev)
         with transaction.atomic():
             Event.objects.bulk_create(ev_rows, batch_size=2000)
-            EventLog.objects.bulk_create(log_rows, batch_size=2000)
             Involved.objects.bulk_create(inv_rows, batch_size=2000)
             Assisting.objects.bulk_create(ass_rows, batch_size=2000)
+            with connection.cursor() as cur:  # plain rows (~6 of each a case): the ORM's per-field work dominated
+                cur.executemany(log_sql, log_rows)
+                cur.executemany(record_sql, rec_rows)
         totals["logs"] += len(log_rows)
+        totals["records"] += len(rec_rows)
         totals["involved"] += len(inv_rows)
         print(f"  {chunk_start + len(ev_rows):>8,} events, {totals['logs']:>9,} log rows", flush=True)
 
@@ -523,6 +569,9 @@ def main() -> None:
     parser.add_argument("--grids", type=int, default=15_000, help="total grids to reach (default 15000)")
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--reset", action="store_true", help="PostgreSQL: drop and recreate the public schema first")
+    parser.add_argument("--rollups", choices=("sql", "python", "none"), default="sql",
+                        help="fill the statistics rollups at the end: set-based SQL (bench/rollups.py, default), "
+                             "the kernel's tally.rebuild, or not at all")
     args = parser.parse_args()
 
     url = benchlib.database_url()
@@ -556,6 +605,12 @@ def main() -> None:
             print(f"  {people}")
         with timed("events", timings):
             made = generate_events(args.events, args.seed, as_of)
+        if args.rollups != "none":
+            import rollups
+
+            with timed(f"rollups ({args.rollups})", timings):
+                made["rollups"] = rollups.rebuild_sql() if args.rollups == "sql" else rollups.rebuild_python()
+                print(f"  {made['rollups']}")
         with timed("finish (sequences, ANALYZE/checkpoint)", timings):
             finish_database()
     total = round(time.perf_counter() - t_all, 2)
@@ -566,12 +621,14 @@ def main() -> None:
         "as_of": as_of.isoformat(), "events": Event.objects.count(), "event_logs": EventLog.objects.count(),
         "grids": Grid.objects.count(), "seed": args.seed, "status_counts": made["status_counts"],
         "totals": made["totals"], "hotspots": made["hotspots"], "timings_s": timings, "generation_s": total,
+        "rollups": made.get("rollups"),
     }
     benchlib.write_meta(meta)
     print(f"events by status: {made['status_counts']}")
     print(f"open with deadline: {made['totals'].get('with_deadline', 0)}, overdue at as_of: "
           f"{made['totals'].get('overdue_at_as_of', 0)}, near due: {made['totals'].get('near_due_at_as_of', 0)}")
-    print(f"done in {total:.1f} s: {meta['events']:,} events, {meta['event_logs']:,} log rows, {meta['grids']:,} grids")
+    print(f"done in {total:.1f} s: {meta['events']:,} events, {meta['event_logs']:,} log rows "
+          f"({made['totals'].get('records', 0):,} statistics records), {meta['grids']:,} grids")
 
 
 if __name__ == "__main__":
