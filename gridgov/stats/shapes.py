@@ -25,6 +25,8 @@ LENGTHS = sorted(LEVEL_LENGTHS.values())  # 4, 6, 9, 12, 15
 GRID_LENGTH = LENGTHS[-1]
 DETAIL = 300  # an outline keeps about this many steps across its extent
 PLACES = 5    # coordinates to 5 decimals: about a metre
+SCATTERED = 3  # a region whose grids stay in more parts than this is drawn as their concave hull
+HULL_RATIO = 0.15
 
 
 class _Shapes:
@@ -49,6 +51,10 @@ class _Shapes:
             self.geoms[code] = geom
             for short, long in zip(LENGTHS, LENGTHS[1:], strict=False):
                 self.children.setdefault(code[:short], set()).add(code[:long])
+        sizes = sorted(g.area for g in self.geoms.values())
+        # 0.6 of a typical grid's width: gaps up to about a grid wide close (grids drawn apart, a road
+        # between them); larger holes stay
+        self.gap = 0.6 * sizes[len(sizes) // 2] ** 0.5 if sizes else 0.0
 
     def geom(self, code: str):
         if code in self.geoms:
@@ -60,6 +66,13 @@ class _Shapes:
         if parts:
             try:
                 geom = shapely.union_all(parts)
+                if geom.geom_type == "MultiPolygon" and self.gap:
+                    # close the slivers between grids drawn apart (a morphological closing): one region,
+                    # one area on the map rather than a sieve of its grids
+                    geom = geom.buffer(self.gap, join_style="mitre").buffer(-self.gap, join_style="mitre")
+                if geom.geom_type == "MultiPolygon" and len(geom.geoms) > SCATTERED:
+                    # still scattered (grids far apart): the concave hull around them
+                    geom = shapely.concave_hull(geom, ratio=HULL_RATIO)
             except Exception:  # a topology error in a union: the hull still shows where the region is
                 geom = shapely.convex_hull(shapely.GeometryCollection(parts))
         self.geoms[code] = geom

@@ -214,26 +214,30 @@
     return m;
   }
 
-  function renderLegend(sc, m, label) {
+  function renderLegend(sc, m, label, withScale) {
     var box = document.getElementById("cc-legend");
     clear(box);
-    box.appendChild(el("span", { className: "cc-legend-label", text: label }));
-    box.appendChild(el("span", { text: fmt(m, sc.lo) }));
-    sc.pal.forEach(function (c) {
-      var sw = el("i", { className: "cc-swatch" });
-      sw.style.background = c;
-      box.appendChild(sw);
-    });
-    box.appendChild(el("span", { text: fmt(m, sc.hi) }));
+    if (withScale) {
+      box.appendChild(el("span", { className: "cc-legend-label", text: label }));
+      box.appendChild(el("span", { text: fmt(m, sc.lo) }));
+      sc.pal.forEach(function (c) {
+        var sw = el("i", { className: "cc-swatch" });
+        sw.style.background = c;
+        box.appendChild(sw);
+      });
+      box.appendChild(el("span", { text: fmt(m, sc.hi) }));
+    }
     var heat = el("i", { className: "cc-swatch cc-heat-swatch" });
     box.appendChild(heat);
     box.appendChild(el("span", { text: T.heat }));
   }
 
-  function renderBoard(data, sc) {
+  // tiles for the children the map cannot place (no grid with a boundary under them)
+  function renderBoard(rows, sc) {
     var board = document.getElementById("cc-board");
     clear(board);
-    data.rows.forEach(function (r) {
+    board.hidden = !rows.length;
+    rows.forEach(function (r) {
       var tile = el("a", { className: "cc-board-tile", href: pageUrl({ code: r.code, period: state.period, value: state.value, measure: state.measure }), "data-code": r.code }, [
         el("span", { text: r.name }), el("strong", { text: r.display }),
       ]);
@@ -241,20 +245,18 @@
       tile.addEventListener("click", function (e) { e.preventDefault(); navigate({ code: r.code }); });
       board.appendChild(tile);
     });
-    if (!data.rows.length) board.appendChild(el("p", { className: "cc-empty", text: data.node.name }));
   }
 
   function renderMap(data) {
     var m = data.measures.filter(function (x) { return x.key === data.measure; })[0];
     var sc = scale(data.rows, m);
-    renderLegend(sc, m, m ? m.label : "");
+    renderLegend(sc, m, m ? m.label : "", data.rows.length > 0);
     var drawable = data.rows.some(function (r) { return r.outline || r.center; }) || data.outline;
     var mapBox = document.getElementById("cc-map");
-    var board = document.getElementById("cc-board");
-    mapBox.hidden = !drawable || !window.L;
-    board.hidden = !!(drawable && window.L);
-    renderBoard(data, sc);
-    if (!drawable || !window.L) {
+    var onMap = drawable && window.L;
+    mapBox.hidden = !onMap;
+    renderBoard(data.rows.filter(function (r) { return !onMap || !(r.outline || r.center); }), sc);
+    if (!onMap) {
       status(data.rows.length ? T.no_outline : "");
       return;
     }
@@ -264,7 +266,7 @@
     if (layers.control) { map.removeControl(layers.control); layers.control = null; }
     var bounds = L.latLngBounds([]);
     if (data.outline) {
-      layers.outline = L.geoJSON(data.outline, { interactive: false, style: { className: "cc-node-outline", color: BIG ? "#7fd3ff" : "#1d5d9b", weight: 2, dashArray: "6 4", fill: data.rows.length === 0, fillColor: sc.color(null), fillOpacity: 0.15 } }).addTo(map);
+      layers.outline = L.geoJSON(data.outline, { interactive: false, style: { className: "cc-node-outline", color: BIG ? "#7fd3ff" : "#1d5d9b", weight: 2, dashArray: "6 4", fill: data.rows.length === 0, fillColor: BIG ? "#2a7fc0" : "#6aa6d6", fillOpacity: 0.25 } }).addTo(map);
       bounds.extend(layers.outline.getBounds());
     }
     var areas = L.featureGroup();
@@ -279,7 +281,8 @@
         shape = L.circleMarker([r.center[1], r.center[0]], { radius: 14, color: "#ffffff", weight: 1.5, fillColor: color, fillOpacity: 0.85 });
       }
       if (!shape) return;
-      shape.bindTooltip(r.name + "　" + (m ? m.label : "") + " " + r.display + "　（" + T.drill + "）", { sticky: true });
+      // a DOM node, never a string: Leaflet puts a string in as HTML, and names come from the database
+      shape.bindTooltip(el("span", { text: r.name + "　" + (m ? m.label : "") + " " + r.display + "　（" + T.drill + "）" }), { sticky: true });
       shape.on("click", function () { navigate({ code: r.code }); });
       areas.addLayer(shape);
       if (labelled && r.center) {
@@ -302,7 +305,7 @@
     data.heat.forEach(function (h) {
       var radius = 5 + 17 * Math.sqrt(h.count / top);
       var dot = L.circleMarker([h.lat, h.lng], { radius: radius, className: "cc-heat", color: "#e64a19", weight: 1, fillColor: "#ff5722", fillOpacity: 0.45 });
-      dot.bindTooltip(h.count + " " + T.cases + "（" + T.open_list + "）");
+      dot.bindTooltip(el("span", { text: h.count + " " + T.cases + "（" + T.open_list + "）" }));
       dot.on("click", function () { go(h.link); });
       heat.addLayer(dot);
     });
@@ -329,6 +332,7 @@
   function renderTable(data) {
     var table = document.getElementById("cc-table");
     clear(table);
+    document.getElementById("cc-table-panel").hidden = !data.rows.length; // a grid has no children
     var m = data.measures.filter(function (x) { return x.key === data.measure; })[0];
     var cols = [["reported", T.reported], ["closed", T.closed], ["closed_on_time", T.closed_on_time], ["due", T.due]];
     var head = el("tr", {}, [el("th", { scope: "col", text: T.name })].concat(
@@ -350,9 +354,6 @@
         m && ["reported", "open", "overdue", "on_time_close_rate"].indexOf(m.key) < 0 ? [el("td", {}, [link(r.link, r.display)])] : []);
       body.appendChild(el("tr", { "data-code": r.code }, cells));
     });
-    if (!data.rows.length) {
-      body.appendChild(el("tr", {}, [el("td", { colspan: "8", className: "cc-empty", text: data.node.name + " · " + T.grid })]));
-    }
     table.appendChild(body);
   }
 
