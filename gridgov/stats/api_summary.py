@@ -57,12 +57,12 @@ class BadQuery(ValidationFailed):
 
 class NodeParams(Schema):
     kind: str = Field("event", description="案件类型：event / dispute / petition")
-    code: str = Field("", max_length=20, description="区划或网格代码；不填为本人管辖范围")
+    code: str = Field("", description="区划或网格代码；不填为本人管辖范围")
 
 
 class PeriodParams(NodeParams):
     period: str = Field("month", description="统计周期：day / week / month / year")
-    value: str = Field("", max_length=20, description="周期值：2026-11（月）、2026（年）、2026-11-23（日，或该日所在周）")
+    value: str = Field("", description="周期值：2026-11（月）、2026（年）、2026-11-23（日，或该日所在周）")
 
 
 class MapParams(PeriodParams):

@@ -46,7 +46,7 @@ def test_a_township_operator_gets_404_for_another_township_and_for_the_county(ap
     assert status == 200
 
 
-@pytest.mark.parametrize("code", ["371502009", "abc", "3715020010019999", "3715' OR 1=1"])
+@pytest.mark.parametrize("code", ["371502009", "abc", "3715020010019999", "3715' OR 1=1", "3715" + "0" * 300])
 def test_an_unknown_or_malformed_code_is_404(api, city, code):
     status, body = api("get", "/stats/summary", user=city.leader_county, data={"code": code})
     assert status == 404 and body["code"] == "not_found"
@@ -74,6 +74,7 @@ def test_a_county_leader_sees_the_county_and_its_townships(api, city, world):
     ({"period": "month", "value": "november"}, "value"),
     ({"period": "day", "value": "9999-12-31"}, "value"),
     ({"period": "year", "value": "0"}, "value"),
+    ({"period": "week", "value": "2026-11-31" + "x" * 200}, "value"),
     ({"kind": "parcel"}, "kind"),
 ])
 @pytest.mark.parametrize("path", ["/stats/summary", "/stats/map", "/stats/trend", "/stats/mix"])
@@ -111,11 +112,14 @@ def test_summary_counts_kpis_and_open_now_of_the_day(api, city, world):
 
 def test_each_number_of_the_summary_opens_a_worklist_of_that_many_cases(api, client, city, world):
     _, body = api("get", "/stats/summary", user=city.leader_county, data={"value": world.month})
-    for measure in ("reported", "valid", "closed", "closed_on_time", "due", "open", "satisfied"):
+    for measure in ("reported", "valid", "closed", "closed_on_time", "closed_late", "due", "open", "satisfied"):
         assert worklist_count(client, city.leader_county, body["links"][measure]) == body["counts"][measure], measure
     for measure in ("open", "overdue", "near_due", "backlog"):
         link = body["open_links"][measure]
         assert worklist_count(client, city.leader_county, link) == body["open_now"].get(measure, 0), measure
+    o = body["open_now"]
+    normal = worklist_count(client, city.leader_county, body["open_links"]["normal"])
+    assert normal == o["open"] - o["overdue"] - o["near_due"] and o["overdue"] > 0
     for k in body["kpis"]:
         if k["numerator_link"]:
             assert worklist_count(client, city.leader_county, k["numerator_link"]) == k["numerator_count"], k["key"]
@@ -209,3 +213,28 @@ def test_feed_of_a_township_operator_holds_only_their_township(api, city, world)
     numbers = {x["number"] for x in body["new"]}
     assert numbers == {e.number for e in world.events if e.region.code.startswith(city.township_b.code)
                        and e.status not in (Status.CLOSED, Status.REJECTED)}
+
+
+def test_every_map_measure_answers_and_colours_the_children(api, city, world):
+    from gridgov.stats.api_summary import MEASURES
+
+    keys = [m.key for m in MEASURES]
+    assert {"reported", "open", "overdue", "on_time_close_rate"} <= set(keys)
+    for key in keys:
+        status, body = api("get", "/stats/map", user=city.leader_county, data={"value": world.month, "measure": key})
+        assert status == 200 and body["measure"] == key, (key, body)
+        assert len(body["rows"]) == 2
+    _, body = api("get", "/stats/map", user=city.leader_county, data={"value": world.month, "measure": "overdue"})
+    assert [r["value"] for r in body["rows"]] == [r["open_now"]["overdue"] for r in body["rows"]]
+    if "safety_index" in keys:  # 平安指数 (gridgov.stats.evaluation) when that module provides it
+        _, body = api("get", "/stats/map", user=city.leader_county,
+                      data={"value": world.month, "measure": "safety_index"})
+        assert all(isinstance(r["value"], float) and r["safety"]["index"] == r["value"] for r in body["rows"])
+
+
+def test_the_openapi_document_describes_the_stats_endpoints(client):
+    resp = client.get("/api/v1/openapi.json")
+    assert resp.status_code == 200
+    paths = resp.json()["paths"]
+    for p in ("summary", "map", "trend", "mix", "feed"):
+        assert f"/api/v1/stats/{p}" in paths
