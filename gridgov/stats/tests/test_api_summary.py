@@ -238,3 +238,14 @@ def test_the_openapi_document_describes_the_stats_endpoints(client):
     paths = resp.json()["paths"]
     for p in ("summary", "map", "trend", "mix", "feed"):
         assert f"/api/v1/stats/{p}" in paths
+
+
+@pytest.mark.parametrize("kind", ["dispute", "petition"])
+@pytest.mark.parametrize("period", [{"period": "month"}, {"period": "week"}, {"period": "year"}])
+def test_other_kinds_answer_without_worklist_links(api, city, kind, period):
+    for path in ("/stats/summary", "/stats/map", "/stats/trend", "/stats/mix"):
+        for code in (city.county.code, city.community_a.code, city.grid_a1.code):
+            status, body = api("get", path, user=city.leader_county, data={"kind": kind, "code": code, **period})
+            assert status == 200, (path, code, body)
+    _, body = api("get", "/stats/summary", user=city.leader_county, data={"kind": kind})
+    assert body["links"] == {} and body["kind"] == kind
