@@ -155,12 +155,17 @@ class Lifecycle:
         from the cases gives what the transitions added up to."""
         return None
 
+    def is_live(self, case) -> bool:
+        """Open for the statistics (an :class:`~gridgov.cases.models.OpenCase` row): by default its status is
+        one of ``live_statuses``; a lifecycle whose "open" is not a set of states says so here."""
+        live = self.live_statuses if self.live_statuses is not None else self.open_statuses
+        return case.status in live
+
     def share(self, case) -> tally.Share | None:
         counts = self.tally_counts(case)
         if counts is None:
             return None
-        live = self.live_statuses if self.live_statuses is not None else self.open_statuses
-        return tally.make_share(self, case, counts, case.status in live)
+        return tally.make_share(self, case, counts, self.is_live(case))
 
     def reported_at(self, case) -> datetime:
         return getattr(case, self.reported_at_field)

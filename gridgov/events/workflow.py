@@ -424,11 +424,14 @@ class EventLifecycle(Lifecycle):
         """What an event counts for (docs/evaluation.md gives each measure's rule)."""
         closed = event.status == S.CLOSED
         level, L = event.center.level, Region.Level
+        # closed by the grid: resolved on the spot, and no department took it up after a failed verification
+        in_grid = closed and event.resolved_on_spot and event.lead_department_id is None
         return {
             "reported": 1,
             "valid": event.status not in (S.REPORTED, S.REJECTED, S.MERGED),
-            "dispatched": event.lead_department_id is not None or event.return_count > 0
-            or (event.reopen_count > 0 and not event.resolved_on_spot),
+            # a reopen forgets the department: an on-the-spot case was dispatched if a department was involved
+            "dispatched": event.lead_department_id is not None or event.return_count > 0 or event.rework_count > 0
+            or (event.reopen_count > 0 and (not event.resolved_on_spot or event.involved_departments.exists())),
             "closed": closed,
             "closed_on_time": closed and event.closed_on_time is True,
             "reworked": event.rework_count > 0,
@@ -436,10 +439,10 @@ class EventLifecycle(Lifecycle):
             "returned": event.return_count > 0,
             "rated": bool(event.rating),
             "satisfied": event.rating in (Rating.SATISFIED, Rating.BASICALLY),
-            "resolved_grid": closed and event.resolved_on_spot,
-            "resolved_township": closed and not event.resolved_on_spot and level == L.TOWNSHIP,
-            "resolved_county": closed and not event.resolved_on_spot and level == L.COUNTY,
-            "resolved_city": closed and not event.resolved_on_spot and level <= L.CITY,
+            "resolved_grid": in_grid,
+            "resolved_township": closed and not in_grid and level == L.TOWNSHIP,
+            "resolved_county": closed and not in_grid and level == L.COUNTY,
+            "resolved_city": closed and not in_grid and level <= L.CITY,
         }
 
     def department_id_of(self, event: Event) -> int | None:

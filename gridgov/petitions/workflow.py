@@ -459,6 +459,10 @@ class PetitionLifecycle(Lifecycle):
     def source_of(self, p: Petition) -> str:
         return p.channel
 
+    def is_live(self, p: Petition) -> bool:
+        """A petition transferred to an outside agency is finished here: no open case (nor, later, 积案)."""
+        return p.is_open
+
     def tally_counts(self, p: Petition) -> dict[str, int]:
         closed = p.status == S.CLOSED
         level, L = p.center.level, Region.Level
