@@ -1,15 +1,17 @@
 """The command center in a real browser: a county leader opens it, drills down on the map and in the table
 from the county to a township, a community and a grid, goes back with the browser, clicks a number and lands
-on the worklist showing the same count; the big screen fills 1920×1080 with nothing else on it; and the
+on the worklist showing the same count, then generates and downloads the county's monthly report; the big screen fills 1920×1080 with nothing else on it; and the
 desk page works on a laptop and a phone. No console error, no CSP violation, nothing fetched from outside.
 
 With ``GRIDGOV_E2E_SHOTS=/tmp/shots_command`` the screenshots (big screen, laptop, phone) land there."""
 
 from __future__ import annotations
 
+import io
 import re
 
 import pytest
+from pypdf import PdfReader
 
 from gridgov.stats import shapes
 from gridgov.stats.tests.summary_world import build_world
@@ -127,6 +129,24 @@ def test_a_county_leader_drills_down_to_a_grid_and_opens_the_cases_behind_a_numb
     tile(page, "closed").click()
     expect(page).to_have_url(re.compile(r"measure=closed"))
     expect(page.get_by_test_id("worklist-count")).to_have_text(closed)
+
+    # the county's monthly 通报: generated from the reports page, then downloaded as a PDF that names the county
+    page.goto("/reports/")
+    form = page.get_by_test_id("report-generate")
+    form.locator("select[name=region]").select_option(city.county.code)
+    form.locator("select[name=kind]").select_option("monthly")
+    form.locator("input[name=value]").fill(w.month)
+    form.get_by_role("button", name="立即生成").click()
+    row = page.locator("table.reports tbody tr").filter(has_text=city.county.name).first
+    expect(row).to_contain_text("月")
+    shot(pages, page, "laptop-reports")
+    # the download link, fetched with the page's own session (the test contexts keep no downloaded files)
+    response = page.request.get(row.get_by_role("link", name="PDF").get_attribute("href"))
+    assert response.ok and response.headers["content-type"] == "application/pdf"
+    pdf = response.body()
+    assert pdf.startswith(b"%PDF")
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
+    assert city.county.name in text and "按期结案率" in text
     assert page.evaluate("() => window.__cspViolations") == []
     pages.assert_clean()
 
