@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.db.models import Count, F, Q, Sum
-from django.db.models.functions import Substr
+from django.db.models.functions import Length, Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -144,8 +144,19 @@ class Period:
 
 def period(kind: str = "month", value: str | None = None, today: date | None = None) -> Period:
     """``("month", "2026-11")``, ``("year", "2026")``, ``("week", "2026-11-23")`` (the week of that day),
-    ``("day", "2026-11-30")``; no value: the current one. A bad value is a 400 with the field named."""
-    today = today or timezone.localdate()
+    ``("day", "2026-11-30")``; no value: the current one. A bad value is a 422 with the field named (also a
+    year outside MIN_YEAR..MAX_YEAR, whose moment would not be a datetime)."""
+    p = _period(kind, value, today or timezone.localdate())
+    if not (MIN_YEAR <= p.start.year and p.end.year <= MAX_YEAR):  # its moment must be a datetime
+        raise ValidationFailed(_("统计周期超出范围"), {"period": [_("统计周期须在%(a)d年至%(b)d年之间")
+                                                                  % {"a": MIN_YEAR, "b": MAX_YEAR}]})
+    return p
+
+
+MIN_YEAR, MAX_YEAR = 1900, 2999
+
+
+def _period(kind: str, value: str | None, today: date) -> Period:
     try:
         if kind == "month":
             y, m = (int(x) for x in value.split("-")) if value else (today.year, today.month)
@@ -160,7 +171,7 @@ def period(kind: str = "month", value: str | None = None, today: date | None = N
                 return Period("day", d, d)
             start = d - timedelta(days=d.weekday())
             return Period("week", start, start + timedelta(days=6))
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, OverflowError):
         raise ValidationFailed(_("统计周期格式不正确"), {"period": [_("统计周期格式不正确")]}) from None
     raise ValidationFailed(_("统计周期只能是日、周、月或年"), {"period": [_("统计周期只能是 day、week、month 或 year")]})
 
@@ -187,7 +198,7 @@ def counts_by(kind: str, level: int, prefix: str, p: Period, now: datetime | Non
     out: dict[str, Counts] = {r["code"]: Counts({m: r[m] or 0 for m in TALLY_MEASURES}) for r in rows}
     n = LEVEL_LENGTHS[level]
     open_rows = (OpenCase.objects.filter(_prefix_q(prefix), kind=kind, day__gte=p.start, day__lte=p.end)
-                 .annotate(node=Substr("code", 1, n)).values("node")
+                 .annotate(node=Substr("code", 1, n), code_len=Length("code")).filter(code_len__gte=n).values("node")
                  .annotate(open=Count("id"), open_due=Count("id", filter=Q(due_at__lt=moment))))
     for r in open_rows:
         c = out.setdefault(r["node"], Counts())
@@ -205,8 +216,8 @@ def open_now(kind: str, level: int, prefix: str, now: datetime | None = None) ->
     _check_kind(kind)
     now = now or timezone.now()
     n = LEVEL_LENGTHS[level]
-    rows = (OpenCase.objects.filter(_prefix_q(prefix), kind=kind).annotate(node=Substr("code", 1, n))
-            .values("node").annotate(
+    rows = (OpenCase.objects.filter(_prefix_q(prefix), kind=kind)
+            .annotate(node=Substr("code", 1, n), code_len=Length("code")).filter(code_len__gte=n).values("node").annotate(
                 open=Count("id"), overdue=Count("id", filter=Q(deadline__lt=now)),
                 near_due=Count("id", filter=Q(warn_at__lte=now, deadline__gte=now)),
                 backlog=Count("id", filter=Q(day__lt=(now - timedelta(days=BACKLOG_DAYS)).date()))))
