@@ -351,8 +351,23 @@ def load_law_library(log=None) -> None:
     _log(log, f"法规库：导入 {result.laws_created} 部法律法规、{result.articles_created} 条")
 
 
+def ensure_rollups(log=None) -> dict | None:
+    """A base upgraded from before the statistics rollups has cases and empty rollups: recompute them
+    (``manage.py tally_rebuild``) before anything new is added to them. Returns the row counts, or None."""
+    from gridgov.cases import tally
+    from gridgov.cases.engine import lifecycles
+    from gridgov.cases.models import Tally
+
+    if Tally.objects.exists() or not any(lc.model.objects.exists() for lc in lifecycles()):
+        return None
+    counts = tally.rebuild(lifecycles())
+    _log(log, f"统计汇总：由已有案件重建 {counts['tally']} 行")
+    return counts
+
+
 def load_demo(events: int = DEFAULT_EVENTS, log=None) -> dict:
     with muted():
+        ensure_rollups(log)
         ensure_city(log)
         with transaction.atomic():
             depts = ensure_departments()

@@ -371,3 +371,20 @@ def test_the_tally_rebuild_command_prints_the_row_counts(world, capsys):
     out = capsys.readouterr().out
     assert "统计汇总已重建" in out and "tally=5" in out and "open=1" in out
     assert_rollups_equal_a_recomputation()
+
+
+def test_load_demo_rebuilds_the_rollups_of_a_base_that_has_cases_and_none(world):
+    """An upgraded demo base: cases from before the rollups, empty rollup tables. load_demo's first step
+    recomputes them (before it adds anything new to them); with rollups there, or no cases, it does nothing."""
+    from gridgov.demo.services import ensure_rollups
+
+    assert ensure_rollups() is None  # no cases
+    world.report_event(0)
+    world.report_petition(0)
+    assert ensure_rollups() is None  # rollups there
+    for model in (Tally, TallyMix, DeptTally, OpenCase):
+        model.objects.all().delete()
+    said = []
+    counts = ensure_rollups(said.append)
+    assert counts["tally"] == 5 + 3 and counts["open"] == 2 and said == ["统计汇总：由已有案件重建 8 行"]
+    assert_rollups_equal_a_recomputation()
