@@ -105,6 +105,7 @@ def _figures(county: str, p: Period, now: datetime | None) -> dict[int, dict]:
         grids[uid].append(gname)
     share = days / 7 if days else 0
     target = {k: v * share for k, v in scheme.targets.items()}
+    shown_targets = {k: round2(v) for k, v in target.items()}
     out = {}
     for uid, username, full_name, rcode, rname in people:
         e = events.get(uid, {})
@@ -128,7 +129,7 @@ def _figures(county: str, p: Period, now: datetime | None) -> dict[int, dict]:
             "events_reported": e.get("reported", 0), "events_valid": e.get("valid", 0),
             "on_spot": e.get("on_spot", 0), "visits": n_visits, "visits_on_time": on_time,
             "key_persons": managed, "key_persons_in_hand": covered,
-            "targets": {k: round2(v) for k, v in target.items()},
+            "targets": shown_targets,
             "components": {c.key: c.as_dict() for c in comps},
             "score": weighted_index(comps, scheme.weights),
         }

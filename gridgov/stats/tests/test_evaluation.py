@@ -311,3 +311,32 @@ def test_ranking_regions_and_departments_costs_the_same_queries_for_two_or_twelv
     assert len(evaluation.rank_children(county, NOV, now=NOW)) == 12
     assert _queries(lambda: evaluation.rank_children(county, NOV, now=NOW)) == regions_before
     assert _queries(lambda: evaluation.rank_departments(county, NOV)) == depts_before
+
+
+def test_control_rate_agrees_with_the_registry_rule_person_by_person(city):
+    """动态掌控率 by GROUP BY equals the registry's own visit_status over the same people (coverage)."""
+    from gridgov.registry.services.visits import coverage
+    from gridgov.stats.eval_keypersons import control_by_node
+
+    on = date(2026, 11, 30)
+    cat = KeyCategory.objects.create(code="mix", name="混合", intervals={"high": 7, "medium": 15, "low": 30})
+
+    def kp(name, risk, since, visits=(), until=None, region=None):
+        r = Resident.objects.create(name=name, region=region or city.community_a)
+        k = KeyPerson.objects.create(resident=r, category=cat, risk_level=risk, since=since, until=until)
+        for v in visits:
+            Visit.objects.create(key_person=k, worker=city.worker_a, visited_at=v, findings="正常")
+
+    kp("高-8天前", "high", date(2026, 10, 1), [at(2026, 11, 22)])                    # due 29 Nov: overdue
+    kp("高-7天前", "high", date(2026, 10, 1), [at(2026, 11, 1), at(2026, 11, 23)])    # due 30 Nov: in hand
+    kp("高-访于次日", "high", date(2026, 10, 1), [at(2026, 11, 20), at(2026, 12, 1)])  # the 1 Dec visit is after D
+    kp("中-新列管", "medium", date(2026, 11, 20))                                      # due 5 Dec: in hand
+    kp("中-列管早", "medium", date(2026, 11, 1))                                       # due 16 Nov: overdue
+    kp("低-31天前", "low", date(2026, 9, 1), [at(2026, 10, 30)])                       # due 29 Nov: overdue
+    kp("低-30天前", "low", date(2026, 9, 1), [at(2026, 10, 31, 23)])                   # due 30 Nov: in hand
+    kp("已解除", "low", date(2026, 9, 1), until=date(2026, 11, 15))                    # not managed on D
+    kp("未列管", "low", date(2026, 12, 1))                                             # not yet
+    kp("柳园", "high", date(2026, 11, 28), region=city.community_b)                    # township B
+    expected = coverage(A, on)
+    assert (expected["covered"], expected["total"]) == (3, 7)
+    assert control_by_node(4, "371502", on) == {A: (3, 7), B: (1, 1)}
