@@ -13,6 +13,7 @@ from collections import defaultdict
 from datetime import date, datetime, timedelta
 
 from django.db.models import Case, Count, DateField, DateTimeField, F, Q, Value, When
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from gridgov.cases.tally import LEVEL_LENGTHS
@@ -111,14 +112,14 @@ def visits_on_time(workers, start: datetime, end: datetime) -> dict[int, tuple[i
     rows = (Visit.objects.filter(key_person_id__in=persons, visited_at__gte=start - timedelta(days=longest + 1),
                                  visited_at__lt=end)
             .order_by("key_person_id", "visited_at", "id")
-            .values_list("key_person_id", "worker_id", "visited_at", "key_person__category_id",
+            .values_list("key_person_id", "worker_id", TruncDate("visited_at"), "key_person__category_id",
                          "key_person__risk_level", "key_person__since"))
     worker_ids = set(workers.values_list("pk", flat=True))
+    first_day = timezone.localdate(start)
     out: dict[int, list[int]] = defaultdict(lambda: [0, 0])
     last: dict[int, date] = {}
-    for kp, worker, at, cat, risk, since in rows:
-        day = timezone.localdate(at)
-        if at >= start and worker in worker_ids:
+    for kp, worker, day, cat, risk, since in rows:
+        if day >= first_day and worker in worker_ids:
             due = last.get(kp, since) + timedelta(days=days.get((cat, risk), 30))
             counts = out[worker]
             counts[0] += 1

@@ -23,7 +23,8 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 
-from django.db.models import Count, Q
+from django.db import connection
+from django.db.models import Count, F, Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -39,7 +40,7 @@ from gridgov.stats import eval_config
 from gridgov.stats.eval_keypersons import control_by_worker, visits_on_time
 from gridgov.stats.evaluation import Component, assign_ranks, round2, weighted_index
 from gridgov.stats.queries import Node, Period, root_of
-from gridgov.worktime.calendar import is_workday
+from gridgov.worktime.calendar import Calendar
 
 WORKER_COMPONENTS = {
     "active_days": _("活跃天数"),
@@ -59,7 +60,10 @@ def elapsed(p: Period, now: datetime | None = None) -> tuple[date, int, int]:
     """The period's last day so far, its days so far and its working days so far."""
     last = min(p.end, timezone.localdate(now or timezone.now()))
     days = max((last - p.start).days + 1, 0)
-    work = sum(1 for i in range(days) if is_workday(p.start + timedelta(days=i))[0])
+    cal = Calendar()
+    if days:
+        cal.preload(p.start, last)
+    work = sum(1 for i in range(days) if cal.is_workday(p.start + timedelta(days=i))[0])
     return last, days, work
 
 
@@ -68,19 +72,23 @@ def workers_of(county: str):
 
 
 def active_days(workers, start: datetime, end: datetime) -> dict[int, int]:
-    """Distinct local days with any recorded activity in [start, end), by worker."""
+    """Distinct local days with any recorded activity in [start, end), by worker: the (worker, day) pairs
+    of every source in one UNION, counted by the database (a row per worker comes back, not per day)."""
     sources = [(lc.log_model.objects.all(), "actor", "created_at") for lc in lifecycles()]
     sources += [(Change.objects.all(), "actor", "created_at"), (Visit.objects.all(), "worker", "visited_at"),
-                (AccessLog.objects.all(), "actor", "created_at"), (ApiToken.objects.all(), "user", "last_used_at")]
-    days: dict[int, set] = defaultdict(set)
+                (AccessLog.objects.all(), "actor", "created_at"), (ApiToken.objects.all(), "user", "last_used_at"),
+                (workers, "id", "last_login")]
+    parts, params = [], []
     for qs, who, at in sources:
-        rows = (qs.filter(**{f"{who}__in": workers, f"{at}__gte": start, f"{at}__lt": end})
-                .annotate(d=TruncDate(at)).order_by().values_list(f"{who}_id", "d").distinct())
-        for uid, d in rows:
-            days[uid].add(d)
-    for uid, at in workers.filter(last_login__gte=start, last_login__lt=end).values_list("pk", "last_login"):
-        days[uid].add(timezone.localdate(at))
-    return {uid: len(ds) for uid, ds in days.items()}
+        column = "pk" if who == "id" else f"{who}_id"
+        part = (qs.filter(**{f"{who}__in": workers, f"{at}__gte": start, f"{at}__lt": end}) if who != "id"
+                else qs.filter(**{f"{at}__gte": start, f"{at}__lt": end}))
+        sql, p = (part.order_by().values(uid=F(column), d=TruncDate(at)).query.sql_with_params())
+        parts.append(sql)
+        params.extend(p)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT uid, COUNT(*) FROM ({' UNION '.join(parts)}) activity GROUP BY uid", params)
+        return dict(cursor.fetchall())
 
 
 def _figures(county: str, p: Period, now: datetime | None) -> dict[int, dict]:
