@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 
+from django.core.cache import cache
 from django.db.models import Case, Count, DateField, DateTimeField, F, Q, Value, When
 from django.db.models.functions import TruncDate
 from django.utils import timezone
@@ -72,11 +73,26 @@ def _in_hand(scope, key, on: date) -> dict:
     return {r["g"]: (r["fresh"] + seen.get(r["g"], 0), r["total"]) for r in people if r["g"]}
 
 
+CACHE_PAST_SECONDS = 3600  # a past day's figures change only with a back-dated visit or listing
+CACHE_TODAY_SECONDS = 60
+
+
 def control_by_node(level: int, prefix: str, on: date) -> dict[str, tuple[int, int]]:
     """``{node code: (in hand, under management)}`` for the nodes of ``level`` under ``prefix`` on ``on``
     (a key person belongs to their resident record's region, or grid at level 6). Grouped by the
     resident's region (or grid) id — a few thousand groups, no join to the regions for every person — and
-    summed up to the nodes here."""
+    summed up to the nodes here. Cached briefly: the map and the rankings ask for the same day again and
+    again (an hour for a past day, a minute for today)."""
+    key = f"gridgov:eval:control:{level}:{prefix}:{on.isoformat()}"
+    found = cache.get(key)
+    if found is None:
+        found = _control_by_node(level, prefix, on)
+        past = on < timezone.localdate()
+        cache.set(key, found, CACHE_PAST_SECONDS if past else CACHE_TODAY_SECONDS)
+    return found
+
+
+def _control_by_node(level: int, prefix: str, on: date) -> dict[str, tuple[int, int]]:
     model, field = (Grid, "resident__grid_id") if level == 6 else (Region, "resident__region_id")
     under = model.objects.filter(code__startswith=prefix)
     n = LEVEL_LENGTHS[level]

@@ -287,9 +287,11 @@ def test_previous_periods_of_a_week_and_a_month():
 
 
 def _queries(fn) -> int:
+    from django.core.cache import cache
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    cache.clear()  # count the queries of a cold computation (the key persons' figures are cached)
     with CaptureQueriesContext(connection) as ctx:
         fn()
     return len(ctx.captured_queries)
@@ -340,3 +342,16 @@ def test_control_rate_agrees_with_the_registry_rule_person_by_person(city):
     expected = coverage(A, on)
     assert (expected["covered"], expected["total"]) == (3, 7)
     assert control_by_node(4, "371502", on) == {A: (3, 7), B: (1, 1)}
+
+
+def test_the_key_person_figures_of_a_day_are_cached_and_recomputed_once_the_cache_is_cleared(data):
+    from django.core.cache import cache
+
+    from gridgov.stats.eval_keypersons import control_by_node
+
+    on = date(2026, 11, 30)
+    assert control_by_node(4, "371502", on)[A] == (1, 2)
+    KeyPerson.objects.update(since=on)  # both listed on the day: in hand by their listing date
+    assert control_by_node(4, "371502", on)[A] == (1, 2)
+    cache.clear()
+    assert control_by_node(4, "371502", on)[A] == (2, 2)
