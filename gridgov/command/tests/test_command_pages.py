@@ -129,9 +129,11 @@ def test_no_inline_script_only_files_and_a_json_data_block(client, city):
     assert " style=" not in html
 
 
-def test_the_navigation_shows_the_command_center_to_leaders_operators_and_admins_only(client, city):
+def test_the_navigation_shows_the_command_center_evaluation_and_reports_to_leaders_operators_and_admins_only(
+        client, city):
     for user, shown in [(city.leader_county, True), (city.operator_a, True), (city.admin, True),
                         (city.worker_a, False), (city.liaison_cg, False)]:
         client.force_login(user)
         html = client.get("/notifications/").content.decode()
-        assert (f'href="{HOME}"' in html) == shown, user.username
+        for href in (HOME, "/evaluation/", "/reports/"):
+            assert (f'href="{href}"' in html) == shown, (user.username, href)
