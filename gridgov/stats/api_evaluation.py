@@ -43,14 +43,14 @@ class DeptParams(RankParams):
     kind: str = Field("event", description="案件类型：event / dispute / petition / all（全部）")
 
 
-class NodeOut(Schema):
+class RankNodeOut(Schema):
     code: str
     name: str
     level: int
     level_name: str
 
 
-class PeriodOut(Schema):
+class RankPeriodOut(Schema):
     kind: str
     value: str
     label: str
@@ -132,9 +132,9 @@ class WorkerRow(Schema):
 
 class Ranking(Schema):
     subject: str
-    node: NodeOut
-    period: PeriodOut
-    previous: PeriodOut
+    node: RankNodeOut
+    period: RankPeriodOut
+    previous: RankPeriodOut
     weights: dict[str, float]
     labels: dict[str, str]
 
