@@ -33,12 +33,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import benchlib  # noqa: E402
 
 # the SQL form of EventLifecycle.tally_counts (gridgov/events/workflow.py); center level 4 township,
-# 3 county, ≤ 2 city — each a 0/1 per event
+# 3 county, ≤ 2 city — each a 0/1 per event. IN_GRID: closed by the grid (on the spot, no department after)
+IN_GRID = "(e.status = 'closed' AND e.resolved_on_spot AND e.lead_department_id IS NULL)"
 EVENT_COUNTS = {
     "reported": "1",
     "valid": "CASE WHEN e.status NOT IN ('reported', 'rejected', 'merged') THEN 1 ELSE 0 END",
-    "dispatched": "CASE WHEN e.lead_department_id IS NOT NULL OR e.return_count > 0"
-                  " OR (e.reopen_count > 0 AND NOT e.resolved_on_spot) THEN 1 ELSE 0 END",
+    "dispatched": "CASE WHEN e.lead_department_id IS NOT NULL OR e.return_count > 0 OR e.rework_count > 0"
+                  " OR (e.reopen_count > 0 AND (NOT e.resolved_on_spot OR EXISTS (SELECT 1 FROM"
+                  " events_event_involved_departments i WHERE i.event_id = e.id))) THEN 1 ELSE 0 END",
     "closed": "CASE WHEN e.status = 'closed' THEN 1 ELSE 0 END",
     "closed_on_time": "CASE WHEN e.status = 'closed' AND e.closed_on_time THEN 1 ELSE 0 END",
     "reworked": "CASE WHEN e.rework_count > 0 THEN 1 ELSE 0 END",
@@ -46,10 +48,10 @@ EVENT_COUNTS = {
     "returned": "CASE WHEN e.return_count > 0 THEN 1 ELSE 0 END",
     "rated": "CASE WHEN e.rating <> '' THEN 1 ELSE 0 END",
     "satisfied": "CASE WHEN e.rating IN ('satisfied', 'basically') THEN 1 ELSE 0 END",
-    "resolved_grid": "CASE WHEN e.status = 'closed' AND e.resolved_on_spot THEN 1 ELSE 0 END",
-    "resolved_township": "CASE WHEN e.status = 'closed' AND NOT e.resolved_on_spot AND c.level = 4 THEN 1 ELSE 0 END",
-    "resolved_county": "CASE WHEN e.status = 'closed' AND NOT e.resolved_on_spot AND c.level = 3 THEN 1 ELSE 0 END",
-    "resolved_city": "CASE WHEN e.status = 'closed' AND NOT e.resolved_on_spot AND c.level <= 2 THEN 1 ELSE 0 END",
+    "resolved_grid": f"CASE WHEN {IN_GRID} THEN 1 ELSE 0 END",
+    "resolved_township": f"CASE WHEN e.status = 'closed' AND NOT {IN_GRID} AND c.level = 4 THEN 1 ELSE 0 END",
+    "resolved_county": f"CASE WHEN e.status = 'closed' AND NOT {IN_GRID} AND c.level = 3 THEN 1 ELSE 0 END",
+    "resolved_city": f"CASE WHEN e.status = 'closed' AND NOT {IN_GRID} AND c.level <= 2 THEN 1 ELSE 0 END",
     "succeeded": "0",
     "reply_due": "0",
     "replied_on_time": "0",

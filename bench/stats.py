@@ -151,20 +151,21 @@ def before(p, now) -> dict:
     base = Event.objects.filter(created_at__gte=start, created_at__lt=end, region__code__startswith=CITY)
     county = Substr("region__code", 1, 6)
     closed = Q(status="closed")
-    on_spot = Q(resolved_on_spot=True)
+    in_grid = closed & Q(resolved_on_spot=True, lead_department__isnull=True)  # EventLifecycle.tally_counts
     by_status = list(base.annotate(node=county).values("node", "status").annotate(n=Count("id")))
     kpi_counts = list(base.annotate(node=county).values("node").annotate(
         closed_on_time=Count("id", filter=closed & Q(closed_on_time=True)),
         open_due=Count("id", filter=Q(status__in=OPEN_STATUSES, due_at__lt=moment)),
-        dispatched=Count("id", filter=Q(lead_department__isnull=False) | Q(return_count__gt=0)
-                         | Q(reopen_count__gt=0, resolved_on_spot=False)),
+        dispatched=Count("id", filter=Q(lead_department__isnull=False) | Q(return_count__gt=0) | Q(rework_count__gt=0)
+                         | Q(reopen_count__gt=0, resolved_on_spot=False)),  # (+ a reopened on-the-spot case
+        # that had a department: none in the generated data)
         reworked=Count("id", filter=Q(rework_count__gt=0)), extended=Count("id", filter=Q(extension_count__gt=0)),
         returned=Count("id", filter=Q(return_count__gt=0)), rated=Count("id", filter=~Q(rating="")),
         satisfied=Count("id", filter=Q(rating__in=("satisfied", "basically"))),
-        resolved_grid=Count("id", filter=closed & on_spot),
-        resolved_township=Count("id", filter=closed & ~on_spot & Q(center__level=4)),
-        resolved_county=Count("id", filter=closed & ~on_spot & Q(center__level=3)),
-        resolved_city=Count("id", filter=closed & ~on_spot & Q(center__level__lte=2)),
+        resolved_grid=Count("id", filter=in_grid),
+        resolved_township=Count("id", filter=closed & ~in_grid & Q(center__level=4)),
+        resolved_county=Count("id", filter=closed & ~in_grid & Q(center__level=3)),
+        resolved_city=Count("id", filter=closed & ~in_grid & Q(center__level__lte=2)),
     ))
     open_now = list(Event.objects.filter(status__in=OPEN_STATUSES, region__code__startswith=CITY)
                     .annotate(node=county).values("node").annotate(
