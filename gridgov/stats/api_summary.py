@@ -42,7 +42,7 @@ except ImportError:  # pragma: no cover - the map works without it
 
 log = logging.getLogger(__name__)
 router = Router(auth=api_auth)
-ERRORS = {400: Error, 401: Error, 404: Error}
+ERRORS = {400: Error, 401: Error, 404: Error, 422: Error}
 MIN_YEAR, MAX_YEAR = 1900, 2200
 FEED_KIND = "event"
 
