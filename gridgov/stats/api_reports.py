@@ -34,7 +34,7 @@ def _bad_input(exc: ValidationFailed) -> BadInput:
     return BadInput(exc.message, exc.fields)
 
 
-class RegionOut(Schema):
+class ReportRegionOut(Schema):
     code: str
     name: str
     level: int
@@ -48,7 +48,7 @@ class FileOut(Schema):
 
 class ReportOut(Schema):
     id: int
-    region: RegionOut
+    region: ReportRegionOut
     kind: str
     kind_label: str
     period_start: date
