@@ -20,7 +20,7 @@ from gridgov.core.errors import DomainError
 from gridgov.disputes import services as dispute_services
 from gridgov.disputes.models import Dispute, Mediator
 from gridgov.events import services as event_services
-from gridgov.events.models import Event
+from gridgov.events.models import OPEN_STATUSES, Event
 from gridgov.events.taxonomy import install_default_categories
 from gridgov.petitions import services as petition_services
 from gridgov.petitions.models import Petition
@@ -155,8 +155,13 @@ class World:
         m = self.mediators
         options: list[dict] = [{}]
         if kind == "event":
+            # mostly an open event of the same center (a duplicate the center sees), sometimes any other
             others = [pk for k, pk in self.cases if k == "event" and pk != case.pk]
-            target = Event.objects.get(pk=others[b % len(others)]).number if others else "nope"
+            live = list(Event.objects.filter(pk__in=others, status__in=OPEN_STATUSES, center_id=case.center_id)
+                        .order_by("pk").values_list("number", flat=True))
+            pool = live if live and b % 4 else list(Event.objects.filter(pk__in=others).order_by("pk")
+                                                     .values_list("number", flat=True))
+            target = pool[b % len(pool)] if pool else "nope"
             options = {
                 "dispatch": [{"lead_department": "CG"}, {"lead_department": "ZJ", "assisting_departments": ["CG"]},
                              {"lead_department": "CG", "deadline": (self.t + timedelta(hours=3)).isoformat()},
