@@ -167,6 +167,11 @@ class Lifecycle:
             return None
         return tally.make_share(self, case, counts, self.is_live(case))
 
+    def backfill_due(self, case) -> bool:
+        """A case from before the 办结时限 existed: set ``due_at`` (and ``closed_on_time`` if closed) as this
+        lifecycle would have; True if it did. By default nothing can be known."""
+        return False
+
     def reported_at(self, case) -> datetime:
         return getattr(case, self.reported_at_field)
 

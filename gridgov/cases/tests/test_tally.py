@@ -358,7 +358,7 @@ def test_rebuild_replaces_wrong_rollups_with_the_recomputation(world):
     counts = tally.rebuild(lifecycles())
     assert_rollups_equal_a_recomputation()
     assert counts == {"tally": Tally.objects.count(), "mix": TallyMix.objects.count(),
-                      "dept": DeptTally.objects.count(), "open": OpenCase.objects.count()}
+                      "dept": DeptTally.objects.count(), "open": OpenCase.objects.count(), "backfilled": 0}
     # the event and the dispute in grid A1 (5 levels each), the petition at township A (3); two still open
     assert counts["tally"] == 5 + 5 + 3 and counts["open"] == 2
     assert not DeptTally.objects.filter(department=c.dept_zj).exists()
@@ -387,4 +387,24 @@ def test_load_demo_rebuilds_the_rollups_of_a_base_that_has_cases_and_none(world)
     said = []
     counts = ensure_rollups(said.append)
     assert counts["tally"] == 5 + 3 and counts["open"] == 2 and said == ["统计汇总：由已有案件重建 8 行"]
+    assert_rollups_equal_a_recomputation()
+
+
+def test_rebuild_gives_events_from_before_the_due_time_theirs_and_judges_the_closed_ones(world):
+    from gridgov.events.models import Event
+    from gridgov.events.workflow import due_moment
+
+    closed = world.report_event(0)
+    close_event(world, closed)
+    still_open = world.report_event(0)
+    promised = {e.pk: Event.objects.get(pk=e.pk).due_at for e in (closed, still_open)}
+    # as a base upgraded from before the 办结时限 holds them
+    Event.objects.filter(pk__in=promised).update(due_at=None, closed_on_time=None)
+    counts = tally.rebuild(lifecycles())
+    assert counts["backfilled"] == 2
+    for e in Event.objects.filter(pk__in=promised).select_related("category"):
+        assert e.due_at == promised[e.pk] == due_moment(e, e.created_at)
+    again = Event.objects.get(pk=closed.pk)
+    assert again.closed_on_time is (again.closed_at <= again.due_at)
+    assert Event.objects.get(pk=still_open.pk).closed_on_time is None
     assert_rollups_equal_a_recomputation()

@@ -384,8 +384,12 @@ def scratch_postgres():
 ROLLUP_CHECK = """
 from gridgov.cases import tally
 from gridgov.cases.engine import lifecycles
+from gridgov.events.models import Event
 stored, expected = tally.stored(), tally.expected(tally.recompute(lifecycles()))
 print("ROLLUPS", "equal" if stored == expected else "differ", *(len(stored[t]) for t in ("tally", "open")))
+closed = Event.objects.filter(status="closed")
+print("DUE", Event.objects.filter(due_at__isnull=True).count(), closed.count(),
+      closed.filter(closed_on_time__isnull=True).count(), closed.filter(closed_on_time=True).count())
 """
 
 
@@ -393,8 +397,11 @@ def rebuild_rollups_and_check(database_url: str, tmp_path: Path) -> None:
     out = manage(database_url, tmp_path, "tally_rebuild")
     assert "统计汇总已重建" in out, out
     said = manage(database_url, tmp_path, "shell", "-c", ROLLUP_CHECK).split()
-    verdict = said[said.index("ROLLUPS") + 1:]
+    verdict = said[said.index("ROLLUPS") + 1:said.index("DUE")]
     assert verdict[0] == "equal" and int(verdict[1]) > 0 and int(verdict[2]) > 0, verdict
+    # every old event got its 办结时限, and every old closed one whether it met it (some did)
+    no_due, closed, unjudged, on_time = (int(x) for x in said[said.index("DUE") + 1:said.index("DUE") + 5])
+    assert no_due == 0 and closed > 0 and unjudged == 0 and 0 < on_time <= closed, said
 
 
 TARGETS = ["sqlite"] + (["postgresql"] if _suite_on_postgresql() else [])

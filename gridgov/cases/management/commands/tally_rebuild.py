@@ -23,6 +23,6 @@ class Command(BaseCommand):
         counts = tally.rebuild(lifecycles())
         self.stdout.write(
             f"统计汇总已重建：案件汇总 {counts['tally']} 行，分类汇总 {counts['mix']} 行，部门汇总 {counts['dept']} 行，"
-            f"在办案件 {counts['open']} 件（{time.monotonic() - started:.1f} 秒）"
+            f"在办案件 {counts['open']} 件；补记办结时限 {counts['backfilled']} 件（{time.monotonic() - started:.1f} 秒）"
         )
         self.stdout.write(" ".join(f"{k}={v}" for k, v in counts.items()))
