@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from django.db import connection
+from django.db.models import Q
 from django.utils import timezone
 
 from gridgov.cases.models import (
@@ -49,6 +50,17 @@ MIX_LEVELS = (2, 3, 4)
 def levels_of(code: str) -> list[tuple[int, str]]:
     """``(level, code)`` of every node on a place's path, city first."""
     return [(lv, code[:n]) for lv, n in LEVEL_LENGTHS.items() if len(code) >= n]
+
+
+def under(code: str, field: str = "code") -> Q:
+    """``field`` starts with ``code``, as a range of the index (``code <= field < code's successor``):
+    ``LIKE 'code%'`` is not answered from a plain index on SQLite (its LIKE ignores case) nor on a
+    PostgreSQL database whose collation is not C. Codes are digits, so the successor is the last digit
+    plus one (``'3715'`` → ``'3716'``; ``'9'`` → ``':'``, still above every digit). Empty: everything."""
+    if not code:
+        return Q()
+    upper = code[:-1] + chr(ord(code[-1]) + 1)
+    return Q(**{f"{field}__gte": code, f"{field}__lt": upper})
 
 
 def level_of(code: str) -> int:

@@ -23,12 +23,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from ninja import Query, Router, Schema
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from gridgov.accounts.auth import api_auth
 from gridgov.cases.engine import lifecycles
 from gridgov.cases.models import OpenCase, Tally
-from gridgov.cases.tally import LEVEL_LENGTHS
+from gridgov.cases.tally import LEVEL_LENGTHS, under
 from gridgov.core.api_types import Error
 from gridgov.core.errors import ValidationFailed
 from gridgov.stats import queries, shapes
@@ -115,26 +115,43 @@ def worklist_link(kind: str, code: str, p: Period | None, **filters: str) -> str
     ``p`` and matching ``filters`` (``measure``, ``sla_state``, ``category``, ``source``)."""
     if kind != "event":
         return None
-    q = {"grid" if len(code) == LEVEL_LENGTHS[6] else "region": code}
-    if p is not None:
-        q.update(reported_from=p.start.isoformat(), reported_to=p.end.isoformat())
-    q.update({k: v for k, v in filters.items() if v})
-    return f"{reverse('events:list')}?{urlencode(q)}"
+    return _Links(p).link(code, **filters)
 
 
-def count_links(kind: str, code: str, p: Period) -> dict[str, str]:
+class _Links:
+    """Builds many worklist links for one period: the path is reversed and the period's and each filter
+    set's query string encoded once, so a map of a few thousand links costs string joins, not reverses."""
+
+    def __init__(self, p: Period | None) -> None:
+        self.base = reverse("events:list")
+        self.period = (urlencode({"reported_from": p.start.isoformat(), "reported_to": p.end.isoformat()})
+                       if p is not None else "")
+        self.tails: dict[tuple, str] = {}
+
+    def link(self, code: str, **filters: str) -> str:
+        key = tuple(sorted(filters.items()))
+        tail = self.tails.get(key)
+        if tail is None:
+            tail = self.tails[key] = urlencode({k: v for k, v in filters.items() if v})
+        key = "grid" if len(code) == LEVEL_LENGTHS[6] else "region"
+        where = f"{key}={code}" if code.isdigit() else urlencode({key: code})
+        return "&".join(x for x in (f"{self.base}?{where}", self.period, tail) if x)
+
+
+def count_links(kind: str, code: str, p: Period, links: _Links | None = None) -> dict[str, str]:
     if kind != "event":
         return {}
-    return {m: worklist_link(kind, code, p, measure="" if m == "reported" else m) for m in LINKED_COUNTS}
+    links = links or _Links(p)
+    return {m: links.link(code, measure="" if m == "reported" else m) for m in LINKED_COUNTS}
 
 
-def open_links(kind: str, code: str, now: datetime | None = None) -> dict[str, str]:
+def open_links(kind: str, code: str, now: datetime | None = None, links: _Links | None = None) -> dict[str, str]:
     if kind != "event":
         return {}
-    out = {k: worklist_link(kind, code, None, **f) for k, f in OPEN_LINKS.items()}
+    links = links or _Links(None)
+    out = {k: links.link(code, **f) for k, f in OPEN_LINKS.items()}
     cutoff = timezone.localdate(now or timezone.now()) - timedelta(days=queries.BACKLOG_DAYS)
-    out["backlog"] = (worklist_link(kind, code, None, measure="open")
-                      + "&" + urlencode({"reported_to": (cutoff - timedelta(days=1)).isoformat()}))
+    out["backlog"] = links.link(code, measure="open", reported_to=(cutoff - timedelta(days=1)).isoformat())
     return out
 
 
@@ -321,7 +338,10 @@ class MapRow(Schema):
     center: list[float] | None
 
 
-class HeatPoint(Schema):
+class HeatPoint(BaseModel):
+    """A plain pydantic model (not a ninja ``Schema``): a city's map carries a point per community, and
+    ``Schema`` wraps every one in an attribute getter on validation."""
+
     code: str
     lng: float
     lat: float
@@ -360,14 +380,15 @@ def _safety(kind: str, n: Node, p: Period) -> dict[str, dict]:
 def heat_points(kind: str, n: Node, p: Period, snap) -> tuple[list[dict], int]:
     """The period's reported cases summed per grid (per community under a city) at its centre."""
     level = 5 if n.level <= 2 else 6
-    rows = (Tally.objects.filter(kind=kind, level=level, code__startswith=n.code, day__gte=p.start, day__lte=p.end)
+    rows = (Tally.objects.filter(under(n.code), kind=kind, level=level, day__gte=p.start, day__lte=p.end)
             .values("code").annotate(n=Sum("reported")).order_by("code"))
+    links = _Links(p) if kind == "event" else None
     out = []
     for r in rows:
         c = snap.center(r["code"]) if r["n"] else None
         if c is not None:
             out.append({"code": r["code"], "lng": c[0], "lat": c[1], "count": r["n"],
-                        "link": worklist_link(kind, r["code"], p)})
+                        "link": links.link(r["code"]) if links else None})
     return out, level
 
 
@@ -379,11 +400,13 @@ def map_data(user, kind: str, n: Node, p: Period, measure: MapMeasure) -> dict:
     now_by = queries.open_now(kind, level, n.code) if level else {}
     safety = _safety(kind, n, p) if measure.key == "safety_index" and kids else {}
     rows = []
+    period_links, now_links = _Links(p), _Links(None)
     for k in kids:
         c = by.get(k.code, Counts())
         row = {"code": k.code, "name": k.name, "level": k.level, "counts": counts_dict(c),
                "kpis": kpis_of(c, kind), "open_now": now_by.get(k.code, {}), "safety": safety.get(k.code),
-               "links": count_links(kind, k.code, p), "open_links": open_links(kind, k.code),
+               "links": count_links(kind, k.code, p, period_links),
+               "open_links": open_links(kind, k.code, links=now_links),
                "outline": snap.outline(k.code), "center": list(snap.center(k.code) or []) or None}
         row["value"] = measure.value(row)
         row["display"] = measure.display(row["value"])
@@ -524,7 +547,7 @@ def feed_data(n: Node, limit: int, now: datetime | None = None) -> dict:
     from gridgov.events.models import Event
 
     now = now or timezone.now()
-    base = OpenCase.objects.filter(kind=FEED_KIND, code__startswith=n.code)
+    base = OpenCase.objects.filter(under(n.code), kind=FEED_KIND)
     ids = {
         "new": list(base.order_by("-case_id").values_list("case_id", flat=True)[:limit]),
         "overdue": [i for i, _d in queries.open_feed(FEED_KIND, n.code, "overdue", limit, now)],

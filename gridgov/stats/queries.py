@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from gridgov.cases.engine import lifecycle, lifecycles
 from gridgov.cases.models import MIX_MEASURES, TALLY_MEASURES, OpenCase, Tally, TallyMix
-from gridgov.cases.tally import LEVEL_LENGTHS, level_of
+from gridgov.cases.tally import LEVEL_LENGTHS, level_of, under
 from gridgov.core.errors import NotFound, ValidationFailed
 from gridgov.regions.models import Grid, Region
 from gridgov.stats.kpis import Counts
@@ -185,7 +185,7 @@ def _check_kind(kind: str) -> str:
 
 
 def _prefix_q(code: str) -> Q:
-    return Q(code__startswith=code) if code else Q()
+    return under(code)
 
 
 def counts_by(kind: str, level: int, prefix: str, p: Period, now: datetime | None = None) -> dict[str, Counts]:
@@ -278,6 +278,6 @@ def open_feed(kind: str, code: str, state: str = "overdue", limit: int = 20, now
     """The open cases of a region that are overdue (or 即将超期), the most overdue first: (case id, deadline)."""
     _check_kind(kind)
     now = now or timezone.now()
-    qs = OpenCase.objects.filter(kind=kind, code__startswith=code)
+    qs = OpenCase.objects.filter(under(code), kind=kind)
     qs = qs.filter(deadline__lt=now) if state == "overdue" else qs.filter(warn_at__lte=now, deadline__gte=now)
     return list(qs.order_by("deadline", "case_id").values_list("case_id", "deadline")[:limit])
