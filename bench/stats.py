@@ -22,6 +22,8 @@ b. the city's map: the map endpoint of gridgov/stats/api_summary.py through the 
    month + ``open_now``
 c. a township's map (the busiest township): its communities (level 5) and its grids (level 6) —
    ``counts_by`` + ``open_now`` under its code (and through the endpoint when it exists)
+   cold: before the rounds, each map endpoint once from an empty shape cache (``shapes.invalidate()``):
+   what the first request of a process, or the first after the grids changed, pays to build the outlines
 d. the "before": the five GROUP BYs over the events table that the same summary needs without the
    rollups — by county × status; by county the closed on time, 应结案 and the other KPI counts; open,
    overdue and near due now by county; by category; by source — at the same size. Their figures are
@@ -112,26 +114,6 @@ def map_direct(code: str, level: int, p, now) -> dict:
     from gridgov.stats import queries
 
     return {"counts": queries.counts_by("event", level, code, p, now), "now": queries.open_now("event", level, code, now)}
-
-
-def map_range(code: str, level: int, p, now) -> dict:
-    """:func:`map_direct` with the place as a range of codes (``code >= prefix AND code < next prefix``)
-    instead of ``LIKE 'prefix%'`` — not what the code does today: what the rollup index (kind, level, code,
-    day) could give a township's map if the readers asked for a range."""
-    from django.db.models import Count, Q, Sum
-    from django.db.models.functions import Substr
-
-    from gridgov.cases.models import TALLY_MEASURES, OpenCase, Tally
-    from gridgov.cases.tally import LEVEL_LENGTHS
-
-    upper = code[:-1] + chr(ord(code[-1]) + 1)
-    place = Q(code__gte=code, code__lt=upper)
-    rows = list(Tally.objects.filter(place, kind="event", level=level, day__gte=p.start, day__lte=p.end)
-                .values("code").annotate(**{m: Sum(m) for m in TALLY_MEASURES}))
-    n = LEVEL_LENGTHS[level]
-    opn = list(OpenCase.objects.filter(place, kind="event").annotate(node=Substr("code", 1, n)).values("node")
-               .annotate(open=Count("id"), overdue=Count("id", filter=Q(deadline__lt=now))))
-    return {"counts": rows, "now": opn}
 
 
 # ------------------------------------------------------------------------------------------------ before
@@ -375,8 +357,19 @@ def main() -> None:
     client = Client(HTTP_HOST="localhost")
     client.force_login(admin)
     map_url = args.map_url.format(code=CITY, month=month.param)
-    map_status = client.get(map_url).status_code
     town_url = args.map_url.format(code=township, month=month.param)
+    # cold: the first map request of a process (or the first after the grids changed) builds the outlines
+    # and centres of gridgov/stats/shapes.py; each URL once, from an empty cache
+    from gridgov.stats import shapes
+
+    cold = {}
+    for name, u in (("township", town_url), ("city", map_url)):
+        shapes.invalidate()
+        t = pc()
+        map_status = client.get(u).status_code
+        cold[name] = round((pc() - t) * 1e3, 1)
+    info["cold_map_ms"] = cold
+    print(f"cold map requests (empty shape cache), ms: {cold}", flush=True)
     if map_status != 200:
         print(f"map endpoint {map_url}: HTTP {map_status} — timing what it reads instead", flush=True)
 
@@ -399,7 +392,6 @@ def main() -> None:
         "b. city map (counts_by level 3 + open_now), month": lambda: map_direct(CITY, 3, month, now),
         "c. township map: communities (level 5), month": lambda: map_direct(township, 5, month, now),
         "c. township map: grids (level 6), month": lambda: map_direct(township, 6, month, now),
-        "c'. township map: grids (level 6), code range instead of LIKE": lambda: map_range(township, 6, month, now),
         "d. before: five GROUP BYs over events, month": lambda: before(month, now),
         "d. before: five GROUP BYs over events, year": lambda: before(year, now),
     }
@@ -443,6 +435,7 @@ def main() -> None:
             print(f"| {action} ({r['ms']['n']}) | {r['ms']['median']:.2f} | {r['ms']['p95']:.2f} "
                   f"| {r['apply_pct']:.1f} % | {r['share_pct']:.1f} % | {r['apply_ms']:.2f} |")
         print(f"statements in tally.apply per call: {w['all_transitions']['apply_statements_per_call']:.2f}")
+    print(f"cold map requests (empty shape cache), ms: {cold}")
     print(f"load (1, 5, 15 min) before {info['machine']['load_before']}, after {info['load_after']}")
     info.update(results=results, cpu=cpu, writes=w, checks=checks)
     out = benchlib.OUT_DIR / f"stats-{info['database']}-{info['sizes']['events']}.json"
