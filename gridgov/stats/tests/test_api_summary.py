@@ -170,6 +170,25 @@ def test_map_without_grid_boundaries_has_no_outlines_but_still_rows(api, city, w
     assert body["heat"] == []
 
 
+def test_map_leaves_off_an_unreadable_boundary_and_repairs_a_self_crossing_one(api, city, world):
+    from gridgov.regions.models import Grid
+
+    grids = list(Grid.objects.filter(boundary__isnull=False).order_by("code"))
+    bad, crossing = grids[0], grids[1]
+    x1, y1 = crossing.boundary["coordinates"][0][2]
+    Grid.objects.filter(pk=bad.pk).update(boundary={"type": "Polygon", "coordinates": "not coordinates"})
+    # a bow tie: valid JSON, an invalid polygon; make_valid turns it into two triangles
+    lo_x, lo_y = crossing.boundary["coordinates"][0][0]
+    Grid.objects.filter(pk=crossing.pk).update(boundary={"type": "Polygon", "coordinates": [
+        [[lo_x, lo_y], [x1, y1], [x1, lo_y], [lo_x, y1], [lo_x, lo_y]]]})
+    shapes.invalidate()
+    snap = shapes.current()
+    assert snap.outline(bad.code) is None and snap.center(bad.code) is None
+    assert snap.outline(crossing.code)["type"] in ("MultiPolygon", "Polygon") and snap.center(crossing.code)
+    status, body = api("get", "/stats/map", user=city.admin, data={"value": world.month})
+    assert status == 200 and body["rows"]
+
+
 def test_trend_has_a_point_a_day_and_its_links_open_those_cases(api, client, city, world):
     _, body = api("get", "/stats/trend", user=city.leader_county, data={"value": world.month})
     days = {p["at"]: p for p in body["points"]}
