@@ -164,11 +164,15 @@ class EventPage(Schema):
 
 @router.get("/events", response={200: EventPage, 422: Error}, auth=api_auth)
 def list_events(request, status: str = "", category: str = "", region: str = "", sla_state: str = "",
-                q: str = "", mine: bool = False, page: Query[PageParams] = None):
+                q: str = "", mine: bool = False, reported_from: str = "", reported_to: str = "", source: str = "",
+                grid: str = "", measure: str = "", page: Query[PageParams] = None):
     """Events you may see, soonest deadline first.  Filters: status, category (code or parent code),
-    region (code prefix), sla_state (normal / near_due / overdue), q (number or text)."""
+    region (code prefix), sla_state (normal / near_due / overdue), q (number or text); and those of a
+    statistic's link: reported_from / reported_to (report days, YYYY-MM-DD, both included), source, grid
+    (code) and measure (统计口径: what the number counted — valid, closed, closed_on_time, due, open …)."""
     qs = services.filtered_events(request.auth, status=status, category=category, region=region,
-                                  sla_state=sla_state, q=q, mine=mine)
+                                  sla_state=sla_state, q=q, mine=mine, reported_from=reported_from,
+                                  reported_to=reported_to, source=source, grid=grid, measure=measure)
     counts = services.counts_by_status(request.auth)
     rows = page.window(qs.select_related("category", "region", "center"))
     now = timezone.now()

@@ -177,3 +177,27 @@ def test_every_measure_the_rollup_keeps_has_a_filter(city, varied):
     """A new rollup measure needs a filter here (or the numbers behind it cannot be opened)."""
     kept = set(workflow.LIFECYCLE.tally_counts(varied[0])) - {"reported"}
     assert kept <= set(counted.MEASURE_LABELS)
+
+
+def test_the_events_api_takes_a_statistic_link_filters_like_the_worklist(api, client, city, varied):
+    params = {"region": city.township_a.code, "reported_from": "2026-11-23", "reported_to": "2026-11-30",
+              "measure": "closed", "limit": 50}
+    status, body = api("get", "/events", user=city.leader_county, data=params)
+    client.force_login(city.leader_county)
+    page = client.get("/events/", {k: v for k, v in params.items() if k != "limit"}).context["page"]
+    assert status == 200 and body["count"] == page.paginator.count == 6
+    assert {r["number"] for r in body["results"]} == {e.number for e in page.object_list}
+    status, body = api("get", "/events", user=city.admin, data={"grid": city.grid_a2.code, "source": "grid_patrol"})
+    assert status == 200 and body["count"] == services.filtered_events(
+        city.admin, grid=city.grid_a2.code, source="grid_patrol").count() > 0
+
+
+@pytest.mark.parametrize("params,field", [
+    ({"reported_from": "2026-13-01"}, "reported_from"),
+    ({"measure": "everything"}, "measure"),
+    ({"source": "telepathy"}, "source"),
+    ({"grid": "abc"}, "grid"),
+])
+def test_a_bad_filter_on_the_events_api_is_a_422_naming_the_field(api, city, params, field):
+    status, body = api("get", "/events", user=city.leader_county, data=params)
+    assert status == 422 and field in body["fields"]
