@@ -191,10 +191,15 @@ def generate_events(n: int, log=None, seed: int = 2026) -> dict:
             actor, source = Citizen(f"13{rng.randint(100000000, 999999999)}"), "citizen"
         else:
             actor, source = operator if operator.region.code == township else users["op_county"], "hotline"
+        # a 12345 caller is the reporter of a hotline case (gridgov/events/hotline.py) and rates it with their
+        # phone; the number is derived, not drawn, so the rest of the demo stays the same
+        caller = f"139{(seed * 7919 + i * 104729) % 10 ** 8:08d}" if source == "hotline" else ""
+        rater = Citizen(caller) if caller else actor
         data = events.EventInput(
             category=code, description=rng.choice(DESCRIPTIONS[code]), lng=lng, lat=lat,
             address=f"{grid.community.name}附近", source=source, people_involved=rng.choice([0, 1, 2, 3, 5, 8]),
-            reporter_phone=actor.phone if isinstance(actor, Citizen) else "",
+            reporter_phone=actor.phone if isinstance(actor, Citizen) else caller,
+            reporter_name=f"{SURNAMES[i % len(SURNAMES)]}{'先生' if i % 2 else '女士'}" if caller else "",
         )
         event, _created = events.create_event(actor, data, now=t, idempotency_key=f"demo-{seed}-{i}")
         operator = User.objects.filter(role=User.Role.OPERATOR, region_id=event.center_id).first() or operator
@@ -253,7 +258,7 @@ def generate_events(n: int, log=None, seed: int = 2026) -> dict:
         step(operator, "verify_pass", {}, (30, 60 * 24))
         if rng.random() < 0.75:
             rating = rng.choices(["satisfied", "basically", "unsatisfied"], weights=[70, 20, 10])[0]
-            step(actor, "rate", {"rating": rating, "note": "" if rating != "unsatisfied" else "处理不及时"},
+            step(rater, "rate", {"rating": rating, "note": "" if rating != "unsatisfied" else "处理不及时"},
                  (60, 60 * 24 * 2))
         made[Status.CLOSED] += 1
     _log(log, "事件：" + "，".join(f"{Status(s).label} {c}" for s, c in made.items()))

@@ -2,7 +2,8 @@
 
 from django.contrib import admin
 
-from gridgov.events.models import Category, Event, EventLog
+from gridgov.core.crypto import mask_phone
+from gridgov.events.models import Category, Event, EventLog, FollowUp
 
 
 class ChildInline(admin.TabularInline):
@@ -32,6 +33,17 @@ class LogInline(admin.TabularInline):
         return False
 
 
+class FollowUpInline(admin.TabularInline):
+    model = FollowUp
+    fields = ("created_at", "by", "method", "respondent", "respondent_name", "relationship", "satisfaction", "result")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Event)
 class EventAdmin(admin.ModelAdmin):
     """Read-only: a status written here would bypass the transition table and its log."""
@@ -39,7 +51,7 @@ class EventAdmin(admin.ModelAdmin):
     list_display = ("number", "category", "status", "center", "lead_department", "deadline", "created_at")
     list_filter = ("status", "source", "supervision")
     search_fields = ("number", "description", "address")
-    inlines = [LogInline]
+    inlines = [FollowUpInline, LogInline]
 
     # every column, in the order of the event itself (the kernel's Case declares region, center and the stage
     # fields first); gridgov/cases/tests/test_kernel.py checks the list stays complete
@@ -49,12 +61,18 @@ class EventAdmin(admin.ModelAdmin):
         "reporter_phone_hash", "status", "lead_department", "stage_started_at", "deadline", "deadline_unit",
         "warn_at", "deadline_provisional", "due_at", "rework_count", "return_count", "extension_count", "reopen_count", "escalation_count",
         "resolved_on_spot", "result", "merged_into", "supervision", "escalated_center", "rating", "rating_comment",
-        "idempotency_scope", "idempotency_key", "idempotency_fingerprint", "created_at", "updated_at", "closed_at",
+        "followup_rating", "dissatisfaction_pending", "idempotency_scope", "idempotency_key", "idempotency_fingerprint", "created_at", "updated_at", "closed_at",
         "closed_on_time",
     )
 
+    @admin.display(description="上报人电话")
+    def reporter_phone_masked(self, obj):
+        return mask_phone(obj.reporter_phone) if obj.reporter_phone_enc else "—"
+
     def get_readonly_fields(self, request, obj=None):
-        return [*self.fields_in_order, "assisting_departments"]
+        fields = list(self.fields_in_order)
+        fields.insert(fields.index("reporter_phone_enc"), "reporter_phone_masked")  # the phone itself, masked
+        return [*fields, "assisting_departments"]
 
     def has_add_permission(self, request):
         return False

@@ -12,9 +12,10 @@ from pydantic import Field
 
 from gridgov.accounts.auth import api_auth
 from gridgov.core.api_types import Coordinate, Count, Error, Id, Lat, Lng, Moment, PageParams, text
+from gridgov.core.crypto import mask_phone
 from gridgov.core.errors import Conflict, Forbidden, ValidationFailed
 from gridgov.core.throttle import client_ip
-from gridgov.events import services, sla, workflow
+from gridgov.events import followup, services, sla, workflow
 from gridgov.events.models import Category, Event, Status
 from gridgov.events.workflow import Citizen
 
@@ -61,6 +62,8 @@ class EventIn(Schema):
     title: text(100) = ""
     resolve_on_spot: bool = False
     on_spot_result: text(5000) = ""
+    reporter_name: text(50) = Field("", description="热线来电人姓名（source=hotline）")
+    reporter_phone: text(32) = Field("", description="热线来电人手机号（source=hotline）：发送事件编号，凭此查询、评价")
 
 
 class EventBrief(Schema):
@@ -103,6 +106,12 @@ class EventDetail(EventBrief):
     deadline_provisional: bool
     rework_count: int
     rating: str
+    reporter_name: str
+    reporter_phone: str = Field(description="masked: 138****5678")
+    followup_rating: str = Field(description="the latest 回访's satisfaction since the close")
+    effective_rating: str = Field(description="what the statistics count: rating, else followup_rating")
+    dissatisfaction_pending: bool = Field(description="on the 不满意待处理 list")
+    followups: list[dict]
     merged_into: str | None
     result: str
     allowed_actions: list[str]
@@ -127,6 +136,16 @@ def detail(e: Event, actor) -> dict:
         "lead_department": e.lead_department.code if e.lead_department_id else None,
         "assisting_departments": list(e.assisting_departments.values_list("code", flat=True)),
         "deadline_provisional": e.deadline_provisional, "rework_count": e.rework_count, "rating": e.rating,
+        "reporter_name": e.reporter.display_name if e.reporter_id else e.reporter_name,
+        "reporter_phone": mask_phone(e.reporter_phone) if e.reporter_phone_enc else "",
+        "followup_rating": e.followup_rating, "effective_rating": followup.effective_rating(e),
+        "dissatisfaction_pending": e.dissatisfaction_pending,
+        "followups": [
+            {"method": f.method, "respondent": f.respondent, "respondent_name": f.respondent_name,
+             "relationship": f.relationship, "satisfaction": f.satisfaction, "result": f.result,
+             "by": str(f.by), "created_at": f.created_at}
+            for f in e.followups.select_related("by")
+        ],
         "merged_into": e.merged_into.number if e.merged_into_id else None, "result": e.result,
         "allowed_actions": workflow.allowed_actions(e, actor),
         "timeline": [
@@ -164,14 +183,16 @@ class EventPage(Schema):
 
 @router.get("/events", response={200: EventPage, 422: Error}, auth=api_auth)
 def list_events(request, status: str = "", category: str = "", region: str = "", sla_state: str = "",
-                q: str = "", mine: bool = False, reported_from: str = "", reported_to: str = "", source: str = "",
-                grid: str = "", measure: str = "", page: Query[PageParams] = None):
+                q: str = "", mine: bool = False, rating: str = "", reported_from: str = "", reported_to: str = "",
+                source: str = "", grid: str = "", measure: str = "", page: Query[PageParams] = None):
     """Events you may see, soonest deadline first.  Filters: status, category (code or parent code),
-    region (code prefix), sla_state (normal / near_due / overdue), q (number or text); and those of a
-    statistic's link: reported_from / reported_to (report days, YYYY-MM-DD, both included), source, grid
-    (code) and measure (统计口径: what the number counted — valid, closed, closed_on_time, due, open …)."""
+    region (code prefix), sla_state (normal / near_due / overdue), q (number or text), rating (satisfied /
+    basically / unsatisfied — the rating a case counts with —, unrated: closed and not rated,
+    unsatisfied_pending: the 不满意待处理 list); and those of a statistic's link: reported_from / reported_to
+    (report days, YYYY-MM-DD, both included), source, grid (code) and measure (统计口径: what the number
+    counted — valid, closed, closed_on_time, due, open …)."""
     qs = services.filtered_events(request.auth, status=status, category=category, region=region,
-                                  sla_state=sla_state, q=q, mine=mine, reported_from=reported_from,
+                                  sla_state=sla_state, q=q, mine=mine, rating=rating, reported_from=reported_from,
                                   reported_to=reported_to, source=source, grid=grid, measure=measure)
     counts = services.counts_by_status(request.auth)
     rows = page.window(qs.select_related("category", "region", "center"))
@@ -202,6 +223,12 @@ class EventActionIn(Schema):
     rating: text(16) | None = None
     level: text(8) | None = None
     requested_deadline: Moment | None = None
+    # follow_up (回访): the note is the result heard
+    method: text(8) | None = Field(None, description="follow_up: phone / visit / sms / other")
+    respondent: text(8) | None = Field(None, description="follow_up: reporter / other")
+    respondent_name: text(50) | None = None
+    relationship: text(50) | None = None
+    satisfaction: text(16) | None = Field(None, description="follow_up: satisfied / basically / unsatisfied")
 
 
 @router.post("/events/{number}/actions/{action}",
@@ -258,7 +285,7 @@ class CitizenView(Schema):
 
 
 CITIZEN_VISIBLE_ACTIONS = {"report", "accept", "reject", "merge", "dispatch", "sign", "feedback", "resolve_on_spot",
-                           "verify_pass", "rate", "reopen", "escalate"}
+                           "verify_pass", "rate", "reopen", "escalate", "follow_up"}
 
 
 def _citizen_progress(e: Event) -> dict:

@@ -68,10 +68,10 @@ def measure_q(measure: str, moment: datetime) -> Q:
         return Q(extension_count__gt=0)
     if measure == "returned":
         return Q(return_count__gt=0)
-    if measure == "rated":
-        return ~Q(rating="")
+    if measure == "rated":  # the reporter's rating, else a 回访's (gridgov/events/followup.py)
+        return ~Q(rating="") | ~Q(followup_rating="")
     if measure == "satisfied":
-        return Q(rating__in=(Rating.SATISFIED, Rating.BASICALLY))
+        return rating_q(Rating.SATISFIED) | rating_q(Rating.BASICALLY)
     if measure == "resolved_grid":
         return closed & Q(resolved_on_spot=True)
     if measure == "resolved_township":
@@ -87,6 +87,27 @@ def measure_q(measure: str, moment: datetime) -> Q:
     if measure == "open":
         return Q(status__in=OPEN_STATUSES)
     raise KeyError(measure)
+
+
+# the worklist's 评价 filter: the rating a case counts with (the reporter's, else the latest 回访's), the closed
+# cases nobody has rated yet (those a 回访 should reach), and the 不满意待处理 list
+UNRATED, PENDING = "unrated", "unsatisfied_pending"
+RATING_FILTERS = {
+    **dict(Rating.choices),
+    UNRATED: gettext_lazy("未评价"),
+    PENDING: gettext_lazy("不满意待处理"),
+}
+
+
+def rating_q(value: str) -> Q:
+    """The events the worklist's 评价 filter ``value`` (a key of :data:`RATING_FILTERS`) keeps."""
+    if value == UNRATED:
+        return Q(status=S.CLOSED, rating="", followup_rating="")
+    if value == PENDING:
+        return Q(status=S.CLOSED, dissatisfaction_pending=True)
+    if value in Rating.values:
+        return Q(rating=value) | Q(rating="", followup_rating=value)
+    raise KeyError(value)
 
 
 def parse_day(value: str, field: str, errors: dict) -> date | None:

@@ -22,8 +22,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_GET
 
+from gridgov.core.crypto import mask_phone
 from gridgov.core.errors import DomainError
 from gridgov.events import services, sla
+from gridgov.events.models import Rating
 
 EXPORT_LIMIT = 50_000
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -33,7 +35,7 @@ COLUMNS = (
     (_l("事件编号"), 20), (_l("标题"), 20), (_l("事件描述"), 40), (_l("分类"), 24), (_l("来源"), 12), (_l("所属区划"), 16),
     (_l("网格"), 20), (_l("状态"), 10), (_l("紧急程度"), 10), (_l("上报时间"), 17), (_l("当前环节时限"), 17),
     (_l("时限状态"), 10), (_l("办结时限"), 17), (_l("结案时间"), 17), (_l("按期结案"), 10), (_l("主办部门"), 16),
-    (_l("地址"), 30),
+    (_l("地址"), 30), (_l("上报人"), 12), (_l("上报人电话"), 14), (_l("评价"), 10),
 )
 DATE_FORMAT = "yyyy-mm-dd hh:mm"
 
@@ -60,13 +62,16 @@ def _row(e, now) -> list:
     cat = e.category
     state = sla.sla_state(e, now)
     on_time = {True: _("是"), False: _("否")}.get(e.closed_on_time, "")
+    ratings = dict(Rating.choices)
     return [
         e.number, e.title, e.description,
         f"{cat.parent.name} / {cat.name}" if cat.parent_id else cat.name,
         e.get_source_display(), e.region.name, e.grid.name if e.grid_id else "", e.get_status_display(),
         e.get_urgency_display(), _local(e.created_at), _local(e.deadline), str(sla.LABELS[state]) if state else "",
         _local(e.due_at), _local(e.closed_at), on_time, e.lead_department.name if e.lead_department_id else "",
-        e.address,
+        e.address, e.reporter.display_name if e.reporter_id else e.reporter_name,
+        mask_phone(e.reporter_phone) if e.reporter_phone_enc else "",  # never the number itself
+        ratings.get(e.rating or e.followup_rating, ""),
     ]
 
 
@@ -90,7 +95,7 @@ def write_xlsx(qs, out, now: datetime | None = None) -> int:
         header.append(cell)
     ws.append(header)
     n = 0
-    rows = qs.select_related("category", "category__parent", "region", "grid", "lead_department")
+    rows = qs.select_related("category", "category__parent", "region", "grid", "lead_department", "reporter")
     for e in rows.iterator(chunk_size=2000):
         cells = []
         for value in _row(e, now):

@@ -108,7 +108,16 @@ class ReportForm(_EventFormBase):
     urgency = forms.ChoiceField(
         label=_("紧急程度"), required=False, choices=[("", _("按分类默认"))] + list(Urgency.choices)
     )
-    source = forms.ChoiceField(label=_("来源"), required=False)
+    source = forms.ChoiceField(
+        label=_("来源"), required=False,
+        widget=forms.Select(attrs={"data-reveals": ".caller", "data-reveals-value": Source.HOTLINE}),
+    )
+    # 热线 (12345): the caller, who follows and rates the case with this phone (gridgov/events/hotline.py)
+    reporter_name = forms.CharField(label=_("来电人姓名"), required=False, max_length=50)
+    reporter_phone = forms.CharField(
+        label=_("来电人手机号"), required=False, max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off", "placeholder": _("11位手机号")}),
+    )
     resolve_on_spot = forms.BooleanField(
         label=_("已就地解决"), required=False, widget=forms.CheckboxInput(attrs={"data-reveals": ".field.onspot"})
     )
@@ -128,6 +137,9 @@ class ReportForm(_EventFormBase):
         else:
             labels = dict(Source.choices)
             self.fields["source"].choices = [(s, labels[s]) for s in Source.values if s in allowed]
+        if Source.HOTLINE not in allowed or "source" not in self.fields:
+            del self.fields["reporter_name"]
+            del self.fields["reporter_phone"]
         if user.role != User.Role.GRID_WORKER:
             del self.fields["resolve_on_spot"]
             del self.fields["on_spot_result"]
@@ -145,6 +157,8 @@ class ReportForm(_EventFormBase):
             people_involved=d.get("people_involved") or 0,
             resolve_on_spot=bool(d.get("resolve_on_spot")),
             on_spot_result=d.get("on_spot_result") or "",
+            reporter_name=(d.get("reporter_name") or "").strip(),
+            reporter_phone=(d.get("reporter_phone") or "").strip(),
             attachments=list(uploads),
         )
 

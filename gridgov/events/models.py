@@ -194,6 +194,11 @@ class Event(Case):
 
     rating = models.CharField(_("评价"), max_length=16, choices=Rating.choices, blank=True)
     rating_comment = models.CharField(_("评价意见"), max_length=500, blank=True)
+    # 跟踪回访 (gridgov/events/followup.py): the satisfaction of the latest 回访 since the case was closed — it
+    # counts as the case's rating while the reporter has not rated; and whether a 不满意 (rated or found in a
+    # 回访) still waits for the center: reopen or explain_dissatisfaction takes the case off that list
+    followup_rating = models.CharField(_("回访满意度"), max_length=16, choices=Rating.choices, blank=True)
+    dissatisfaction_pending = models.BooleanField(_("不满意待处理"), default=False, db_index=True)
 
     idempotency_scope = models.CharField(max_length=64, blank=True)
     idempotency_key = models.CharField(max_length=128, blank=True)
@@ -309,3 +314,36 @@ class SlaNotice(CaseNotice):
         constraints = [
             models.UniqueConstraint(fields=["event", "kind", "deadline"], name="uniq_sla_notice"),
         ]
+
+
+class FollowUp(models.Model):
+    """A 回访: the center's operator or a grid worker of the case's grid called on (or visited) the reporter
+    or another affected person after the case was closed, and asked whether they were satisfied. Written by
+    the ``follow_up`` transition's effect (gridgov/events/followup.py), whose log row carries the same facts;
+    never changed afterwards."""
+
+    class Method(models.TextChoices):
+        PHONE = "phone", _("电话回访")
+        VISIT = "visit", _("上门回访")
+        SMS = "sms", _("短信回访")
+        OTHER = "other", _("其他方式")
+
+    class Respondent(models.TextChoices):
+        REPORTER = "reporter", _("反映人本人")
+        OTHER = "other", _("其他当事人")
+
+    event = models.ForeignKey(Event, on_delete=models.PROTECT, related_name="followups")
+    method = models.CharField(_("回访方式"), max_length=8, choices=Method.choices)
+    respondent = models.CharField(_("回访对象"), max_length=8, choices=Respondent.choices)
+    respondent_name = models.CharField(_("受访人姓名"), max_length=50, blank=True)
+    relationship = models.CharField(_("与事件关系"), max_length=50, blank=True)
+    result = models.TextField(_("回访情况"))
+    satisfaction = models.CharField(_("满意度"), max_length=16, choices=Rating.choices)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                           verbose_name=_("回访人"))
+    created_at = models.DateTimeField(_("回访时间"), default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("事件回访")
+        verbose_name_plural = _("事件回访")

@@ -22,12 +22,48 @@ def _lead(event: Event) -> tuple:
     return (event.lead_department_id,) if event.lead_department_id else ()
 
 
+def _track_link(event: Event) -> str:
+    try:
+        return reverse("web:citizen_track") + f"?number={event.number}"
+    except Exception:
+        return f"/track/?number={event.number}"
+
+
+def hotline_receipt(event: Event) -> Message | None:
+    """The SMS a 12345 caller gets when the operator has recorded their call: the tracking number and how to
+    follow and rate the case (the number is sealed in the notification row, masked in the console log)."""
+    if event.source != "hotline" or event.reporter_id or not event.reporter_phone:
+        return None
+    return Message(
+        "hotline_receipt", _("您的来电已登记，事件编号：%(number)s") % {"number": event.number},
+        _("您反映的问题已登记，事件编号 %(number)s。请凭此编号和本手机号在“进度查询”页面查询办理进度，"
+          "办结后可在该页面评价。") % {"number": event.number},
+        _track_link(event), phone=event.reporter_phone)
+
+
+def dissatisfaction_alert(event: Event, entry: EventLog, subject: str, link: str) -> Message | None:
+    """A 不满意 — rated by the reporter or heard in a 回访 — tells the center's operators at once."""
+    rating = (entry.data or {}).get("rating" if entry.action == "rate" else "satisfaction")
+    if rating != "unsatisfied":
+        return None
+    how = _("群众评价不满意") if entry.action == "rate" else _("回访不满意")
+    return Message("unsatisfied", _("%(how)s，请处理：%(subject)s") % {"how": how, "subject": subject},
+                   entry.note[:200], link, operators_of=(event.center_id,))
+
+
 def messages(event: Event, entry: EventLog) -> list[Message]:
     a = entry.action
     subject = f"{event.number} {event.category.name}"
     link = _link(event)
     center = (event.center_id,)
-    if a == "report" or a in ("escalate", "return", "reopen"):
+    if a == "report":
+        receipt = hotline_receipt(event)
+        return [Message(a, _("待受理：%s") % subject, event.description[:200], link, operators_of=center),
+                *([receipt] if receipt else [])]
+    if a in ("rate", "follow_up"):
+        alert = dissatisfaction_alert(event, entry, subject, link)
+        return [alert] if alert else []
+    if a in ("escalate", "return", "reopen"):
         return [Message(a, _("待受理：%s") % subject, event.description[:200], link, operators_of=center)]
     if a == "dispatch":
         out = [Message(a, _("新派遣：%s") % subject, entry.note, link, liaisons_of=_lead(event))]

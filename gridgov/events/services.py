@@ -21,7 +21,7 @@ from gridgov.core import crypto
 from gridgov.core.errors import NotFound, ValidationFailed
 from gridgov.core.idempotency import check_replay, request_fingerprint
 from gridgov.core.text import as_pk
-from gridgov.events import workflow
+from gridgov.events import followup, hotline, workflow
 from gridgov.events.models import (
     OPEN_STATUSES,
     Attachment,
@@ -172,6 +172,8 @@ def _validate(actor, data: EventInput) -> tuple[Category, str, dict]:
         phone = crypto.normalize_phone(data.reporter_phone)
         if not (len(phone) == 11 and phone.isdigit() and phone.startswith("1")):
             errors["reporter_phone"] = [_("请填写11位手机号码")]
+    elif source == Source.HOTLINE:
+        hotline.check_caller(data.reporter_name, data.reporter_phone, errors)
     if data.resolve_on_spot:
         if role != User.Role.GRID_WORKER:
             errors["resolve_on_spot"] = [_("只有网格员可以就地解决")]
@@ -223,9 +225,7 @@ def create_event(actor, data: EventInput, *, idempotency_key: str = "", now: dat
                 lng=data.lng, lat=data.lat, address=data.address.strip(), grid=grid, region=region,
                 center=center_for(region), urgency=data.urgency or cat.urgency,
                 people_involved=data.people_involved,
-                reporter=actor if isinstance(actor, User) else None,
-                reporter_name=((data.reporter_name or "").strip() or (actor.display_name if isinstance(actor, User) else ""))[:50],
-                reporter_phone=crypto.normalize_phone(data.reporter_phone or (actor.phone if isinstance(actor, User) else ""))[:20],
+                **hotline.reporter_fields(actor, source, data.reporter_name, data.reporter_phone),
                 idempotency_scope=scope if key else "", idempotency_key=key, idempotency_fingerprint=fingerprint,
                 created_at=now,
             )
@@ -367,6 +367,8 @@ def perform_action(user, event: Event, action: str, raw: dict | None = None, *, 
         params["rating"] = raw["rating"]
     elif action == "supervise":
         params["level"] = raw.get("level") or ""
+    elif action == "follow_up":
+        params.update(followup.parse_params(event, raw))
     elif action == "request_extension":
         requested = _parse_deadline(raw.get("requested_deadline"), "requested_deadline", now)
         if requested is None:
@@ -399,7 +401,7 @@ def timeline(event: Event) -> list[EventLog]:
 
 def filtered_events(user, *, status: str = "", category: str = "", region: str = "", sla_state: str = "",
                     q: str = "", mine: bool = False, now=None, reported_from: str = "", reported_to: str = "",
-                    source: str = "", grid: str = "", measure: str = ""):
+                    source: str = "", grid: str = "", measure: str = "", rating: str = ""):
     """The worklist query: visible events with the common filters, soonest deadline first. The report
     period, source, grid and ``measure`` (what a statistic counts: ``gridgov.events.counted``) let a number
     of the command center open exactly the cases it counted."""
@@ -436,6 +438,11 @@ def filtered_events(user, *, status: str = "", category: str = "", region: str =
             errors["grid"] = [_("网格编码无效")]
         qs = qs.filter(grid__code=grid)
     qs = qs.filter(counted.period_filters(reported_from, reported_to, measure, now, errors))
+    if rating:
+        if rating not in counted.RATING_FILTERS:
+            errors["rating"] = [_("评价筛选无效")]
+        else:
+            qs = qs.filter(counted.rating_q(rating))
     if mine and isinstance(user, User):
         qs = qs.filter(reporter=user)
     if errors:

@@ -25,12 +25,13 @@ from django.views.decorators.http import require_GET, require_POST
 from gridgov.accounts.models import User
 from gridgov.core import providers
 from gridgov.core.errors import DomainError, NotFound
-from gridgov.events import counted, services, sla, workflow
+from gridgov.events import counted, followup, services, sla, workflow
 from gridgov.events.forms import ReportForm, category_choices
 from gridgov.events.models import (
     Category,
     Event,
     ExtensionRequest,
+    FollowUp,
     Rating,
     Source,
     Status,
@@ -49,6 +50,8 @@ ACTION_ORDER = [
     "verify_pass",
     "resolve_on_spot",
     "rate",
+    "follow_up",
+    "explain_dissatisfaction",
     "approve_extension",
     "deny_extension",
     "request_extension",
@@ -86,6 +89,8 @@ NOTE_LABELS = {
     "reopen": gettext_lazy("重启原因"),
     "supervise": gettext_lazy("督办意见"),
     "supplement": gettext_lazy("补充情况"),
+    "follow_up": gettext_lazy("回访情况"),
+    "explain_dissatisfaction": gettext_lazy("情况说明"),
 }
 
 
@@ -127,7 +132,10 @@ def report_new(request):
         form.note_files_lost(uploads)
         messages.error(request, str(exc.message))
         return render(request, "events/report_form.html", _report_context(form, user), status=web_status(exc))
-    if created:
+    if created and event.source == Source.HOTLINE and event.reporter_phone_enc:
+        messages.success(request, _("已登记，事件编号：%(number)s；编号已发送至来电人 %(phone)s") % {
+            "number": event.number, "phone": workflow.mask_phone(event.reporter_phone)})
+    elif created:
         messages.success(request, _("上报成功，事件编号：%(number)s") % {"number": event.number})
     else:
         messages.info(request, _("该事件已提交过，未重复创建。事件编号：%(number)s") % {"number": event.number})
@@ -179,7 +187,7 @@ def _region_choices(user) -> list[tuple[str, str]]:
 
 
 WORKLIST_FILTERS = ("status", "category", "region", "sla_state", "q", "reported_from", "reported_to", "source", "grid",
-                    "measure")
+                    "measure", "rating")
 
 
 def _with_related(qs):
@@ -214,6 +222,10 @@ def worklist(request):
         "sla_choices": [(k, v) for k, v in sla.LABELS.items()],
         "source_choices": Source.choices,
         "measure_choices": list(counted.MEASURE_LABELS.items()),
+        "rating_choices": list(counted.RATING_FILTERS.items()),
+        # the 不满意待处理 list: what the center still has to reopen or explain
+        "unsatisfied_pending": Event.objects.visible_to(user).filter(counted.rating_q(counted.PENDING)).count()
+        if role_of(user) in (R.OPERATOR, R.ADMIN, R.LEADER) else None,
         "grid_name": Grid.objects.filter(code=params["grid"]).values_list("name", flat=True).first()
         if params["grid"] else "",
         "read_only": role_of(user) == R.LEADER,
@@ -297,12 +309,18 @@ DATA_LABELS = {
     "previous_rating": gettext_lazy("原评价"),
     "previous_rating_comment": gettext_lazy("原评价意见"),
     "level": gettext_lazy("督办级别"),
+    "method": gettext_lazy("回访方式"),
+    "respondent": gettext_lazy("回访对象"),
+    "respondent_name": gettext_lazy("受访人"),
+    "relationship": gettext_lazy("与事件关系"),
+    "satisfaction": gettext_lazy("满意度"),
 }
 
 
 def _data_rows(data: dict, region_names: dict) -> list[tuple[str, str]]:
     rows = []
     ratings, levels = dict(Rating.choices), dict(Supervision.choices)
+    choices = {"method": dict(FollowUp.Method.choices), "respondent": dict(FollowUp.Respondent.choices)}
     for key, value in (data or {}).items():
         if value in (None, "", []):
             continue
@@ -314,7 +332,9 @@ def _data_rows(data: dict, region_names: dict) -> list[tuple[str, str]]:
             value = "、".join(value)
         elif key in ("from_center", "to_center"):
             value = region_names.get(value, value)
-        elif key in ("rating", "previous_rating"):
+        elif key in choices:
+            value = choices[key].get(value, value)
+        elif key in ("rating", "previous_rating", "satisfaction"):
             value = ratings.get(value, value)
         elif key == "level":
             value = levels.get(value, value)
@@ -381,6 +401,10 @@ def event_context(
         "supervision_choices": [(Supervision.YELLOW, _("黄牌督办")), (Supervision.RED, _("红牌督办"))],
         "grid_boundary": event.grid.boundary if event.grid_id else None,
         "reporter_label": _reporter_label(event),
+        "followups": list(event.followups.select_related("by")),
+        "effective_rating": followup.effective_rating(event),
+        "followup_methods": FollowUp.Method.choices,
+        "followup_respondents": FollowUp.Respondent.choices,
         "deadline_label": sla.stage_label(event),
     }
 

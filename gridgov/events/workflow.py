@@ -14,7 +14,8 @@ guards, the effects and the three stage deadlines (accept-and-dispatch, handling
     reported  --resolve_on_spot--> handled (grid worker, on the spot, with evidence)
     handled   --dispatch-->  dispatched (only an on-the-spot case that failed verification)
     closed    --reopen-->   accepted (once, after an unsatisfactory rating)
-    stays:    rate, supervise, request/approve/deny_extension, report_in (吹哨报到), sla_remind, sla_escalate
+    stays:    rate, supervise, request/approve/deny_extension, report_in (吹哨报到), sla_remind, sla_escalate,
+              follow_up (回访) and explain_dissatisfaction on a closed case (gridgov/events/followup.py)
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from gridgov.cases.sweep import SweepPlan
 from gridgov.core import crypto
 from gridgov.core.crypto import mask_phone  # noqa: F401  (pages use workflow.mask_phone)
 from gridgov.core.errors import Conflict, ValidationFailed
-from gridgov.events import notifications
+from gridgov.events import followup, notifications
 from gridgov.events.models import (
     OPEN_STATUSES,
     Event,
@@ -127,7 +128,7 @@ def _escalate_guard(event: Event) -> str | None:
 
 
 def _reopen_guard(event: Event) -> str | None:
-    if event.rating != Rating.UNSATISFIED:
+    if followup.effective_rating(event) != Rating.UNSATISFIED:
         return _("只有评价为不满意的案件可以重启")
     if event.reopen_count >= 1:
         return _("该案件已重启过一次")
@@ -205,6 +206,10 @@ TRANSITIONS: dict[str, Transition] = {
         Transition("rate", gettext_lazy("评价"), (S.CLOSED,), None, the_reporter, effect="rate", guard=_rate_guard),
         Transition("reopen", gettext_lazy("重启"), (S.CLOSED,), S.ACCEPTED, at_center, needs_note=True,
                    effect="reopen", guard=_reopen_guard),
+        Transition("follow_up", gettext_lazy("回访"), (S.CLOSED,), None, followup.may_follow_up, needs_note=True,
+                   effect="follow_up"),
+        Transition("explain_dissatisfaction", gettext_lazy("不满意情况说明"), (S.CLOSED,), None, at_center,
+                   needs_note=True, effect="explain_dissatisfaction", guard=followup.explain_guard),
         Transition("supervise", gettext_lazy("督办"), OPEN, None, supervisor, effect="supervise"),
         Transition("supplement", gettext_lazy("补充情况"), OPEN, None, can_supplement, needs_note=True),
         Transition("sla_remind", gettext_lazy("即将超期提醒"), OPEN, None, system),
@@ -359,14 +364,16 @@ def _rework(event, actor, params, now):
 def _rate(event, actor, params, now):
     event.rating = params["rating"]
     event.rating_comment = params.get("note", "")
+    if event.rating == Rating.UNSATISFIED:  # on the 不满意待处理 list (gridgov/events/followup.py)
+        event.dissatisfaction_pending = True
     return {"rating": event.rating}
 
 
 def _reopen(event, actor, params, now):
     # the unsatisfied rating stays in this log row; the redone work gets a rating of its own
-    previous = {"previous_rating": event.rating, "previous_rating_comment": event.rating_comment}
-    event.rating = ""
-    event.rating_comment = ""
+    previous = {"previous_rating": followup.effective_rating(event), "previous_rating_comment": event.rating_comment}
+    event.rating = event.rating_comment = event.followup_rating = ""
+    event.dissatisfaction_pending = False
     event.reopen_count += 1
     event.closed_at = None
     event.lead_department = None
@@ -394,6 +401,7 @@ EFFECTS = {
     "request_extension": _request_extension, "approve_extension": _approve_extension,
     "deny_extension": _deny_extension, "handled": _handled, "on_spot": _on_spot, "close": _close,
     "rework": _rework, "rate": _rate, "reopen": _reopen, "supervise": _supervise, "sla_escalate": _sla_escalate,
+    **followup.EFFECTS,
 }
 
 
@@ -437,8 +445,8 @@ class EventLifecycle(Lifecycle):
             "reworked": event.rework_count > 0,
             "extended": event.extension_count > 0,
             "returned": event.return_count > 0,
-            "rated": bool(event.rating),
-            "satisfied": event.rating in (Rating.SATISFIED, Rating.BASICALLY),
+            "rated": bool(followup.effective_rating(event)),  # the reporter's, else a 回访's
+            "satisfied": followup.effective_rating(event) in followup.SATISFIED,
             "resolved_grid": in_grid,
             "resolved_township": closed and not in_grid and level == L.TOWNSHIP,
             "resolved_county": closed and not in_grid and level == L.COUNTY,
@@ -465,7 +473,8 @@ class EventLifecycle(Lifecycle):
             "return": ("returned",),
             "verify_fail": ("reworked",),
             "approve_extension": ("extended",),
-            "rate": ("rated", "satisfied") if event.rating in (Rating.SATISFIED, Rating.BASICALLY) else ("rated",),
+            "rate": followup.department_rating_flows(action, event),
+            "follow_up": followup.department_rating_flows(action, event),
         }.get(action, ())
         return (department_id, measures) if department_id and measures else (None, ())
 

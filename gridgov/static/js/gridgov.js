@@ -170,7 +170,10 @@
   function initReveal(box) {
     var target = document.querySelector(box.dataset.reveals);
     if (!target) return;
-    var sync = function () { target.hidden = !box.checked; };
+    // a checkbox reveals its target when checked; a select when its value is data-reveals-value
+    var sync = box.tagName === "SELECT"
+      ? function () { target.hidden = box.value !== box.dataset.revealsValue; }
+      : function () { target.hidden = !box.checked; };
     box.addEventListener("change", sync);
     sync();
   }
