@@ -25,7 +25,7 @@ from django.views.decorators.http import require_GET, require_POST
 from gridgov.accounts.models import User
 from gridgov.core import providers
 from gridgov.core.errors import DomainError, NotFound
-from gridgov.events import counted, services, sla, workflow
+from gridgov.events import counted, routing, services, sla, workflow
 from gridgov.events.forms import ReportForm, category_choices
 from gridgov.events.models import (
     Category,
@@ -44,6 +44,7 @@ R = User.Role
 ACTION_ORDER = [
     "accept",
     "dispatch",
+    "hand_down",
     "sign",
     "feedback",
     "verify_pass",
@@ -58,6 +59,7 @@ ACTION_ORDER = [
     "return",
     "reject",
     "escalate",
+    "relocate",
     "reopen",
     "supervise",
     "merge",
@@ -71,6 +73,8 @@ NOTE_LABELS = {
     "reject": gettext_lazy("不予受理理由"),
     "merge": gettext_lazy("合并说明"),
     "escalate": gettext_lazy("上报理由"),
+    "hand_down": gettext_lazy("下派意见"),
+    "relocate": gettext_lazy("更正说明"),
     "dispatch": gettext_lazy("派遣意见"),
     "sign": gettext_lazy("签收意见"),
     "return": gettext_lazy("退回理由"),
@@ -297,6 +301,8 @@ DATA_LABELS = {
     "previous_rating": gettext_lazy("原评价"),
     "previous_rating_comment": gettext_lazy("原评价意见"),
     "level": gettext_lazy("督办级别"),
+    "before": gettext_lazy("更正前"),
+    "after": gettext_lazy("更正后"),
 }
 
 
@@ -314,6 +320,8 @@ def _data_rows(data: dict, region_names: dict) -> list[tuple[str, str]]:
             value = "、".join(value)
         elif key in ("from_center", "to_center"):
             value = region_names.get(value, value)
+        elif key in ("before", "after") and isinstance(value, dict):
+            value = routing.describe_place(value, region_names)
         elif key in ("rating", "previous_rating"):
             value = ratings.get(value, value)
         elif key == "level":
@@ -325,7 +333,8 @@ def _data_rows(data: dict, region_names: dict) -> list[tuple[str, str]]:
 def _timeline(event: Event) -> list[dict]:
     entries = services.timeline(event)
     codes = {v for e in entries for k, v in (e.data or {}).items() if k in ("from_center", "to_center")}
-    names = {r.code: r.center_name for r in Region.objects.filter(code__in=codes)} if codes else {}
+    names = routing.place_names(entries)
+    names.update({r.code: r.center_name for r in Region.objects.filter(code__in=codes)} if codes else {})
     return [
         {"entry": e, "data_rows": _data_rows(e.data, names), "attachments": list(e.attachments.all())} for e in entries
     ]
@@ -382,6 +391,7 @@ def event_context(
         "grid_boundary": event.grid.boundary if event.grid_id else None,
         "reporter_label": _reporter_label(event),
         "deadline_label": sla.stage_label(event),
+        **routing.form_choices(event, allowed),
     }
 
 
