@@ -57,7 +57,7 @@ def outside_city(lng: float, lat: float) -> bool:
     return distance is not None and distance > settings.GRIDGOV["CITY_AREA_MARGIN_M"]
 
 
-OUTSIDE_CITY = "该位置不在本市范围内，请在地图上重新选点，或不选点只填写地址"
+OUTSIDE_CITY = "该位置不在本市范围内：请重新选择位置，或清空经纬度只填写地址"
 
 
 # --- hand-down ----------------------------------------------------------------------------------
