@@ -226,6 +226,8 @@ GRIDGOV = {
     # radius (metres) and period (days) in which open events of a category count as possible duplicates
     "DUPLICATE_RADIUS_M": int(os.environ.get("GRIDGOV_DUPLICATE_RADIUS_M", "250")),
     "DUPLICATE_DAYS": int(os.environ.get("GRIDGOV_DUPLICATE_DAYS", "30")),
+    # intake refuses a point farther than this (metres) outside the area the city's grids span (their convex hull)
+    "CITY_AREA_MARGIN_M": int(os.environ.get("GRIDGOV_CITY_AREA_MARGIN_M", "5000")),
     # stage limits that do not come from the category: acceptance and verification by the center
     "ACCEPT_LIMIT": os.environ.get("GRIDGOV_ACCEPT_LIMIT", "4 working_hours"),
     "VERIFY_LIMIT": os.environ.get("GRIDGOV_VERIFY_LIMIT", "1 working_days"),

@@ -13,9 +13,9 @@ from pydantic import Field
 from gridgov.accounts.auth import api_auth
 from gridgov.core.api_types import Coordinate, Count, Error, Id, Lat, Lng, Moment, PageParams, text
 from gridgov.core.crypto import mask_phone
-from gridgov.core.errors import Conflict, Forbidden, ValidationFailed
+from gridgov.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from gridgov.core.throttle import client_ip
-from gridgov.events import followup, services, sla, workflow
+from gridgov.events import followup, routing, services, sla, workflow
 from gridgov.events.models import Category, Event, Status
 from gridgov.events.workflow import Citizen
 
@@ -229,6 +229,11 @@ class EventActionIn(Schema):
     respondent_name: text(50) | None = None
     relationship: text(50) | None = None
     satisfaction: text(16) | None = Field(None, description="follow_up: satisfied / basically / unsatisfied")
+    center: text(12) | None = Field(None, description="hand_down: the code of the lower center")
+    grid: text(15) | None = Field(None, description="relocate: the grid's code")
+    lng: Coordinate | None = Field(None, description="relocate: the new point (with lat)")
+    lat: Coordinate | None = None
+    address: text(200) | None = Field(None, description="relocate: the corrected address (optional)")
 
 
 @router.post("/events/{number}/actions/{action}",
@@ -237,9 +242,29 @@ def act(request, number: str, action: str, payload: EventActionIn):
     """Perform an action.  Not allowed in the current state → 409; not yours to take → 403;
     outside your scope → 404.  `allowed_actions` on the detail says what you may do now."""
     event = services.get_visible(request.auth, number)
-    services.perform_action(request.auth, event, action, payload.dict())
-    event = services.get_visible(request.auth, number)
+    entry = services.perform_action(request.auth, event, action, payload.dict())
+    try:
+        event = services.get_visible(request.auth, number)
+    except NotFound:  # the action took the case out of the actor's scope (its place corrected to elsewhere)
+        event = entry.event
     return detail(event, request.auth)
+
+
+class CenterOut(Schema):
+    code: str
+    name: str
+    center_name: str
+    level: int
+
+
+@router.get("/events/{number}/hand-down-centers",
+            response={200: list[CenterOut], 403: Error, 404: Error, 409: Error}, auth=api_auth)
+def hand_down_centers(request, number: str):
+    """The lower centers you may hand this event down to (`hand_down` with `center` = a code of this list)."""
+    event = services.get_visible(request.auth, number)
+    workflow.check(event, "hand_down", request.auth)
+    return [{"code": r.code, "name": r.name, "center_name": r.center_name, "level": r.level}
+            for r in routing.lower_centers(event)]
 
 
 @router.post("/events/{number}/attachments", response={201: dict, 403: Error, 404: Error, 409: Error, 422: Error},
@@ -285,7 +310,7 @@ class CitizenView(Schema):
 
 
 CITIZEN_VISIBLE_ACTIONS = {"report", "accept", "reject", "merge", "dispatch", "sign", "feedback", "resolve_on_spot",
-                           "verify_pass", "rate", "reopen", "escalate", "follow_up"}
+                           "verify_pass", "rate", "reopen", "escalate", "follow_up", "hand_down"}
 
 
 def _citizen_progress(e: Event) -> dict:

@@ -65,6 +65,9 @@ def messages(event: Event, entry: EventLog) -> list[Message]:
         return [alert] if alert else []
     if a in ("escalate", "return", "reopen"):
         return [Message(a, _("待受理：%s") % subject, event.description[:200], link, operators_of=center)]
+    if a == "hand_down" or (a == "relocate" and entry.data.get("to_center")):
+        title = _("下派至本中心，待办理：%s") if a == "hand_down" else _("更正位置后转至本中心，待办理：%s")
+        return [Message(a, title % subject, entry.note or event.description[:200], link, operators_of=center)]
     if a == "dispatch":
         out = [Message(a, _("新派遣：%s") % subject, entry.note, link, liaisons_of=_lead(event))]
         assisting = tuple(event.assisting_departments.values_list("pk", flat=True))

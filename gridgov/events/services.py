@@ -21,7 +21,7 @@ from gridgov.core import crypto
 from gridgov.core.errors import NotFound, ValidationFailed
 from gridgov.core.idempotency import check_replay, request_fingerprint
 from gridgov.core.text import as_pk
-from gridgov.events import followup, hotline, workflow
+from gridgov.events import followup, hotline, routing, workflow
 from gridgov.events.models import (
     OPEN_STATUSES,
     Attachment,
@@ -153,6 +153,8 @@ def _validate(actor, data: EventInput) -> tuple[Category, str, dict]:
         errors["location"] = [_("经纬度需同时提供")]
     elif data.lng is not None and not (-180 <= data.lng <= 180 and -90 <= data.lat <= 90):
         errors["location"] = [_("经纬度超出范围")]
+    elif data.lng is not None and routing.outside_city(data.lng, data.lat):
+        errors["location"] = [_(routing.OUTSIDE_CITY)]
     if data.lng is None and not data.address.strip():
         errors["location"] = [_("请在地图上选择位置或填写地址")]
     role = "citizen" if isinstance(actor, Citizen) else actor.role
@@ -369,6 +371,10 @@ def perform_action(user, event: Event, action: str, raw: dict | None = None, *, 
         params["level"] = raw.get("level") or ""
     elif action == "follow_up":
         params.update(followup.parse_params(event, raw))
+    elif action == "hand_down":
+        params["center"] = routing.target_center(raw.get("center"))
+    elif action == "relocate":
+        params.update(routing.relocate_params(raw))
     elif action == "request_extension":
         requested = _parse_deadline(raw.get("requested_deadline"), "requested_deadline", now)
         if requested is None:

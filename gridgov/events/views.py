@@ -25,7 +25,7 @@ from django.views.decorators.http import require_GET, require_POST
 from gridgov.accounts.models import User
 from gridgov.core import providers
 from gridgov.core.errors import DomainError, NotFound
-from gridgov.events import counted, followup, services, sla, workflow
+from gridgov.events import counted, followup, routing, services, sla, workflow
 from gridgov.events.forms import ReportForm, category_choices
 from gridgov.events.models import (
     Category,
@@ -45,6 +45,7 @@ R = User.Role
 ACTION_ORDER = [
     "accept",
     "dispatch",
+    "hand_down",
     "sign",
     "feedback",
     "verify_pass",
@@ -61,6 +62,7 @@ ACTION_ORDER = [
     "return",
     "reject",
     "escalate",
+    "relocate",
     "reopen",
     "supervise",
     "merge",
@@ -74,6 +76,8 @@ NOTE_LABELS = {
     "reject": gettext_lazy("不予受理理由"),
     "merge": gettext_lazy("合并说明"),
     "escalate": gettext_lazy("上报理由"),
+    "hand_down": gettext_lazy("下派意见"),
+    "relocate": gettext_lazy("更正说明"),
     "dispatch": gettext_lazy("派遣意见"),
     "sign": gettext_lazy("签收意见"),
     "return": gettext_lazy("退回理由"),
@@ -314,6 +318,8 @@ DATA_LABELS = {
     "respondent_name": gettext_lazy("受访人"),
     "relationship": gettext_lazy("与事件关系"),
     "satisfaction": gettext_lazy("满意度"),
+    "before": gettext_lazy("更正前"),
+    "after": gettext_lazy("更正后"),
 }
 
 
@@ -332,6 +338,8 @@ def _data_rows(data: dict, region_names: dict) -> list[tuple[str, str]]:
             value = "、".join(value)
         elif key in ("from_center", "to_center"):
             value = region_names.get(value, value)
+        elif key in ("before", "after") and isinstance(value, dict):
+            value = routing.describe_place(value, region_names)
         elif key in choices:
             value = choices[key].get(value, value)
         elif key in ("rating", "previous_rating", "satisfaction"):
@@ -345,7 +353,8 @@ def _data_rows(data: dict, region_names: dict) -> list[tuple[str, str]]:
 def _timeline(event: Event) -> list[dict]:
     entries = services.timeline(event)
     codes = {v for e in entries for k, v in (e.data or {}).items() if k in ("from_center", "to_center")}
-    names = {r.code: r.center_name for r in Region.objects.filter(code__in=codes)} if codes else {}
+    names = routing.place_names(entries)
+    names.update({r.code: r.center_name for r in Region.objects.filter(code__in=codes)} if codes else {})
     return [
         {"entry": e, "data_rows": _data_rows(e.data, names), "attachments": list(e.attachments.all())} for e in entries
     ]
@@ -406,6 +415,7 @@ def event_context(
         "followup_methods": FollowUp.Method.choices,
         "followup_respondents": FollowUp.Respondent.choices,
         "deadline_label": sla.stage_label(event),
+        **routing.form_choices(event, allowed),
     }
 
 

@@ -11,10 +11,12 @@ guards, the effects and the three stage deadlines (accept-and-dispatch, handling
     reported/accepted --merge--> merged                          handled --verify_pass--> closed
     accepted  <--return--   dispatched/handling                  handled --verify_fail--> dispatched (返工)
     reported/accepted --escalate--> accepted (at the next-level center)
+    reported/accepted --hand_down--> the same state (at a lower center of its subtree; routing.py)
     reported  --resolve_on_spot--> handled (grid worker, on the spot, with evidence)
     handled   --dispatch-->  dispatched (only an on-the-spot case that failed verification)
     closed    --reopen-->   accepted (once, after an unsatisfactory rating)
-    stays:    rate, supervise, request/approve/deny_extension, report_in (吹哨报到), sla_remind, sla_escalate,
+    stays:    relocate (更正位置, routing.py), rate, supervise, request/approve/deny_extension, report_in (吹哨报到),
+              sla_remind, sla_escalate,
               follow_up (回访) and explain_dissatisfaction on a closed case (gridgov/events/followup.py)
 """
 
@@ -33,7 +35,7 @@ from gridgov.cases.sweep import SweepPlan
 from gridgov.core import crypto
 from gridgov.core.crypto import mask_phone  # noqa: F401  (pages use workflow.mask_phone)
 from gridgov.core.errors import Conflict, ValidationFailed
-from gridgov.events import followup, notifications
+from gridgov.events import followup, notifications, routing
 from gridgov.events.models import (
     OPEN_STATUSES,
     Event,
@@ -184,6 +186,9 @@ TRANSITIONS: dict[str, Transition] = {
         Transition("merge", gettext_lazy("合并"), (S.REPORTED, S.ACCEPTED), S.MERGED, at_center, effect="merge"),
         Transition("escalate", gettext_lazy("上报上级"), (S.REPORTED, S.ACCEPTED), S.ACCEPTED, at_center,
                    needs_note=True, effect="escalate", guard=_escalate_guard),
+        Transition("hand_down", gettext_lazy("下派"), routing.BEFORE_DISPATCH, None, at_center,
+                   effect=routing.hand_down, guard=routing.hand_down_guard),
+        Transition("relocate", gettext_lazy("更正位置"), OPEN, None, at_center, effect=routing.relocate),
         Transition("dispatch", gettext_lazy("派遣"), (S.ACCEPTED, S.HANDLED), S.DISPATCHED, at_center,
                    effect="dispatch", guard=_dispatch_guard),
         Transition("sign", gettext_lazy("签收"), (S.DISPATCHED,), S.HANDLING, lead_liaison),

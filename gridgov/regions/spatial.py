@@ -14,6 +14,14 @@ The rule for points on edges and in holes
 * A point in no active grid gives ``None``.  Inactive grids and grids without a
   boundary are never returned.
 
+The city's area
+---------------
+``distance_outside_m(lng, lat)`` says how far a point lies outside the area the
+active grids span — their convex hull, so the gaps between grids and the land
+between two gridded towns are inside — in metres along the great circle to the
+hull's nearest point (0 inside; ``None`` when there are no grids, and so no area
+to judge by).  Intake refuses a point farther out than a margin (the events app).
+
 The cache
 ---------
 The tree is built once per process and reused while a cheap stamp read from
@@ -55,6 +63,7 @@ class GridIndex:
     tree: shapely.STRtree
     geometries: np.ndarray  # prepared, in code order
     ids: np.ndarray  # Grid pk at the same position
+    hull: object = None  # the convex hull of every grid (None: no grids)
 
     def find(self, lng: float, lat: float) -> int | None:
         """The pk of the grid holding the point, by the rule above."""
@@ -109,7 +118,11 @@ def build_index(stamp: tuple | None = None) -> GridIndex:
         ids.append(pk)
     array = np.array(geometries, dtype=object)
     shapely.prepare(array)
-    return GridIndex(stamp=stamp, tree=shapely.STRtree(array), geometries=array, ids=np.array(ids, dtype=np.int64))
+    hull = shapely.convex_hull(shapely.multipoints(shapely.get_coordinates(array))) if geometries else None
+    if hull is not None:
+        shapely.prepare(hull)
+    return GridIndex(stamp=stamp, tree=shapely.STRtree(array), geometries=array, ids=np.array(ids, dtype=np.int64),
+                     hull=hull)
 
 
 def grid_index() -> GridIndex:
@@ -131,13 +144,17 @@ def invalidate() -> None:
     _index = None
 
 
-def locate_id(lng: float, lat: float) -> int | None:
+def _check_point(lng: float, lat: float) -> None:
     if not (
         isinstance(lng, int | float) and isinstance(lat, int | float) and math.isfinite(lng) and math.isfinite(lat)
     ):
         raise ValueError("lng and lat must be finite numbers")
     if not (-180 <= lng <= 180 and -90 <= lat <= 90):
         raise ValueError("lng must be in [-180, 180] and lat in [-90, 90]")
+
+
+def locate_id(lng: float, lat: float) -> int | None:
+    _check_point(lng, lat)
     return grid_index().find(float(lng), float(lat))
 
 
@@ -148,3 +165,26 @@ def locate(lng: float, lat: float) -> Grid | None:
         return None
     # the grid may have been removed since the index was read; then the point is in no grid
     return Grid.objects.select_related("community").filter(pk=pk, active=True).first()
+
+
+EARTH_RADIUS_M = 6_371_008.8
+
+
+def _great_circle_m(lng1: float, lat1: float, lng2: float, lat2: float) -> float:
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    h = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lng2 - lng1) / 2) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(h)))
+
+
+def distance_outside_m(lng: float, lat: float) -> float | None:
+    """Metres from (lng, lat) to the area the active grids span (their convex hull): 0 inside or on its edge,
+    ``None`` when there is no grid (rule in the module docstring)."""
+    _check_point(lng, lat)
+    hull = grid_index().hull
+    if hull is None or hull.is_empty:
+        return None
+    point = shapely.Point(float(lng), float(lat))
+    if hull.covers(point):
+        return 0.0
+    nearest = shapely.shortest_line(point, hull).coords[-1]
+    return _great_circle_m(float(lng), float(lat), nearest[0], nearest[1])

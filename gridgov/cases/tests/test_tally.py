@@ -80,6 +80,10 @@ def test_a_walk_through_every_action_keeps_the_rollups_equal_to_a_recomputation(
     walk(world, "event", other.pk, [(c.operator_a, "reject")])
     walk(world, "event", spot.pk, [(c.operator_a, "dispatch")])
     assert_rollups_equal_a_recomputation()
+    handed = world.report_event(5)  # the county's own, handed down to township A, its grid then corrected
+    walk(world, "event", handed.pk, [(c.county_operator, "hand_down"), (c.operator_a, "relocate")])
+    assert Event.objects.get(pk=handed.pk).grid.code == "371502001001002"
+    assert_rollups_equal_a_recomputation()
 
     d = world.report_dispute(0)
     for actor, action, b in [(c.operator_a, "accept", 0), (c.operator_a, "assign", 0), (m["a"].user, "start", 0),

@@ -51,7 +51,7 @@ def test_detail_shows_timeline_sla_and_allowed_actions(city, cats, api):
     _s, b = api("post", "/events", city.worker_a, NEW)
     status, body = api("get", f"/events/{b['number']}", city.operator_a)
     assert status == 200
-    assert body["allowed_actions"] == ["accept", "reject", "merge", "escalate", "supervise", "supplement"]
+    assert body["allowed_actions"] == ["accept", "reject", "merge", "escalate", "relocate", "supervise", "supplement"]
     assert body["timeline"][0]["action"] == "report" and body["sla_state"] in ("normal", "near_due", "overdue")
     assert body["deadline"] is not None
 

@@ -109,15 +109,26 @@
     var hasPoint = fromInputs(true);
 
     var gridsUrl = el.dataset.gridsUrl;
+    var gridLayer = null;
     if (map && gridsUrl && window.fetch) {
       fetch(gridsUrl, { credentials: "same-origin", headers: { Accept: "application/geo+json" } })
         .then(function (r) { return r.ok ? r.json() : null; })
         .then(function (data) {
           var few = data && data.features && data.features.length <= 60;
-          var layer = drawGrids(map, data, few);
-          if (layer && !hasPoint) map.fitBounds(layer.getBounds(), { padding: [10, 10] });
+          gridLayer = drawGrids(map, data, few);
+          if (gridLayer && !hasPoint) map.fitBounds(gridLayer.getBounds(), { padding: [10, 10] });
         })
         .catch(function () { /* no grid layer: the map still takes clicks */ });
+    }
+
+    // a picker inside a closed <details> (an action form) has no size until it is opened
+    var box = map && el.closest("details");
+    if (box) {
+      box.addEventListener("toggle", function () {
+        if (!box.open) return;
+        map.invalidateSize();
+        if (!fromInputs(true) && gridLayer) map.fitBounds(gridLayer.getBounds(), { padding: [10, 10] });
+      });
     }
 
     var button = document.querySelector('[data-geolocate="' + el.id + '"]');
