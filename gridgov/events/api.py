@@ -166,10 +166,11 @@ class EventPage(Schema):
 def list_events(request, status: str = "", category: str = "", region: str = "", sla_state: str = "",
                 q: str = "", mine: bool = False, page: Query[PageParams] = None):
     """Events you may see, soonest deadline first.  Filters: status, category (code or parent code),
-    region (code prefix), sla_state (normal / near_due / overdue), q (number or text)."""
-    qs = services.filtered_events(request.auth, status=status, category=category, region=region,
-                                  sla_state=sla_state, q=q, mine=mine)
-    counts = services.counts_by_status(request.auth)
+    region (code prefix), sla_state (normal / near_due / overdue), q (number or text).  `counts_by_status`
+    counts each status under the same filters except `status`."""
+    filters = {"category": category, "region": region, "sla_state": sla_state, "q": q, "mine": mine}
+    qs = services.filtered_events(request.auth, status=status, **filters)
+    counts = services.counts_by_status(request.auth, **filters)
     rows = page.window(qs.select_related("category", "region", "center"))
     now = timezone.now()
     return {"count": qs.count(), "counts_by_status": counts, "results": [brief(e, now) for e in rows]}
