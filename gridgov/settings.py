@@ -55,10 +55,10 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
-    "axes",
+    "gridgov.core.third_party.AxesConfig",  # django-axes, under a Chinese name in /admin/
     "ninja",  # serves Swagger UI from its own static files, not a CDN (intranets)
     "django_tasks",
-    "django_tasks_db",
+    "gridgov.core.third_party.TasksDbConfig",  # django-tasks-db, likewise
     "gridgov.core",
     "gridgov.worktime",
     "gridgov.regions",
