@@ -13,7 +13,7 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt scripts/bootstrap.sh
 
 install: $(VENV)/.installed
 
-## Set up, load the demo city (idempotent), print the logins and serve http://127.0.0.1:8000
+## Set up, load the demo city (idempotent), print the logins and serve http://$(HOST):$(PORT)/ (make demo PORT=8101)
 demo: install
 	$(PY) manage.py migrate --noinput
 	HOST=$(HOST) PORT=$(PORT) $(PY) manage.py load_demo

@@ -55,10 +55,10 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
-    "axes",
+    "gridgov.core.third_party.AxesConfig",  # django-axes, under a Chinese name in /admin/
     "ninja",  # serves Swagger UI from its own static files, not a CDN (intranets)
     "django_tasks",
-    "django_tasks_db",
+    "gridgov.core.third_party.TasksDbConfig",  # django-tasks-db, likewise
     "gridgov.core",
     "gridgov.worktime",
     "gridgov.regions",
@@ -190,6 +190,9 @@ MEDIA_ROOT = Path(os.environ.get("GRIDGOV_MEDIA_ROOT", DATA_DIR / "media"))
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 60 * 1024 * 1024
 WHITENOISE_USE_FINDERS = True
+# files served at the site's root: /favicon.ico (browsers ask for it on every page without a <link>, the
+# admin and the API docs among them)
+WHITENOISE_ROOT = BASE_DIR / "gridgov" / "web" / "root"
 
 # --- security ---------------------------------------------------------------
 # Content-Security-Policy without 'unsafe-inline' on every response (gridgov/core/security.py), always;

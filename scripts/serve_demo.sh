@@ -7,6 +7,8 @@ PY=${PY:-.venv/bin/python}
 HOST=${HOST:-127.0.0.1}
 PORT=${PORT:-8000}
 mkdir -p var
+# refuse a port that is taken before starting anything (else the address printed would be someone else's)
+"$PY" scripts/demo_address.py free "$HOST" "$PORT" || exit 1
 "$PY" manage.py db_worker >>var/worker.log 2>&1 &
 pids=$!
 # one sweep for every lifecycle on the case kernel (events, disputes, petitions), and the visits' own
@@ -26,7 +28,12 @@ echo "demo: task worker, sweeps and reports running (logs in var/worker.log, var
 # Static files are served by WhiteNoise; requests are logged to var/access.log.
 WEB_WORKERS=${WEB_WORKERS:-2}
 WEB_THREADS=${WEB_THREADS:-4}
-echo "demo: serving http://$HOST:$PORT/ (gunicorn, $WEB_WORKERS workers × $WEB_THREADS threads; Ctrl-C stops everything)"
+echo "demo: starting the web server on $HOST:$PORT (gunicorn, $WEB_WORKERS workers × $WEB_THREADS threads; Ctrl-C stops everything)"
 "$PY" -m gunicorn gridgov.wsgi:application --bind "$HOST:$PORT" --worker-class gthread \
     --workers "$WEB_WORKERS" --threads "$WEB_THREADS" --timeout 120 --graceful-timeout 10 \
-    --access-logfile var/access.log --error-logfile -
+    --access-logfile var/access.log --error-logfile - &
+web=$!
+pids="$pids $web"
+# the address to open, printed only once the server answers there (scripts/demo_address.py)
+"$PY" scripts/demo_address.py wait "$HOST" "$PORT" "$web" || exit 1
+wait "$web"

@@ -115,15 +115,15 @@ def _hash_token(raw: str) -> str:
 class ApiToken(models.Model):
     """A bearer token for the mobile client.  Only its hash is stored."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
-    key_hash = models.CharField(max_length=64, unique=True)
-    prefix = models.CharField(max_length=8)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("用户"))
+    key_hash = models.CharField(max_length=64, unique=True, verbose_name=_("密钥摘要"))
+    prefix = models.CharField(max_length=8, verbose_name=_("密钥前缀"))
     name = models.CharField(_("名称"), max_length=100, blank=True)
     # the client that asked for it (User-Agent, cut to 200 characters), so its owner can tell devices apart
     user_agent = models.CharField(_("客户端"), max_length=200, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    last_used_at = models.DateTimeField(null=True, blank=True)
-    expires_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("创建时间"))
+    last_used_at = models.DateTimeField(null=True, blank=True, verbose_name=_("最近使用时间"))
+    expires_at = models.DateTimeField(null=True, blank=True, verbose_name=_("过期时间"))
 
     class Meta:
         verbose_name = _("API令牌")

@@ -40,14 +40,14 @@ class Case(models.Model):
                                verbose_name=_("受理中心"))
 
     # the deadline of the current stage; None when no stage runs (finished, or waiting on the public)
-    stage_started_at = models.DateTimeField(null=True, blank=True)
+    stage_started_at = models.DateTimeField(null=True, blank=True, verbose_name=_("本阶段开始时间"))
     deadline = models.DateTimeField(_("办理时限"), null=True, blank=True, db_index=True)
-    deadline_unit = models.CharField(max_length=16, blank=True)
+    deadline_unit = models.CharField(max_length=16, blank=True, verbose_name=_("时限单位"))
     # the moment NEAR_DUE_RATIO of the allowed time is used; fixed with the deadline, so the SLA state
     # (正常 / 即将超期 / 已超期) is a comparison with "now" at read time (gridgov.cases.sla)
-    warn_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    warn_at = models.DateTimeField(null=True, blank=True, db_index=True, verbose_name=_("临期提醒时间"))
     # the deadline falls in a year whose holiday schedule is not known yet: computed on weekends only
-    deadline_provisional = models.BooleanField(default=False)
+    deadline_provisional = models.BooleanField(default=False, verbose_name=_("时限暂定(节假日未公布)"))
     closed_at = models.DateTimeField(_("结案时间"), null=True, blank=True)
     # the case's own time limit for being closed (办结时限), kept through every stage; only an approved
     # extension moves it. None where the lifecycle sets none (yet).
@@ -65,14 +65,14 @@ class Case(models.Model):
 class CaseLog(AppendOnly):
     """One transition or note on a case. The concrete model adds ``<case> = ForeignKey(…, related_name="log")``."""
 
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
-    actor_label = models.CharField(max_length=100, blank=True)  # e.g. "群众 138****5678" or "系统"
-    action = models.CharField(max_length=32)
-    from_status = models.CharField(max_length=16, blank=True)
-    to_status = models.CharField(max_length=16, blank=True)
-    note = models.TextField(blank=True)
-    data = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("操作人"))
+    actor_label = models.CharField(max_length=100, blank=True, verbose_name=_("操作人(显示名)"))  # e.g. "群众 138****5678" or "系统"
+    action = models.CharField(max_length=32, verbose_name=_("操作"))
+    from_status = models.CharField(max_length=16, blank=True, verbose_name=_("原状态"))
+    to_status = models.CharField(max_length=16, blank=True, verbose_name=_("新状态"))
+    note = models.TextField(blank=True, verbose_name=_("说明"))
+    data = models.JSONField(default=dict, blank=True, verbose_name=_("附加数据"))
+    created_at = models.DateTimeField(default=timezone.now, db_index=True, verbose_name=_("记录时间"))
 
     class Meta:
         abstract = True
@@ -123,7 +123,7 @@ class CaseParty(models.Model):
 
     name = models.CharField(_("姓名"), max_length=50)
     phone_enc = models.TextField(_("联系电话(加密)"), blank=True, editable=False)
-    phone_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    phone_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False, verbose_name=_("手机号摘要"))
     phone = SealedPhone("phone")
 
     class Meta:

@@ -56,9 +56,19 @@ USERS = [
     ("leader_county", User.Role.LEADER, "东昌府区领导", COUNTY, None),
 ]
 
+# what a department reports back, by the category's group (01 disputes, 02 hazards, 03 city management,
+# 04 public services): a dispute is not "rectified with photos", a relief case is not "on site"
+FEEDBACK = {
+    "01": ("已约谈双方当事人并组织调解，双方达成一致", "已重新约谈双方，调解意见已落实"),
+    "02": ("已到现场检查，隐患已整改消除，附整改照片", "已返工，隐患已彻底整改"),
+    "03": ("已到现场处置完毕，附整改照片", "已返工整改完毕"),
+    "04": ("已上门核实情况，相关服务和帮扶已落实", "已再次上门，问题已解决"),
+}
+
 DESCRIPTIONS = {
     "0101": ["楼上楼下因漏水发生争吵，双方情绪激动", "邻居因公共走廊堆放杂物产生矛盾"],
-    "0102": ["工人反映工地拖欠三个月工资未发放", "员工与公司因社保缴纳问题发生争议"],
+    "0102": ["员工与公司因社保缴纳问题发生争议", "职工与单位因解除劳动合同补偿金发生争议"],
+    "0108": ["工人反映工地拖欠三个月工资未发放", "装修工人讨要被拖欠的工钱"],
     "0103": ["房东不退押金，租户多次协商无果", "租户拖欠房租两个月，房东要求调解"],
     "0104": ["小区物业长期不清理垃圾，业主不满", "业主与物业因停车费标准发生争执"],
     "0201": ["夜间有人在小区附近聚集斗殴", "商铺门口发现可疑人员多次徘徊"],
@@ -123,6 +133,14 @@ def ensure_users(depts: dict[str, Department]) -> list[tuple[str, str, str]]:
         where = (region.center_name if region and role == User.Role.OPERATOR else region.name if region
                  else dept.name if dept else "全市")
         logins.append((username, str(user.get_role_display()), where))
+    # every department the demo's categories are dispatched to has a liaison (the printed three, and the others
+    # as liaison_<code>), so a case goes to its category's department — a family dispute to 司法局, not 城管局
+    for code in sorted({c.default_department.code for c in Category.objects.filter(code__in=DESCRIPTIONS)
+                        .select_related("default_department") if c.default_department_id}):
+        if User.objects.filter(role=User.Role.LIAISON, department=depts[code]).exists():
+            continue
+        User.objects.create_user(username=f"liaison_{code.lower()}", password=DEMO_PASSWORD,
+                                 role=User.Role.LIAISON, department=depts[code], full_name=f"{depts[code].name}联络员")
     # every other township of 东昌府区 has a center operator too (not printed: one login per role suffices)
     for township in Region.objects.filter(level=Region.Level.TOWNSHIP, code__startswith=COUNTY):
         user, created = User.objects.get_or_create(
@@ -159,12 +177,14 @@ def generate_events(n: int, log=None, seed: int = 2026) -> dict:
     rng = random.Random(seed)
     now = timezone.now()
     users = {u.username: u for u in User.objects.filter(username__in=[u[0] for u in USERS])}
+    liaisons = {}
+    for u in User.objects.filter(role=User.Role.LIAISON).select_related("department").order_by("pk"):
+        liaisons.setdefault(u.department.code, u)
     worker = users["worker_gulou"]
     worker_grids = list(Grid.objects.filter(staff__user=worker))
     county_grids = list(Grid.objects.filter(code__startswith=COUNTY, kind=Grid.Kind.GENERAL).order_by("code"))
     cats = {c.code: c for c in Category.objects.filter(code__in=DESCRIPTIONS)}
     op_for = {TOWNSHIP: users["op_gulou"], "371502002": users["op_liuyuan"]}
-    liaisons = {u.department.code: u for u in users.values() if u.role == User.Role.LIAISON}
     made = {s: 0 for s, _ in PLAN}
     states = [s for s, share in PLAN for _ in range(round(share * n))]
     while len(states) < n:
@@ -181,9 +201,10 @@ def generate_events(n: int, log=None, seed: int = 2026) -> dict:
         lng, lat = _random_point(rng, grid)
         township = grid.code[:9]
         operator = op_for.get(township) or users["op_county"]
-        liaison = liaisons.get(cat.default_department.code if cat.default_department_id else "", None)
-        dept_code = liaison.department.code if liaison else "CGJ"
-        liaison = liaison or liaisons["CGJ"]
+        # the category's own department (ensure_users gave each a liaison)
+        dept_code = cat.default_department.code
+        liaison = liaisons[dept_code]
+        done_note, redone_note = FEEDBACK[code[:2]]
         roll = rng.random()
         if in_gulou and roll < 0.6:
             actor, source = worker, "grid_patrol"
@@ -247,14 +268,14 @@ def generate_events(n: int, log=None, seed: int = 2026) -> dict:
             made[target] += 1
             open_by_cat.setdefault(code, []).append(event)
             continue
-        step(liaison, "feedback", {"note": "已到现场处置完毕，附整改照片"}, (60, 60 * 24 * 3))
+        step(liaison, "feedback", {"note": done_note}, (60, 60 * 24 * 3))
         if target == Status.HANDLED:
             made[target] += 1
             continue
         if rng.random() < 0.12:
             step(operator, "verify_fail", {"note": "现场核查未整改到位，请返工"}, (30, 600))
             step(liaison, "sign", {}, (10, 120))
-            step(liaison, "feedback", {"note": "已返工整改完毕"}, (60, 60 * 24))
+            step(liaison, "feedback", {"note": redone_note}, (60, 60 * 24))
         step(operator, "verify_pass", {}, (30, 60 * 24))
         if rng.random() < 0.75:
             rating = rng.choices(["satisfied", "basically", "unsatisfied"], weights=[70, 20, 10])[0]

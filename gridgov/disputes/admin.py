@@ -1,6 +1,9 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
+from gridgov.cases.admin_labels import CaseLogLabels
 from gridgov.disputes.models import Agreement, Dispute, DisputeLog, Mediator, Party, Session
+from gridgov.disputes.workflow import LIFECYCLE
 
 
 @admin.register(Mediator)
@@ -27,8 +30,12 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 class PartyInline(admin.TabularInline):
     model = Party
     extra = 0
-    fields = ("role", "name", "masked_phone", "resident")
+    fields = ("role", "name", "phone_masked", "resident")
     readonly_fields = fields
+
+    @admin.display(description=_("联系电话"))
+    def phone_masked(self, obj) -> str:
+        return obj.masked_phone
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -61,10 +68,12 @@ class DisputeAdmin(admin.ModelAdmin):
 
 
 @admin.register(DisputeLog)
-class DisputeLogAdmin(ReadOnlyAdmin):
-    list_display = ("dispute", "action", "from_status", "to_status", "actor_label", "created_at")
-    fields = ("dispute", "actor", "actor_label", "action", "from_status", "to_status", "note", "data", "mediator",
-              "created_at")
+class DisputeLogAdmin(CaseLogLabels, ReadOnlyAdmin):
+    lifecycle = LIFECYCLE
+    list_display = ("dispute", "action_name", "from_status_name", "to_status_name", "actor_label", "created_at")
+    fields = ("dispute", "actor", "actor_label", "action_name", "from_status_name", "to_status_name", "note", "data",
+              "mediator", "created_at")
+    readonly_fields = ("action_name", "from_status_name", "to_status_name")
 
 
 @admin.register(Session)

@@ -29,6 +29,23 @@ MEDIATORS = [
 ]
 
 
+# the agreement (调解协议) of a demo case, by dispute type: what such a dispute settles on; ``{amount}`` is
+# the case's amount in yuan (gridgov/disputes/tests/test_demo_coherence.py checks every demo agreement)
+AGREEMENT_TERMS = {
+    "neighbor": ["被申请人于十日内赔偿申请人维修费{amount}元\n双方就此事互不追究",
+                 "双方同意共同出资疏通宅前排水沟，今后轮流清理\n双方就此事互不追究"],
+    "marriage": ["双方自愿和好，男方承诺共同承担家务、不再恶语相向\n女方撤回离婚请求，房产仍为夫妻共同财产",
+                 "双方自愿离婚，房产归女方所有，女方于六十日内补偿男方{amount}元"],
+    "property": ["物业公司暂缓执行新的停车收费标准，三十日内召开业主大会协商定价\n业主按原标准缴纳停车费"],
+    "labor": ["用工单位于十五日内分两期支付拖欠的工资共计{amount}元\n工人不再采取过激方式讨薪"],
+}
+
+
+def agreement_terms(dispute_type: str, amount) -> list[str]:
+    """The agreements a demo case of ``dispute_type`` may carry, with its amount filled in."""
+    return [t.format(amount=int(amount)) for t in AGREEMENT_TERMS.get(dispute_type, [])]
+
+
 def ensure_mediators(password: str) -> tuple[str, str, str]:
     user, created = User.objects.get_or_create(
         username="mediator_gulou",
@@ -70,7 +87,6 @@ def generate_disputes(log=None) -> int:
         ("marriage", "夫妻因家务琐事长期争吵，女方要求离婚分割房产", 0, 2, "succeeded", wang, 12),
         ("neighbor", "两户因宅前排水沟堵塞互相指责", 0, 2, "registered", None, 0),
     ]
-    terms = "被申请人于十日内赔偿申请人维修费3000元\n双方就此事互不追究"
     session = {"mode": "onsite", "place": "社区调解室", "participants": "双方当事人、调解员、网格员",
                "minutes": "双方陈述事实，调解员释法说理"}
     for i, (kind, text, amount, people, upto, mediator, days_ago) in enumerate(cases):
@@ -87,6 +103,8 @@ def generate_disputes(log=None) -> int:
             steps += [(operator, "assign", {"mediator": mediator.pk}), (mediator.user or operator, "start", {}),
                       (mediator.user or operator, "session", {**session, "held_at": (at + timedelta(hours=26)).isoformat()})]
         if upto in ("succeeded", "closed"):
+            # an agreement that fits the dispute (a marriage is not settled by a repair bill)
+            terms = agreement_terms(kind, amount)[0]
             steps.append((mediator.user or operator, "succeed", {"terms": terms}))
         if upto == "closed":
             steps += [(operator, "follow_up", {"note": "回访双方，协议已履行", "satisfaction": "satisfied",

@@ -115,7 +115,7 @@ class Mediator(models.Model):
     phone = models.CharField(_("联系电话"), max_length=20, blank=True)
     bio = models.TextField(_("简介"), blank=True)
     active = models.BooleanField(_("在岗"), default=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("创建时间"))
 
     class Meta:
         ordering = ["name", "id"]
@@ -173,7 +173,7 @@ class Dispute(Case):
     reporter_name = models.CharField(_("申请人/登记人姓名"), max_length=50, blank=True)
     # phones are sealed like identity numbers (core.crypto.SealedPhone)
     reporter_phone_enc = models.TextField(_("申请人/登记人电话(加密)"), blank=True, editable=False)
-    reporter_phone_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    reporter_phone_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False, verbose_name=_("上报人手机号摘要"))
     reporter_phone = SealedPhone("reporter_phone")
 
     status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.REGISTERED,
@@ -186,7 +186,7 @@ class Dispute(Case):
     risk_computed = models.CharField(_("规则评定风险"), max_length=8, choices=RiskGrade.choices,
                                      default=RiskGrade.GENERAL)
     risk_reasons = models.JSONField(_("风险因素"), default=list, blank=True)
-    risk_assessed_at = models.DateTimeField(null=True, blank=True)
+    risk_assessed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("风险评估时间"))
     risk_override = models.CharField(_("人工调整风险"), max_length=8, choices=RiskGrade.choices, blank=True)
     risk_override_reason = models.CharField(_("调整理由"), max_length=500, blank=True)
 
@@ -199,12 +199,12 @@ class Dispute(Case):
     reopen_count = models.PositiveIntegerField(_("重启次数"), default=0)
 
     created_at = models.DateTimeField(_("登记时间"), default=timezone.now, db_index=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("更新时间"))
     # a retried registration (Idempotency-Key) finds the first one: per user, or per phone for citizens
-    idempotency_scope = models.CharField(max_length=64, blank=True)
-    idempotency_key = models.CharField(max_length=128, blank=True)
+    idempotency_scope = models.CharField(max_length=64, blank=True, verbose_name=_("防重复提交范围"))
+    idempotency_key = models.CharField(max_length=128, blank=True, verbose_name=_("防重复提交键"))
     # the keyed hash of the first request's body (core/idempotency.py): a replay with another body is refused
-    idempotency_fingerprint = models.CharField(max_length=64, blank=True, editable=False)
+    idempotency_fingerprint = models.CharField(max_length=64, blank=True, editable=False, verbose_name=_("防重复提交指纹"))
 
     objects = DisputeQuerySet.as_manager()
 
@@ -233,7 +233,7 @@ class Party(CaseParty):
         APPLICANT = "applicant", _("申请人")
         RESPONDENT = "respondent", _("被申请人")
 
-    dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="parties")
+    dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="parties", verbose_name=_("纠纷"))
     role = models.CharField(_("当事人类型"), max_length=16, choices=Role.choices)
     resident = models.ForeignKey("registry.Resident", null=True, blank=True, on_delete=models.PROTECT,
                                  related_name="disputes", verbose_name=_("实有人口"))
@@ -249,9 +249,9 @@ class Party(CaseParty):
 class DisputeLog(CaseLog):
     """One transition or note on a dispute.  Append-only."""
 
-    dispute = models.ForeignKey(Dispute, on_delete=models.PROTECT, related_name="log")
+    dispute = models.ForeignKey(Dispute, on_delete=models.PROTECT, related_name="log", verbose_name=_("纠纷"))
     # on the outcome rows (succeed / fail): the mediator who mediated, so a reassigned case keeps its record
-    mediator = models.ForeignKey("Mediator", null=True, blank=True, on_delete=models.PROTECT, related_name="outcomes")
+    mediator = models.ForeignKey("Mediator", null=True, blank=True, on_delete=models.PROTECT, related_name="outcomes", verbose_name=_("调解员"))
 
     class Meta(CaseLog.Meta):
         verbose_name = _("纠纷流转记录")
@@ -263,15 +263,15 @@ class Session(models.Model):
         ONSITE = "onsite", _("现场调解")
         REMOTE = "remote", _("远程视频调解")
 
-    dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="sessions")
+    dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="sessions", verbose_name=_("纠纷"))
     held_at = models.DateTimeField(_("调解时间"))
     mode = models.CharField(_("方式"), max_length=8, choices=Mode.choices, default=Mode.ONSITE)
     place = models.CharField(_("地点"), max_length=200, blank=True)
     video_link = models.CharField(_("视频会议链接"), max_length=300, blank=True)
     participants = models.CharField(_("参加人员"), max_length=500)
     minutes = models.TextField(_("调解笔录"))
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
-    created_at = models.DateTimeField(default=timezone.now)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("记录人"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("创建时间"))
 
     class Meta:
         ordering = ["held_at", "id"]
@@ -297,7 +297,7 @@ class Agreement(models.Model):
         PARTIAL = "partial", _("部分履行")
         NOT = "not", _("未履行")
 
-    dispute = models.OneToOneField(Dispute, on_delete=models.CASCADE, related_name="agreement")
+    dispute = models.OneToOneField(Dispute, on_delete=models.CASCADE, related_name="agreement", verbose_name=_("纠纷"))
     facts = models.TextField(_("纠纷主要事实、争议事项"))
     terms = models.TextField(_("协议内容"))
     performance_deadline = models.DateField(_("履行期限"), null=True, blank=True)
@@ -305,8 +305,8 @@ class Agreement(models.Model):
     performance = models.CharField(_("履行情况"), max_length=16, choices=Performance.choices,
                                    default=Performance.PENDING)
     performed_on = models.DateField(_("履行日期"), null=True, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("创建人"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("创建时间"))
 
     class Meta:
         verbose_name = _("调解协议")

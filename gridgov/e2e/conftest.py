@@ -180,6 +180,13 @@ class Pages:
         page.get_by_role("button", name="登录", exact=True).click()
         page.wait_for_url(lambda url: "/accounts/login/" not in url)
 
+    def menu(self, page):
+        """The main nav, opened first on a phone (where it sits behind the 菜单 toggle)."""
+        toggle = page.locator("label.nav-toggle")
+        if toggle.is_visible() and not page.locator("#nav-open").is_checked():
+            toggle.click()
+        return page.get_by_role("navigation", name="主导航")
+
     def shot(self, page, name: str) -> Path | None:
         """A full-page screenshot into $GRIDGOV_E2E_SHOTS (nothing when it is unset)."""
         if self.shots_dir is None:

@@ -49,7 +49,7 @@ def test_a_neighbour_dispute_goes_from_the_grid_worker_to_a_mediators_agreement_
 
     # --- the grid worker registers the dispute from the phone -----------------------------------
     pages.login(worker, "worker_a")
-    worker.get_by_role("navigation").get_by_role("link", name="矛盾纠纷").click()
+    pages.menu(worker).get_by_role("link", name="矛盾纠纷").click()
     worker.get_by_role("link", name="登记纠纷").click()
     expect(worker.get_by_role("heading", name="登记矛盾纠纷")).to_be_visible()
     worker.get_by_label("纠纷类型").select_option("neighbor")

@@ -109,7 +109,7 @@ def test_grid_worker_operator_and_liaison_carry_one_event_from_report_to_rating(
     assert worker.url.endswith("/events/mine/")
     photo = tmp_path / "现场-道路垃圾.jpg"
     photo.write_bytes(photo_bytes(worker, "road"))
-    worker.get_by_role("navigation").get_by_role("link", name="上报事件").click()
+    pages.menu(worker).get_by_role("link", name="上报事件").click()
     expect(worker.get_by_role("heading", name="上报事件", exact=True)).to_be_visible()
     # static files are served: Leaflet, htmx and the stylesheet
     worker.wait_for_load_state("load")
@@ -197,7 +197,7 @@ def test_grid_worker_operator_and_liaison_carry_one_event_from_report_to_rating(
     pages.shot(operator, "closed")
 
     # --- the grid worker rates ------------------------------------------------------------------
-    worker.get_by_role("navigation").get_by_role("link", name="我的上报").click()
+    pages.menu(worker).get_by_role("link", name="我的上报").click()
     worker.get_by_role("link", name=number).click()
     expect_state(worker, 6)
     rate = worker.locator("#act-rate")

@@ -140,7 +140,7 @@ def test_grid_worker_registers_a_rented_flat_and_a_visit_raises_the_centers_cove
 
     # --- the grid worker, on the phone: the address and the house ------------------------------
     pages.login(worker, "worker_a")
-    worker.get_by_role("navigation", name="主导航").get_by_role("link", name="基础数据").click()
+    pages.menu(worker).get_by_role("link", name="基础数据").click()
     mine = coverage_card(worker)
     expect(mine).to_contain_text("我负责的重点人员")
     expect(mine.get_by_test_id("coverage-rate")).to_have_text("50%")
@@ -267,7 +267,7 @@ def test_grid_worker_registers_a_rented_flat_and_a_visit_raises_the_centers_cove
     phone_shot(pages, worker, "house-list-rented")
 
     # --- the visit to the overdue key person, from the phone -----------------------------------
-    worker.get_by_role("navigation", name="主导航").get_by_role("link", name="走访提醒").click()
+    pages.menu(worker).get_by_role("link", name="走访提醒").click()
     expect(worker.get_by_role("heading", name="我的走访提醒")).to_be_visible()
     expect(worker.get_by_test_id("due-overdue")).to_have_text("已逾期 1")
     due_row = worker.get_by_test_id("kp-table").locator("tbody tr", has_text="王志强")
@@ -303,7 +303,7 @@ def test_grid_worker_registers_a_rented_flat_and_a_visit_raises_the_centers_cove
     expect(visits).to_contain_text(VISIT_FINDINGS)
     phone_shot(pages, worker, "visit-recorded")
 
-    worker.get_by_role("navigation", name="主导航").get_by_role("link", name="基础数据").click()
+    pages.menu(worker).get_by_role("link", name="基础数据").click()
     expect(coverage_card(worker).get_by_test_id("coverage-rate")).to_have_text("100%")
     expect(coverage_card(worker).locator(".due-line")).to_contain_text("已逾期 0")
 

@@ -2,8 +2,10 @@
 
 from django.contrib import admin
 
+from gridgov.cases.admin_labels import CaseLogLabels
 from gridgov.core.crypto import mask_phone
 from gridgov.events.models import Category, Event, EventLog, FollowUp
+from gridgov.events.workflow import LIFECYCLE
 
 
 class ChildInline(admin.TabularInline):
@@ -22,9 +24,10 @@ class CategoryAdmin(admin.ModelAdmin):
     inlines = [ChildInline]
 
 
-class LogInline(admin.TabularInline):
+class LogInline(CaseLogLabels, admin.TabularInline):
     model = EventLog
-    fields = ("created_at", "actor_label", "action", "from_status", "to_status", "note")
+    lifecycle = LIFECYCLE
+    fields = ("created_at", "actor_label", "action_name", "from_status_name", "to_status_name", "note")
     readonly_fields = fields
     extra = 0
     can_delete = False

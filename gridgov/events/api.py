@@ -190,11 +190,13 @@ def list_events(request, status: str = "", category: str = "", region: str = "",
     basically / unsatisfied — the rating a case counts with —, unrated: closed and not rated,
     unsatisfied_pending: the 不满意待处理 list); and those of a statistic's link: reported_from / reported_to
     (report days, YYYY-MM-DD, both included), source, grid (code) and measure (统计口径: what the number
-    counted — valid, closed, closed_on_time, due, open …)."""
-    qs = services.filtered_events(request.auth, status=status, category=category, region=region,
-                                  sla_state=sla_state, q=q, mine=mine, rating=rating, reported_from=reported_from,
-                                  reported_to=reported_to, source=source, grid=grid, measure=measure)
-    counts = services.counts_by_status(request.auth)
+    counted — valid, closed, closed_on_time, due, open …).  `counts_by_status` counts each status
+    under the same filters except `status`."""
+    filters = {"category": category, "region": region, "sla_state": sla_state, "q": q, "mine": mine,
+               "rating": rating, "reported_from": reported_from, "reported_to": reported_to, "source": source,
+               "grid": grid, "measure": measure}
+    qs = services.filtered_events(request.auth, status=status, **filters)
+    counts = services.counts_by_status(request.auth, **filters)
     rows = page.window(qs.select_related("category", "region", "center"))
     now = timezone.now()
     return {"count": qs.count(), "counts_by_status": counts, "results": [brief(e, now) for e in rows]}

@@ -156,7 +156,7 @@ class Event(Case):
     reporter_name = models.CharField(_("上报人姓名"), max_length=50, blank=True)
     # the reporter's phone is sealed like an identity number (core.crypto.SealedPhone)
     reporter_phone_enc = models.TextField(_("上报人电话(加密)"), blank=True, editable=False)
-    reporter_phone_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    reporter_phone_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False, verbose_name=_("上报人手机号摘要"))
     reporter_phone = SealedPhone("reporter_phone")
 
     status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.REPORTED, db_index=True)
@@ -169,11 +169,11 @@ class Event(Case):
     )
     # every department the case was ever dispatched to (lead or assisting): they keep read access
     involved_departments = models.ManyToManyField(
-        "accounts.Department", blank=True, related_name="involved_events"
+        "accounts.Department", blank=True, related_name="involved_events", verbose_name=_("参与过的部门")
     )
 
     # the deadline of the current stage (accept, handle or verify): Case's fields, the unit with its choices
-    deadline_unit = models.CharField(max_length=16, choices=TimeUnit.choices, blank=True)
+    deadline_unit = models.CharField(max_length=16, choices=TimeUnit.choices, blank=True, verbose_name=_("时限单位"))
 
     rework_count = models.PositiveIntegerField(_("返工次数"), default=0)
     return_count = models.PositiveIntegerField(_("退回次数"), default=0)
@@ -189,7 +189,7 @@ class Event(Case):
     supervision = models.CharField(_("督办"), max_length=8, choices=Supervision.choices, default="", blank=True)
     # set by the SLA sweep when an overdue case was raised to the next-level center
     escalated_center = models.ForeignKey(
-        "regions.Region", null=True, blank=True, on_delete=models.PROTECT, related_name="overdue_events",
+        "regions.Region", null=True, blank=True, on_delete=models.PROTECT, related_name="overdue_events", verbose_name=_("上报至中心"),
     )
 
     rating = models.CharField(_("评价"), max_length=16, choices=Rating.choices, blank=True)
@@ -200,13 +200,13 @@ class Event(Case):
     followup_rating = models.CharField(_("回访满意度"), max_length=16, choices=Rating.choices, blank=True)
     dissatisfaction_pending = models.BooleanField(_("不满意待处理"), default=False, db_index=True)
 
-    idempotency_scope = models.CharField(max_length=64, blank=True)
-    idempotency_key = models.CharField(max_length=128, blank=True)
+    idempotency_scope = models.CharField(max_length=64, blank=True, verbose_name=_("防重复提交范围"))
+    idempotency_key = models.CharField(max_length=128, blank=True, verbose_name=_("防重复提交键"))
     # the keyed hash of the first request's body (core/idempotency.py): a replay with another body is refused
-    idempotency_fingerprint = models.CharField(max_length=64, blank=True, editable=False)
+    idempotency_fingerprint = models.CharField(max_length=64, blank=True, editable=False, verbose_name=_("防重复提交指纹"))
 
     created_at = models.DateTimeField(_("上报时间"), default=timezone.now, db_index=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("更新时间"))
 
     objects = EventQuerySet.as_manager()
 
@@ -234,7 +234,7 @@ class Event(Case):
 class EventLog(CaseLog):
     """One transition or note on an event.  Append-only."""
 
-    event = models.ForeignKey(Event, on_delete=models.PROTECT, related_name="log")
+    event = models.ForeignKey(Event, on_delete=models.PROTECT, related_name="log", verbose_name=_("事件"))
 
     class Meta(CaseLog.Meta):
         verbose_name = _("事件流转记录")

@@ -456,8 +456,14 @@ def filtered_events(user, *, status: str = "", category: str = "", region: str =
     return qs.distinct().order_by(F("deadline").asc(nulls_last=True), "-created_at")
 
 
-def counts_by_status(user) -> dict[str, int]:
+def counts_by_status(user, **filters) -> dict[str, int]:
+    """How many visible events each status holds under the worklist's other filters (``filters``: the
+    keyword arguments of :func:`filtered_events`; a ``status`` among them is ignored, since the counts are
+    what each status would show): one GROUP BY over the filtered query, so the status chips add up to the
+    list's total under the same filters."""
     from django.db.models import Count
 
-    rows = Event.objects.visible_to(user).values("status").annotate(n=Count("pk", distinct=True)).order_by()
+    filters.pop("status", None)
+    qs = filtered_events(user, **filters).order_by()
+    rows = qs.values("status").annotate(n=Count("pk", distinct=True)).order_by()
     return {r["status"]: r["n"] for r in rows}

@@ -211,7 +211,9 @@ def worklist(request):
         messages.error(request, str(exc.message))
         qs = Event.objects.none()
         status_code = web_status(exc)
-    counts = services.counts_by_status(user)
+    # the chips count under the same filters as the list (all but the status the chips choose); none when
+    # the filters are invalid, like the list
+    counts = {} if errors else services.counts_by_status(user, **params)
     chips = [{"code": "", "label": _("全部"), "count": sum(counts.values())}] + [
         {"code": code, "label": label, "count": counts.get(code, 0)} for code, label in Status.choices
     ]

@@ -37,6 +37,8 @@ class SearchOut(Schema):
     query: str
     terms: list[str]
     partial: bool
+    include_lapsed: bool = Field(description="是否包含已失效（已废止、历史版本、已被修改）法规的条文")
+    lapsed_hidden: int = Field(description="匹配但未返回的已失效法规条文数（include_lapsed=false 时；最多 100）")
     results: list[ArticleHit]
 
 
@@ -48,7 +50,8 @@ class MatchedTerm(Schema):
 
 
 class ConsultHit(ArticleHit):
-    score: float
+    relevance: int = Field(description="相关程度：本条得分占本次结果中最高得分的百分比（0–100），供界面显示高/中/低")
+    score: float = Field(description="排序得分（内部算法值，只可在同一次结果内比较；界面不显示）")
     matched: list[MatchedTerm]
 
 
@@ -91,6 +94,7 @@ class SearchParams(Schema):
     q: str = Field(..., max_length=services.MAX_QUERY)
     limit: int = Field(20, ge=1, le=services.MAX_LIMIT)
     law: int | None = Field(None, ge=1, le=2**31 - 1)
+    include_lapsed: bool = Field(False, description="含已失效：也检索已废止、历史版本、已被修改的法规（指定 law 时总是包含）")
 
 
 def law_brief(law) -> dict:
@@ -100,14 +104,15 @@ def law_brief(law) -> dict:
 def hit_out(hit) -> dict:
     a = hit.article
     return {"id": a.pk, "law": law_brief(a.law), "label": a.label, "number": a.number, "chapter": a.chapter,
-            "text": a.text, "highlight": hit.highlight, "score": hit.score,
+            "text": a.text, "highlight": hit.highlight, "score": hit.score, "relevance": hit.relevance,
             "matched": [{"term": e.term, "weight": e.weight, "tf": e.tf, "score": e.score} for e in hit.explanation]}
 
 
 @router.get("/laws/search", response=SearchOut, summary="全文检索法律条文")
 def search(request, params: Query[SearchParams]):
-    r = services.search(params.q, limit=params.limit, law=params.law)
-    return {"query": r.query, "terms": r.terms, "partial": r.partial, "results": [hit_out(h) for h in r.hits]}
+    r = services.search(params.q, limit=params.limit, law=params.law, include_lapsed=params.include_lapsed)
+    return {"query": r.query, "terms": r.terms, "partial": r.partial, "include_lapsed": r.include_lapsed,
+            "lapsed_hidden": r.lapsed_hidden, "results": [hit_out(h) for h in r.hits]}
 
 
 @router.post("/laws/consult", response=ConsultOut, summary="法律咨询：描述纠纷，返回最相关的条文")

@@ -21,6 +21,10 @@ class Law(models.Model):
         REPEALED = "repealed", _("已废止")
         NOT_YET = "not_yet", _("尚未生效")
 
+    # 已失效: texts no longer in force (a repealed law, an old version, a text since amended); the library's
+    # search leaves them out unless asked (含已失效), the consultation never uses them
+    LAPSED_STATUSES = (Status.REPEALED, Status.HISTORICAL, Status.AMENDED)
+
     key = models.CharField(_("来源标识"), max_length=300, unique=True)
     title = models.CharField(_("标题"), max_length=200, db_index=True)
     issuing_body = models.CharField(_("制定机关"), max_length=200, blank=True)

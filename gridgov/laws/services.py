@@ -3,11 +3,16 @@
 * ``search(query)`` — the words of the query (jieba) must all occur in an article; SQLite answers
   from the FTS5 table, PostgreSQL from its GIN full-text index.  If no article has every word, the
   articles with any of them are returned (``SearchResults.partial``).  Matches are wrapped in
-  ``<mark>`` in an escaped snippet.
+  ``<mark>`` in an escaped snippet.  Articles of laws no longer in force (``Law.LAPSED_STATUSES``:
+  已废止, 历史版本, 已被修改) are left out unless ``include_lapsed`` (含已失效) — or a law is named —
+  and ``SearchResults.lapsed_hidden`` says how many of them matched.
 * ``consult(description)`` — a dispute described in everyday words → the most relevant articles.
   Ranking is Okapi BM25 computed in Python (``laws.consult``) over an index of the in-force laws,
   so SQLite and PostgreSQL give the same ranking; the query is widened by a small table of
   colloquial words → legal terms (``laws.consult.EXPANSIONS``).  Every hit explains its score.
+
+People see no score: a hit's ``relevance`` is its score as a share of the best hit's (0–100), shown on the
+pages as 相关度 高 / 中 / 低 (``relevance_label``).
 """
 
 from __future__ import annotations
@@ -51,6 +56,14 @@ class Hit:
     highlight: str  # HTML: escaped text with <mark>…</mark>
     score: float = 0.0
     explanation: list[Explanation] = field(default_factory=list)
+    relevance: int = 0  # the score as a percentage of the best hit's in the same answer (0 when unranked)
+
+    @property
+    def relevance_label(self) -> str:
+        """相关度 in words for people (no number): 高 from 2/3 of the best hit's score, 中 from 1/3, else 低."""
+        if self.relevance >= 67:
+            return "高"
+        return "中" if self.relevance >= 34 else "低"
 
 
 @dataclass
@@ -59,6 +72,8 @@ class SearchResults:
     terms: list[str]
     hits: list[Hit]
     partial: bool = False  # no article had every word; these have some of them
+    include_lapsed: bool = False
+    lapsed_hidden: int = 0  # articles of lapsed laws that matched and were left out (up to MAX_LIMIT)
 
 
 def _check_text(value: str, limit: int, what: str) -> str:
@@ -70,8 +85,19 @@ def _check_text(value: str, limit: int, what: str) -> str:
     return value
 
 
-def _fts_ids(terms: list[str], limit: int, law_id: int | None, any_term: bool) -> list[int]:
+def _status_sql(lapsed: bool | None) -> tuple[str, list]:
+    """A condition on the article's law (alias ``a``): None any law, False in force, True lapsed only."""
+    if lapsed is None:
+        return "", []
+    marks = ", ".join(["%s"] * len(Law.LAPSED_STATUSES))
+    op = "IN" if lapsed else "NOT IN"
+    return (f" AND a.law_id IN (SELECT l.id FROM laws_law l WHERE l.status {op} ({marks}))",
+            [str(s) for s in Law.LAPSED_STATUSES])
+
+
+def _fts_ids(terms: list[str], limit: int, law_id: int | None, any_term: bool, lapsed: bool | None = None) -> list[int]:
     vendor = connection.vendor
+    status_sql, status_params = _status_sql(lapsed)
     with connection.cursor() as cur:
         if vendor == "sqlite":
             match = (" OR " if any_term else " ").join('"' + t.replace('"', '""') + '"' for t in terms)
@@ -81,6 +107,8 @@ def _fts_ids(terms: list[str], limit: int, law_id: int | None, any_term: bool) -
             if law_id is not None:
                 sql += " AND a.law_id = %s"
                 params.append(law_id)
+            sql += status_sql
+            params += status_params
             sql += " ORDER BY bm25(laws_article_fts), a.id LIMIT %s"
             cur.execute(sql, [*params, limit])
             return [r[0] for r in cur.fetchall()]
@@ -93,6 +121,8 @@ def _fts_ids(terms: list[str], limit: int, law_id: int | None, any_term: bool) -
             if law_id is not None:
                 sql += " AND a.law_id = %s"
                 params.append(law_id)
+            sql += status_sql
+            params += status_params
             sql += " ORDER BY ts_rank(to_tsvector('simple'::regconfig, a.tokens), q) DESC, a.id LIMIT %s"
             cur.execute(sql, [*params, limit])
             return [r[0] for r in cur.fetchall()]
@@ -103,25 +133,34 @@ def _fts_ids(terms: list[str], limit: int, law_id: int | None, any_term: bool) -
     qs = Article.objects.filter(cond)
     if law_id is not None:
         qs = qs.filter(law_id=law_id)
+    if lapsed is not None:
+        qs = qs.filter(law__status__in=Law.LAPSED_STATUSES) if lapsed else qs.exclude(law__status__in=Law.LAPSED_STATUSES)
     return list(qs.order_by("id").values_list("id", flat=True)[:limit])
 
 
-def search(query: str, limit: int = 20, law: Law | int | None = None) -> SearchResults:
+def search(query: str, limit: int = 20, law: Law | int | None = None, include_lapsed: bool = False) -> SearchResults:
+    """Articles with the query's words.  Lapsed laws' articles only with ``include_lapsed`` or within a
+    named ``law`` (reading one law is reading all of it)."""
     query = _check_text(query, MAX_QUERY, "检索词")
     limit = max(1, min(int(limit), MAX_LIMIT))
     law_id = law.pk if isinstance(law, Law) else law
     terms = lawtext.query_terms(query)
     if not terms:
-        return SearchResults(query=query, terms=[], hits=[])
-    ids = _fts_ids(terms, limit, law_id, any_term=False)
+        return SearchResults(query=query, terms=[], hits=[], include_lapsed=include_lapsed)
+    lapsed = None if include_lapsed or law_id is not None else False
+    ids = _fts_ids(terms, limit, law_id, any_term=False, lapsed=lapsed)
     partial = False
     if not ids and len(terms) > 1:
-        ids = _fts_ids(terms, limit, law_id, any_term=True)
+        ids = _fts_ids(terms, limit, law_id, any_term=True, lapsed=lapsed)
         partial = bool(ids)
+    hidden = 0
+    if lapsed is False:
+        hidden = len(_fts_ids(terms, MAX_LIMIT, None, any_term=partial, lapsed=True))
     rows = Article.objects.select_related("law").in_bulk(ids)
     hits = [Hit(article=rows[i], highlight=lawtext.highlight(rows[i].text, terms, context=SNIPPET))
             for i in ids if i in rows]
-    return SearchResults(query=query, terms=terms, hits=hits, partial=partial)
+    return SearchResults(query=query, terms=terms, hits=hits, partial=partial, include_lapsed=include_lapsed,
+                         lapsed_hidden=hidden)
 
 
 # --- consultation ---------------------------------------------------------------------------------
@@ -150,6 +189,9 @@ def consult(description: str, k: int = 5) -> Consultation:
         words = [e.term for e in r.explanation]
         hits.append(Hit(article=article, score=r.score, explanation=r.explanation,
                         highlight=lawtext.highlight(article.text, words, context=SNIPPET * 2)))
+    best = max((h.score for h in hits), default=0.0)
+    for h in hits:
+        h.relevance = round(100 * h.score / best) if best > 0 else 0
     return Consultation(description=description, terms=query.own_terms, expanded=query.expanded_terms, hits=hits)
 
 

@@ -15,11 +15,12 @@ from gridgov.web.views import not_found
 @login_required
 @require_http_methods(["GET", "POST"])
 def home(request):
-    context: dict = {"q": request.GET.get("q", "").strip(), "description": ""}
+    context: dict = {"q": request.GET.get("q", "").strip(), "description": "",
+                     "include_lapsed": request.GET.get("lapsed") == "1"}
     status = 200
     if context["q"]:
         try:
-            context["results"] = services.search(context["q"], limit=30)
+            context["results"] = services.search(context["q"], limit=30, include_lapsed=context["include_lapsed"])
         except DomainError as exc:
             context["search_error"], status = exc.message, 400
     if request.method == "POST":

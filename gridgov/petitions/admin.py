@@ -2,7 +2,9 @@
 
 from django.contrib import admin
 
+from gridgov.cases.admin_labels import CaseLogLabels
 from gridgov.petitions.models import Petition, Petitioner, PetitionLog
+from gridgov.petitions.workflow import LIFECYCLE
 
 
 class PetitionerInline(admin.TabularInline):
@@ -16,9 +18,10 @@ class PetitionerInline(admin.TabularInline):
         return False
 
 
-class LogInline(admin.TabularInline):
+class LogInline(CaseLogLabels, admin.TabularInline):
     model = PetitionLog
-    fields = ("created_at", "actor_label", "action", "from_status", "to_status", "note")
+    lifecycle = LIFECYCLE
+    fields = ("created_at", "actor_label", "action_name", "from_status_name", "to_status_name", "note")
     readonly_fields = fields
     extra = 0
     can_delete = False

@@ -172,10 +172,11 @@ class PetitionPage(Schema):
     results: list[PetitionBrief]
 
 
-def _page(request, qs, page: PageParams) -> dict:
+def _page(request, qs, page: PageParams, filters: dict) -> dict:
     now = timezone.now()
     rows = page.window(qs.select_related("region", "leader"))
-    return {"count": qs.count(), "counts_by_status": services.counts_by_status(request.auth),
+    # counts_by_status: under the same filters except status
+    return {"count": qs.count(), "counts_by_status": services.counts_by_status(request.auth, **filters),
             "results": [brief(p, now) for p in rows]}
 
 
@@ -184,16 +185,18 @@ def list_petitions(request, status: str = "", channel: str = "", sla_state: str 
                    repeat: str = "", region: str = "", q: str = "", page: Query[PageParams] = None):
     """Petitions you may see, soonest deadline first. Filters: status, channel, sla_state
     (normal / near_due / overdue), backlog=1 (积案), repeat=1 (重复信访), region (code prefix), q."""
-    qs = services.filtered_petitions(request.auth, status=status, channel=channel, sla_state=sla_state,
-                                     backlog=backlog, repeat=repeat, region=region, q=q)
-    return _page(request, qs, page)
+    filters = {"channel": channel, "sla_state": sla_state, "backlog": backlog, "repeat": repeat, "region": region,
+               "q": q}
+    qs = services.filtered_petitions(request.auth, status=status, **filters)
+    return _page(request, qs, page, filters)
 
 
 @router.get("/petitions/backlog", response={200: PetitionPage, 422: Error}, auth=api_auth)
 def backlog(request, channel: str = "", region: str = "", repeat: str = "", page: Query[PageParams] = None):
     """积案: open beyond the current deadline, or repeated 3 times or more (PETITION_BACKLOG_REPEATS)."""
-    qs = services.filtered_petitions(request.auth, backlog="1", channel=channel, region=region, repeat=repeat)
-    return _page(request, qs, page)
+    filters = {"backlog": "1", "channel": channel, "region": region, "repeat": repeat}
+    qs = services.filtered_petitions(request.auth, **filters)
+    return _page(request, qs, page, filters)
 
 
 class ReplyRate(Schema):

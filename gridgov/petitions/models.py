@@ -129,7 +129,7 @@ class Petition(Case):
     # deadline, warn_at, deadline_unit (natural time: the periods are calendar days); None when none runs.
     # "群众来信件件有回复": the procedural reply a letter is owed (None for channels that owe none)
     ack_due_at = models.DateTimeField(_("程序性回复时限"), null=True, blank=True, db_index=True)
-    ack_warn_at = models.DateTimeField(null=True, blank=True)
+    ack_warn_at = models.DateTimeField(null=True, blank=True, verbose_name=_("告知临期提醒时间"))
     acked_at = models.DateTimeField(_("程序性回复时间"), null=True, blank=True)
 
     # 重复信访: the first petition of the group, and how many repeats the group has had
@@ -140,8 +140,8 @@ class Petition(Case):
     leader = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                related_name="led_petitions", verbose_name=_("包案领导"))
 
-    created_at = models.DateTimeField(default=timezone.now)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("创建时间"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("更新时间"))
 
     objects = PetitionQuerySet.as_manager()
 
@@ -169,14 +169,14 @@ class Petitioner(CaseParty):
     """One petitioner: a registry resident when known; otherwise name, phone and an optional,
     encrypted identity number."""
 
-    petition = models.ForeignKey(Petition, on_delete=models.CASCADE, related_name="petitioners")
+    petition = models.ForeignKey(Petition, on_delete=models.CASCADE, related_name="petitioners", verbose_name=_("信访件"))
     resident = models.ForeignKey("registry.Resident", null=True, blank=True, on_delete=models.PROTECT,
                                  related_name="petitions_as_petitioner", verbose_name=_("实有人口"))
     # name and phone (sealed like the identity number): CaseParty's
-    id_number_enc = models.TextField(blank=True)
-    id_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    id_number_enc = models.TextField(blank=True, verbose_name=_("身份证号(加密)"))
+    id_hash = models.CharField(max_length=64, blank=True, db_index=True, verbose_name=_("身份证号摘要"))
     id_masked = models.CharField(_("身份证号码"), max_length=32, blank=True)
-    order = models.PositiveIntegerField(default=0)
+    order = models.PositiveIntegerField(default=0, verbose_name=_("排序"))
 
     class Meta:
         ordering = ["order", "id"]
@@ -189,7 +189,7 @@ class Petitioner(CaseParty):
 class PetitionLog(CaseLog):
     """One transition or note on a petition.  Append-only."""
 
-    petition = models.ForeignKey(Petition, on_delete=models.PROTECT, related_name="log")
+    petition = models.ForeignKey(Petition, on_delete=models.PROTECT, related_name="log", verbose_name=_("信访件"))
 
     class Meta(CaseLog.Meta):
         verbose_name = _("信访办理记录")

@@ -47,7 +47,7 @@ def _worklist(request, *, backlog: bool):
         errors, status_code = exc.fields, web_status(exc)
         messages.error(request, str(exc.message))
         qs = Petition.objects.none()
-    counts = services.counts_by_status(user)
+    counts = {} if errors else services.counts_by_status(user, **params)  # under the same filters as the list
     page = Paginator(qs.select_related("region", "leader").prefetch_related("petitioners"), PAGE_SIZE).get_page(
         request.GET.get("page"))
     rate = services.reply_rate_for(user)

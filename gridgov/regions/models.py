@@ -72,7 +72,7 @@ class Grid(models.Model):
     boundary = models.JSONField(_("边界"), null=True, blank=True)
     households = models.PositiveIntegerField(_("户数"), null=True, blank=True)
     active = models.BooleanField(_("启用"), default=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("更新时间"))
 
     class Meta:
         ordering = ["code"]
@@ -91,8 +91,8 @@ class GridStaff(models.Model):
         WORKER = "worker", _("网格员")
         INSTRUCTOR = "instructor", _("网格指导员")
 
-    grid = models.ForeignKey(Grid, on_delete=models.CASCADE, related_name="staff")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="grid_roles")
+    grid = models.ForeignKey(Grid, on_delete=models.CASCADE, related_name="staff", verbose_name=_("网格"))
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="grid_roles", verbose_name=_("用户"))
     role = models.CharField(_("职务"), max_length=16, choices=Role.choices, default=Role.WORKER)
 
     class Meta:

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.apps import apps
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
@@ -55,19 +56,91 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return {}  # not even "delete selected"
 
 
+CHANGE_ACTIONS = {"create": _("新增"), "update": _("修改"), "move": _("迁居"), "delete": _("删除")}
+CHANGE_SOURCES = {"web": _("网页"), "api": _("接口"), "demo": _("演示数据")}
+
+
+def _registry_model(code: str):
+    try:
+        return apps.get_model("registry", code)
+    except LookupError:
+        return None
+
+
+def model_label(code: str) -> str:
+    """The Chinese name of a registry model stored by its code ("resident" → 实有人口)."""
+    model = _registry_model(code)
+    return str(model._meta.verbose_name) if model else code
+
+
+class CodeNames:
+    """The codes the audit tables store (model, action, source, field names), shown by their Chinese names."""
+
+    @admin.display(description=_("数据类型"), ordering="model")
+    def model_name(self, obj) -> str:
+        return model_label(obj.model)
+
+    @admin.display(description=_("涉及字段"))
+    def field_names(self, obj) -> str:
+        model = _registry_model(obj.model)
+        names = []
+        for name in obj.fields or []:
+            try:
+                names.append(str(model._meta.get_field(name).verbose_name) if model else name)
+            except Exception:  # a field since removed: its code
+                names.append(name)
+        return "、".join(names)
+
+    @admin.display(description=_("变更类型"), ordering="action")
+    def action_name(self, obj) -> str:
+        return str(CHANGE_ACTIONS.get(obj.action, obj.action))
+
+    @admin.display(description=_("来源"), ordering="source")
+    def source_name(self, obj) -> str:
+        kind, _sep, rest = (obj.source or "").partition(":")
+        if kind == "import":
+            return _("导入 %(file)s") % {"file": rest}
+        return str(CHANGE_SOURCES.get(obj.source, obj.source))
+
+
+class ModelFilter(admin.SimpleListFilter):
+    """The audit tables' 数据类型 filter, by the models' Chinese names."""
+
+    title = _("数据类型")
+    parameter_name = "model"
+
+    def lookups(self, request, model_admin):
+        codes = model_admin.model.objects.order_by("model").values_list("model", flat=True).distinct()
+        return [(code, model_label(code)) for code in codes]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(model=self.value()) if self.value() else queryset
+
+
+class ChangeActionFilter(admin.SimpleListFilter):
+    title = _("变更类型")
+    parameter_name = "action"
+
+    def lookups(self, request, model_admin):
+        return list(CHANGE_ACTIONS.items())
+
+    def queryset(self, request, queryset):
+        return queryset.filter(action=self.value()) if self.value() else queryset
+
+
 @admin.register(AccessLog)
-class AccessLogAdmin(ReadOnlyAdmin):
-    list_display = ("created_at", "actor", "action", "model", "object_label", "fields", "count", "reason")
-    list_filter = ("action", "model")
+class AccessLogAdmin(CodeNames, ReadOnlyAdmin):
+    list_display = ("created_at", "actor", "action", "model_name", "object_label", "field_names", "count", "reason")
+    list_filter = ("action", ModelFilter)
     search_fields = ("actor__username", "actor__full_name", "object_label", "reason")
     date_hierarchy = "created_at"
     list_select_related = ("actor",)
 
 
 @admin.register(Change)
-class ChangeAdmin(ReadOnlyAdmin):
-    list_display = ("created_at", "actor", "model", "object_id", "action", "source")
-    list_filter = ("model", "action")
+class ChangeAdmin(CodeNames, ReadOnlyAdmin):
+    list_display = ("created_at", "actor", "model_name", "object_id", "action_name", "source_name")
+    list_filter = (ModelFilter, ChangeActionFilter)
     search_fields = ("actor__username", "actor__full_name", "source")
     date_hierarchy = "created_at"
     list_select_related = ("actor",)
@@ -144,10 +217,14 @@ class RegistryRecordAdmin(ReadOnlyAdmin):
 
 @admin.register(Address)
 class AddressAdmin(RegistryRecordAdmin):
-    list_display = ("code", "text", "region", "grid", "lng", "lat")
+    list_display = ("code", "full_text", "region", "grid", "lng", "lat")
     search_fields = ("code", "road")
     list_select_related = ("region", "grid")
     exclude = ("key",)
+
+    @admin.display(description=_("地址"))
+    def full_text(self, obj) -> str:
+        return obj.text
 
 
 @admin.register(House)

@@ -47,9 +47,9 @@ class Address(models.Model):
     lng = models.FloatField(_("经度"), null=True, blank=True)
     lat = models.FloatField(_("纬度"), null=True, blank=True)
     # normalized (region, road, building, unit, floor, room): one place, one address
-    key = models.CharField(max_length=255, unique=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    updated_at = models.DateTimeField(auto_now=True)
+    key = models.CharField(max_length=255, unique=True, verbose_name=_("地址键"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("创建时间"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("更新时间"))
 
     class AddressQuerySet(ScopedQuerySet):
         region_path = "region__code"
@@ -109,9 +109,9 @@ class House(models.Model):
     owner_name = models.CharField(_("产权人姓名"), max_length=50, blank=True)
     # phones are sealed like identity numbers (core.crypto.SealedPhone)
     owner_phone_enc = models.TextField(_("产权人电话(加密)"), blank=True, editable=False)
-    owner_phone_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    owner_phone_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False, verbose_name=_("产权人手机号摘要"))
     owner_phone = SealedPhone("owner_phone")
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("更新时间"))
 
     objects = ScopedQuerySet.as_manager()
 
@@ -163,12 +163,12 @@ class Resident(models.Model):
     name = models.CharField(_("姓名"), max_length=50)
     id_type = models.CharField(_("证件类型"), max_length=16, choices=IdType.choices, default=IdType.RIC)
     id_number_enc = models.TextField(_("证件号码(加密)"), blank=True)
-    id_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    id_hash = models.CharField(max_length=64, blank=True, db_index=True, verbose_name=_("身份证号摘要"))
     id_masked = models.CharField(_("证件号码"), max_length=32, blank=True)
     birth_date = models.DateField(_("出生日期"), null=True, blank=True)
     sex = models.CharField(_("性别"), max_length=1, choices=Sex.choices, blank=True)
     phone_enc = models.TextField(_("联系电话(加密)"), blank=True, editable=False)
-    phone_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    phone_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False, verbose_name=_("手机号摘要"))
     phone = SealedPhone("phone")
     household = models.CharField(_("人口类型"), max_length=16, choices=Household.choices,
                                  default=Household.REGISTERED)
@@ -184,8 +184,8 @@ class Resident(models.Model):
     relation = models.CharField(_("与户主关系"), max_length=20, blank=True)
     moved_in = models.DateField(_("迁入日期"), null=True, blank=True)
     moved_out = models.DateField(_("迁出日期"), null=True, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("创建时间"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("更新时间"))
 
     class ResidentQuerySet(ScopedQuerySet):
         region_path = "region__code"
@@ -247,11 +247,11 @@ class Unit(models.Model):
     legal_rep = models.CharField(_("法定代表人"), max_length=50, blank=True)
     contact = models.CharField(_("联系人"), max_length=50, blank=True)
     phone_enc = models.TextField(_("联系电话(加密)"), blank=True, editable=False)
-    phone_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    phone_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False, verbose_name=_("手机号摘要"))
     phone = SealedPhone("phone")
     key_flags = models.JSONField(_("重点单位类别"), default=list, blank=True)
     employees = models.PositiveIntegerField(_("从业人数"), null=True, blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("更新时间"))
 
     objects = ScopedQuerySet.as_manager()
 
@@ -270,14 +270,14 @@ class Unit(models.Model):
 class Change(AppendOnly):
     """Who changed which registry record, what and when (the history view). Append-only."""
 
-    model = models.CharField(max_length=32)
-    object_id = models.PositiveBigIntegerField()
-    action = models.CharField(max_length=16)  # create / update / move / delete
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
+    model = models.CharField(max_length=32, verbose_name=_("数据类型"))
+    object_id = models.PositiveBigIntegerField(_("对象ID"))
+    action = models.CharField(max_length=16, verbose_name=_("变更类型"))  # create / update / move / delete
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("操作人"))
     # {field: [old, new]} with personal values masked
-    changes = models.JSONField(default=dict)
-    source = models.CharField(max_length=32, blank=True)  # web / api / import:<file>
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    changes = models.JSONField(default=dict, verbose_name=_("变更内容"))
+    source = models.CharField(max_length=32, blank=True, verbose_name=_("来源"))  # web / api / import:<file>
+    created_at = models.DateTimeField(default=timezone.now, db_index=True, verbose_name=_("变更时间"))
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -293,15 +293,15 @@ class AccessLog(AppendOnly):
         VIEW = "view_full", _("查看完整信息")
         EXPORT = "export", _("导出")
 
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    action = models.CharField(max_length=16, choices=Action.choices)
-    model = models.CharField(max_length=32)
-    object_id = models.PositiveBigIntegerField(null=True, blank=True)
-    object_label = models.CharField(max_length=200, blank=True)
-    fields = models.JSONField(default=list)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("操作人"))
+    action = models.CharField(max_length=16, choices=Action.choices, verbose_name=_("访问类型"))
+    model = models.CharField(max_length=32, verbose_name=_("数据类型"))
+    object_id = models.PositiveBigIntegerField(null=True, blank=True, verbose_name=_("对象ID"))
+    object_label = models.CharField(max_length=200, blank=True, verbose_name=_("对象"))
+    fields = models.JSONField(default=list, verbose_name=_("涉及字段"))
     reason = models.CharField(_("事由"), max_length=200)
-    count = models.PositiveIntegerField(default=1)  # records in an export
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    count = models.PositiveIntegerField(default=1, verbose_name=_("条数"))  # records in an export
+    created_at = models.DateTimeField(default=timezone.now, db_index=True, verbose_name=_("访问时间"))
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -348,9 +348,9 @@ class KeyCategory(models.Model):
     name = models.CharField(_("类别名称"), max_length=50)
     attributes = models.JSONField(_("专项属性"), default=list, blank=True)
     intervals = models.JSONField(_("走访周期(天)"), default=dict, blank=True)
-    builtin = models.BooleanField(default=False)
+    builtin = models.BooleanField(default=False, verbose_name=_("系统内置"))
     active = models.BooleanField(_("启用"), default=True)
-    order = models.PositiveIntegerField(default=0)
+    order = models.PositiveIntegerField(default=0, verbose_name=_("排序"))
 
     class Meta:
         ordering = ["order", "code"]
@@ -377,7 +377,7 @@ class KeyPerson(models.Model):
     since = models.DateField(_("列管日期"), default=timezone.localdate)
     until = models.DateField(_("解除列管日期"), null=True, blank=True)
     note = models.TextField(_("备注"), blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("更新时间"))
 
     class KeyPersonQuerySet(ScopedQuerySet):
         region_path = "resident__region__code"

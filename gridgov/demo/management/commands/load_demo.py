@@ -21,6 +21,10 @@ class Command(BaseCommand):
                 self.stdout.write(f"  {role:<8} {username:<14} {where}")
             self.stdout.write("  群众     无需账号：打开 /citizen/report/ 上报，/citizen/track/ 查询")
             self.stdout.write("")
-            # the address make demo serves on (HOST/PORT, as scripts/serve_demo.sh reads them)
-            site = f"http://{os.environ.get('HOST') or '127.0.0.1'}:{os.environ.get('PORT') or '8000'}/"
+            # the address make demo serves on (HOST/PORT, as scripts/serve_demo.sh reads them; a wildcard
+            # host is opened as 127.0.0.1); serve_demo.sh says it again once the server answers there
+            host = os.environ.get("HOST") or "127.0.0.1"
+            if host in ("0.0.0.0", "::", "[::]", "*"):
+                host = "127.0.0.1"
+            site = f"http://{host}:{os.environ.get('PORT') or '8000'}/"
             self.stdout.write(f"打开 {site} 登录；管理后台 /admin/；接口文档 /api/v1/docs")
