@@ -14,7 +14,7 @@ from gridgov.accounts.auth import api_auth
 from gridgov.core.api_types import Coordinate, Count, Error, Id, Lat, Lng, Moment, PageParams, text
 from gridgov.core.errors import Conflict, Forbidden, ValidationFailed
 from gridgov.core.throttle import client_ip
-from gridgov.events import services, sla, workflow
+from gridgov.events import assists, services, sla, workflow
 from gridgov.events.models import Category, Event, Status
 from gridgov.events.workflow import Citizen
 
@@ -89,6 +89,27 @@ class EventLogOut(Schema):
     created_at: datetime
 
 
+class AssistOut(Schema):
+    """One assisting department called at dispatch (吹哨报到): its 报到 and its part (协办反馈)."""
+
+    department: str
+    department_name: str
+    state: str = Field(description="called 待报到 / late 超时未报到 / reported 已报到 / done 已协办反馈 / withdrawn 已撤回")
+    state_label: str
+    called_at: datetime
+    report_deadline: datetime
+    reported_in_at: datetime | None
+    reported_on_time: bool | None
+    reported_in_by: str | None
+    feedback_deadline: datetime | None
+    feedback_at: datetime | None
+    feedback: str
+    feedback_on_time: bool | None
+    feedback_by: str | None
+    attachments: list[str]
+    withdrawn_at: datetime | None
+
+
 class EventDetail(EventBrief):
     description: str
     source: str
@@ -108,6 +129,7 @@ class EventDetail(EventBrief):
     allowed_actions: list[str]
     timeline: list[EventLogOut]
     attachments: list[dict]
+    assists: list[AssistOut]
 
 
 def brief(e: Event, now=None) -> dict:
@@ -120,7 +142,8 @@ def brief(e: Event, now=None) -> dict:
 
 
 def detail(e: Event, actor) -> dict:
-    out = brief(e)
+    now = timezone.now()
+    out = brief(e, now)
     out.update({
         "description": e.description, "source": e.source, "lng": e.lng, "lat": e.lat, "address": e.address,
         "grid": e.grid.code if e.grid_id else None, "urgency": e.urgency, "people_involved": e.people_involved,
@@ -139,6 +162,7 @@ def detail(e: Event, actor) -> dict:
             {"kind": a.kind, "url": a.url, "size": a.size, "content_type": a.content_type}
             for a in e.attachments.all()
         ],
+        "assists": [assists.as_dict(c, now) for c in assists.calls(e)],
     })
     return out
 
