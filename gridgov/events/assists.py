@@ -179,16 +179,21 @@ def overdue_candidates(now: datetime) -> QuerySet:
     return Event.objects.filter(Exists(_unnoticed(now)), status__in=STATES)
 
 
+def _not_reminded(event: Event) -> QuerySet:
+    noticed = SlaNotice.objects.filter(event=event, kind=NOTICE_KIND).values("deadline")
+    return Assist.objects.filter(_open(), event=event, reported_in_at__isnull=True).exclude(
+        report_deadline__in=noticed)
+
+
 def still_overdue(event: Event, now: datetime) -> bool:
-    return event.status in STATES and _late(event, now).exists()
+    """Re-checked on the locked row: a call is still unreported past its deadline, and not reminded yet."""
+    return event.status in STATES and _not_reminded(event).filter(report_deadline__lte=now).exists()
 
 
 def notice_deadline(event: Event) -> datetime:
     """The earliest 报到 deadline of the event's unreported calls not reminded yet (one notice per deadline:
-    the departments called at one dispatch share it)."""
-    noticed = SlaNotice.objects.filter(event=event, kind=NOTICE_KIND).values("deadline")
-    return (Assist.objects.filter(_open(), event=event, reported_in_at__isnull=True)
-            .exclude(report_deadline__in=noticed).aggregate(m=Min("report_deadline"))["m"])
+    the departments called at one dispatch share it); past, since :func:`still_overdue` holds."""
+    return _not_reminded(event).aggregate(m=Min("report_deadline"))["m"]
 
 
 # --- what pages and the API show ----------------------------------------------------------------

@@ -213,6 +213,20 @@ def test_the_sweep_reminds_a_department_that_has_not_reported_in_once(city, repo
     assert tally.stored() == tally.expected(tally.recompute(lifecycles()))
 
 
+def test_a_new_call_after_a_return_gets_its_own_reminder(city, report, ga):
+    e = whistled(city, report, ga)
+    first = call_of(e, "ZJ").report_deadline
+    assert sweep.sweep_lifecycle(workflow.LIFECYCLE, now=first + MINUTE)["assists_reminded"] == 1
+    act(city.liaison_cg, e, "return", first + HOUR, note="退回")
+    act(city.operator_a, e, "dispatch", first + 2 * HOUR, lead_department="CG", assisting_departments=["ZJ"])
+    second = call_of(e, "ZJ").report_deadline
+    assert second > first + 2 * HOUR
+    assert sweep.sweep_lifecycle(workflow.LIFECYCLE, now=second - MINUTE)["assists_reminded"] == 0
+    assert sweep.sweep_lifecycle(workflow.LIFECYCLE, now=second + MINUTE)["assists_reminded"] == 1
+    assert list(SlaNotice.objects.filter(event=e, kind=assists.NOTICE_KIND).order_by("deadline")
+                .values_list("deadline", flat=True)) == [first, second]
+
+
 # --- pages ------------------------------------------------------------------------------------
 
 def test_each_assisting_liaison_finds_the_case_in_the_inbox_and_the_lead_sees_their_parts(city, report, ga):
