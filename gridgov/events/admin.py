@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from gridgov.events.models import Category, Event, EventLog
+from gridgov.events.models import Assist, Category, Event, EventLog
 
 
 class ChildInline(admin.TabularInline):
@@ -32,6 +32,20 @@ class LogInline(admin.TabularInline):
         return False
 
 
+class AssistInline(admin.TabularInline):
+    """吹哨报到: the assisting departments' calls, read-only (written by the workflow)."""
+
+    model = Assist
+    fields = ("department", "called_at", "report_deadline", "reported_in_at", "reported_on_time", "feedback_at",
+              "feedback_on_time", "feedback", "withdrawn_at")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Event)
 class EventAdmin(admin.ModelAdmin):
     """Read-only: a status written here would bypass the transition table and its log."""
@@ -39,7 +53,7 @@ class EventAdmin(admin.ModelAdmin):
     list_display = ("number", "category", "status", "center", "lead_department", "deadline", "created_at")
     list_filter = ("status", "source", "supervision")
     search_fields = ("number", "description", "address")
-    inlines = [LogInline]
+    inlines = [AssistInline, LogInline]
 
     # every column, in the order of the event itself (the kernel's Case declares region, center and the stage
     # fields first); gridgov/cases/tests/test_kernel.py checks the list stays complete

@@ -289,3 +289,10 @@ def test_a_department_not_called_cannot_see_or_act_through_the_api(city, report,
     act(city.operator_a, e, "dispatch", T0, lead_department="CG")
     status, _ = api("post", f"/events/{e.number}/actions/report_in", user=liaison("GA"), body={})
     assert status == 404
+
+
+def test_the_admin_shows_the_calls_read_only(city, report, ga):
+    e = whistled(city, report, ga)
+    act(liaison("ZJ"), e, "report_in", T0 + HOUR)
+    body = as_user(city.admin).get(f"/admin/events/event/{e.pk}/change/").content.decode()
+    assert "区住建局" in body and "区公安分局" in body and 'name="assists-0-department"' not in body
