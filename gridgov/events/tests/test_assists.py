@@ -296,3 +296,32 @@ def test_the_admin_shows_the_calls_read_only(city, report, ga):
     act(liaison("ZJ"), e, "report_in", T0 + HOUR)
     body = as_user(city.admin).get(f"/admin/events/event/{e.pk}/change/").content.decode()
     assert "区住建局" in body and "区公安分局" in body and 'name="assists-0-department"' not in body
+
+
+def test_the_upgrade_calls_the_assisting_departments_of_cases_being_worked_on(city, report, ga):
+    """Migration 0007_assists: a base from before has assisting departments and maybe a 报到(协办) with a note."""
+    import importlib
+
+    from django.apps import apps
+
+    from gridgov.events.models import EventLog
+
+    migration = importlib.import_module("gridgov.events.migrations.0007_assists")
+    e = whistled(city, report, ga)
+    closed = whistled(city, report, ga)
+    act(city.liaison_cg, closed, "sign", T0 + HOUR)
+    act(city.liaison_cg, closed, "feedback", T0 + HOUR, note="已完成")
+    act(city.operator_a, closed, "verify_pass", T0 + HOUR)
+    Assist.objects.all().delete()  # as before the upgrade
+    EventLog.objects.create(event=e, actor=liaison("ZJ"), actor_label="住建联络员", action="report_in",
+                            from_status="dispatched", to_status="dispatched", note="已到场认定违建",
+                            created_at=T0 + HOUR)
+    migration.call_open_assists(apps, None)
+    rows = {a.department.code: a for a in Assist.objects.filter(event=e)}
+    assert set(rows) == {"ZJ", "GA"} and not Assist.objects.filter(event=closed).exists()
+    zj, ga_call = rows["ZJ"], rows["GA"]
+    assert zj.called_at == T0 + 2 * MINUTE and zj.report_deadline == e.deadline
+    assert zj.reported_in_at == zj.feedback_at == T0 + HOUR and zj.feedback == "已到场认定违建"
+    assert zj.reported_on_time is True and zj.reported_in_by == liaison("ZJ")
+    assert ga_call.reported_in_at is None and ga_call.is_open
+    assert workflow.allowed_actions(Event.objects.get(pk=e.pk), liaison("GA")) == ["report_in"]
