@@ -234,6 +234,8 @@ GRIDGOV = {
     # stage limits that do not come from the category: acceptance and verification by the center
     "ACCEPT_LIMIT": os.environ.get("GRIDGOV_ACCEPT_LIMIT", "4 working_hours"),
     "VERIFY_LIMIT": os.environ.get("GRIDGOV_VERIFY_LIMIT", "1 working_days"),
+    # 吹哨报到: how long an assisting department has to report in (never past the handling deadline)
+    "ASSIST_REPORT_LIMIT": os.environ.get("GRIDGOV_ASSIST_REPORT_LIMIT", "4 working_hours"),
     "NEAR_DUE_RATIO": float(os.environ.get("GRIDGOV_NEAR_DUE_RATIO", "0.8")),
     # attachments
     "MAX_PHOTO_BYTES": int(os.environ.get("GRIDGOV_MAX_PHOTO_BYTES", str(10 * 1024 * 1024))),

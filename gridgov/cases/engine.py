@@ -91,6 +91,9 @@ class Transition:
     writes: tuple[str, ...] = ()
     # the clock the statistics record judges this action against (a case may run a second one: a letter's reply)
     clock: str = "deadline"
+    # an action taken for a department that is not the case's own (a 协办 department's 报到): ``(case, actor) ->
+    # (department id, deadline)``, read before the effect, instead of department_id_of() and ``clock``
+    concerns: Callable | None = None
     extra: dict = field(default_factory=dict)
 
 
@@ -288,6 +291,8 @@ class Lifecycle:
             before = self.snapshot(case)
             share_before, department_before = self.share(case), self.department_id_of(case)
             from_status, deadline = case.status, getattr(case, t.clock)
+            if t.concerns is not None:
+                department_before, deadline = t.concerns(case, actor)
             effect = self._effect(t)
             data = (effect(case, actor, params, now) or {}) if effect else {}
             private = {k: data.pop(k) for k in [k for k in data if k.startswith("_")]}

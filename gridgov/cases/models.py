@@ -155,7 +155,8 @@ class TransitionRecord(AppendOnly):
     from_status = models.CharField(max_length=16, blank=True)
     to_status = models.CharField(max_length=16, blank=True)
     actor_role = models.CharField(max_length=16, blank=True)  # a user's role, "citizen" or "system"
-    # the department the action concerns (the case's lead department when it was taken), if any
+    # the department the action concerns (the case's lead department when it was taken, or the one the
+    # transition names through Transition.concerns: an assisting department's 报到), if any
     department = models.ForeignKey("accounts.Department", null=True, blank=True, on_delete=models.PROTECT,
                                    related_name="+")
     on_time = models.BooleanField(null=True)

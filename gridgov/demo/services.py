@@ -261,6 +261,14 @@ def generate_events(n: int, log=None, seed: int = 2026) -> dict:
             open_by_cat.setdefault(code, []).append(event)
             continue
         step(liaison, "sign", {}, (10, 240))
+        if assisting and event.pk % 4 and t + timedelta(minutes=50) < now:
+            # 吹哨报到: most called departments report in and record their part before the lead's next step
+            # (at least an hour later); no random draw, so the rest of the demo stays as it was
+            helper = liaisons["GAJ"]
+            events.perform_action(helper, Event.objects.get(pk=event.pk), "report_in", {},
+                                  now=t + timedelta(minutes=15))
+            events.perform_action(helper, Event.objects.get(pk=event.pk), "assist_feedback",
+                                  {"note": "已派民警到场配合，维护现场秩序"}, now=t + timedelta(minutes=50))
         if target == Status.HANDLING:
             if rng.random() < 0.2:
                 step(users["leader_county"], "supervise", {"level": rng.choice(["yellow", "red"]),

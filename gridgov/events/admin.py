@@ -4,7 +4,7 @@ from django.contrib import admin
 
 from gridgov.cases.admin_labels import CaseLogLabels
 from gridgov.core.crypto import mask_phone
-from gridgov.events.models import Category, Event, EventLog, FollowUp
+from gridgov.events.models import Assist, Category, Event, EventLog, FollowUp
 from gridgov.events.workflow import LIFECYCLE
 
 
@@ -47,6 +47,20 @@ class FollowUpInline(admin.TabularInline):
         return False
 
 
+class AssistInline(admin.TabularInline):
+    """吹哨报到: the assisting departments' calls, read-only (written by the workflow)."""
+
+    model = Assist
+    fields = ("department", "called_at", "report_deadline", "reported_in_at", "reported_on_time", "feedback_at",
+              "feedback_on_time", "feedback", "withdrawn_at")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Event)
 class EventAdmin(admin.ModelAdmin):
     """Read-only: a status written here would bypass the transition table and its log."""
@@ -54,7 +68,7 @@ class EventAdmin(admin.ModelAdmin):
     list_display = ("number", "category", "status", "center", "lead_department", "deadline", "created_at")
     list_filter = ("status", "source", "supervision")
     search_fields = ("number", "description", "address")
-    inlines = [FollowUpInline, LogInline]
+    inlines = [AssistInline, FollowUpInline, LogInline]
 
     # every column, in the order of the event itself (the kernel's Case declares region, center and the stage
     # fields first); gridgov/cases/tests/test_kernel.py checks the list stays complete

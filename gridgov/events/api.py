@@ -15,7 +15,7 @@ from gridgov.core.api_types import Coordinate, Count, Error, Id, Lat, Lng, Momen
 from gridgov.core.crypto import mask_phone
 from gridgov.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from gridgov.core.throttle import client_ip
-from gridgov.events import followup, routing, services, sla, workflow
+from gridgov.events import assists, followup, routing, services, sla, workflow
 from gridgov.events.models import Category, Event, Status
 from gridgov.events.workflow import Citizen
 
@@ -92,6 +92,27 @@ class EventLogOut(Schema):
     created_at: datetime
 
 
+class AssistOut(Schema):
+    """One assisting department called at dispatch (吹哨报到): its 报到 and its part (协办反馈)."""
+
+    department: str
+    department_name: str
+    state: str = Field(description="called 待报到 / late 超时未报到 / reported 已报到 / done 已协办反馈 / withdrawn 已撤回")
+    state_label: str
+    called_at: datetime
+    report_deadline: datetime
+    reported_in_at: datetime | None
+    reported_on_time: bool | None
+    reported_in_by: str | None
+    feedback_deadline: datetime | None
+    feedback_at: datetime | None
+    feedback: str
+    feedback_on_time: bool | None
+    feedback_by: str | None
+    attachments: list[str]
+    withdrawn_at: datetime | None
+
+
 class EventDetail(EventBrief):
     description: str
     source: str
@@ -117,6 +138,7 @@ class EventDetail(EventBrief):
     allowed_actions: list[str]
     timeline: list[EventLogOut]
     attachments: list[dict]
+    assists: list[AssistOut]
 
 
 def brief(e: Event, now=None) -> dict:
@@ -129,7 +151,8 @@ def brief(e: Event, now=None) -> dict:
 
 
 def detail(e: Event, actor) -> dict:
-    out = brief(e)
+    now = timezone.now()
+    out = brief(e, now)
     out.update({
         "description": e.description, "source": e.source, "lng": e.lng, "lat": e.lat, "address": e.address,
         "grid": e.grid.code if e.grid_id else None, "urgency": e.urgency, "people_involved": e.people_involved,
@@ -158,6 +181,7 @@ def detail(e: Event, actor) -> dict:
             {"kind": a.kind, "url": a.url, "size": a.size, "content_type": a.content_type}
             for a in e.attachments.all()
         ],
+        "assists": [assists.as_dict(c, now) for c in assists.calls(e)],
     })
     return out
 

@@ -306,6 +306,7 @@ class SlaNotice(CaseNotice):
     class Kind(models.TextChoices):
         REMIND = "remind", _("即将超期提醒")
         ESCALATE = "escalate", _("超期升级")
+        ASSIST_OVERDUE = "assist_overdue", _("协办未按时报到提醒")
 
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="sla_notices")
     kind = models.CharField(max_length=16, choices=Kind.choices)
@@ -347,3 +348,44 @@ class FollowUp(models.Model):
         ordering = ["created_at", "pk"]
         verbose_name = _("事件回访")
         verbose_name_plural = _("事件回访")
+
+
+class Assist(models.Model):
+    """吹哨报到: one assisting department called to a case at dispatch — its 报到 (sign-in) and its part of the
+    work (协办反馈). Written by the lifecycle's effects (:mod:`gridgov.events.assists`), never by a page.
+
+    A new dispatch calls afresh; a return or a reopen withdraws the calls still open."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="assists")
+    department = models.ForeignKey("accounts.Department", on_delete=models.PROTECT, related_name="assists",
+                                   verbose_name=_("协办部门"))
+    called_at = models.DateTimeField(_("吹哨时间"))
+    report_deadline = models.DateTimeField(_("报到时限"))
+    feedback_deadline = models.DateTimeField(_("协办反馈时限"), null=True, blank=True)
+    reported_in_at = models.DateTimeField(_("报到时间"), null=True, blank=True)
+    reported_in_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                       related_name="+", verbose_name=_("报到人"))
+    reported_on_time = models.BooleanField(_("按时报到"), null=True, blank=True)
+    feedback_at = models.DateTimeField(_("协办反馈时间"), null=True, blank=True)
+    feedback_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+", verbose_name=_("反馈人"))
+    feedback = models.TextField(_("协办反馈"), blank=True)
+    feedback_on_time = models.BooleanField(_("按期反馈"), null=True, blank=True)
+    # the 协办反馈 log row: its attachments are the department's photos
+    feedback_log = models.ForeignKey(EventLog, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    withdrawn_at = models.DateTimeField(_("撤回时间"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["called_at", "id"]
+        verbose_name = _("协办（吹哨报到）")
+        verbose_name_plural = _("协办（吹哨报到）")
+        constraints = [
+            models.UniqueConstraint(fields=["event", "department"],
+                                    condition=Q(withdrawn_at__isnull=True, feedback_at__isnull=True),
+                                    name="one_open_assist_per_department"),
+        ]
+        indexes = [models.Index(fields=["department", "reported_in_at"])]
+
+    @property
+    def is_open(self) -> bool:
+        return self.withdrawn_at is None and self.feedback_at is None

@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from gridgov.cases.notify import Message
+from gridgov.events import assists
 from gridgov.events.models import Event, EventLog
 
 WORKING = ("dispatched", "handling")
@@ -74,6 +75,8 @@ def messages(event: Event, entry: EventLog) -> list[Message]:
         if assisting:
             out.append(Message("summon", _("吹哨报到：%s") % subject, entry.note, link, liaisons_of=assisting))
         return out
+    if a in ("report_in", "assist_feedback", "assist_remind"):  # 吹哨报到
+        return assists.messages(event, entry, link)
     if a == "verify_fail":
         return [Message(a, _("核查不通过，请返工：%s") % subject, entry.note, link, liaisons_of=_lead(event))]
     if a in ("feedback", "resolve_on_spot", "request_extension"):

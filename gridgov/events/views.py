@@ -25,7 +25,7 @@ from django.views.decorators.http import require_GET, require_POST
 from gridgov.accounts.models import User
 from gridgov.core import providers
 from gridgov.core.errors import DomainError, NotFound
-from gridgov.events import counted, followup, routing, services, sla, workflow
+from gridgov.events import assists, counted, followup, routing, services, sla, workflow
 from gridgov.events.forms import ReportForm, category_choices
 from gridgov.events.models import (
     Category,
@@ -57,6 +57,7 @@ ACTION_ORDER = [
     "deny_extension",
     "request_extension",
     "report_in",
+    "assist_feedback",
     "supplement",
     "verify_fail",
     "return",
@@ -68,9 +69,9 @@ ACTION_ORDER = [
     "merge",
 ]
 # actions whose form is a single confirm button (an optional note)
-QUICK_ACTIONS = {"accept", "sign", "verify_pass"}
+QUICK_ACTIONS = {"accept", "sign", "verify_pass", "report_in"}
 # actions that take photos
-UPLOAD_ACTIONS = {"feedback", "resolve_on_spot", "report_in", "supplement"}
+UPLOAD_ACTIONS = {"feedback", "resolve_on_spot", "assist_feedback", "supplement"}
 NOTE_LABELS = {
     "accept": gettext_lazy("受理意见"),
     "reject": gettext_lazy("不予受理理由"),
@@ -84,7 +85,8 @@ NOTE_LABELS = {
     "request_extension": gettext_lazy("延期理由"),
     "approve_extension": gettext_lazy("审批意见"),
     "deny_extension": gettext_lazy("驳回理由"),
-    "report_in": gettext_lazy("报到及协办情况"),
+    "report_in": gettext_lazy("报到说明"),
+    "assist_feedback": gettext_lazy("协办情况（本部门承担的工作及结果）"),
     "feedback": gettext_lazy("处置结果"),
     "resolve_on_spot": gettext_lazy("处置情况"),
     "verify_pass": gettext_lazy("核查意见"),
@@ -253,20 +255,19 @@ def my_reports(request):
 
 
 INBOX_TABS = [
-    ("pending", gettext_lazy("待签收")),
+    ("pending", gettext_lazy("待签收/报到")),
     ("handling", gettext_lazy("处置中")),
     ("done", gettext_lazy("已反馈")),
 ]
 
 
 def _inbox_q(tab: str, dept_id: int) -> Q:
+    """The lead's cases by state, and the assisting department's calls (吹哨报到) by what it has done."""
     if tab == "pending":
-        return Q(status=Status.DISPATCHED, lead_department_id=dept_id)
+        return Q(status=Status.DISPATCHED, lead_department_id=dept_id) | assists.inbox_q(tab, dept_id)
     if tab == "handling":
-        return Q(status=Status.HANDLING, lead_department_id=dept_id) | Q(
-            status__in=(Status.DISPATCHED, Status.HANDLING), assisting_departments=dept_id
-        )
-    return Q(status__in=(Status.HANDLED, Status.CLOSED))
+        return Q(status=Status.HANDLING, lead_department_id=dept_id) | assists.inbox_q(tab, dept_id)
+    return Q(status__in=(Status.HANDLED, Status.CLOSED)) | assists.inbox_q(tab, dept_id)
 
 
 @roles_required(R.LIAISON)
@@ -282,7 +283,7 @@ def inbox(request):
         {"code": code, "label": label, "count": base.filter(_inbox_q(code, user.department_id)).count()}
         for code, label in INBOX_TABS
     ]
-    qs = base.filter(_inbox_q(tab, user.department_id))
+    qs = assists.with_own_deadline(base.filter(_inbox_q(tab, user.department_id)), user.department_id)
     if tab == "done":
         qs = qs.order_by("-updated_at")
     return render(
@@ -322,6 +323,9 @@ DATA_LABELS = {
     "satisfaction": gettext_lazy("满意度"),
     "before": gettext_lazy("更正前"),
     "after": gettext_lazy("更正后"),
+    "assist_department": gettext_lazy("协办部门"),
+    "timeliness": gettext_lazy("时效"),
+    "late_departments": gettext_lazy("未报到部门"),
 }
 
 
@@ -403,6 +407,7 @@ def event_context(
         "timeline": _timeline(event),
         "attachments": list(event.attachments.filter(log__isnull=True)),
         "assisting": list(event.assisting_departments.all()),
+        "assist_calls": assists.panel(event),
         "error_action": error_action,
         "errors": errors or {},
         "error_message": error_message,

@@ -15,8 +15,8 @@ guards, the effects and the three stage deadlines (accept-and-dispatch, handling
     reported  --resolve_on_spot--> handled (grid worker, on the spot, with evidence)
     handled   --dispatch-->  dispatched (only an on-the-spot case that failed verification)
     closed    --reopen-->   accepted (once, after an unsatisfactory rating)
-    stays:    relocate (更正位置, routing.py), rate, supervise, request/approve/deny_extension, report_in (吹哨报到),
-              sla_remind, sla_escalate,
+    stays:    relocate (更正位置, routing.py), rate, supervise, request/approve/deny_extension, sla_remind,
+              sla_escalate, report_in / assist_feedback / assist_remind (吹哨报到: gridgov.events.assists),
               follow_up (回访) and explain_dissatisfaction on a closed case (gridgov/events/followup.py)
 """
 
@@ -35,7 +35,7 @@ from gridgov.cases.sweep import SweepPlan
 from gridgov.core import crypto
 from gridgov.core.crypto import mask_phone  # noqa: F401  (pages use workflow.mask_phone)
 from gridgov.core.errors import Conflict, ValidationFailed
-from gridgov.events import followup, notifications, routing
+from gridgov.events import assists, followup, notifications, routing
 from gridgov.events.models import (
     OPEN_STATUSES,
     Event,
@@ -200,7 +200,10 @@ TRANSITIONS: dict[str, Transition] = {
                    effect="approve_extension", guard=_extension_pending_guard),
         Transition("deny_extension", gettext_lazy("驳回延期"), WORKING, None, at_center, needs_note=True,
                    effect="deny_extension", guard=_extension_pending_guard),
-        Transition("report_in", gettext_lazy("报到(协办)"), WORKING, None, assisting_liaison, needs_note=True),
+        Transition("report_in", gettext_lazy("报到(协办)"), assists.STATES, None, assists.called_liaison,
+                   effect="assist_report_in", concerns=assists.report_in_concerns),
+        Transition("assist_feedback", gettext_lazy("协办反馈"), assists.STATES, None, assists.reported_liaison,
+                   needs_note=True, effect="assist_feedback", concerns=assists.feedback_concerns),
         Transition("feedback", gettext_lazy("反馈处置结果"), (S.HANDLING,), S.HANDLED, lead_liaison, needs_note=True,
                    effect="handled"),
         Transition("resolve_on_spot", gettext_lazy("就地解决"), (S.REPORTED,), S.HANDLED, reporting_grid_worker,
@@ -220,6 +223,8 @@ TRANSITIONS: dict[str, Transition] = {
         Transition("sla_remind", gettext_lazy("即将超期提醒"), OPEN, None, system),
         Transition("sla_escalate", gettext_lazy("超期升级"), OPEN, None, system, effect="sla_escalate",
                    writes=("escalated_center",)),
+        Transition("assist_remind", gettext_lazy("协办未报到提醒"), assists.STATES, None, system,
+                   effect="assist_remind"),
     ]
 }
 
@@ -296,6 +301,7 @@ def _dispatch(event, actor, params, now):
     if event.status == S.HANDLED:  # an on-the-spot resolution did not pass verification
         event.result = ""
     _start_handling_stage(event, now, at=params.get("deadline"))
+    assists.summon(event, assisting, now)
     return {
         "lead_department": lead.name,
         "assisting_departments": [d.name for d in assisting],
@@ -308,6 +314,7 @@ def _return(event, actor, params, now):
     event.lead_department = None
     event.return_count += 1
     start_accept_stage(event, now)
+    assists.withdraw(event, now)
     return {"department": dept.name if dept else "", "_clear_assisting": True}
 
 
@@ -384,6 +391,7 @@ def _reopen(event, actor, params, now):
     event.lead_department = None
     event.result = ""
     start_accept_stage(event, now)
+    assists.withdraw(event, now)
     return {**previous, "_clear_assisting": True}
 
 
@@ -407,6 +415,7 @@ EFFECTS = {
     "deny_extension": _deny_extension, "handled": _handled, "on_spot": _on_spot, "close": _close,
     "rework": _rework, "rate": _rate, "reopen": _reopen, "supervise": _supervise, "sla_escalate": _sla_escalate,
     **followup.EFFECTS,
+    **assists.EFFECTS,
 }
 
 
@@ -428,6 +437,8 @@ class EventLifecycle(Lifecycle):
     sweeps = (
         SweepPlan(SlaNotice.Kind.ESCALATE, "sla_escalate", OVERDUE, "escalated"),
         SweepPlan(SlaNotice.Kind.REMIND, "sla_remind", NEAR_DUE, "reminded"),
+        SweepPlan(assists.NOTICE_KIND, "assist_remind", OVERDUE, "assists_reminded", candidates=assists.overdue_candidates,
+                  still_due=assists.still_overdue, deadline_of=assists.notice_deadline, order_by=("pk",)),
     )
 
     def category_of(self, event: Event) -> str:
@@ -480,7 +491,7 @@ class EventLifecycle(Lifecycle):
             "approve_extension": ("extended",),
             "rate": followup.department_rating_flows(action, event),
             "follow_up": followup.department_rating_flows(action, event),
-        }.get(action, ())
+        }.get(action, ()) or assists.flows(action, on_time)
         return (department_id, measures) if department_id and measures else (None, ())
 
     def after_save(self, event: Event, private: dict) -> None:
@@ -490,6 +501,10 @@ class EventLifecycle(Lifecycle):
             event.involved_departments.add(event.lead_department, *assisting)
         if private.get("_clear_assisting"):
             event.assisting_departments.clear()
+
+    def after_transition(self, event: Event, entry, private: dict, before: dict) -> None:
+        assists.after_transition(entry, private)
+        super().after_transition(event, entry, private, before)
 
 
 LIFECYCLE = register(EventLifecycle())

@@ -408,7 +408,7 @@ def test_my_reports_lists_only_my_own(city, report):
 def test_the_inbox_lists_dispatched_events_for_that_departments_liaison_only(city, report):
     e = dispatched(city, report)
     body = text(as_user(city.liaison_cg).get(reverse("events:inbox")))
-    assert e.number in table_of(body) and "待签收 <b>1</b>" in body
+    assert e.number in table_of(body) and "待签收/报到 <b>1</b>" in body
     assert e.number not in table(as_user(city.liaison_zj).get(reverse("events:inbox")))
     assert as_user(city.operator_a).get(reverse("events:inbox")).status_code == 403
     as_user(city.liaison_cg).post(act_url(e, "sign"))
@@ -417,7 +417,7 @@ def test_the_inbox_lists_dispatched_events_for_that_departments_liaison_only(cit
     assert e.number in table(c.get(reverse("events:inbox"), {"tab": "handling"}))
 
 
-def test_an_assisting_department_sees_the_case_under_handling(city, report):
+def test_an_assisting_department_sees_the_case_to_report_in_then_under_handling(city, report):
     e = report(now=timezone.now())
     services.perform_action(city.operator_a, e, "accept", {})
     services.perform_action(
@@ -427,9 +427,13 @@ def test_an_assisting_department_sees_the_case_under_handling(city, report):
         {"lead_department": "CG", "assisting_departments": ["ZJ"]},
     )
     c = as_user(city.liaison_zj)
-    body = text(c.get(reverse("events:inbox"), {"tab": "handling"}))
-    assert e.number in body and "协办" in body
+    body = text(c.get(reverse("events:inbox")))
+    assert e.number in body and "协办" in body and "报到时限" in body
+    assert e.number not in table(c.get(reverse("events:inbox"), {"tab": "handling"}))
     assert act_url(e, "report_in") in text(c.get(detail_url(e)))
+    services.perform_action(city.liaison_zj, Event.objects.get(pk=e.pk), "report_in", {})
+    assert e.number in table(c.get(reverse("events:inbox"), {"tab": "handling"}))
+    assert e.number not in table(c.get(reverse("events:inbox")))
 
 
 # --- notifications -------------------------------------------------------------------------------
