@@ -87,8 +87,15 @@
       var label = L.tooltip({ permanent: true, direction: "center", interactive: false,
                               className: p.kind === "grid" ? "grid-label" : "community-label" })
         .setLatLng(at).setContent(textNode(p.name || p.code));
-      known[p.code] = { kind: p.kind, layer: layer, label: label, at: at, code: p.code };
+      known[p.code] = { kind: p.kind, layer: layer, label: label, at: at, code: p.code, name: p.name || p.code };
       return known[p.code];
+    }
+
+    // a label's box on the screen, from its text (placing it in the page to measure would cost a layout each)
+    function rect(k) {
+      var p = map.latLngToContainerPoint(k.at);
+      var w = (k.name.length * (k.kind === "grid" ? 11 : 12) + 12) / 2, h = 10;
+      return { x0: p.x - w, x1: p.x + w, y0: p.y - h, y1: p.y + h };
     }
 
     function relabel() {
@@ -100,14 +107,17 @@
         (k.kind === "grid" ? grids : communities).push(k);
       });
       var showGrids = grids.length && (grids.length <= GRID_LABEL_MAX || zoom >= GRID_LABEL_ZOOM) && grids.length <= 80;
-      var shown = showGrids ? grids : [];
-      var points = shown.map(function (k) { return map.latLngToContainerPoint(k.at); });
-      var keep = communities.length <= COMMUNITY_LABEL_MAX ? communities.filter(function (k) {
-        var p = map.latLngToContainerPoint(k.at);
-        return points.every(function (q) { return p.distanceTo(q) > LABEL_GAP_PX; });
-      }) : [];
+      // grids' names first when they are shown, then the communities' where there is room: no name covers another
+      var candidates = (showGrids ? grids : []).concat(communities.length <= COMMUNITY_LABEL_MAX ? communities : []);
+      var placed = [];
       labels.clearLayers();
-      shown.concat(keep).forEach(function (k) { labels.addLayer(k.label); });
+      candidates.forEach(function (k) {
+        var r = rect(k);
+        var free = placed.every(function (q) { return r.x1 < q.x0 || r.x0 > q.x1 || r.y1 < q.y0 || r.y0 > q.y1; });
+        if (!free) return;
+        placed.push(r);
+        labels.addLayer(k.label);
+      });
     }
 
     function loaded(view, wantGrids) {
@@ -417,7 +427,17 @@
     sync();
   }
 
+  // a field's error stays until the person changes that field (then it no longer describes what is there)
+  function clearOnEdit(e) {
+    var field = e.target.closest && e.target.closest("div.field.has-error");
+    if (!field) return;
+    field.classList.remove("has-error");
+    field.querySelectorAll(".error").forEach(function (p) { p.remove(); });
+    field.querySelectorAll("[aria-invalid]").forEach(function (c) { c.removeAttribute("aria-invalid"); });
+  }
+
   function init() {
+    document.addEventListener("change", clearOnEdit);
     document.querySelectorAll("[data-map-picker], [data-geo-only]").forEach(initPicker);
     if (window.L) {
       document.querySelectorAll("[data-map-view]").forEach(initViewer);
