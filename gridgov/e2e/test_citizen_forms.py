@@ -142,6 +142,7 @@ def test_a_citizen_reports_an_event_tapping_the_map_and_sees_the_grid(pages, pho
     else:
         page.mouse.click(x, y)
     expect(page.locator("#id_lng")).not_to_have_value("")
+    expect(page.locator("fieldset.location > .error")).to_have_count(0)  # the point answers "where"
     expect(page.get_by_test_id("picked-grid")).to_have_text("所在网格：古城社区第二网格（371502001001002） · 古城社区居委会")
     page.get_by_label("手机号码").fill("13800001234")
     pages.shot(page, "report-picked")

@@ -92,10 +92,10 @@
     }
 
     // a label's box on the screen, from its text (placing it in the page to measure would cost a layout each)
-    function rect(k) {
+    function rect(k, dy) {
       var p = map.latLngToContainerPoint(k.at);
       var w = (k.name.length * (k.kind === "grid" ? 11 : 12) + 12) / 2, h = 10;
-      return { x0: p.x - w, x1: p.x + w, y0: p.y - h, y1: p.y + h };
+      return { x0: p.x - w, x1: p.x + w, y0: p.y + dy - h, y1: p.y + dy + h };
     }
 
     function relabel() {
@@ -112,11 +112,17 @@
       var placed = [];
       labels.clearLayers();
       candidates.forEach(function (k) {
-        var r = rect(k);
-        var free = placed.every(function (q) { return r.x1 < q.x0 || r.x0 > q.x1 || r.y1 < q.y0 || r.y0 > q.y1; });
-        if (!free) return;
-        placed.push(r);
-        labels.addLayer(k.label);
+        // a grid's name sits on its centre; a community's may move up or down a line to find room
+        var shifts = k.kind === "grid" ? [0] : [0, -26, 26, -52, 52];
+        for (var i = 0; i < shifts.length; i++) {
+          var r = rect(k, shifts[i]);
+          var free = placed.every(function (q) { return r.x1 < q.x0 || r.x0 > q.x1 || r.y1 < q.y0 || r.y0 > q.y1; });
+          if (!free) continue;
+          placed.push(r);
+          k.label.options.offset = L.point(0, shifts[i]);
+          labels.addLayer(k.label);
+          return;
+        }
       });
     }
 
@@ -436,8 +442,17 @@
     field.querySelectorAll("[aria-invalid]").forEach(function (c) { c.removeAttribute("aria-invalid"); });
   }
 
+  // a point taken on the map answers the location's own error (not the address field's inside it)
+  function clearLocation() {
+    var box = document.querySelector("fieldset.location.has-error");
+    if (!box) return;
+    box.classList.remove("has-error");
+    box.querySelectorAll(":scope > .error").forEach(function (p) { p.remove(); });
+  }
+
   function init() {
     document.addEventListener("change", clearOnEdit);
+    document.body.addEventListener("located", clearLocation);
     document.querySelectorAll("[data-map-picker], [data-geo-only]").forEach(initPicker);
     if (window.L) {
       document.querySelectorAll("[data-map-view]").forEach(initViewer);
