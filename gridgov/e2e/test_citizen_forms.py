@@ -66,7 +66,7 @@ def test_a_citizen_applies_for_mediation_choosing_the_community_without_gps(page
 
     # the form came back filled; the map shows community outlines and names without tiles
     expect(page.get_by_label("纠纷简要情况")).to_have_value("邻居装修噪音扰民，多次协商无果")
-    expect(page.locator("#pick-map .community-label", has_text="古城社区居委会")).to_be_visible()
+    expect(page.locator("#pick-map .community-label", has_text="古城社区")).to_be_visible()
 
     # choose county → township → community (each next list filled from the regions API)
     page.get_by_label("县(区)").select_option(label="东昌府区")

@@ -179,6 +179,7 @@ def place_features(*, township: str = "", bbox: tuple[float, float, float, float
     community or grid without a boundary has no feature.  Names and outlines only: division and grid names
     are public (公示), nothing about people or staff is here."""
     from gridgov.regions.models import Region
+    from gridgov.regions.services import community_short_name
 
     limit = MAX_FEATURES if limit is None else limit
     snap = current()
@@ -203,7 +204,9 @@ def place_features(*, township: str = "", bbox: tuple[float, float, float, float
     for code in community_codes:
         outline = snap.outline(code)
         if outline is not None:
-            features.append(_feature("community", code, names.get(code, code), outline, snap.center(code)))
+            feature = _feature("community", code, names.get(code, code), outline, snap.center(code))
+            feature["properties"]["short"] = community_short_name(names.get(code, code))  # what the map writes
+            features.append(feature)
     for code in grid_codes:
         outline = snap.outline(code)
         if outline is not None:

@@ -33,6 +33,7 @@ def test_a_township_gives_its_communities_union_and_its_grids_with_names_and_lab
     community = features["371502001001"]
     assert community["properties"]["kind"] == "community"
     assert community["properties"]["name"] == "古城社区居委会"
+    assert community["properties"]["short"] == "古城社区"  # the name the map writes
     # the community is its two grids' union: 116.00–116.02 × 36.40–36.41
     assert shape(community["geometry"]).bounds == pytest.approx((116.00, 36.40, 116.02, 36.41))
     lng, lat = community["properties"]["label"]

@@ -66,9 +66,8 @@
   var COMMUNITY_STYLE = { color: "#1f4e79", weight: 2, dashArray: "6 4", fill: false };
   var MAX_SPAN = 1.0;           // the API's largest view, degrees
   var GRID_LABEL_MAX = 14;      // grid names while this few are in view…
-  var GRID_LABEL_ZOOM = 16;     // …or from this zoom on
-  var COMMUNITY_LABEL_MAX = 40;
-  var LABEL_GAP_PX = 44;        // a community name this close to a shown grid name is left out
+  var GRID_LABEL_ZOOM = 15;     // …or from this zoom on (names that would cover another are left out)
+  var LABEL_CANDIDATES = 300;   // names tried per kind and redraw
 
   function placesLayer(map, url) {
     var shapes = L.layerGroup().addTo(map);
@@ -86,8 +85,8 @@
       var at = p.label ? L.latLng(p.label[1], p.label[0]) : layer.getBounds().getCenter();
       var label = L.tooltip({ permanent: true, direction: "center", interactive: false,
                               className: p.kind === "grid" ? "grid-label" : "community-label" })
-        .setLatLng(at).setContent(textNode(p.name || p.code));
-      known[p.code] = { kind: p.kind, layer: layer, label: label, at: at, code: p.code, name: p.name || p.code };
+        .setLatLng(at).setContent(textNode(p.short || p.name || p.code));
+      known[p.code] = { kind: p.kind, layer: layer, label: label, at: at, code: p.code, name: p.short || p.name || p.code };
       return known[p.code];
     }
 
@@ -106,9 +105,9 @@
         if (!view.contains(k.at)) return;
         (k.kind === "grid" ? grids : communities).push(k);
       });
-      var showGrids = grids.length && (grids.length <= GRID_LABEL_MAX || zoom >= GRID_LABEL_ZOOM) && grids.length <= 80;
+      var showGrids = grids.length && (grids.length <= GRID_LABEL_MAX || zoom >= GRID_LABEL_ZOOM);
       // grids' names first when they are shown, then the communities' where there is room: no name covers another
-      var candidates = (showGrids ? grids : []).concat(communities.length <= COMMUNITY_LABEL_MAX ? communities : []);
+      var candidates = (showGrids ? grids.slice(0, LABEL_CANDIDATES) : []).concat(communities.slice(0, LABEL_CANDIDATES));
       var placed = [];
       labels.clearLayers();
       candidates.forEach(function (k) {
@@ -140,10 +139,24 @@
       var padX = Math.min((e - w) * 0.3, (MAX_SPAN - (e - w)) / 2), padY = Math.min((n - s) * 0.3, (MAX_SPAN - (n - s)) / 2);
       var box = [w - padX, s - padY, e + padX, n + padY].map(function (x) { return x.toFixed(4); });
       box = [Math.max(-180, box[0]), Math.max(-90, box[1]), Math.min(180, box[2]), Math.min(90, box[3])];
+      var first = !boxes.length;
       getJSON(url + "?bbox=" + box.join(","))
         .then(function (data) {
           (data.features || []).forEach(add);
           boxes.push({ box: L.latLngBounds([box[1], box[0]], [box[3], box[2]]), grids: !!data.grids && !data.truncated });
+          var inView = (data.features || []).some(function (f) {
+            var k = known[f.properties && f.properties.code];
+            return k && view.intersects(k.layer.getBounds());
+          });
+          if (first && !inView) {
+            // the map's start (GRIDGOV_MAP_CENTER) shows nothing: go to the nearest community loaded
+            var centre = view.getCenter(), best = null;
+            Object.keys(known).forEach(function (code) {
+              var k = known[code];
+              if (k.kind === "community" && (!best || centre.distanceTo(k.at) < centre.distanceTo(best.at))) best = k;
+            });
+            if (best) return map.fitBounds(best.layer.getBounds(), { padding: [10, 10], maxZoom: 16 });
+          }
           relabel();
         })
         .catch(function () { /* the map still takes clicks */ });
