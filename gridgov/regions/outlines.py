@@ -10,10 +10,13 @@ without a single grid with a boundary has no outline and no centre (the page sho
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 
 import shapely
+from django.db.models import TextField
+from django.db.models.functions import Cast
 from shapely.geometry import mapping, shape
 
 from gridgov.regions.models import CODE_LENGTHS, GRID_CODE_LENGTH, Grid
@@ -39,16 +42,25 @@ class _Shapes:
         self.outlines: dict[str, dict | None] = {}
         self.centers: dict[str, tuple[float, float] | None] = {}
         self._grid_tree: tuple[list[str], shapely.STRtree] | None = None
-        rows = Grid.objects.filter(active=True, boundary__isnull=False).values_list("code", "boundary")
-        for code, boundary in rows.iterator(chunk_size=2000):
+        # the boundaries as JSON text, parsed in one vectorised call (a third of the time of a dict per grid)
+        rows = list(Grid.objects.filter(active=True, boundary__isnull=False)
+                    .annotate(text=Cast("boundary", TextField())).values_list("code", "text"))
+        try:
+            geoms = shapely.from_geojson([text for _code, text in rows], on_invalid="ignore")
+        except Exception:  # malformed JSON text: parse one by one below
+            geoms = [None] * len(rows)
+        for (code, text), geom in zip(rows, geoms, strict=True):
+            if len(code) != GRID_LENGTH:
+                continue
             try:
-                geom = shape(boundary)
+                if geom is None:
+                    geom = shape(json.loads(text))
                 if not geom.is_valid:
                     geom = shapely.make_valid(geom)
             except Exception:  # a bad boundary typed into the admin must not break the map
                 log.warning("grid %s has an unreadable boundary; left off the maps", code)
                 continue
-            if geom.is_empty or len(code) != GRID_LENGTH:
+            if geom.is_empty:
                 continue
             self.geoms[code] = geom
             for short, long in zip(LENGTHS, LENGTHS[1:], strict=False):

@@ -264,6 +264,32 @@
     }
     if (map) initPlaceSearch(el, map, function (lat, lng) { place(lat, lng, false); setInputs(lat, lng); });
 
+    // a picker given only the scoped grid layer (data-grids-url, no outlines): draw it and fit it, as before
+    var gridsUrl = el.dataset.gridsUrl, gridLayer = null;
+    if (map && !places && gridsUrl && window.fetch) {
+      fetch(gridsUrl, { credentials: "same-origin", headers: { Accept: "application/geo+json" } })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (data) {
+          var few = data && data.features && data.features.length <= 60;
+          gridLayer = drawGrids(map, data, few);
+          if (gridLayer && !hasPoint) map.fitBounds(gridLayer.getBounds(), { padding: [10, 10] });
+        })
+        .catch(function () { /* no grid layer: the map still takes clicks */ });
+    }
+
+    // a picker inside a closed <details> (an action form) has no size until it is opened
+    var details = map && el.closest("details");
+    if (details) {
+      details.addEventListener("toggle", function () {
+        if (!details.open) return;
+        map.invalidateSize();
+        if (fromInputs(true)) return;
+        if (gridLayer) map.fitBounds(gridLayer.getBounds(), { padding: [10, 10] });
+        else if (places && (el.dataset.fitRegion || "").length >= 9) goTo(el.dataset.fitRegion);
+        else if (places) places.refresh();
+      });
+    }
+
     var button = document.querySelector('[data-geolocate="' + el.id + '"]');
     if (button) {
       if (!navigator.geolocation) {
