@@ -163,6 +163,10 @@ def _register() -> None:
 
     api.add_router("/", registry_router)
 
+    from gridgov.registry.api_places import router as places_router
+
+    api.add_router("/", places_router)
+
     from gridgov.laws.api import router as laws_router
 
     api.add_router("/", laws_router)

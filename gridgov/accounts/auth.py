@@ -62,4 +62,16 @@ class SessionAuth(APIKeyCookie):
         return None
 
 
+class Anonymous:
+    """Last in ``public_auth``: no token and no session is a visitor (``AnonymousUser``), not a 401.  A bad
+    bearer token is still a 401 (the token decides alone), and a session request still passes CSRF."""
+
+    def __call__(self, request):
+        from django.contrib.auth.models import AnonymousUser
+
+        return AnonymousUser()
+
+
 api_auth = [TokenAuth(), SessionAuth()]
+# endpoints a citizen's page calls without an account (public map data); they rate-limit visitors themselves
+public_auth = [TokenAuth(), SessionAuth(), Anonymous()]

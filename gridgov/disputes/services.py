@@ -140,6 +140,8 @@ def _region_for(actor, data: DisputeInput, errors: dict):
         region = Region.objects.filter(code=data.region.strip()).first()
         if region is None:
             errors["region"] = [_("区划无效")]
+        elif isinstance(actor, Citizen) and region.level < Region.Level.TOWNSHIP:
+            region, errors["region"] = None, [_("请选择到乡镇(街道)或村(社区)")]
     # centers and grid workers register the disputes of their own area, however the place was given
     if region is not None and isinstance(actor, User) and actor.region_id \
             and actor.role in (User.Role.OPERATOR, User.Role.GRID_WORKER) and not region.code.startswith(actor.region.code):

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -33,6 +31,7 @@ from gridgov.disputes.models import (
     Status,
 )
 from gridgov.regions.models import Region
+from gridgov.web.regions import chosen_region, region_cascade
 
 R = User.Role
 INTAKE_ROLES = (R.GRID_WORKER, R.OPERATOR, R.MEDIATOR, R.ADMIN)
@@ -95,15 +94,10 @@ def _intake_ctx(request, values=None, errors=None, message=""):
             "types": DisputeType.choices, "channels": Channel.choices, "roles": Party.Role.choices,
             "region_choices": _region_choices(request.user) if request.user.is_authenticated else [],
             "can_convert": request.user.is_authenticated and _role(request.user) in (R.OPERATOR, R.ADMIN),
-            # the map needs the grid layer of the user's area; the public form has it only with a tile server
-            "show_map": request.user.is_authenticated or bool(settings.GRIDGOV["TILE_URL"]),
-            "grids_url": _grids_url(request.user)}
-
-
-def _grids_url(user) -> str:
-    if not (user.is_authenticated and user.region_id):
-        return ""
-    return reverse("api:grid_layer") + f"?region={user.region.code}"
+            # a citizen chooses the place without a map point: county → township → community of the city
+            "cascade": ([] if request.user.is_authenticated else
+                        region_cascade(Region.objects.filter(level=Region.Level.CITY).order_by("code").first(),
+                                       values.get("region") or chosen_region(values)))}
 
 
 def _input_from_post(post) -> services.DisputeInput:
@@ -115,7 +109,7 @@ def _input_from_post(post) -> services.DisputeInput:
             return None
     return services.DisputeInput(
         dispute_type=post.get("dispute_type", ""), description=post.get("description", ""),
-        parties=_parties_from_post(post), region=post.get("region", ""), lng=num("lng"), lat=num("lat"),
+        parties=_parties_from_post(post), region=post.get("region") or chosen_region(post), lng=num("lng"), lat=num("lat"),
         address=post.get("address", ""), amount=(post.get("amount") or "0").strip(),
         people_count=(post.get("people_count") or "2").strip(), channel=post.get("channel") or Channel.PEOPLE,
         reporter_name=post.get("reporter_name", ""), reporter_phone=post.get("reporter_phone", ""),

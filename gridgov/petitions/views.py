@@ -100,16 +100,20 @@ def new(request):
     try:
         p = services.create_petition(user, form.to_input(rows, request.FILES.getlist("attachments")))
     except DomainError as exc:
+        extra: dict[str, list] = {}  # errors of what is not a form field, shown next to their place on the page
         for key, msgs in exc.fields.items():
             parts = key.split(".")
             if parts[0] == "petitioners" and len(parts) == 3 and int(parts[1]) < len(where):
                 formset.forms[where[int(parts[1])]].add_error(parts[2] if parts[2] != "resident_id" else None, msgs)
             elif key in form.fields:
                 form.add_error(key, msgs)
+            elif key in ("petitioners", "attachments"):
+                extra.setdefault(key, []).extend(str(m) for m in msgs)
             else:
                 form.add_error(None, msgs)
         messages.error(request, str(exc.message))
-        return render(request, "petitions/form.html", _form_context(form, formset), status=web_status(exc))
+        return render(request, "petitions/form.html", {**_form_context(form, formset), "extra_errors": extra},
+                      status=web_status(exc))
     note = _("登记成功，信访编号：%(n)s") % {"n": p.number}
     if p.repeat_count:
         note += _("（重复信访，已关联首次信访件，累计重复 %(c)d 次）") % {"c": p.repeat_count}

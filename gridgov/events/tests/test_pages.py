@@ -89,7 +89,8 @@ def test_the_report_form_groups_categories_and_carries_an_idempotency_key(city, 
     assert '<optgroup label="城市管理">' in body and "道路保洁" in body
     assert 'name="idempotency_key"' in body and 'name="attachments"' in body and "multiple" in body
     assert "使用当前位置" in body and "就地解决" in body
-    assert "/api/v1/grids.geojson?region=371502001" in body
+    # the map starts on the worker's township (community outlines and grid names, no tiles)
+    assert 'data-fit-region="371502001"' in body and "/api/v1/regions/outlines" in body
 
 
 def test_the_report_form_creates_an_event_with_a_photo(city, cats):

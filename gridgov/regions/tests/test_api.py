@@ -16,10 +16,26 @@ def client_for(client):
     return login
 
 
-def test_lookup_needs_a_signed_in_user(city, client):
+def test_lookup_answers_a_visitor_without_an_account(city, client):
+    """A citizen's report page shows the picked point's grid: grid names and codes are public."""
     response = client.get("/api/v1/grids/lookup", {"lng": 116.005, "lat": 36.405})
 
+    assert response.status_code == 200
+    assert response.json()["grid"] == {"code": "371502001001001", "name": "古城社区第一网格", "kind": "general"}
+
+
+def test_lookup_with_a_bad_token_is_still_401(city, client):
+    response = client.get("/api/v1/grids/lookup", {"lng": 116.005, "lat": 36.405},
+                          headers={"Authorization": "Bearer nope"})
+
     assert response.status_code == 401
+
+
+def test_a_visitor_flooding_the_lookup_gets_429(city, client, monkeypatch):
+    monkeypatch.setattr(regions_api, "PUBLIC_MAP_REQUESTS", 3)
+    codes = [client.get("/api/v1/grids/lookup", {"lng": 116.005, "lat": 36.405}).status_code for _ in range(4)]
+
+    assert codes == [200, 200, 200, 429]
 
 
 def test_lookup_finds_the_grid_and_its_community(city, client_for):
@@ -98,8 +114,14 @@ def test_regions_with_a_malformed_parent_is_422(city, client_for):
     assert "parent" in response.json()["fields"]
 
 
-def test_regions_need_a_signed_in_user(city, client):
-    assert client.get("/api/v1/regions").status_code == 401
+def test_regions_are_public_but_a_bad_token_is_401(city, client):
+    """Division names are public (a citizen picks the township of a dispute); a bad token still decides."""
+    assert client.get("/api/v1/regions").status_code == 200
+    assert client.get("/api/v1/regions", headers={"Authorization": "Bearer nope"}).status_code == 401
+
+
+def test_the_grid_layer_still_needs_a_signed_in_user(city, client):
+    assert client.get("/api/v1/grids.geojson").status_code == 401
 
 
 def test_the_grid_layer_is_a_feature_collection_under_the_region(city, client_for):

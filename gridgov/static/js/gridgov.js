@@ -50,17 +50,154 @@
     if (el) el.textContent = text;
   }
 
+  function getJSON(url) {
+    return fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (r) { return r.ok ? r.json() : Promise.reject(r.status); });
+  }
+
+  function textNode(text, cls) {
+    var span = document.createElement("span"); // names are data: never HTML
+    span.textContent = text;
+    if (cls) span.className = cls;
+    return span;
+  }
+
+  // --- the places layer: community outlines and names, grid outlines and names (no tiles needed) ------------
+  var COMMUNITY_STYLE = { color: "#1f4e79", weight: 2, dashArray: "6 4", fill: false };
+  var MAX_SPAN = 1.0;           // the API's largest view, degrees
+  var GRID_LABEL_MAX = 14;      // grid names while this few are in view…
+  var GRID_LABEL_ZOOM = 15;     // …or from this zoom on (names that would cover another are left out)
+  var LABEL_CANDIDATES = 300;   // names tried per kind and redraw
+
+  function placesLayer(map, url) {
+    var shapes = L.layerGroup().addTo(map);
+    var labels = L.layerGroup().addTo(map);
+    var known = {};   // code → { kind, layer, label, at }
+    var boxes = [];   // views already loaded: { box: LatLngBounds, grids: bool }
+    var timer = null;
+
+    function add(feature) {
+      var p = feature.properties || {};
+      if (!p.code || known[p.code]) return known[p.code];
+      var layer = L.geoJSON(feature, {
+        style: p.kind === "grid" ? GRID_STYLE : COMMUNITY_STYLE, interactive: false,
+      }).addTo(shapes);
+      var at = p.label ? L.latLng(p.label[1], p.label[0]) : layer.getBounds().getCenter();
+      var label = L.tooltip({ permanent: true, direction: "center", interactive: false,
+                              className: p.kind === "grid" ? "grid-label" : "community-label" })
+        .setLatLng(at).setContent(textNode(p.short || p.name || p.code));
+      known[p.code] = { kind: p.kind, layer: layer, label: label, at: at, code: p.code, name: p.short || p.name || p.code };
+      return known[p.code];
+    }
+
+    // a label's box on the screen, from its text (placing it in the page to measure would cost a layout each)
+    function rect(k, dy) {
+      var p = map.latLngToContainerPoint(k.at);
+      var w = (k.name.length * (k.kind === "grid" ? 11 : 12) + 12) / 2, h = 10;
+      return { x0: p.x - w, x1: p.x + w, y0: p.y + dy - h, y1: p.y + dy + h };
+    }
+
+    function relabel() {
+      var view = map.getBounds(), zoom = map.getZoom();
+      var grids = [], communities = [];
+      Object.keys(known).forEach(function (code) {
+        var k = known[code];
+        if (!view.contains(k.at)) return;
+        (k.kind === "grid" ? grids : communities).push(k);
+      });
+      var showGrids = grids.length && (grids.length <= GRID_LABEL_MAX || zoom >= GRID_LABEL_ZOOM);
+      // grids' names first when they are shown, then the communities' where there is room: no name covers another
+      var candidates = (showGrids ? grids.slice(0, LABEL_CANDIDATES) : []).concat(communities.slice(0, LABEL_CANDIDATES));
+      var placed = [];
+      labels.clearLayers();
+      candidates.forEach(function (k) {
+        // a grid's name sits on its centre; a community's may move up or down a line to find room
+        var shifts = k.kind === "grid" ? [0] : [0, -26, 26, -52, 52];
+        for (var i = 0; i < shifts.length; i++) {
+          var r = rect(k, shifts[i]);
+          var free = placed.every(function (q) { return r.x1 < q.x0 || r.x0 > q.x1 || r.y1 < q.y0 || r.y0 > q.y1; });
+          if (!free) continue;
+          placed.push(r);
+          k.label.options.offset = L.point(0, shifts[i]);
+          labels.addLayer(k.label);
+          return;
+        }
+      });
+    }
+
+    function loaded(view, wantGrids) {
+      return boxes.some(function (b) { return b.box.contains(view) && (b.grids || !wantGrids); });
+    }
+
+    function fetchView() {
+      var view = map.getBounds();
+      var w = view.getWest(), s = view.getSouth(), e = view.getEast(), n = view.getNorth();
+      if (e - w > MAX_SPAN || n - s > MAX_SPAN) return relabel();
+      var wantGrids = Math.max(e - w, n - s) <= 0.25;
+      if (loaded(view, wantGrids)) return relabel();
+      // a margin around the view, within the API's limit, so a small pan needs nothing new
+      var padX = Math.min((e - w) * 0.3, (MAX_SPAN - (e - w)) / 2), padY = Math.min((n - s) * 0.3, (MAX_SPAN - (n - s)) / 2);
+      var box = [w - padX, s - padY, e + padX, n + padY].map(function (x) { return x.toFixed(4); });
+      box = [Math.max(-180, box[0]), Math.max(-90, box[1]), Math.min(180, box[2]), Math.min(90, box[3])];
+      var first = !boxes.length;
+      getJSON(url + "?bbox=" + box.join(","))
+        .then(function (data) {
+          (data.features || []).forEach(add);
+          boxes.push({ box: L.latLngBounds([box[1], box[0]], [box[3], box[2]]), grids: !!data.grids && !data.truncated });
+          var inView = (data.features || []).some(function (f) {
+            var k = known[f.properties && f.properties.code];
+            return k && view.intersects(k.layer.getBounds());
+          });
+          if (first && !inView) {
+            // the map's start (GRIDGOV_MAP_CENTER) shows nothing: go to the nearest community loaded
+            var centre = view.getCenter(), best = null;
+            Object.keys(known).forEach(function (code) {
+              var k = known[code];
+              if (k.kind === "community" && (!best || centre.distanceTo(k.at) < centre.distanceTo(best.at))) best = k;
+            });
+            if (best) return map.fitBounds(best.layer.getBounds(), { padding: [10, 10], maxZoom: 16 });
+          }
+          relabel();
+        })
+        .catch(function () { /* the map still takes clicks */ });
+    }
+
+    map.on("moveend zoomend", function () {
+      clearTimeout(timer);
+      timer = setTimeout(fetchView, 200);
+    });
+
+    return {
+      // the features of a township (one request), then the bounds of ``code``'s (or of them all)
+      township: function (code) {
+        return getJSON(url + "?township=" + encodeURIComponent(code.slice(0, 9))).then(function (data) {
+          var bounds = null;
+          (data.features || []).forEach(function (f) {
+            var k = add(f);
+            if (!k) return;
+            if (code.length <= 9 || f.properties.code === code) {
+              bounds = bounds ? bounds.extend(k.layer.getBounds()) : L.latLngBounds(k.layer.getBounds().getSouthWest(), k.layer.getBounds().getNorthEast());
+            }
+          });
+          return bounds;
+        });
+      },
+      refresh: fetchView,
+    };
+  }
+
   function initPicker(el) {
-    // data-geo-only: no map on the page (e.g. citizens without tiles), only "use my location"
+    // data-geo-only: no map on the page, only "use my location"
     var map = el.hasAttribute("data-map-picker") && window.L ? baseMap(el) : null;
     var lngInput = document.getElementById(el.dataset.lngInput);
     var latInput = document.getElementById(el.dataset.latInput);
     var marker = null;
+    var places = map && el.dataset.outlinesUrl && window.fetch ? placesLayer(map, el.dataset.outlinesUrl) : null;
 
     function place(lat, lng, pan) {
       if (!map) return;
       if (!marker) {
-        marker = L.marker([lat, lng]).addTo(map);
+        marker = L.marker([lat, lng], { keyboard: false }).addTo(map);
       } else {
         marker.setLatLng([lat, lng]);
       }
@@ -71,13 +208,12 @@
     function showGrid(lat, lng) {
       var url = el.dataset.lookupUrl;
       if (!url || !window.fetch) return;
-      fetch(url + "?lng=" + lng.toFixed(6) + "&lat=" + lat.toFixed(6), { credentials: "same-origin" })
-        .then(function (r) { return r.ok ? r.json() : null; })
+      getJSON(url + "?lng=" + lng.toFixed(6) + "&lat=" + lat.toFixed(6))
         .then(function (data) {
-          if (!data) return;
-          setStatus(el.dataset.status, data.grid
-            ? (el.dataset.inGrid || "%s").replace("%s", data.grid.name)
-            : (el.dataset.noGrid || ""));
+          if (!data.grid) return setStatus(el.dataset.status, el.dataset.noGrid || "");
+          var text = data.grid.name + "（" + data.grid.code + "）" + (data.region ? " · " + data.region.name : "");
+          setStatus(el.dataset.status, (el.dataset.inGrid || "%s").replace("%s", text));
+          if (data.region) document.dispatchEvent(new CustomEvent("point-located", { detail: { code: data.region.code } }));
         })
         .catch(function () { /* the lookup is a convenience */ });
     }
@@ -107,10 +243,30 @@
     lngInput.addEventListener("change", function () { fromInputs(true); });
     latInput.addEventListener("change", function () { fromInputs(true); });
     var hasPoint = fromInputs(true);
+    if (hasPoint) showGrid(parseFloat(latInput.value), parseFloat(lngInput.value));
 
-    var gridsUrl = el.dataset.gridsUrl;
-    var gridLayer = null;
-    if (map && gridsUrl && window.fetch) {
+    function goTo(code) {
+      if (!places || !code || code.length < 9) return;
+      places.township(code).then(function (bounds) {
+        if (bounds) map.fitBounds(bounds, { padding: [10, 10], maxZoom: 17 });
+      }).catch(function () { /* stay where the map is */ });
+    }
+
+    if (places) {
+      var fit = el.dataset.fitRegion || "";
+      if (!hasPoint && fit.length >= 9) {
+        goTo(fit);
+      } else {
+        places.refresh();
+      }
+      // the region chosen in the form's cascade: show it
+      document.addEventListener("region-chosen", function (e) { goTo(e.detail.code); });
+    }
+    if (map) initPlaceSearch(el, map, function (lat, lng) { place(lat, lng, false); setInputs(lat, lng); });
+
+    // a picker given only the scoped grid layer (data-grids-url, no outlines): draw it and fit it, as before
+    var gridsUrl = el.dataset.gridsUrl, gridLayer = null;
+    if (map && !places && gridsUrl && window.fetch) {
       fetch(gridsUrl, { credentials: "same-origin", headers: { Accept: "application/geo+json" } })
         .then(function (r) { return r.ok ? r.json() : null; })
         .then(function (data) {
@@ -122,12 +278,15 @@
     }
 
     // a picker inside a closed <details> (an action form) has no size until it is opened
-    var box = map && el.closest("details");
-    if (box) {
-      box.addEventListener("toggle", function () {
-        if (!box.open) return;
+    var details = map && el.closest("details");
+    if (details) {
+      details.addEventListener("toggle", function () {
+        if (!details.open) return;
         map.invalidateSize();
-        if (!fromInputs(true) && gridLayer) map.fitBounds(gridLayer.getBounds(), { padding: [10, 10] });
+        if (fromInputs(true)) return;
+        if (gridLayer) map.fitBounds(gridLayer.getBounds(), { padding: [10, 10] });
+        else if (places && (el.dataset.fitRegion || "").length >= 9) goTo(el.dataset.fitRegion);
+        else if (places) places.refresh();
       });
     }
 
@@ -153,6 +312,133 @@
         );
       });
     }
+  }
+
+  // --- "type an address, the map goes there" ----------------------------------------------------------------
+  function initPlaceSearch(el, map, pick) {
+    var box = document.querySelector('[data-place-search="' + el.id + '"]');
+    var url = el.dataset.searchUrl;
+    if (!box || !url || !window.fetch) return;
+    var input = box.querySelector("input"), list = box.querySelector("ul");
+    var timer = null, results = [], asked = "";
+
+    function hide() { list.hidden = true; list.textContent = ""; }
+
+    function choose(p) {
+      hide();
+      input.value = p.name;
+      if (p.bbox && p.kind !== "address") {
+        map.fitBounds([[p.bbox[1], p.bbox[0]], [p.bbox[3], p.bbox[2]]], { padding: [10, 10], maxZoom: 17 });
+      } else if (p.center) {
+        map.setView([p.center[1], p.center[0]], 17);
+      }
+      // a door-plate address is a point: take it (the reporter can still tap a better one)
+      if (p.kind === "address" && p.center) pick(p.center[1], p.center[0]);
+      var address = document.getElementById("id_address");
+      if (p.kind === "address" && address && !address.value) address.value = p.name;
+      document.dispatchEvent(new CustomEvent("place-chosen", { detail: p }));
+    }
+
+    function render(rows) {
+      results = rows;
+      list.textContent = "";
+      if (!rows.length) {
+        list.appendChild(document.createElement("li")).appendChild(textNode(el.dataset.searchEmpty || "", "muted small"));
+      }
+      rows.forEach(function (p) {
+        var b = document.createElement("button");
+        b.type = "button";
+        b.className = "place-result";
+        b.appendChild(textNode(p.name));
+        if (p.detail) b.appendChild(textNode(p.detail, "muted small"));
+        b.addEventListener("click", function () { choose(p); });
+        list.appendChild(document.createElement("li")).appendChild(b);
+      });
+      list.hidden = false;
+    }
+
+    function ask() {
+      var q = input.value.trim();
+      if (q.length < 2) return hide();
+      if (q === asked) return;
+      asked = q;
+      getJSON(url + "?q=" + encodeURIComponent(q))
+        .then(function (rows) { if (input.value.trim() === q) render(rows); })
+        .catch(function () {
+          list.textContent = "";
+          list.appendChild(document.createElement("li")).appendChild(textNode(el.dataset.searchFailed || "", "muted small"));
+          list.hidden = false;
+          asked = "";
+        });
+    }
+
+    input.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(ask, 300); });
+    input.addEventListener("keydown", function (e) {
+      if (e.key === "Enter") {
+        e.preventDefault(); // never submits the form around it
+        clearTimeout(timer);
+        if (results.length && !list.hidden) choose(results[0]); else ask();
+      } else if (e.key === "Escape") {
+        hide();
+      }
+    });
+  }
+
+  // --- the region cascade (web/_region_cascade.html): 县(区) → 乡镇(街道) → 村(社区) ---------------------------
+  var CODE_LENGTH = { 3: 6, 4: 9, 5: 12 };
+
+  function initCascade(box) {
+    var url = box.dataset.regionsUrl;
+    var selects = Array.prototype.slice.call(box.querySelectorAll("select"));
+
+    function fill(select, rows) {
+      while (select.options.length > 1) select.remove(1);
+      rows.forEach(function (r) { select.add(new Option(r.name, r.code)); });
+      select.value = "";
+    }
+
+    function load(i, parent) {
+      if (i >= selects.length) return Promise.resolve();
+      for (var j = i; j < selects.length; j++) fill(selects[j], []);
+      if (!parent) return Promise.resolve();
+      return getJSON(url + "?parent=" + encodeURIComponent(parent)).then(function (rows) { fill(selects[i], rows); });
+    }
+
+    selects.forEach(function (select, i) {
+      select.addEventListener("change", function () {
+        load(i + 1, select.value).catch(function () { /* the server still takes the level chosen */ });
+        var chosen = select.value || (i > 0 ? selects[i - 1].value : "");
+        if (chosen) document.dispatchEvent(new CustomEvent("region-chosen", { detail: { code: chosen } }));
+      });
+    });
+
+    // choose ``code`` level by level (a place found, a point located); says nothing back to the map
+    function selectCode(code) {
+      var step = Promise.resolve();
+      selects.forEach(function (select, i) {
+        var n = CODE_LENGTH[select.dataset.level];
+        if (!n || code.length < n) return;
+        var part = code.slice(0, n);
+        step = step.then(function () {
+          if (select.value === part) return;
+          var has = Array.prototype.some.call(select.options, function (o) { return o.value === part; });
+          if (!has && i === 0) return; // the first level is the server's: a code outside it changes nothing
+          var ready = has ? Promise.resolve() : load(i, selects[i - 1].value);
+          return ready.then(function () {
+            select.value = part;
+            return load(i + 1, select.value);
+          });
+        });
+      });
+      step.catch(function () { /* leave the cascade as it is */ });
+    }
+
+    document.addEventListener("place-chosen", function (e) {
+      var p = e.detail;
+      var code = p.region ? p.region.code : (p.kind === "township" ? p.code : "");
+      if (code) selectCode(code);
+    });
+    document.addEventListener("point-located", function (e) { selectCode(e.detail.code); });
   }
 
   function initViewer(el) {
@@ -189,12 +475,32 @@
     sync();
   }
 
+  // a field's error stays until the person changes that field (then it no longer describes what is there)
+  function clearOnEdit(e) {
+    var field = e.target.closest && e.target.closest("div.field.has-error");
+    if (!field) return;
+    field.classList.remove("has-error");
+    field.querySelectorAll(".error").forEach(function (p) { p.remove(); });
+    field.querySelectorAll("[aria-invalid]").forEach(function (c) { c.removeAttribute("aria-invalid"); });
+  }
+
+  // a point taken on the map answers the location's own error (not the address field's inside it)
+  function clearLocation() {
+    var box = document.querySelector("fieldset.location.has-error");
+    if (!box) return;
+    box.classList.remove("has-error");
+    box.querySelectorAll(":scope > .error").forEach(function (p) { p.remove(); });
+  }
+
   function init() {
+    document.addEventListener("change", clearOnEdit);
+    document.body.addEventListener("located", clearLocation);
     document.querySelectorAll("[data-map-picker], [data-geo-only]").forEach(initPicker);
     if (window.L) {
       document.querySelectorAll("[data-map-view]").forEach(initViewer);
     }
     document.querySelectorAll("[data-reveals]").forEach(initReveal);
+    document.querySelectorAll("[data-region-cascade]").forEach(initCascade);
   }
 
   if (document.readyState === "loading") {
