@@ -333,7 +333,7 @@ class FollowUp(models.Model):
         REPORTER = "reporter", _("反映人本人")
         OTHER = "other", _("其他当事人")
 
-    event = models.ForeignKey(Event, on_delete=models.PROTECT, related_name="followups")
+    event = models.ForeignKey(Event, on_delete=models.PROTECT, related_name="followups", verbose_name=_("事件"))
     method = models.CharField(_("回访方式"), max_length=8, choices=Method.choices)
     respondent = models.CharField(_("回访对象"), max_length=8, choices=Respondent.choices)
     respondent_name = models.CharField(_("受访人姓名"), max_length=50, blank=True)
@@ -356,7 +356,7 @@ class Assist(models.Model):
 
     A new dispatch calls afresh; a return or a reopen withdraws the calls still open."""
 
-    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="assists")
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="assists", verbose_name=_("事件"))
     department = models.ForeignKey("accounts.Department", on_delete=models.PROTECT, related_name="assists",
                                    verbose_name=_("协办部门"))
     called_at = models.DateTimeField(_("吹哨时间"))
@@ -372,7 +372,8 @@ class Assist(models.Model):
     feedback = models.TextField(_("协办反馈"), blank=True)
     feedback_on_time = models.BooleanField(_("按期反馈"), null=True, blank=True)
     # the 协办反馈 log row: its attachments are the department's photos
-    feedback_log = models.ForeignKey(EventLog, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    feedback_log = models.ForeignKey(EventLog, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                                     verbose_name=_("协办反馈记录"))
     withdrawn_at = models.DateTimeField(_("撤回时间"), null=True, blank=True)
 
     class Meta:

@@ -36,7 +36,7 @@ class Migration(migrations.Migration):
                 ('satisfaction', models.CharField(choices=[('satisfied', '满意'), ('basically', '基本满意'), ('unsatisfied', '不满意')], max_length=16, verbose_name='满意度')),
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='回访时间')),
                 ('by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='回访人')),
-                ('event', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='followups', to='events.event')),
+                ('event', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='followups', to='events.event', verbose_name='事件')),
             ],
             options={
                 'verbose_name': '事件回访',

@@ -63,9 +63,9 @@ class Migration(migrations.Migration):
                 ('feedback_on_time', models.BooleanField(blank=True, null=True, verbose_name='按期反馈')),
                 ('withdrawn_at', models.DateTimeField(blank=True, null=True, verbose_name='撤回时间')),
                 ('department', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='assists', to='accounts.department', verbose_name='协办部门')),
-                ('event', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='assists', to='events.event')),
+                ('event', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='assists', to='events.event', verbose_name='事件')),
                 ('feedback_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='反馈人')),
-                ('feedback_log', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='events.eventlog')),
+                ('feedback_log', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='events.eventlog', verbose_name='协办反馈记录')),
                 ('reported_in_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='报到人')),
             ],
             options={
