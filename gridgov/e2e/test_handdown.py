@@ -110,7 +110,7 @@ def test_a_city_case_is_handed_down_to_a_township_which_accepts_it(pages):
     box = label.bounding_box()
     op_a.touchscreen.tap(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     expect(relocate.locator("#relocate-lng")).not_to_have_value("")
-    expect(relocate.locator("#relocate-status")).to_have_text("所在网格：古城社区第二网格")
+    expect(relocate.locator("#relocate-status")).to_contain_text("所在网格：古城社区第二网格（371502001001002）")
     relocate.get_by_label("更正说明").fill("现场核实在古城社区第二网格")
     relocate.get_by_role("button", name="确认更正位置").click()
     expect_message(op_a, "操作成功：更正位置")
