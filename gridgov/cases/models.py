@@ -235,6 +235,9 @@ class Tally(TallyBase):
         verbose_name = _("案件统计汇总")
         verbose_name_plural = _("案件统计汇总")
         constraints = [models.UniqueConstraint(fields=["kind", "level", "code", "day"], name="uniq_tally")]
+        # the unique index reads a place's days (a region's children over a period); this one reads a period's
+        # places: the city's heat layer sums a month of every community's reported cases from it alone
+        indexes = [models.Index(fields=["kind", "level", "day", "code", "reported"], name="tally_day_reported")]
 
 
 class TallyMix(TallyBase):
@@ -273,7 +276,12 @@ class OpenCase(models.Model):
         verbose_name = _("在办案件")
         verbose_name_plural = _("在办案件")
         constraints = [models.UniqueConstraint(fields=["kind", "case_id"], name="uniq_open_case")]
-        indexes = [models.Index(fields=["kind", "code"]), models.Index(fields=["kind", "deadline"])]
+        # the place index carries every column the readers count with, so "open / overdue / near due / 积案 by
+        # county" is read from the index alone (at 2,000,000 events a city has ~20,000 open cases; fetching
+        # each row from the table cost SQLite ~70 ms a query)
+        indexes = [models.Index(fields=["kind", "code", "day", "deadline", "warn_at", "due_at"],
+                                name="opencase_place_cover"),
+                   models.Index(fields=["kind", "deadline"])]
 
 
 DEPT_MEASURES = (

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from urllib.parse import urlencode
 
-from django.db.models import Sum
+from django.db.models import Sum, Value
+from django.db.models.functions import Concat
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -380,8 +381,15 @@ def _safety(kind: str, n: Node, p: Period) -> dict[str, dict]:
 def heat_points(kind: str, n: Node, p: Period, snap) -> tuple[list[dict], int]:
     """The period's reported cases summed per grid (per community under a city) at its centre."""
     level = 5 if n.level <= 2 else 6
-    rows = (Tally.objects.filter(under(n.code), kind=kind, level=level, day__gte=p.start, day__lte=p.end)
-            .values("code").annotate(n=Sum("reported")).order_by("code"))
+    qs = Tally.objects.filter(kind=kind, level=level, day__gte=p.start, day__lte=p.end)
+    if n.level <= 2:
+        # the whole city: every community is in range, so read the period's days first (the index on kind,
+        # level, day, code, reported) — the place as an expression, which no index answers, keeps the
+        # planner off the place index that would walk each community's every day
+        qs = qs.annotate(place=Concat("code", Value(""))).filter(under(n.code, "place"))
+    else:
+        qs = qs.filter(under(n.code))
+    rows = qs.values("code").annotate(n=Sum("reported")).order_by("code")
     links = _Links(p) if kind == "event" else None
     out = []
     for r in rows:
