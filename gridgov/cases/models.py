@@ -236,8 +236,11 @@ class Tally(TallyBase):
         verbose_name_plural = _("案件统计汇总")
         constraints = [models.UniqueConstraint(fields=["kind", "level", "code", "day"], name="uniq_tally")]
         # the unique index reads a place's days (a region's children over a period); this one reads a period's
-        # places: the city's heat layer sums a month of every community's reported cases from it alone
-        indexes = [models.Index(fields=["kind", "level", "day", "code", "reported"], name="tally_day_reported")]
+        # communities: the city's heat layer sums a month of every community's reported cases from it alone.
+        # Partial (communities only) so that no other reader's plan can pick it over the place index; a query
+        # uses it only when it says ``level = 5`` literally (gridgov.stats.api_summary.heat_points)
+        indexes = [models.Index(fields=["kind", "level", "day", "code", "reported"], condition=models.Q(level=5),
+                                name="tally_community_day")]
 
 
 class TallyMix(TallyBase):

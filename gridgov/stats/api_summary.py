@@ -17,7 +17,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from urllib.parse import urlencode
 
-from django.db.models import Sum, Value
+from django.db import connection
+from django.db.models import BooleanField, ExpressionWrapper, Sum, Value
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Concat
 from django.urls import reverse
 from django.utils import timezone
@@ -383,10 +385,16 @@ def heat_points(kind: str, n: Node, p: Period, snap) -> tuple[list[dict], int]:
     level = 5 if n.level <= 2 else 6
     qs = Tally.objects.filter(kind=kind, level=level, day__gte=p.start, day__lte=p.end)
     if n.level <= 2:
-        # the whole city: every community is in range, so read the period's days first (the index on kind,
-        # level, day, code, reported) — the place as an expression, which no index answers, keeps the
-        # planner off the place index that would walk each community's every day
-        qs = qs.annotate(place=Concat("code", Value(""))).filter(under(n.code, "place"))
+        # the whole city: every community is in range, so read the period's days first from the partial index
+        # of the communities (cases.Tally.Meta) — a planner uses a partial index only for a literal
+        # ``level = 5``. SQLite, without statistics, would still walk the place index through each
+        # community's every day: for it the place is given as an expression, which no index answers
+        # (PostgreSQL's statistics choose right, and the expression would spoil its row estimate)
+        qs = qs.filter(ExpressionWrapper(RawSQL(f"{Tally._meta.db_table}.level = 5", ()), BooleanField()))
+        if connection.vendor == "sqlite":
+            qs = qs.annotate(place=Concat("code", Value(""))).filter(under(n.code, "place"))
+        else:
+            qs = qs.filter(under(n.code))
     else:
         qs = qs.filter(under(n.code))
     rows = qs.values("code").annotate(n=Sum("reported")).order_by("code")
