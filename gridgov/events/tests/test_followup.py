@@ -1,5 +1,5 @@
 """跟踪回访 and 不满意: the 回访 after close (who may, what it records, who was asked), how its satisfaction
-counts (the reporter's rating first, else the latest 回访's — rollups, the worklist's measures and a
+counts (the reporter's rating first, else the 回访 that counts by rank — rollups, the worklist's measures and a
 department's figures alike), the alert on a 不满意 and the 不满意待处理 list that a reopen or an explanation
 empties; the worklist's 评价 filter; the page and the API."""
 
