@@ -18,7 +18,8 @@ after any sequence of actions, and ``manage.py tally_rebuild`` writes it when a 
 - :class:`~gridgov.cases.models.OpenCase` holds one row per open case (what is overdue is counted at read
   time against "now", never stored);
 - :class:`~gridgov.cases.models.DeptTally` counts what departments did, by the day they did it: a flow of
-  the transition records that name a department (:meth:`Lifecycle.department_flows`).
+  the transition records that name a department (:meth:`Lifecycle.department_flows`); a flow ``-measure``
+  takes one back on its day (a correction).
 """
 
 from __future__ import annotations
@@ -148,9 +149,12 @@ class Delta:
                 self.open_rows[(kind, case_id)] = None
 
     def flow(self, kind: str, day: date, department_id: int, measure: str) -> None:
-        if measure not in DEPT_MEASURES:
+        """Count one of ``measure`` on ``day``; ``-measure`` takes one back (a correction, such as a higher-ranked
+        rating turning a department's 满意 into 不满意: the day's row may go below zero, a period's sum is right)."""
+        sign, name = (-1, measure[1:]) if measure.startswith("-") else (1, measure)
+        if name not in DEPT_MEASURES:
             raise ValueError(f"unknown department measure {measure!r}")
-        self.dept[(kind, department_id, day)][measure] += 1
+        self.dept[(kind, department_id, day)][name] += sign
 
     def write(self) -> None:
         _upsert(Tally, ("kind", "level", "code", "day"), TALLY_MEASURES, self.tally)

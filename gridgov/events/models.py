@@ -194,10 +194,12 @@ class Event(Case):
 
     rating = models.CharField(_("评价"), max_length=16, choices=Rating.choices, blank=True)
     rating_comment = models.CharField(_("评价意见"), max_length=500, blank=True)
-    # 跟踪回访 (gridgov/events/followup.py): the satisfaction of the latest 回访 since the case was closed — it
-    # counts as the case's rating while the reporter has not rated; and whether a 不满意 (rated or found in a
-    # 回访) still waits for the center: reopen or explain_dissatisfaction takes the case off that list
+    # 跟踪回访 (gridgov/events/followup.py): the satisfaction of the 回访 that counts since the case was closed
+    # and whom that 回访 asked (its rank) — it counts as the case's rating while the reporter has not rated; and
+    # whether a 不满意 that counts still waits for the center: reopen or explain_dissatisfaction takes it off
     followup_rating = models.CharField(_("回访满意度"), max_length=16, choices=Rating.choices, blank=True)
+    followup_respondent = models.CharField(_("计入的回访对象"), max_length=8, blank=True,
+                                           choices=[("reporter", _("反映人本人")), ("other", _("其他当事人"))])
     dissatisfaction_pending = models.BooleanField(_("不满意待处理"), default=False, db_index=True)
 
     idempotency_scope = models.CharField(max_length=64, blank=True, verbose_name=_("防重复提交范围"))

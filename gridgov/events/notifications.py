@@ -43,9 +43,11 @@ def hotline_receipt(event: Event) -> Message | None:
 
 
 def dissatisfaction_alert(event: Event, entry: EventLog, subject: str, link: str) -> Message | None:
-    """A 不满意 — rated by the reporter or heard in a 回访 — tells the center's operators at once."""
-    rating = (entry.data or {}).get("rating" if entry.action == "rate" else "satisfaction")
-    if rating != "unsatisfied":
+    """A 不满意 the case comes to count — rated by the reporter or heard in a 回访 that counts
+    (gridgov/events/followup.py) — tells the center's operators at once."""
+    data = entry.data or {}
+    rating = data.get("rating" if entry.action == "rate" else "satisfaction")
+    if rating != "unsatisfied" or not data.get("counted", True):
         return None
     how = _("群众评价不满意") if entry.action == "rate" else _("回访不满意")
     return Message("unsatisfied", _("%(how)s，请处理：%(subject)s") % {"how": how, "subject": subject},

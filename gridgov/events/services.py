@@ -342,6 +342,10 @@ def _department(event: Event, value, field_name: str) -> Department:
     return dept
 
 
+NOTE_LIMIT = 5000  # an action's 说明 / 回访情况 (the API's schema says the same)
+RATING_COMMENT_LIMIT = 500  # Event.rating_comment's length
+
+
 def perform_action(user, event: Event, action: str, raw: dict | None = None, *, uploads=(), now=None) -> EventLog:
     """Validate the inputs an action needs, then hand it to the workflow."""
     raw = dict(raw or {})
@@ -349,6 +353,10 @@ def perform_action(user, event: Event, action: str, raw: dict | None = None, *, 
     event = Event.objects.select_related("category", "region", "center").get(pk=event.pk)  # never a stale copy
     workflow.check(event, action, user)  # 409/403 before looking at inputs
     params: dict = {"note": raw.get("note") or ""}
+    if len(params["note"]) > NOTE_LIMIT:  # pages and API alike
+        raise ValidationFailed(_("说明过长"), {"note": [_("不能超过%(n)s字") % {"n": NOTE_LIMIT}]})
+    if action == "rate" and len(params["note"]) > RATING_COMMENT_LIMIT:  # it becomes Event.rating_comment
+        raise ValidationFailed(_("评价意见过长"), {"note": [_("不能超过%(n)s字") % {"n": RATING_COMMENT_LIMIT}]})
     if action == "dispatch":
         lead = raw.get("lead_department") or (event.category.default_department.code
                                               if event.category.default_department_id else None)

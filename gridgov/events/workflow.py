@@ -130,7 +130,8 @@ def _escalate_guard(event: Event) -> str | None:
 
 
 def _reopen_guard(event: Event) -> str | None:
-    if followup.effective_rating(event) != Rating.UNSATISFIED:
+    # a case on the 不满意待处理 list, or one that counts a 不满意 (gridgov/events/followup.py) — once
+    if not event.dissatisfaction_pending and followup.effective_rating(event) != Rating.UNSATISFIED:
         return _("只有评价为不满意的案件可以重启")
     if event.reopen_count >= 1:
         return _("该案件已重启过一次")
@@ -373,18 +374,10 @@ def _rework(event, actor, params, now):
     _start_handling_stage(event, now)
 
 
-def _rate(event, actor, params, now):
-    event.rating = params["rating"]
-    event.rating_comment = params.get("note", "")
-    if event.rating == Rating.UNSATISFIED:  # on the 不满意待处理 list (gridgov/events/followup.py)
-        event.dissatisfaction_pending = True
-    return {"rating": event.rating}
-
-
 def _reopen(event, actor, params, now):
     # the unsatisfied rating stays in this log row; the redone work gets a rating of its own
     previous = {"previous_rating": followup.effective_rating(event), "previous_rating_comment": event.rating_comment}
-    event.rating = event.rating_comment = event.followup_rating = ""
+    event.rating = event.rating_comment = event.followup_rating = event.followup_respondent = ""
     event.dissatisfaction_pending = False
     event.reopen_count += 1
     event.closed_at = None
@@ -413,7 +406,7 @@ EFFECTS = {
     "finish": _finish, "merge": _merge, "escalate": _escalate, "dispatch": _dispatch, "return_": _return,
     "request_extension": _request_extension, "approve_extension": _approve_extension,
     "deny_extension": _deny_extension, "handled": _handled, "on_spot": _on_spot, "close": _close,
-    "rework": _rework, "rate": _rate, "reopen": _reopen, "supervise": _supervise, "sla_escalate": _sla_escalate,
+    "rework": _rework, "reopen": _reopen, "supervise": _supervise, "sla_escalate": _sla_escalate,
     **followup.EFFECTS,
     **assists.EFFECTS,
 }

@@ -412,3 +412,13 @@ def test_rebuild_gives_events_from_before_the_due_time_theirs_and_judges_the_clo
     assert again.closed_on_time is (again.closed_at <= again.due_at)
     assert Event.objects.get(pk=still_open.pk).closed_on_time is None
     assert_rollups_equal_a_recomputation()
+
+
+def test_a_minus_flow_takes_one_back_on_its_day_and_an_unknown_measure_is_refused(city):
+    dept, d1, d2 = city.dept_cg.pk, T0.date(), (T0 + DAY).date()
+    tally.apply(event_workflow.LIFECYCLE, 0, None, None, [(d1, dept, "rated"), (d1, dept, "satisfied")])
+    tally.apply(event_workflow.LIFECYCLE, 0, None, None, [(d2, dept, "-satisfied")])
+    rows = {r.day: (r.rated, r.satisfied) for r in DeptTally.objects.filter(kind="event", department_id=dept)}
+    assert rows == {d1: (1, 1), d2: (0, -1)}
+    with pytest.raises(ValueError):
+        tally.Delta().flow("event", d1, dept, "-nonsense")
