@@ -116,6 +116,9 @@ def hand_down(event: Event, actor, params: dict, now) -> dict:
 def _coordinate(value, name: str, errors: dict) -> float | None:
     if value in (None, ""):
         return None
+    if isinstance(value, bool):  # float(True) is 1.0: a JSON boolean is no coordinate
+        errors.setdefault("location", []).append(_("%(name)s格式无效") % {"name": name})
+        return None
     try:
         number = float(value)
     except (TypeError, ValueError):
