@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Annotated
 
 from ninja import Path, Schema
-from pydantic import AfterValidator, Field, StringConstraints
+from pydantic import AfterValidator, Field, Strict, StringConstraints
 
 INT64_MAX = 2**63 - 1
 INT32_MAX = 2**31 - 1
@@ -51,6 +51,8 @@ Lng = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)]
 # a coordinate in a body whose service checks the range itself (its error names the field "location")
 Coordinate = Annotated[float, Field(allow_inf_nan=False)]
 Lat = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)]
+# a JSON number only (an integer too): never a boolean (true would read as 1) nor a numeric string — a 422 float_type
+StrictCoordinate = Annotated[float, Strict(), Field(allow_inf_nan=False)]
 
 
 def _moment_in_range(value: datetime) -> datetime:

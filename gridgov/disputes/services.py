@@ -40,9 +40,10 @@ from gridgov.disputes.models import (
     Source,
     Status,
 )
+from gridgov.disputes.places import region_for
 from gridgov.disputes.sla import sla_q, sla_state, sweep
 from gridgov.events import services as events
-from gridgov.regions.models import Region
+from gridgov.regions.spatial import OUTSIDE_CITY, outside_city
 
 # --- intake -----------------------------------------------------------------------------------
 
@@ -62,6 +63,7 @@ class DisputeInput:
     description: str
     parties: list = field(default_factory=list)  # PartyInput or dicts
     region: str = ""  # region code; optional when lng/lat fall in a grid
+    region_chain: list = field(default_factory=list)  # a page's cascade as chosen, county first (places.py)
     lng: float | None = None
     lat: float | None = None
     address: str = ""
@@ -133,29 +135,6 @@ def _clean_parties(actor, raw: list, errors: dict) -> list[dict]:
     return out
 
 
-def _region_for(actor, data: DisputeInput, errors: dict):
-    grid, region = events.locate(data.lng, data.lat)
-    located = region is not None
-    if region is None and data.region:
-        region = Region.objects.filter(code=data.region.strip()).first()
-        if region is None:
-            errors["region"] = [_("区划无效")]
-        elif isinstance(actor, Citizen) and region.level < Region.Level.TOWNSHIP:
-            region, errors["region"] = None, [_("请选择到乡镇(街道)或村(社区)")]
-    # centers and grid workers register the disputes of their own area, however the place was given
-    if region is not None and isinstance(actor, User) and actor.region_id \
-            and actor.role in (User.Role.OPERATOR, User.Role.GRID_WORKER) and not region.code.startswith(actor.region.code):
-        errors["location" if located else "region"] = [_("只能登记本辖区的纠纷")]
-    if region is None and "region" not in errors:
-        if isinstance(actor, User) and actor.region_id:
-            region = actor.region
-        elif isinstance(actor, User) and actor.role == User.Role.MEDIATOR and hasattr(actor, "mediator_profile"):
-            region = actor.mediator_profile.region
-        else:
-            errors["region"] = [_("请选择纠纷发生地所属区划或在地图上选点")]
-    return grid, region
-
-
 def _validate(actor, data: DisputeInput) -> dict:
     errors: dict[str, list[str]] = {}
     if data.dispute_type not in DisputeType.values:
@@ -189,6 +168,8 @@ def _validate(actor, data: DisputeInput) -> dict:
         errors["location"] = [_("经纬度需同时提供")]
     elif data.lng is not None and not (-180 <= data.lng <= 180 and -90 <= data.lat <= 90):
         errors["location"] = [_("经纬度超出范围")]
+    elif data.lng is not None and outside_city(data.lng, data.lat):  # a pin in Beijing is not this city's
+        errors["location"] = [_(OUTSIDE_CITY)]
     if isinstance(actor, Citizen):
         if not (data.reporter_name or "").strip():
             errors["reporter_name"] = [_("请填写您的姓名")]
@@ -199,7 +180,7 @@ def _validate(actor, data: DisputeInput) -> dict:
     parties = _clean_parties(actor, data.parties, errors)
     grid = region = None
     if "location" not in errors:
-        grid, region = _region_for(actor, data, errors)
+        grid, region = region_for(actor, data, errors)
     if errors:
         raise ValidationFailed(_("登记内容有误，请检查"), errors)
     return {"description": desc, "amount": amount, "people_count": people, "parties": parties, "grid": grid,

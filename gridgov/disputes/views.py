@@ -31,7 +31,7 @@ from gridgov.disputes.models import (
     Status,
 )
 from gridgov.regions.models import Region
-from gridgov.web.regions import chosen_region, region_cascade
+from gridgov.web.regions import chosen_chain, chosen_region, region_cascade
 
 R = User.Role
 INTAKE_ROLES = (R.GRID_WORKER, R.OPERATOR, R.MEDIATOR, R.ADMIN)
@@ -109,7 +109,8 @@ def _input_from_post(post) -> services.DisputeInput:
             return None
     return services.DisputeInput(
         dispute_type=post.get("dispute_type", ""), description=post.get("description", ""),
-        parties=_parties_from_post(post), region=post.get("region") or chosen_region(post), lng=num("lng"), lat=num("lat"),
+        parties=_parties_from_post(post), region=post.get("region") or chosen_region(post),
+        region_chain=chosen_chain(post), lng=num("lng"), lat=num("lat"),
         address=post.get("address", ""), amount=(post.get("amount") or "0").strip(),
         people_count=(post.get("people_count") or "2").strip(), channel=post.get("channel") or Channel.PEOPLE,
         reporter_name=post.get("reporter_name", ""), reporter_phone=post.get("reporter_phone", ""),

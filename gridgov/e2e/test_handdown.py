@@ -66,7 +66,9 @@ def test_a_city_case_is_handed_down_to_a_township_which_accepts_it(pages):
     hand_down = op_city.locator("#act-hand_down")
     hand_down.locator("summary").click()
     hand_down.get_by_label("下派至").select_option(label="东昌府区 · 古楼街道综治中心")
-    hand_down.get_by_label("下派意见").fill("请古楼街道核实后受理")
+    reason = hand_down.get_by_label("下派理由")
+    expect(reason).to_have_attribute("required", "")  # a hand-down needs its reason
+    reason.fill("请古楼街道核实后受理")
     pages.shot(op_city, "city-hand-down-form")
     hand_down.get_by_role("button", name="确认下派").click()
     expect_message(op_city, "操作成功：下派")
@@ -107,11 +109,24 @@ def test_a_city_case_is_handed_down_to_a_township_which_accepts_it(pages):
     expect(label).to_be_visible()
     picker.scroll_into_view_if_needed()
     op_a.wait_for_function("() => !document.querySelector('#relocate-map.leaflet-zoom-anim')")
+    # the opened form's map may still be panning to its grids (no zoom class then): wait until the name holds
+    # still from one frame to the next before tapping where it is
+    op_a.wait_for_function("""() => new Promise(done => {
+        const name = [...document.querySelectorAll('#relocate-map .leaflet-tooltip')]
+            .find(t => t.textContent.includes('古城社区第二网格'));
+        if (!name) return done(false);
+        const a = name.getBoundingClientRect();
+        requestAnimationFrame(() => requestAnimationFrame(() => {
+            const b = name.getBoundingClientRect();
+            done(a.x === b.x && a.y === b.y);
+        }));
+    })""")
     box = label.bounding_box()
     op_a.touchscreen.tap(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     expect(relocate.locator("#relocate-lng")).not_to_have_value("")
     expect(relocate.locator("#relocate-status")).to_contain_text("所在网格：古城社区第二网格（371502001001002）")
-    relocate.get_by_label("更正说明").fill("现场核实在古城社区第二网格")
+    expect(relocate.get_by_label("更正原因")).to_have_attribute("required", "")
+    relocate.get_by_label("更正原因").fill("现场核实在古城社区第二网格")
     relocate.get_by_role("button", name="确认更正位置").click()
     expect_message(op_a, "操作成功：更正位置")
     expect(op_a.locator(".facts")).to_contain_text("古城社区第二网格")

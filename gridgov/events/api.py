@@ -11,7 +11,7 @@ from ninja.files import UploadedFile
 from pydantic import Field
 
 from gridgov.accounts.auth import api_auth
-from gridgov.core.api_types import Coordinate, Count, Error, Id, Lat, Lng, Moment, PageParams, text
+from gridgov.core.api_types import Coordinate, Count, Error, Id, Lat, Lng, Moment, PageParams, StrictCoordinate, text
 from gridgov.core.crypto import mask_phone
 from gridgov.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from gridgov.core.throttle import client_ip
@@ -257,8 +257,8 @@ class EventActionIn(Schema):
     satisfaction: text(16) | None = Field(None, description="follow_up: satisfied / basically / unsatisfied")
     center: text(12) | None = Field(None, description="hand_down: the code of the lower center")
     grid: text(15) | None = Field(None, description="relocate: the grid's code")
-    lng: Coordinate | None = Field(None, description="relocate: the new point (with lat)")
-    lat: Coordinate | None = None
+    lng: StrictCoordinate | None = Field(None, description="relocate: the new point (with lat), a JSON number")
+    lat: StrictCoordinate | None = Field(None, description="relocate: a JSON number")
     address: text(200) | None = Field(None, description="relocate: the corrected address (optional)")
 
 

@@ -23,41 +23,25 @@ Both change what the case counts for in the rollups only through its row (region
 the case's share before and after, so the statistics move from the old place to the new one.
 
 **The city's area.** A reported point in no grid and farther than ``GRIDGOV["CITY_AREA_MARGIN_M"]`` (5 km
-by default) outside the convex hull of the active grids (``regions.spatial.distance_outside_m``) is not the
-city's: intake refuses it with a field error on ``location`` instead of making it a city case. With no grid
+by default) outside the convex hull of the active grids (``regions.spatial.outside_city``, shared with the disputes'
+intake) is not the city's: intake refuses it with a field error on ``location`` instead of making it a city case. With no grid
 at all, every point is accepted (there is no area to judge by).
 """
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from gridgov.core.errors import ValidationFailed
 from gridgov.events.models import Event, Status
 from gridgov.regions.models import Grid, Region
+from gridgov.regions.spatial import OUTSIDE_CITY, outside_city  # the city's area: regions' rule, used here too
 
 S = Status
 BEFORE_DISPATCH = (S.REPORTED, S.ACCEPTED)
 CENTER_LEVELS = (Region.Level.COUNTY, Region.Level.TOWNSHIP)
 GRID_CHOICES_LIMIT = 500  # more grids than this under a center: the page offers the map only
-
-
-# --- the city's area ----------------------------------------------------------------------------
-
-def outside_city(lng: float, lat: float) -> bool:
-    """True when the point lies farther than the margin outside the area the city's grids span."""
-    from gridgov.regions import spatial
-
-    try:
-        distance = spatial.distance_outside_m(lng, lat)
-    except ValueError:
-        return False  # the caller reports a bad coordinate itself
-    return distance is not None and distance > settings.GRIDGOV["CITY_AREA_MARGIN_M"]
-
-
-OUTSIDE_CITY = "该位置不在本市范围内：请重新选择位置，或清空经纬度只填写地址"
 
 
 # --- hand-down ----------------------------------------------------------------------------------
@@ -115,6 +99,9 @@ def hand_down(event: Event, actor, params: dict, now) -> dict:
 
 def _coordinate(value, name: str, errors: dict) -> float | None:
     if value in (None, ""):
+        return None
+    if isinstance(value, bool):  # float(True) is 1.0: a JSON boolean is no coordinate
+        errors.setdefault("location", []).append(_("%(name)s格式无效") % {"name": name})
         return None
     try:
         number = float(value)

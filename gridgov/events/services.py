@@ -379,10 +379,16 @@ def perform_action(user, event: Event, action: str, raw: dict | None = None, *, 
         params["level"] = raw.get("level") or ""
     elif action == "follow_up":
         params.update(followup.parse_params(event, raw))
-    elif action == "hand_down":
-        params["center"] = routing.target_center(raw.get("center"))
-    elif action == "relocate":
-        params.update(routing.relocate_params(raw))
+    elif action in ("hand_down", "relocate"):
+        try:
+            if action == "hand_down":
+                params["center"] = routing.target_center(raw.get("center"))
+            else:
+                params.update(routing.relocate_params(raw))
+        except ValidationFailed as exc:
+            if not str(raw.get("note") or "").strip():  # the reason is required too: say so in the same answer
+                exc.fields.setdefault("note", [_("此操作需要填写说明")])
+            raise
     elif action == "request_extension":
         requested = _parse_deadline(raw.get("requested_deadline"), "requested_deadline", now)
         if requested is None:

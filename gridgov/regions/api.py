@@ -15,6 +15,7 @@ from gridgov.core.api_types import Error
 from gridgov.regions import outlines, spatial
 from gridgov.regions.geojson import dumps_feature_collection, grid_feature
 from gridgov.regions.models import Region
+from gridgov.regions.outlines import MAX_BBOX_SPAN, SPAN_SLACK, outline_spans  # the views' limits, in degrees
 from gridgov.regions.services import grids_under
 
 router = Router(tags=["regions"], auth=api_auth)
@@ -23,8 +24,6 @@ GEOJSON_LIMIT = 5000
 REGION_CODE_PATTERN = r"^\d{2,12}$"
 # public map data (a citizen's page asks it without an account): per visitor address, or per signed-in user
 PUBLIC_MAP_REQUESTS = 600  # in 10 minutes: a map asks once per pan or zoom
-MAX_BBOX_SPAN = 1.0  # degrees (~100 km): a city's part, never a province
-GRID_BBOX_SPAN = 0.25  # grids only in a view this small (~25 km); communities alone above it
 
 
 def throttle_public(request, scope: str, limit: int, window_s: int = 600) -> None:
@@ -138,8 +137,9 @@ def region_outlines(request, params: Query[OutlineParams]):
     """For a map without tiles: the communities of a township (``township``) or of a view (``bbox``) — each the
     union of its grids, simplified — and their grids, each Feature with ``properties`` ``kind``
     (``community`` / ``grid``), ``code``, ``name`` and ``label`` (``[lng, lat]`` inside it, where to write the
-    name).  One of ``township`` and ``bbox`` is required.  The collection says ``"grids": false`` when the
-    view was too large for grids, and ``"truncated": true`` past 3000 features.  Public like the division
+    name).  One of ``township`` and ``bbox`` is required.  Signed in, a view may span 1° and has grids up to
+    0.25°; a visitor's at most 0.25° (else 422), with grids up to 0.1°.  The collection says ``"grids": false``
+    when the view was too large for grids, and ``"truncated": true`` past 3000 features.  Public like the division
     names; visitors rate-limited per address (429)."""
     from gridgov.core.errors import ValidationFailed
 
@@ -147,7 +147,12 @@ def region_outlines(request, params: Query[OutlineParams]):
         raise ValidationFailed("请指定乡镇(街道)或地图范围", {"bbox": ["请指定乡镇(街道)或地图范围"]})
     throttle_public(request, "map-outlines", PUBLIC_MAP_REQUESTS)
     box = params.box()
-    with_grids = params.grids and (box is None or max(box[2] - box[0], box[3] - box[1]) <= GRID_BBOX_SPAN)
+    max_span, grid_span = outline_spans(request.auth)
+    span = max(box[2] - box[0], box[3] - box[1]) if box else 0.0
+    if span > max_span + SPAN_SLACK:  # a visitor's view is smaller than staff's (the schema checked staff's 1°)
+        message = f"范围过大：跨度不能超过 {max_span} 度，请放大地图"
+        raise ValidationFailed(message, {"bbox": [message]})
+    with_grids = params.grids and (box is None or span <= grid_span)
     features, truncated = outlines.place_features(township=params.township or "", bbox=box, with_grids=with_grids)
     body = {"type": "FeatureCollection", "features": features, "grids": with_grids}
     if truncated:

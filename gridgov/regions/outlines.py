@@ -177,6 +177,21 @@ def invalidate() -> None:
 
 COMMUNITY_LENGTH = LENGTHS[-2]  # 12
 MAX_FEATURES = 3000
+# the largest view (degrees) the outlines answer, and the largest with grids: signed-in staff's, and a
+# visitor's smaller ones — a citizen's picker needs the streets around one place, not a county's outlines in
+# one half-megabyte answer (GET /regions/outlines refuses a wider box with a 422; the map pages are told)
+MAX_BBOX_SPAN = 1.0  # ~100 km: a city's part, never a province
+GRID_BBOX_SPAN = 0.25  # ~25 km; communities alone above it
+PUBLIC_MAX_BBOX_SPAN = 0.25
+PUBLIC_GRID_BBOX_SPAN = 0.1
+SPAN_SLACK = 1e-3  # a map's box rounded to 4 decimals may pass a limit by a hair
+
+
+def outline_spans(user) -> tuple[float, float]:
+    """(largest view, largest view with grids) in degrees for ``user``: staff's, or a visitor's smaller ones."""
+    if getattr(user, "is_authenticated", False):
+        return MAX_BBOX_SPAN, GRID_BBOX_SPAN
+    return PUBLIC_MAX_BBOX_SPAN, PUBLIC_GRID_BBOX_SPAN
 
 
 def _feature(kind: str, code: str, name: str, geometry: dict, label) -> dict:

@@ -20,7 +20,9 @@ The city's area
 active grids span — their convex hull, so the gaps between grids and the land
 between two gridded towns are inside — in metres along the great circle to the
 hull's nearest point (0 inside; ``None`` when there are no grids, and so no area
-to judge by).  Intake refuses a point farther out than a margin (the events app).
+to judge by).  ``outside_city(lng, lat)`` says whether that is farther than the
+margin (``GRIDGOV["CITY_AREA_MARGIN_M"]``): every intake (events, disputes) and
+the correction of a case's place refuse such a point with ``OUTSIDE_CITY``.
 
 The cache
 ---------
@@ -49,7 +51,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import shapely
+from django.conf import settings
 from django.db import connection
+from django.utils.translation import gettext_noop
 from shapely.geometry import shape
 
 from gridgov.regions.models import Grid
@@ -188,3 +192,16 @@ def distance_outside_m(lng: float, lat: float) -> float | None:
         return 0.0
     nearest = shapely.shortest_line(point, hull).coords[-1]
     return _great_circle_m(float(lng), float(lat), nearest[0], nearest[1])
+
+
+OUTSIDE_CITY = gettext_noop("该位置不在本市范围内：请重新选择位置，或清空经纬度只填写地址")
+
+
+def outside_city(lng: float, lat: float) -> bool:
+    """True when the point lies farther than the margin outside the area the city's grids span (False for a
+    bad coordinate: the caller reports that itself)."""
+    try:
+        distance = distance_outside_m(lng, lat)
+    except ValueError:
+        return False
+    return distance is not None and distance > settings.GRIDGOV["CITY_AREA_MARGIN_M"]

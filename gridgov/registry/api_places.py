@@ -1,5 +1,6 @@
 """``GET /api/v1/places/search``: find a township, community, grid or door-plate address by name, for the
-map pickers (``gridgov.registry.places``).  Public like the map layers it goes with; rate-limited."""
+map pickers (``gridgov.registry.places``).  Public like the map layers it goes with (rate-limited); door-plate
+addresses only for signed-in staff within their registry scope."""
 
 from __future__ import annotations
 
@@ -41,6 +42,7 @@ class PlaceOut(Schema):
 def place_search(request, params: Query[PlaceParams]):
     """Townships and communities, grids, then standard addresses at the door-plate level (road + building; never
     a unit or room) whose name holds ``q``; each with where to show it (``center``, ``bbox``; null when it has
-    no grid boundary or point).  Anyone may ask; visitors are rate-limited per address (429)."""
+    no grid boundary or point).  Anyone may ask; visitors are rate-limited per address (429).  Addresses come
+    from the population registry: a visitor gets none, signed-in staff only those in their registry scope."""
     throttle_public(request, "map-search", SEARCHES)
-    return search_places(params.q, params.region or "")
+    return search_places(params.q, params.region or "", user=request.auth)

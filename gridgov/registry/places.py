@@ -1,9 +1,11 @@
 """Find a place by name for a map without tiles: "type an address, the map goes there".
 
-What is searched is public geography only, the same for everyone: townships and communities (division names),
-grids (their names and codes are posted in the grid, 公示) and standard addresses **at the door-plate level**
-(街路巷/小区 + 楼栋/门牌: what is written on a building). Units, floors and rooms are never answered: which rooms
-exist in a building says something about the people in it, and the registry keeps that behind its scope.
+Everyone may find public geography: townships and communities (division names) and grids (their names and codes
+are posted in the grid, 公示). Standard addresses **at the door-plate level** (街路巷/小区 + 楼栋/门牌) come from the
+population registry — in a village one door plate is one household — so only signed-in staff get them, and only
+those within their registry scope (``registry.scope``: an operator's subtree, a grid worker's grids); a visitor, a
+liaison or a mediator gets none. Units, floors and rooms are never answered: which rooms exist in a building says
+something about the people in it.
 """
 
 from __future__ import annotations
@@ -52,9 +54,10 @@ def _place(kind: str, name: str, detail: str, code: str, community: Region | Non
             "center": center, "bbox": bbox}
 
 
-def search_places(q: str, region: str = "") -> list[dict]:
+def search_places(q: str, region: str = "", user=None) -> list[dict]:
     """Places whose name holds ``q`` under ``region`` (a code prefix, optional): townships and communities,
-    grids, then door-plate addresses; at most 5 + 5 + 8, each with a centre and a box to show on the map
+    grids, then — for a signed-in ``user`` with a registry scope, within it — door-plate addresses; at most
+    5 + 5 + 8, each with a centre and a box to show on the map
     (``None`` when none of its grids has a boundary and the address has no point)."""
     text = normalize_query(q)
     if len(text) < MIN_QUERY:
@@ -74,19 +77,24 @@ def search_places(q: str, region: str = "") -> list[dict]:
              .select_related("community").order_by("code")[:PER_KIND])
     for g in grids:
         out.append(_place("grid", g.name, g.community.name, g.code, g.community, snap, g.code, grid=g))
-    out.extend(_addresses(text, region, snap))
+    out.extend(_addresses(text, region, snap, user))
     return out
 
 
-def _addresses(text: str, region: str, snap) -> list[dict]:
-    qs = Address.objects.filter(road__contains=text)
+def _addresses(text: str, region: str, snap, user) -> list[dict]:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return []  # a visitor: door plates are the registry's, not public geography
+    # the registry's own scope (nothing for a liaison or a mediator); a pk subquery, so the scope's joins cannot
+    # skew the groups below
+    visible = Address.objects.filter(pk__in=Address.objects.visible_to(user).values("pk"))
+    qs = visible.filter(road__contains=text)
     door = None
     if not qs.exists():
         m = _DOOR.match(text)
         if m is None:
             return []
         door = m.group("building")
-        qs = Address.objects.filter(road__contains=m.group("road"), building__in=[door, f"{door}号", f"{door}号楼",
+        qs = visible.filter(road__contains=m.group("road"), building__in=[door, f"{door}号", f"{door}号楼",
                                                                                   f"{door}栋", f"{door}幢"])
     if region:
         qs = qs.filter(region__code__startswith=region)

@@ -4,6 +4,7 @@ JavaScript) and the one code they mean.  ``gridgov.js`` fills the next select fr
 
 from __future__ import annotations
 
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from gridgov.regions.models import CODE_LENGTHS, Region
@@ -19,6 +20,24 @@ def chosen_region(data) -> str:
         value = (data.get(name) or "").strip()
         if value:
             return value
+    return ""
+
+
+def chosen_chain(data) -> list[str]:
+    """The codes chosen in the cascade, county first, one per level ("" where that level was left empty)."""
+    return [(data.get(name) or "").strip() for _level, name, _label in LEVELS]
+
+
+def chain_error(chain) -> str:
+    """"" when each code chosen lies in the one chosen above it, else why not (a Chinese field message):
+    a township of another county, a community of another township are refused, never silently taken."""
+    upper_label, upper = "", ""
+    for (_level, _name, label), code in zip(LEVELS, chain, strict=False):
+        if not code:
+            continue
+        if upper and not (code.startswith(upper) and len(code) > len(upper)):
+            return gettext("所选%(lower)s不属于所选%(upper)s，请重新选择") % {"lower": label, "upper": upper_label}
+        upper_label, upper = label, code
     return ""
 
 

@@ -7,6 +7,7 @@ import pytest
 
 from gridgov.disputes import services
 from gridgov.disputes.models import Dispute
+from gridgov.regions.models import Region
 
 URL = "/disputes/apply/"
 
@@ -101,3 +102,76 @@ def test_staff_may_still_register_at_any_level_they_cover(city, region):
         parties=[{"role": "applicant", "name": "王五"}, {"role": "respondent", "name": "赵六"}]))
 
     assert d.region.code == region
+
+
+def _cascade(html: str) -> str:
+    return html[html.index('<div class="field region-cascade'): html.index('id="id_address"')]
+
+
+@pytest.mark.parametrize("choice, message", [
+    ({"region_county": "371502", "region_township": "371503001"}, "所选乡镇(街道)不属于所选县(区)，请重新选择"),
+    ({"region_county": "371502", "region_township": "371502001", "region_community": "371502002001"},
+     "所选村(社区)不属于所选乡镇(街道)，请重新选择"),
+    ({"region_county": "371503", "region_community": "371502001001"}, "所选村(社区)不属于所选县(区)，请重新选择"),
+])
+def test_a_place_chain_that_does_not_hold_together_is_said_next_to_the_cascade(city, client, choice, message):
+    """County 371502 with a township of another county was silently taken as that township."""
+    other = Region.objects.create(code="371503", name="临清市", level=3, parent=city.city)
+    Region.objects.create(code="371503001", name="青年街道", level=4, parent=other)
+    resp = client.post(URL, form(**choice))
+
+    assert resp.status_code == 400
+    cascade = _cascade(resp.content.decode())
+    assert 'class="field region-cascade has-error"' in cascade and message in cascade
+    assert Dispute.objects.count() == 0
+
+
+def test_a_consistent_chain_with_a_map_point_is_still_taken(city, client):
+    client.post(URL, form(region_county="371502", region_township="371502001", region_community="371502001001",
+                          lng="116.005", lat="36.405"))
+
+    assert Dispute.objects.get().grid.code == "371502001001001"
+
+
+BEIJING = {"lng": "116.40", "lat": "39.90"}
+OUTSIDE = "该位置不在本市范围内：请重新选择位置，或清空经纬度只填写地址"
+
+
+def test_a_citizens_point_outside_the_city_is_refused_at_the_location(city, client):
+    resp = client.post(URL, form(region_county="371502", region_township="371502001", **BEIJING))
+
+    assert resp.status_code == 400
+    html = resp.content.decode()
+    location = html[html.index('<fieldset class="field location'):]
+    location = location[:location.index("</fieldset>")]
+    assert 'class="field location has-error"' in location and OUTSIDE in location
+    assert Dispute.objects.count() == 0
+
+
+def test_a_staff_intake_point_outside_the_city_is_refused_at_the_location(city, client):
+    client.force_login(city.county_operator)
+    data = form(**BEIJING)
+    resp = client.post("/disputes/new/", data)
+
+    assert resp.status_code == 400
+    html = resp.content.decode()
+    location = html[html.index('<fieldset class="field location'):]
+    assert OUTSIDE in location[:location.index("</fieldset>")]
+    assert Dispute.objects.count() == 0
+
+
+def test_the_api_refuses_a_point_outside_the_city(city, client):
+    body = {"reporter_name": "王五", "reporter_phone": "13900000009", "dispute_type": "neighbor",
+            "description": "邻居装修噪音扰民，多次协商无果", "lng": 116.40, "lat": 39.90,
+            "parties": [{"role": "applicant", "name": "王五"}, {"role": "respondent", "name": "赵六"}]}
+    resp = client.post("/api/v1/citizen/disputes", body, content_type="application/json")
+
+    assert resp.status_code == 422 and resp.json()["fields"]["location"] == [OUTSIDE]
+
+
+def test_a_point_between_grids_is_still_the_citys(city):
+    d = services.create_dispute(city.county_operator, services.DisputeInput(
+        dispute_type="neighbor", description="邻居装修噪音扰民，多次协商无果", lng=116.05, lat=36.405,
+        parties=[{"role": "applicant", "name": "王五"}, {"role": "respondent", "name": "赵六"}]))
+
+    assert d.lng == 116.05 and d.region == city.county

@@ -93,12 +93,12 @@ def test_the_city_hands_a_case_down_to_a_township_which_sees_accepts_and_is_told
 def test_an_accepted_case_handed_down_stays_accepted_with_a_fresh_deadline(citizen_case, city):
     services.perform_action(city.city_operator, citizen_case, "accept", {}, now=MONDAY_0900)
     later = MONDAY_0900 + timedelta(hours=2)
-    services.perform_action(city.city_operator, citizen_case, "hand_down", {"center": city.county.code}, now=later)
+    services.perform_action(city.city_operator, citizen_case, "hand_down", {"note": "核实", "center": city.county.code}, now=later)
     e = fresh(citizen_case)
     assert (e.status, e.center, e.region) == (Status.ACCEPTED, city.county, city.county)
     assert e.deadline == accept_deadline(later)
     # and the county passes it on to a township of its own
-    services.perform_action(city.county_operator, e, "hand_down", {"center": city.township_b.code}, now=later)
+    services.perform_action(city.county_operator, e, "hand_down", {"note": "核实", "center": city.township_b.code}, now=later)
     assert (fresh(e).center, fresh(e).region) == (city.township_b, city.township_b)
 
 
@@ -106,7 +106,7 @@ def test_a_township_has_no_lower_center_to_hand_down_to(report, city):
     e = report()
     assert "hand_down" not in workflow.allowed_actions(e, city.operator_a)
     with pytest.raises(Conflict) as exc:
-        services.perform_action(city.operator_a, e, "hand_down", {"center": city.township_a.code})
+        services.perform_action(city.operator_a, e, "hand_down", {"note": "核实", "center": city.township_a.code})
     assert exc.value.code == "guard_failed"
 
 
@@ -116,7 +116,7 @@ def test_a_target_that_is_not_a_lower_center_is_a_field_error_and_changes_nothin
     assert e.center == city.county
     before = (e.center_id, e.region_id, e.deadline, e.log.count())
     with pytest.raises(ValidationFailed) as exc:
-        services.perform_action(city.county_operator, e, "hand_down", {"center": target}, now=T1)
+        services.perform_action(city.county_operator, e, "hand_down", {"note": "核实", "center": target}, now=T1)
     assert "center" in exc.value.fields
     e = fresh(e)
     assert (e.center_id, e.region_id, e.deadline, e.log.count()) == before
@@ -125,7 +125,7 @@ def test_a_target_that_is_not_a_lower_center_is_a_field_error_and_changes_nothin
 def test_a_center_outside_the_subtree_is_refused(report, city, other_county):
     e = report(actor=city.county_operator, lng=None, lat=None, address="区政府门前")
     with pytest.raises(ValidationFailed) as exc:
-        services.perform_action(city.county_operator, e, "hand_down", {"center": other_county[1].code})
+        services.perform_action(city.county_operator, e, "hand_down", {"note": "核实", "center": other_county[1].code})
     assert exc.value.fields["center"] == ["只能下派到本中心所辖的下级中心（县区或乡镇街道）"]
 
 
@@ -133,23 +133,23 @@ def test_a_case_placed_in_one_township_is_not_handed_to_another(report, city):
     e = report()  # in grid A1
     services.perform_action(city.operator_a, e, "escalate", {"note": "需区级协调"})
     with pytest.raises(ValidationFailed) as exc:
-        services.perform_action(city.county_operator, e, "hand_down", {"center": city.township_b.code})
+        services.perform_action(city.county_operator, e, "hand_down", {"note": "核实", "center": city.township_b.code})
     assert "请先更正位置" in exc.value.fields["center"][0]
     assert [r.code for r in services.routing.lower_centers(fresh(e))] == [city.township_a.code]
-    services.perform_action(city.county_operator, e, "hand_down", {"center": city.township_a.code})
+    services.perform_action(city.county_operator, e, "hand_down", {"note": "核实", "center": city.township_a.code})
     e = fresh(e)
     assert e.center == city.township_a and e.grid == city.grid_a1 and e.region == city.community_a
 
 
 def test_only_the_owning_center_hands_down_and_not_after_dispatch(citizen_case, city, report):
-    services.perform_action(city.city_operator, citizen_case, "hand_down", {"center": city.county.code})
+    services.perform_action(city.city_operator, citizen_case, "hand_down", {"note": "核实", "center": city.county.code})
     with pytest.raises(Forbidden):  # the city still sees the case, but no longer owns it
-        services.perform_action(city.city_operator, citizen_case, "hand_down", {"center": city.township_a.code})
+        services.perform_action(city.city_operator, citizen_case, "hand_down", {"note": "核实", "center": city.township_a.code})
     e = fresh(citizen_case)
     services.perform_action(city.county_operator, e, "accept", {})
     services.perform_action(city.county_operator, e, "dispatch", {"lead_department": "CG"})
     with pytest.raises(Conflict) as exc:
-        services.perform_action(city.county_operator, e, "hand_down", {"center": city.township_a.code})
+        services.perform_action(city.county_operator, e, "hand_down", {"note": "核实", "center": city.township_a.code})
     assert exc.value.code == "invalid_state"
 
 
@@ -171,7 +171,7 @@ def test_correcting_the_point_moves_the_grid_and_logs_before_and_after(report, c
 
 def test_a_grid_in_another_township_moves_the_case_there_like_a_hand_down(report, city):
     e = report()
-    entry = services.perform_action(city.operator_a, e, "relocate", {"grid": city.grid_b1.code}, now=T1)
+    entry = services.perform_action(city.operator_a, e, "relocate", {"note": "核实", "grid": city.grid_b1.code}, now=T1)
     e = fresh(e)
     assert (e.grid, e.region, e.center) == (city.grid_b1, city.community_b, city.township_b)
     assert e.lng is None and e.lat is None  # the old point lay in grid A1: it was wrong
@@ -185,7 +185,7 @@ def test_a_grid_in_another_township_moves_the_case_there_like_a_hand_down(report
 def test_a_grid_given_with_the_old_point_in_no_grid_keeps_the_point(report, city):
     e = report(actor=city.operator_a, lng=GAP[0], lat=GAP[1])
     assert e.grid is None
-    services.perform_action(city.operator_a, e, "relocate", {"grid": city.grid_a2.code})
+    services.perform_action(city.operator_a, e, "relocate", {"note": "核实", "grid": city.grid_a2.code})
     e = fresh(e)
     assert e.grid == city.grid_a2 and (e.lng, e.lat) == GAP
 
@@ -195,18 +195,18 @@ def test_a_dispatched_case_may_be_corrected_in_its_center_but_not_moved_out(repo
     services.perform_action(city.operator_a, e, "accept", {})
     services.perform_action(city.operator_a, fresh(e), "dispatch", {"lead_department": "CG"})
     with pytest.raises(ValidationFailed) as exc:
-        services.perform_action(city.operator_a, fresh(e), "relocate", {"lng": IN_B1[0], "lat": IN_B1[1]})
+        services.perform_action(city.operator_a, fresh(e), "relocate", {"note": "核实", "lng": IN_B1[0], "lat": IN_B1[1]})
     assert "location" in exc.value.fields and fresh(e).grid == city.grid_a1
-    services.perform_action(city.operator_a, fresh(e), "relocate", {"grid": city.grid_a2.code})
+    services.perform_action(city.operator_a, fresh(e), "relocate", {"note": "核实", "grid": city.grid_a2.code})
     assert fresh(e).grid == city.grid_a2 and fresh(e).status == Status.DISPATCHED
 
 
 def test_an_escalated_case_corrected_within_the_county_stays_at_the_county(report, city):
     e = report()
     services.perform_action(city.operator_a, e, "escalate", {"note": "需区级协调"})
-    services.perform_action(city.county_operator, fresh(e), "relocate", {"grid": city.grid_a2.code})
+    services.perform_action(city.county_operator, fresh(e), "relocate", {"note": "核实", "grid": city.grid_a2.code})
     assert fresh(e).center == city.county
-    entry = services.perform_action(city.county_operator, fresh(e), "relocate", {"grid": city.grid_b1.code})
+    entry = services.perform_action(city.county_operator, fresh(e), "relocate", {"note": "核实", "grid": city.grid_b1.code})
     assert fresh(e).center == city.county and fresh(e).region == city.community_b and "to_center" not in entry.data
 
 
@@ -225,7 +225,7 @@ def test_a_bad_correction_is_a_field_error_and_changes_nothing(report, city, raw
     e = report()
     before = (e.grid_id, e.region_id, e.center_id, e.lng, e.lat, e.log.count())
     with pytest.raises(ValidationFailed) as exc:
-        services.perform_action(city.operator_a, e, "relocate", raw)
+        services.perform_action(city.operator_a, e, "relocate", {**raw, "note": "更正"})
     assert field in exc.value.fields, exc.value.fields
     e = fresh(e)
     assert (e.grid_id, e.region_id, e.center_id, e.lng, e.lat, e.log.count()) == before
@@ -235,7 +235,7 @@ def test_only_the_owning_centers_operator_corrects_the_place(report, city):
     e = report()
     for who in (city.county_operator, city.worker_a, city.leader_a):
         with pytest.raises(Forbidden):
-            services.perform_action(who, e, "relocate", {"grid": city.grid_a2.code})
+            services.perform_action(who, e, "relocate", {"note": "核实", "grid": city.grid_a2.code})
     assert "relocate" in workflow.allowed_actions(e, city.operator_a)
     assert "relocate" not in workflow.allowed_actions(e, city.county_operator)
 
@@ -255,7 +255,7 @@ def reported_at(code: str) -> int:
 def test_the_tally_moves_from_the_old_grid_to_the_new_one(report, city):
     e = report()
     assert (reported_at(city.grid_a1.code), reported_at(city.grid_b1.code)) == (1, 0)
-    services.perform_action(city.operator_a, e, "relocate", {"lng": IN_B1[0], "lat": IN_B1[1]}, now=T1)
+    services.perform_action(city.operator_a, e, "relocate", {"note": "核实", "lng": IN_B1[0], "lat": IN_B1[1]}, now=T1)
     assert (reported_at(city.grid_a1.code), reported_at(city.grid_b1.code)) == (0, 1)
     assert (reported_at(city.township_a.code), reported_at(city.township_b.code)) == (0, 1)
     assert reported_at(city.county.code) == 1
@@ -263,16 +263,16 @@ def test_the_tally_moves_from_the_old_grid_to_the_new_one(report, city):
     e = fresh(e)
     services.perform_action(city.operator_b, e, "accept", {}, now=T1)
     services.perform_action(city.operator_b, fresh(e), "dispatch", {"lead_department": "CG"}, now=T1)
-    services.perform_action(city.operator_b, fresh(e), "relocate", {"lng": 116.1051, "lat": 36.4051}, now=T1)
+    services.perform_action(city.operator_b, fresh(e), "relocate", {"note": "核实", "lng": 116.1051, "lat": 36.4051}, now=T1)
     assert_rollups_equal_a_recomputation()
 
 
 def test_a_hand_down_moves_the_tally_from_the_city_to_the_township(citizen_case, city):
     assert reported_at(city.city.code) == 1 and reported_at(city.township_a.code) == 0
-    services.perform_action(city.city_operator, citizen_case, "hand_down", {"center": city.township_a.code}, now=T1)
+    services.perform_action(city.city_operator, citizen_case, "hand_down", {"note": "核实", "center": city.township_a.code}, now=T1)
     assert reported_at(city.township_a.code) == 1 and reported_at(city.county.code) == 1
     assert_rollups_equal_a_recomputation()
-    services.perform_action(city.operator_a, fresh(citizen_case), "relocate", {"grid": city.grid_a2.code}, now=T1)
+    services.perform_action(city.operator_a, fresh(citizen_case), "relocate", {"note": "核实", "grid": city.grid_a2.code}, now=T1)
     assert reported_at(city.grid_a2.code) == 1
     assert_rollups_equal_a_recomputation()
 
@@ -333,18 +333,18 @@ def test_the_api_hands_down_and_lists_the_lower_centers(citizen_case, city, api)
 
 def test_the_api_answers_bad_targets_and_scope_with_4xx(citizen_case, city, api, report):
     n = citizen_case.number
-    status, body = api("post", f"/events/{n}/actions/hand_down", city.city_operator, {"center": "3715"})
+    status, body = api("post", f"/events/{n}/actions/hand_down", city.city_operator, {"note": "核实", "center": "3715"})
     assert status == 422 and "center" in body["fields"]
     status, body = api("post", f"/events/{n}/actions/hand_down", city.city_operator, {})
     assert status == 422 and "center" in body["fields"]
-    status, body = api("post", f"/events/{n}/actions/hand_down", city.operator_a, {"center": "371502001"})
+    status, body = api("post", f"/events/{n}/actions/hand_down", city.operator_a, {"note": "核实", "center": "371502001"})
     assert status == 404  # the city's case is not in the township's scope
     status, body = api("get", f"/events/{n}/hand-down-centers", city.operator_b)
     assert status == 404
     e = report()
-    status, body = api("post", f"/events/{e.number}/actions/relocate", city.operator_b, {"grid": "371502002001001"})
+    status, body = api("post", f"/events/{e.number}/actions/relocate", city.operator_b, {"note": "核实", "grid": "371502002001001"})
     assert status == 404
-    status, body = api("post", f"/events/{e.number}/actions/relocate", city.county_operator, {"grid": "371502001001002"})
+    status, body = api("post", f"/events/{e.number}/actions/relocate", city.county_operator, {"note": "核实", "grid": "371502001001002"})
     assert status == 403 and body["code"] == "not_permitted"
     assert fresh(e).grid == city.grid_a1 and fresh(citizen_case).center == city.city
 
@@ -352,13 +352,14 @@ def test_the_api_answers_bad_targets_and_scope_with_4xx(citizen_case, city, api,
 def test_the_api_corrects_the_place_and_answers_when_the_case_left_the_scope(report, city, api):
     e = report()
     status, body = api("post", f"/events/{e.number}/actions/relocate", city.operator_a,
-                       {"lng": IN_A2[0], "lat": IN_A2[1], "address": "古城路3号"})
+                       {"lng": IN_A2[0], "lat": IN_A2[1], "address": "古城路3号", "note": "定位偏差"})
     assert status == 200 and body["grid"] == city.grid_a2.code and body["address"] == "古城路3号"
     assert body["timeline"][-1]["data"]["before"]["grid"] == city.grid_a1.code
     status, body = api("post", f"/events/{e.number}/actions/relocate", city.operator_a,
-                       {"lng": BEIJING[0], "lat": BEIJING[1]})
+                       {"lng": BEIJING[0], "lat": BEIJING[1], "note": "核实"})
     assert status == 422 and "location" in body["fields"]
-    status, body = api("post", f"/events/{e.number}/actions/relocate", city.operator_a, {"grid": city.grid_b1.code})
+    status, body = api("post", f"/events/{e.number}/actions/relocate", city.operator_a,
+                       {"note": "核实", "grid": city.grid_b1.code})
     assert status == 200 and body["center"] == city.township_b.code and body["allowed_actions"] == []
     status, _ = api("get", f"/events/{e.number}", city.operator_a)
     assert status == 404
@@ -447,3 +448,78 @@ def test_the_report_forms_show_the_out_of_city_error_at_the_location(city, cats)
     where = html[html.index('class="field location'):]
     assert "该位置不在本市范围内" in where[:where.index("</fieldset>")]
     assert not Event.objects.exists() and not EventLog.objects.exists()
+
+
+# --- a reason for every hand-down and correction ----------------------------------------------------------
+
+@pytest.mark.parametrize("action, params", [
+    ("hand_down", {"center": "371502001"}),
+    ("relocate", {"grid": "371502001001002"}),
+])
+@pytest.mark.parametrize("note", [None, "", "  "])
+def test_a_hand_down_or_correction_without_a_reason_is_a_note_error_and_changes_nothing(
+        citizen_case, report, city, action, params, note):
+    e, who = (citizen_case, city.city_operator) if action == "hand_down" else (report(), city.operator_a)
+    before = (e.center_id, e.grid_id, e.log.count())
+    raw = dict(params) if note is None else {**params, "note": note}
+    with pytest.raises(ValidationFailed) as exc:
+        services.perform_action(who, e, action, raw)
+    assert exc.value.fields["note"] == ["此操作需要填写说明"]
+    e = fresh(e)
+    assert (e.center_id, e.grid_id, e.log.count()) == before
+
+
+def test_a_bad_target_without_a_reason_names_both_fields(citizen_case, city):
+    with pytest.raises(ValidationFailed) as exc:
+        services.perform_action(city.city_operator, citizen_case, "hand_down", {"center": ""})
+    assert set(exc.value.fields) == {"center", "note"}
+
+
+def test_the_api_asks_for_the_reason(citizen_case, city, api, report):
+    status, body = api("post", f"/events/{citizen_case.number}/actions/hand_down", city.city_operator,
+                       {"center": city.township_a.code})
+    assert status == 422 and body["fields"]["note"] == ["此操作需要填写说明"]
+    e = report()
+    status, body = api("post", f"/events/{e.number}/actions/relocate", city.operator_a, {"grid": city.grid_a2.code})
+    assert status == 422 and body["fields"]["note"] == ["此操作需要填写说明"]
+    assert fresh(citizen_case).center == city.city and fresh(e).grid == city.grid_a1
+
+
+def test_the_page_marks_the_reason_required_and_shows_its_error_beside_it(citizen_case, city):
+    c = as_user(city.city_operator)
+    form = page(c, citizen_case)
+    form = form[form.index('id="act-hand_down"'):]
+    assert "下派理由" in form[:form.index("</details>")] and 'id="note-hand_down" rows="3" required' in form
+    r = c.post(act_url(citizen_case, "hand_down"), {"center": city.township_a.code, "note": ""})
+    assert r.status_code == 400
+    form = r.content.decode()
+    form = form[form.index('id="act-hand_down"'):]
+    form = form[:form.index("</details>")]
+    note = form[form.index('for="note-hand_down"') - 60:]
+    assert 'class="field has-error"' in note and "此操作需要填写说明" in note
+    assert fresh(citizen_case).center == city.city
+
+
+# --- coordinates are JSON numbers ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("body, fields", [
+    ({"lng": True, "lat": False}, {"lng", "lat"}),
+    ({"lng": "116.015", "lat": 36.405}, {"lng"}),
+    ({"lng": 116.015, "lat": None, "grid": None}, None),  # not a type error: the service's "give both"
+])
+def test_relocate_takes_only_json_numbers_as_coordinates(report, city, api, body, fields):
+    e = report()
+    status, out = api("post", f"/events/{e.number}/actions/relocate", city.operator_a, {**body, "note": "核实"})
+    assert status == 422
+    if fields is None:
+        assert "location" in out["fields"]
+    else:
+        assert fields <= set(out["fields"]), out
+    assert fresh(e).grid == city.grid_a1 and fresh(e).lng == e.lng
+
+
+def test_the_service_refuses_booleans_as_coordinates(report, city):
+    e = report()
+    with pytest.raises(ValidationFailed) as exc:
+        services.perform_action(city.operator_a, e, "relocate", {"lng": True, "lat": False, "note": "核实"})
+    assert exc.value.fields["location"] == ["经度格式无效", "纬度格式无效"]

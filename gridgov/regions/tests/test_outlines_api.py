@@ -45,12 +45,13 @@ def test_a_township_gives_its_communities_union_and_its_grids_with_names_and_lab
 
 
 def test_a_box_gives_what_it_touches_only(city, client):
-    body = client.get(URL, {"bbox": "116.095,36.395,116.2,36.5"}).json()
+    body = client.get(URL, {"bbox": "116.095,36.395,116.19,36.49"}).json()
 
     assert set(_by_code(body)) == {"371502002001", "371502002001001"}
 
 
 def test_a_wide_box_gives_communities_without_grids(city, client):
+    client.force_login(city.operator_a)
     body = client.get(URL, {"bbox": "115.9,36.3,116.5,36.9"}).json()
 
     assert body["grids"] is False
@@ -113,3 +114,45 @@ def test_the_regions_tree_is_browsable_without_an_account(city, client):
 
     assert response.status_code == 200
     assert [r["name"] for r in response.json()] == ["古楼街道", "柳园街道"]
+
+
+# --- a visitor's views are smaller than staff's --------------------------------------------------------------
+
+WIDE = "115.9,36.3,116.5,36.9"  # 0.6°: staff's communities-only view
+MIDDLE = "115.95,36.3,116.15,36.5"  # 0.2°: staff get grids, a visitor communities only
+NEAR = "116.0,36.4,116.09,36.49"  # 0.09°
+
+
+def test_a_visitors_wide_view_is_a_422_naming_the_box(city, client):
+    response = client.get(URL, {"bbox": WIDE})
+
+    assert response.status_code == 422
+    assert response.json()["fields"]["bbox"] == ["范围过大：跨度不能超过 0.25 度，请放大地图"]
+
+
+@pytest.mark.parametrize("bbox, signed_in, grids", [
+    (MIDDLE, False, False), (NEAR, False, True), (MIDDLE, True, True), (WIDE, True, False),
+])
+def test_grids_come_in_smaller_views_for_a_visitor_than_for_staff(city, client, bbox, signed_in, grids):
+    if signed_in:
+        client.force_login(city.worker_a)
+    response = client.get(URL, {"bbox": bbox})
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["grids"] is grids
+    assert ("371502001001001" in _by_code(body)) is grids and "371502001001" in _by_code(body)
+
+
+def test_a_visitor_still_gets_a_whole_township(city, client):
+    body = client.get(URL, {"township": "371502001"}).json()
+
+    assert body["grids"] is True and "371502001001002" in _by_code(body)
+
+
+def test_the_map_pages_are_told_their_users_limits(city, client):
+    html = client.get("/disputes/apply/").content.decode()
+    assert 'data-outlines-span="0.25" data-outlines-grid-span="0.1"' in html
+    client.force_login(city.operator_a)
+    html = client.get("/disputes/new/").content.decode()
+    assert 'data-outlines-span="1.0" data-outlines-grid-span="0.25"' in html

@@ -1,4 +1,5 @@
-"""``GET /api/v1/places/search``: type a place, the map goes there — public geography only."""
+"""``GET /api/v1/places/search``: type a place, the map goes there — public geography for everyone, door-plate
+addresses (the population registry's) only for signed-in staff within their registry scope."""
 
 from __future__ import annotations
 
@@ -18,10 +19,11 @@ def _fresh_outlines():
     outlines.invalidate()
 
 
-def _address(city, road, building="", unit="", room="", lng=None, lat=None):
+def _address(city, road, building="", unit="", room="", lng=None, lat=None, b=False):
     n = Address.objects.count() + 1
-    return Address.objects.create(code=f"{city.community_a.code}{n:06d}", region=city.community_a,
-                                  grid=city.grid_a1, road=road, building=building, unit=unit, room=room,
+    community, grid = (city.community_b, city.grid_b1) if b else (city.community_a, city.grid_a1)
+    return Address.objects.create(code=f"{community.code}{n:06d}", region=community,
+                                  grid=grid, road=road, building=building, unit=unit, room=room,
                                   lng=lng, lat=lat, key=f"k{n}")
 
 
@@ -39,6 +41,7 @@ def test_a_community_name_finds_it_with_where_to_show_it(city, client):
 def test_an_address_is_answered_at_the_door_plate_never_the_room(city, client):
     _address(city, "古城路", "12", "1", "101", lng=116.004, lat=36.404)
     _address(city, "古城路", "12", "2", "202", lng=116.006, lat=36.406)
+    client.force_login(city.worker_a)
 
     body = client.get(URL, {"q": "古城路12号"}).json()
 
@@ -53,6 +56,7 @@ def test_an_address_is_answered_at_the_door_plate_never_the_room(city, client):
 
 def test_an_address_without_a_point_goes_to_its_grid(city, client):
     _address(city, "光明小区", "3")
+    client.force_login(city.operator_a)
 
     place = client.get(URL, {"q": "光明小区"}).json()[0]
 
@@ -93,3 +97,43 @@ def test_a_signed_in_user_is_counted_apart_from_the_address(city, client, monkey
     assert client.get(URL, {"q": "古城"}).status_code == 200
     client.force_login(city.worker_a)
     assert client.get(URL, {"q": "古城"}).status_code == 200
+
+
+def test_a_visitor_never_gets_a_door_plate_address(city, client):
+    """A door plate in a village is one household: anonymous searches must not enumerate the registry."""
+    _address(city, "古城路10号院", "1", lng=116.004, lat=36.404)
+    _address(city, "古城路", "12", lng=116.006, lat=36.406)
+
+    for q in ("路1", "古城路", "古城路12号", "古城路10号院1号"):
+        body = client.get(URL, {"q": q}).json()
+        assert [p for p in body if p["kind"] == "address"] == [], q
+    # public geography is still answered
+    assert {p["kind"] for p in client.get(URL, {"q": "古城"}).json()} == {"community", "grid"}
+
+
+@pytest.mark.parametrize("who, expected", [
+    ("admin", ["古城路12号", "古城路8号"]),
+    ("county_operator", ["古城路12号", "古城路8号"]),
+    ("operator_a", ["古城路12号"]),
+    ("leader_a", ["古城路12号"]),
+    ("worker_a", ["古城路12号"]),
+    ("worker_b", ["古城路8号"]),
+    ("liaison_cg", []),
+])
+def test_staff_get_door_plates_only_within_their_registry_scope(city, client, who, expected):
+    _address(city, "古城路", "12", lng=116.004, lat=36.404)
+    _address(city, "古城路", "8", lng=116.104, lat=36.404, b=True)
+    client.force_login(getattr(city, who))
+
+    body = client.get(URL, {"q": "古城路"}).json()
+
+    assert sorted(p["name"] for p in body if p["kind"] == "address") == sorted(expected)
+
+
+def test_a_bearer_token_is_scoped_like_a_session(city, api):
+    _address(city, "古城路", "12", lng=116.004, lat=36.404)
+    _address(city, "古城路", "8", lng=116.104, lat=36.404, b=True)
+
+    status, body = api("get", "/places/search?q=古城路", user=city.worker_b)
+
+    assert status == 200 and [p["name"] for p in body if p["kind"] == "address"] == ["古城路8号"]

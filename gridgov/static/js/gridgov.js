@@ -64,12 +64,14 @@
 
   // --- the places layer: community outlines and names, grid outlines and names (no tiles needed) ------------
   var COMMUNITY_STYLE = { color: "#1f4e79", weight: 2, dashArray: "6 4", fill: false };
-  var MAX_SPAN = 1.0;           // the API's largest view, degrees
+  var MAX_SPAN = 1.0;           // the API's largest view, degrees (signed in; the page says a visitor's)
+  var GRID_SPAN = 0.25;         // grids in views up to this (signed in; the page says a visitor's)
   var GRID_LABEL_MAX = 14;      // grid names while this few are in view…
   var GRID_LABEL_ZOOM = 15;     // …or from this zoom on (names that would cover another are left out)
   var LABEL_CANDIDATES = 300;   // names tried per kind and redraw
 
-  function placesLayer(map, url) {
+  function placesLayer(map, url, maxSpan, gridSpan) {
+    var viewMax = maxSpan, gridMax = gridSpan;  // this map's limits (a visitor's are smaller)
     var shapes = L.layerGroup().addTo(map);
     var labels = L.layerGroup().addTo(map);
     var known = {};   // code → { kind, layer, label, at }
@@ -132,11 +134,12 @@
     function fetchView() {
       var view = map.getBounds();
       var w = view.getWest(), s = view.getSouth(), e = view.getEast(), n = view.getNorth();
-      if (e - w > MAX_SPAN || n - s > MAX_SPAN) return relabel();
-      var wantGrids = Math.max(e - w, n - s) <= 0.25;
+      if (e - w > viewMax || n - s > viewMax) return relabel();
+      var wantGrids = Math.max(e - w, n - s) <= gridMax;
       if (loaded(view, wantGrids)) return relabel();
       // a margin around the view, within the API's limit, so a small pan needs nothing new
-      var padX = Math.min((e - w) * 0.3, (MAX_SPAN - (e - w)) / 2), padY = Math.min((n - s) * 0.3, (MAX_SPAN - (n - s)) / 2);
+      var room = viewMax - 0.0005;  // the box is rounded to 4 decimals: stay inside the limit
+      var padX = Math.max(0, Math.min((e - w) * 0.3, (room - (e - w)) / 2)), padY = Math.max(0, Math.min((n - s) * 0.3, (room - (n - s)) / 2));
       var box = [w - padX, s - padY, e + padX, n + padY].map(function (x) { return x.toFixed(4); });
       box = [Math.max(-180, box[0]), Math.max(-90, box[1]), Math.min(180, box[2]), Math.min(90, box[3])];
       var first = !boxes.length;
@@ -192,7 +195,10 @@
     var lngInput = document.getElementById(el.dataset.lngInput);
     var latInput = document.getElementById(el.dataset.latInput);
     var marker = null;
-    var places = map && el.dataset.outlinesUrl && window.fetch ? placesLayer(map, el.dataset.outlinesUrl) : null;
+    var places = map && el.dataset.outlinesUrl && window.fetch
+      ? placesLayer(map, el.dataset.outlinesUrl, parseFloat(el.dataset.outlinesSpan) || MAX_SPAN,
+                    parseFloat(el.dataset.outlinesGridSpan) || GRID_SPAN)
+      : null;
 
     function place(lat, lng, pan) {
       if (!map) return;

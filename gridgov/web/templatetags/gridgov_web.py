@@ -68,3 +68,14 @@ def minutes(delta) -> int:
         return int(delta.total_seconds() // 60)
     except AttributeError:
         return 0
+
+
+@register.simple_tag(takes_context=True)
+def map_spans(context) -> str:
+    """The place layer's limits for this page's user, as data attributes (a visitor's views are smaller)."""
+    from django.utils.html import format_html
+
+    from gridgov.regions.outlines import outline_spans
+
+    view, grids = outline_spans(getattr(context.get("request"), "user", None) or context.get("user"))
+    return format_html('data-outlines-span="{}" data-outlines-grid-span="{}"', view, grids)
