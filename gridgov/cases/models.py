@@ -239,8 +239,11 @@ class Tally(TallyBase):
         # communities: the city's heat layer sums a month of every community's reported cases from it alone.
         # Partial (communities only) so that no other reader's plan can pick it over the place index; a query
         # uses it only when it says ``level = 5`` literally (gridgov.stats.api_summary.heat_points)
+        # The place index with the reported count: a township's or county's heat layer (its grids' reported
+        # cases over a period) is read from it alone.
         indexes = [models.Index(fields=["kind", "level", "day", "code", "reported"], condition=models.Q(level=5),
-                                name="tally_community_day")]
+                                name="tally_community_day"),
+                   models.Index(fields=["kind", "level", "code", "day", "reported"], name="tally_place_reported")]
 
 
 class TallyMix(TallyBase):

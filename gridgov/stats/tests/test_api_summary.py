@@ -145,6 +145,21 @@ def test_map_rows_per_child_with_outlines_and_heat_per_grid(api, client, city, w
     assert worklist_count(client, city.leader_county, a["link"]) == a["counts"]["closed_on_time"]
 
 
+@pytest.mark.parametrize("who,code", [("admin", None), ("leader_county", None), ("operator_a", "community_a")])
+def test_the_map_answer_matches_its_schema(api, city, world, who, code):
+    from gridgov.stats.api_summary import MapOut
+
+    data = {"value": world.month, "measure": "safety_index"}
+    if code:
+        data["code"] = getattr(city, code).code
+    status, body = api("get", "/stats/map", user=getattr(city, who), data=data)
+    assert status == 200
+    checked = MapOut.model_validate(body).model_dump(mode="json")
+    assert set(checked) == set(body) and checked["period"] == body["period"] and checked["node"] == body["node"]
+    assert [r["code"] for r in checked["rows"]] == [r["code"] for r in body["rows"]]
+    assert [h["code"] for h in checked["heat"]] == [h["code"] for h in body["heat"]]
+
+
 def test_map_of_a_community_has_its_grids_and_a_grid_has_none(api, city, world):
     _, body = api("get", "/stats/map", user=city.operator_a, data={"code": city.community_a.code, "value": world.month})
     assert [r["code"] for r in body["rows"]] == [city.grid_a1.code, city.grid_a2.code]
