@@ -246,8 +246,12 @@
       }
       return false;
     }
-    lngInput.addEventListener("change", function () { fromInputs(true); });
-    latInput.addEventListener("change", function () { fromInputs(true); });
+    // typed coordinates: the map follows and names the grid there, as for a tap
+    function typed() {
+      if (fromInputs(true)) showGrid(parseFloat(latInput.value), parseFloat(lngInput.value));
+    }
+    lngInput.addEventListener("change", typed);
+    latInput.addEventListener("change", typed);
     var hasPoint = fromInputs(true);
     if (hasPoint) showGrid(parseFloat(latInput.value), parseFloat(lngInput.value));
 
