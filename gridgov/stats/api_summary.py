@@ -138,8 +138,8 @@ class _Links:
         tail = self.tails.get(key)
         if tail is None:
             tail = self.tails[key] = urlencode({k: v for k, v in filters.items() if v})
-        key = "grid" if len(code) == LEVEL_LENGTHS[6] else "region"
-        where = f"{key}={code}" if code.isdigit() else urlencode({key: code})
+        field = "grid" if len(code) == LEVEL_LENGTHS[6] else "region"
+        where = f"{field}={code}" if code.isdigit() else urlencode({field: code})
         return "&".join(x for x in (f"{self.base}?{where}", self.period, tail) if x)
 
 
