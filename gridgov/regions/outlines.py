@@ -20,7 +20,7 @@ from django.db.models.functions import Cast
 from shapely.geometry import mapping, shape
 
 from gridgov.regions.models import CODE_LENGTHS, GRID_CODE_LENGTH, Grid
-from gridgov.regions.spatial import current_stamp
+from gridgov.regions.spatial import StampedCache
 
 log = logging.getLogger(__name__)
 
@@ -149,28 +149,17 @@ def _rounded(obj):
     return obj
 
 
-_lock = threading.Lock()
-_current: _Shapes | None = None
+_current = StampedCache(_Shapes)
 
 
 def current() -> _Shapes:
     """This process's shapes (one stamp read), rebuilt when the grids changed. Ask it for many codes:
     ``snap = current(); [snap.center(c) for c in codes]``."""
-    global _current
-    stamp = current_stamp()
-    cur = _current
-    if cur is not None and cur.stamp == stamp:
-        return cur
-    with _lock:
-        if _current is None or _current.stamp != stamp:
-            _current = _Shapes(stamp)
-        return _current
+    return _current.get()
 
 
 def invalidate() -> None:
-    global _current
-    with _lock:
-        _current = None
+    _current.invalidate()
 
 
 # --- the map layer of places (communities and grids with their names) --------------------------------

@@ -83,8 +83,28 @@ class GridIndex:
         return int(self.ids[hits.min()])  # positions follow code order: smallest code wins
 
 
-_lock = threading.Lock()
-_index: GridIndex | None = None
+class StampedCache:
+    """One object per process, built by ``build(stamp)`` and kept while the grids stay the same
+    (:func:`current_stamp`); the grid index here and the outlines (regions/outlines.py) are kept this way."""
+
+    def __init__(self, build) -> None:
+        self.build = build
+        self.lock = threading.Lock()
+        self.value = None
+
+    def get(self):
+        stamp = current_stamp()
+        value = self.value
+        if value is not None and value.stamp == stamp:
+            return value
+        with self.lock:
+            if self.value is None or self.value.stamp != stamp:
+                self.value = self.build(stamp)
+            return self.value
+
+    def invalidate(self) -> None:
+        with self.lock:
+            self.value = None
 
 
 def current_stamp() -> tuple:
@@ -129,23 +149,17 @@ def build_index(stamp: tuple | None = None) -> GridIndex:
                      hull=hull)
 
 
+_index = StampedCache(build_index)
+
+
 def grid_index() -> GridIndex:
     """This process's index, rebuilt first if the grids changed since it was built."""
-    global _index
-    stamp = current_stamp()
-    index = _index
-    if index is not None and index.stamp == stamp:
-        return index
-    with _lock:
-        if _index is None or _index.stamp != stamp:
-            _index = build_index(stamp)
-        return _index
+    return _index.get()
 
 
 def invalidate() -> None:
     """Forget this process's index; the next lookup rebuilds it."""
-    global _index
-    _index = None
+    _index.invalidate()
 
 
 def _check_point(lng: float, lat: float) -> None:
