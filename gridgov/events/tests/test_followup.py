@@ -313,3 +313,20 @@ def test_the_api_takes_a_follow_up_and_filters_by_rating(city, closed, api):
     status, body = api("post", f"/events/{closed.number}/actions/explain_dissatisfaction", city.operator_a,
                        {"note": "已说明"})
     assert status == 200 and body["dissatisfaction_pending"] is False
+
+
+def test_another_townships_operator_gets_404_for_follow_up_and_explain_and_nothing_changes(city, closed, api):
+    act(city.operator_a, closed, "follow_up", **ASKED_NEIGHBOUR)
+    before = Event.objects.get(pk=closed.pk)
+    assert before.dissatisfaction_pending
+    for action, body in (("follow_up", ASKED_REPORTER), ("explain_dissatisfaction", {"note": "已解释"}),
+                         ("reopen", {"note": "重新办理"})):
+        status, _ = api("post", f"/events/{closed.number}/actions/{action}", user=city.operator_b, body=body)
+        assert status == 404
+        page = Client()
+        page.force_login(city.operator_b)
+        assert page.post(reverse("events:act", args=[closed.number, action]), body).status_code == 404
+    after = Event.objects.get(pk=closed.pk)
+    assert FollowUp.objects.filter(event=closed).count() == 1
+    assert (after.status, after.dissatisfaction_pending, after.followup_rating, after.log.count()) == (
+        before.status, before.dissatisfaction_pending, before.followup_rating, before.log.count())
