@@ -10,6 +10,7 @@ without a single grid with a boundary has no outline and no centre (the page sho
 
 from __future__ import annotations
 
+import bisect
 import json
 import logging
 import threading
@@ -42,6 +43,7 @@ class _Shapes:
         self.outlines: dict[str, dict | None] = {}
         self.centers: dict[str, tuple[float, float] | None] = {}
         self._grid_tree: tuple[list[str], shapely.STRtree] | None = None
+        self._grid_codes: list[str] | None = None
         # the boundaries as JSON text, parsed in one vectorised call (a third of the time of a dict per grid)
         rows = list(Grid.objects.filter(active=True, boundary__isnull=False)
                     .annotate(text=Cast("boundary", TextField())).values_list("code", "text"))
@@ -101,6 +103,15 @@ class _Shapes:
         """``(lng, lat)`` of a grid's or a region's centre (inside it), or None."""
         with self.lock:
             return self._center(code)
+
+    def grids_under(self, prefix: str) -> list[str]:
+        """Codes of the grids on the map under the region ``prefix``, in code order."""
+        with self.lock:
+            if self._grid_codes is None:
+                self._grid_codes = sorted(c for c in self.geoms if len(c) == GRID_LENGTH)
+            codes = self._grid_codes
+        lo = bisect.bisect_left(codes, prefix)
+        return codes[lo:bisect.bisect_left(codes, prefix + "\uffff", lo)]
 
     def grids_in(self, west: float, south: float, east: float, north: float) -> list[str]:
         """Codes of the grids whose boundary meets the box (in code order)."""

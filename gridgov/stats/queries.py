@@ -42,7 +42,10 @@ def root_of(user) -> Region | None:
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return None
     if user.is_superuser or user.role == User.Role.ADMIN:
-        return Region.objects.filter(level=Region.Level.CITY).order_by("code").first()
+        # asked two or three times a request (the node, its path): kept on the request's user object
+        if getattr(user, "_stats_city", None) is None:
+            user._stats_city = Region.objects.filter(level=Region.Level.CITY).order_by("code").first()
+        return user._stats_city
     if user.role in (User.Role.OPERATOR, User.Role.LEADER) and user.region_id:
         return user.region
     return None
@@ -188,22 +191,68 @@ def _prefix_q(code: str) -> Q:
     return under(code)
 
 
-def counts_by(kind: str, level: int, prefix: str, p: Period, now: datetime | None = None) -> dict[str, Counts]:
-    """The counts of every node of ``level`` under ``prefix`` for the cases reported in ``p``: one GROUP BY
-    over the rollup, one over the open cases."""
+# an IN list up to this long is read as that many index probes (below it, faster than a range: a range over the
+# places reads every day of the year of each of them, the probes only the period's days)
+PLACES_IN_LIST = 5000
+
+
+def places_q(prefix: str, codes: list[str] | None) -> Q:
+    """The rollup rows of the places ``codes`` (all under ``prefix``) when given and not too many, else the
+    range of ``prefix``. With the codes, the place index (kind, level, code, day) is probed once per place with
+    the period's days as its range; with the prefix alone, every day of every place under it is walked."""
+    if codes is not None and len(codes) <= PLACES_IN_LIST:
+        return Q(code__in=codes)
+    return _prefix_q(prefix)
+
+
+def counts_by(kind: str, level: int, prefix: str, p: Period, now: datetime | None = None,
+              codes: list[str] | None = None, with_open: bool = True) -> dict[str, Counts]:
+    """The counts of every node of ``level`` under ``prefix`` (or of the nodes ``codes`` when the caller knows
+    them) for the cases reported in ``p``: one GROUP BY over the rollup, one over the open cases (left to the
+    caller with ``with_open=False``: :func:`open_counts` reads them with the ones open now in one query)."""
     _check_kind(kind)
-    moment = p.moment(now)
-    rows = (Tally.objects.filter(_prefix_q(prefix), kind=kind, level=level, day__gte=p.start, day__lte=p.end)
+    if codes is not None and not codes:
+        return {}
+    rows = (Tally.objects.filter(places_q(prefix, codes), kind=kind, level=level, day__gte=p.start, day__lte=p.end)
             .values("code").annotate(**{m: Sum(m) for m in TALLY_MEASURES}))
     out: dict[str, Counts] = {r["code"]: Counts({m: r[m] or 0 for m in TALLY_MEASURES}) for r in rows}
-    n = LEVEL_LENGTHS[level]
-    open_rows = (OpenCase.objects.filter(_prefix_q(prefix), kind=kind, day__gte=p.start, day__lte=p.end)
-                 .annotate(node=Substr("code", 1, n), code_len=Length("code")).filter(code_len__gte=n).values("node")
-                 .annotate(open=Count("id"), open_due=Count("id", filter=Q(due_at__lt=moment))))
-    for r in open_rows:
-        c = out.setdefault(r["node"], Counts())
-        c.values.update(open=r["open"], open_due=r["open_due"])
+    if with_open:
+        period_open, _now = open_counts(kind, level, prefix, p, now, with_now=False)
+        wanted = set(codes) if codes is not None else None
+        for code, values in period_open.items():
+            if wanted is None or code in wanted:
+                out.setdefault(code, Counts()).values.update(values)
     return out
+
+
+def open_counts(kind: str, level: int, prefix: str, p: Period | None, now: datetime | None = None,
+                with_now: bool = True) -> tuple[dict[str, dict[str, int]], dict[str, dict[str, int]]]:
+    """The open cases by node of ``level`` under ``prefix`` in one GROUP BY: of those reported in ``p``, how many
+    are open and how many past their 办结时限 at the period's end (``open``/``open_due``, the period's counts);
+    and, with ``with_now``, of all of them, how many are open, overdue, 即将超期 and 积案 now (:func:`open_now`)."""
+    _check_kind(kind)
+    now = now or timezone.now()
+    n = LEVEL_LENGTHS[level]
+    aggs = {}
+    if p is not None:
+        in_p = Q(day__gte=p.start, day__lte=p.end)
+        aggs.update(p_open=Count("id", filter=in_p), p_due=Count("id", filter=in_p & Q(due_at__lt=p.moment(now))))
+    if with_now:
+        aggs.update(open=Count("id"), overdue=Count("id", filter=Q(deadline__lt=now)),
+                    near_due=Count("id", filter=Q(warn_at__lte=now, deadline__gte=now)),
+                    backlog=Count("id", filter=Q(day__lt=(now - timedelta(days=BACKLOG_DAYS)).date())))
+    qs = OpenCase.objects.filter(_prefix_q(prefix), kind=kind)
+    if not with_now:
+        qs = qs.filter(day__gte=p.start, day__lte=p.end)
+    rows = (qs.annotate(node=Substr("code", 1, n), code_len=Length("code")).filter(code_len__gte=n)
+            .values("node").annotate(**aggs))
+    period_open, open_now_ = {}, {}
+    for r in rows:
+        if p is not None and r["p_open"]:
+            period_open[r["node"]] = {"open": r["p_open"], "open_due": r["p_due"]}
+        if with_now:
+            open_now_[r["node"]] = {k: r[k] for k in ("open", "overdue", "near_due", "backlog")}
+    return period_open, open_now_
 
 
 def counts(kind: str, code: str, p: Period, now: datetime | None = None) -> Counts:
@@ -213,15 +262,7 @@ def counts(kind: str, code: str, p: Period, now: datetime | None = None) -> Coun
 
 def open_now(kind: str, level: int, prefix: str, now: datetime | None = None) -> dict[str, dict[str, int]]:
     """Open, overdue and 即将超期 cases now (whenever reported), by node of ``level`` under ``prefix``."""
-    _check_kind(kind)
-    now = now or timezone.now()
-    n = LEVEL_LENGTHS[level]
-    rows = (OpenCase.objects.filter(_prefix_q(prefix), kind=kind)
-            .annotate(node=Substr("code", 1, n), code_len=Length("code")).filter(code_len__gte=n).values("node").annotate(
-                open=Count("id"), overdue=Count("id", filter=Q(deadline__lt=now)),
-                near_due=Count("id", filter=Q(warn_at__lte=now, deadline__gte=now)),
-                backlog=Count("id", filter=Q(day__lt=(now - timedelta(days=BACKLOG_DAYS)).date()))))
-    return {r["node"]: {k: r[k] for k in ("open", "overdue", "near_due", "backlog")} for r in rows}
+    return open_counts(kind, level, prefix, None, now)[1]
 
 
 def trend(kind: str, code: str, p: Period) -> list[dict]:

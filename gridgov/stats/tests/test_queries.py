@@ -76,6 +76,34 @@ def test_open_cases_above_a_level_are_no_node_of_it(city, places):
     assert queries.open_now("event", 3, "3715", now=LATER)["371502"]["open"] == 5
 
 
+
+def test_reading_the_known_places_gives_the_range_reads_figures(city, places, monkeypatch):
+    """The map names the places it draws (probing the place index once each): the counts are those of the range
+    read for them, a place with no case is simply absent, and past PLACES_IN_LIST the range is read instead."""
+    codes = [city.grid_a1.code, city.grid_a2.code]
+    whole = queries.counts_by("event", 6, city.community_a.code, NOVEMBER, now=LATER)
+    named = queries.counts_by("event", 6, city.community_a.code, NOVEMBER, now=LATER, codes=codes)
+    assert {c: v.values for c, v in named.items()} == {c: v.values for c, v in whole.items()} != {}
+    assert set(queries.counts_by("event", 6, city.community_a.code, NOVEMBER, now=LATER,
+                                 codes=[city.grid_a1.code])) == {city.grid_a1.code}
+    assert queries.counts_by("event", 6, city.community_a.code, NOVEMBER, now=LATER, codes=[]) == {}
+    monkeypatch.setattr(queries, "PLACES_IN_LIST", 1)
+    assert set(queries.counts_by("event", 6, city.community_a.code, NOVEMBER, now=LATER,
+                                 codes=[city.grid_a1.code, city.grid_a2.code])) == set(codes)
+
+
+def test_the_open_cases_of_a_period_and_of_now_in_one_read_equal_the_two_reads(city, places):
+    """open_counts answers the period's open / past-due counts and the ones open now in one GROUP BY: the same
+    as counts_by's open counts and open_now — including a case reported before the period (open now, not in
+    the period's counts)."""
+    report(city, at=datetime(2026, 10, 12, 9, 0, tzinfo=TZ))
+    period_open, now = queries.open_counts("event", 5, city.township_a.code, NOVEMBER, now=LATER)
+    by = queries.counts_by("event", 5, city.township_a.code, NOVEMBER, now=LATER)
+    assert period_open == {c: {"open": v["open"], "open_due": v["open_due"]} for c, v in by.items()}
+    assert period_open[city.community_a.code]["open"] == 2
+    assert now == queries.open_now("event", 5, city.township_a.code, now=LATER)
+    assert now[city.community_a.code]["open"] == 3
+
 def test_an_unknown_kind_is_a_bad_request(city):
     with pytest.raises(ValidationFailed) as err:
         queries.counts_by("parcel", 2, "", NOVEMBER)
