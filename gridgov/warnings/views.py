@@ -24,6 +24,28 @@ PAGE_SIZE = 30
 MAP_POINTS = 500
 FILTERS = ("level", "rule", "region", "status", "q")
 BOARD_ROLES = (R.OPERATOR, R.LEADER, R.ADMIN)
+# the figures rules put in ``numbers``, by their Chinese names on the page (an unknown key is shown as it is)
+NUMBER_LABELS = {
+    "count": gettext_lazy("起数"), "open": gettext_lazy("未办结"), "threshold": gettext_lazy("阈值"),
+    "radius_m": gettext_lazy("半径(米)"), "days": gettext_lazy("统计天数"), "category": gettext_lazy("事件类别"),
+    "observed": gettext_lazy("实际"), "expected": gettext_lazy("期望"), "p_value": gettext_lazy("P 值"),
+    "people": gettext_lazy("涉及人数"), "previous": gettext_lazy("上期"), "ratio": gettext_lazy("增长倍数阈值"),
+    "repeats": gettext_lazy("重复次数"), "first": gettext_lazy("首次信访"), "overdue": gettext_lazy("逾期未走访人数"),
+    "worst_days": gettext_lazy("最长逾期(天)"), "unsatisfied": gettext_lazy("不满意件数"),
+    "factor_count": gettext_lazy("升级因素数"), "factors": gettext_lazy("升级因素"),
+    "repeat_disputes": gettext_lazy("同一当事人纠纷数"), "threat_words": gettext_lazy("过激言辞"),
+    "dispute_type": gettext_lazy("纠纷类型"), "cases": gettext_lazy("新涉案件数"), "dispute": gettext_lazy("纠纷"),
+    "petition": gettext_lazy("信访"), "event": gettext_lazy("事件"), "risk": gettext_lazy("风险等级"),
+}
+
+
+def _numbers(numbers: dict) -> list[tuple[str, str]]:
+    rows = []
+    for k, v in sorted((numbers or {}).items()):
+        if isinstance(v, list):
+            v = "、".join(str(x) for x in v) or "—"
+        rows.append((str(NUMBER_LABELS.get(k, k)), v))
+    return rows
 NOTE_LABELS = {
     "assess": gettext_lazy("研判意见"), "link_supervision": gettext_lazy("督办意见"),
     "link_visit": gettext_lazy("走访情况"), "rectify": gettext_lazy("整治内容"),
@@ -71,7 +93,7 @@ def _context(request, w: Warning, *, error_action="", errors=None, error_message
                      "danger": a in ("false_alarm",)} for a in allowed],
         "events": services.events_behind(w, user) if "link_supervision" in allowed else [],
         "key_people": services.key_people_behind(w, user) if "link_visit" in allowed else [],
-        "numbers": sorted((w.numbers or {}).items()),
+        "numbers": _numbers(w.numbers),
         "error_action": error_action, "errors": errors or {}, "error_message": error_message, "values": values or {},
     }
 

@@ -15,16 +15,19 @@
     var points = [];
     try { points = JSON.parse(script ? script.textContent : "[]") || []; } catch (e) { points = []; }
     var tileUrl = el.dataset.tileUrl || "";
-    var map = L.map(el, { attributionControl: !!tileUrl, zoomSnap: 0.5, scrollWheelZoom: false });
+    var map = L.map(el, { attributionControl: !!tileUrl, zoomSnap: 0.5, scrollWheelZoom: false, preferCanvas: true });
     if (tileUrl) {
       L.tileLayer(tileUrl, { maxZoom: 19, attribution: el.dataset.tileAttribution || "" }).addTo(map);
     } else {
       el.classList.add("no-tiles");
     }
-    map.setView(center(el.dataset.center), 12);
-    var bounds = [];
-    points.forEach(function (p) {
-      if (!isFinite(p.x) || !isFinite(p.y)) return;
+    var shown = points.filter(function (p) { return isFinite(p.x) && isFinite(p.y); });
+    var bounds = shown.map(function (p) { return [p.y, p.x]; });
+    // the final view first, without animation (a zoom animation scales what is drawn until it ends)
+    if (bounds.length === 1) map.setView(bounds[0], 15, { animate: false });
+    else if (bounds.length > 1) map.fitBounds(bounds, { padding: [20, 20], maxZoom: 16, animate: false });
+    else map.setView(center(el.dataset.center), 12, { animate: false });
+    shown.forEach(function (p) {
       var color = COLORS[p.l] || "#555";
       var m = L.circleMarker([p.y, p.x], { radius: 9, color: color, weight: 2, fillColor: color, fillOpacity: 0.6 });
       var a = document.createElement("a"); // titles are data: never HTML
@@ -32,10 +35,7 @@
       a.textContent = p.n + " " + p.t;
       m.bindPopup(a);
       m.addTo(map);
-      bounds.push([p.y, p.x]);
     });
-    if (bounds.length === 1) map.setView(bounds[0], 15);
-    else if (bounds.length > 1) map.fitBounds(bounds, { padding: [20, 20], maxZoom: 16 });
   }
 
   document.querySelectorAll("[data-warning-map]").forEach(init);
