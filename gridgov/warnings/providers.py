@@ -37,8 +37,10 @@ def warnings_summary(code: str, start: date, end: date) -> dict:
         by_level[row["level"]] = row["n"]
     by_rule = {row["rule"]: row["n"] for row in period.values("rule").annotate(n=Count("id")).order_by("rule")}
     labels = {s.key: str(s.label) for s in warnrules.rules()}
-    rows = sorted(period.only("number", "title", "level", "rule", "code", "status", "explanation", "first_seen"),
-                  key=lambda w: (-warnrules.LEVELS.index(w.level), -w.first_seen.timestamp(), w.number))[:TOP]
+    from gridgov.warnings.services import LEVEL_RANK
+
+    rows = (period.annotate(_rank=LEVEL_RANK).order_by("-_rank", "-first_seen", "number")
+            .only("number", "title", "level", "rule", "code", "status", "explanation", "first_seen")[:TOP])
     return {
         "opened": sum(by_level.values()),
         "open_now": here.filter(status__in=OPEN_STATUSES).count(),
