@@ -107,7 +107,7 @@ def perform_action(user, w: Warning, action: str, raw: dict | None = None, now=N
     params["note"] = str(raw.get("note") or "")
     if isinstance(params.get("due_on"), date):
         params["due_on"] = params["due_on"].isoformat()
-    if "level" in params and params["level"] not in ("yellow", "red"):
+    if action == "link_supervision" and "level" in params and params["level"] not in ("yellow", "red"):
         raise ValidationFailed(_("督办级别无效"), {"level": [_("请选择黄牌或红牌")]})
     return workflow.perform(w, action, user, params, now=now)
 
