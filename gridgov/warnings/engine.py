@@ -26,6 +26,7 @@ from gridgov.warnings.models import OPEN_STATUSES, RuleConfig, Warning, WarningC
 
 log = logging.getLogger(__name__)
 CENTER_CODE_LENGTHS = (9, 6, 4)  # township, county, city: the levels that run a center
+KEY_LENGTH = Warning._meta.get_field("key").max_length
 
 
 class Places:
@@ -75,13 +76,14 @@ def _fill(w: Warning, s: warnrules.Signal, now: datetime) -> None:
 def upsert(signals: Iterable[warnrules.Signal], now: datetime | None = None) -> dict[str, int]:
     """Open or update one warning per signal key; ``{"opened", "updated", "raised", "skipped"}``."""
     now = now or timezone.now()
-    signals = list({s.key: s for s in signals}.values())  # one signal per key (the last wins)
+    # one signal per key (the last wins); a key is at most KEY_LENGTH characters, cut the same way everywhere
+    signals = list({s.key[:KEY_LENGTH]: s for s in signals}.values())
     counts = {"opened": 0, "updated": 0, "raised": 0, "skipped": 0}
     if not signals:
         return counts
     places = Places(s.code for s in signals)
     open_by_key = {}
-    keys = [s.key for s in signals]
+    keys = [s.key[:KEY_LENGTH] for s in signals]
     for i in range(0, len(keys), 500):
         for w in Warning.objects.filter(status__in=OPEN_STATUSES, key__in=keys[i:i + 500]).select_related("center"):
             open_by_key[w.key] = w
@@ -90,7 +92,8 @@ def upsert(signals: Iterable[warnrules.Signal], now: datetime | None = None) -> 
             log.warning("rule %s: signal %s has no valid level %r", s.rule, s.key, s.level)
             counts["skipped"] += 1
             continue
-        w = open_by_key.get(s.key)
+        key = s.key[:KEY_LENGTH]
+        w = open_by_key.get(key)
         if w is None:
             region = places.region(s.code)
             center = places.center(region) if region is not None else None
@@ -100,7 +103,7 @@ def upsert(signals: Iterable[warnrules.Signal], now: datetime | None = None) -> 
                 continue
             try:
                 with transaction.atomic():
-                    w = Warning(number=next_number(timezone.localdate(now), "YJ"), rule=s.rule, key=s.key[:200],
+                    w = Warning(number=next_number(timezone.localdate(now), "YJ"), rule=s.rule, key=key,
                                 level=s.level, region=region, center=center, code=s.code, first_seen=now,
                                 times_seen=1, created_at=now)
                     _fill(w, s, now)
@@ -109,7 +112,7 @@ def upsert(signals: Iterable[warnrules.Signal], now: datetime | None = None) -> 
                 counts["opened"] += 1
                 continue
             except IntegrityError:  # another sweep opened it meanwhile: update that one
-                w = Warning.objects.select_related("center").filter(status__in=OPEN_STATUSES, key=s.key).first()
+                w = Warning.objects.select_related("center").filter(status__in=OPEN_STATUSES, key=key).first()
                 if w is None:
                     raise
         with transaction.atomic():

@@ -47,3 +47,17 @@ def test_a_region_code_signal_is_owned_by_that_regions_center(city):
     upsert([signal(code="371502", key="county-wide", point=None)], now=T0)
     w = Warning.objects.get()
     assert w.region == city.county and w.center == city.county and w.lng is None
+
+
+def test_a_long_key_is_cut_the_same_way_every_time(city):
+    long_key = "repeat_place:" + "x" * 300
+    upsert([signal(key=long_key)], now=T0)
+    assert upsert([signal(key=long_key)], now=LATER)["updated"] == 1
+    assert Warning.objects.get().key == long_key[:200]
+
+
+def test_the_task_runs_the_rules(city):
+    from gridgov.warnings.tasks import warning_sweep_task
+
+    result = warning_sweep_task.enqueue()
+    assert set(result.return_value) >= {"repeat_place", "care_gap"}
