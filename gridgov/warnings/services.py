@@ -92,6 +92,9 @@ def cases_behind(w: Warning, user) -> list[dict]:
                          "number": f"{kp.resident.name}（{kp.category.name}）" if kp.pk in seen else _("重点人员"),
                          "label": kp.get_risk_level_display(), "status": "",
                          "url": reverse("registry:kp_detail", args=[kp.pk]) if kp.pk in seen else ""})
+    for kind in sorted(set(ids) - {"event", "dispute", "petition", "keyperson"}):  # another app's (稳评 …)
+        rows += [{"kind": kind, "kind_label": kind, "id": cid, "number": f"#{cid}", "label": "", "status": "",
+                  "url": ""} for cid in sorted(ids[kind])]
     return rows
 
 

@@ -119,3 +119,11 @@ def test_rule_configs_are_for_administrators_and_checked(city, api):
     assert status == 200 and body["enabled"] is False
     assert {p["key"]: p["value"] for p in body["params"]}["radius_m"] == 300
     assert api("put", "/warnings/rules/repeat_place", city.operator_a, {"enabled": True})[0] == 403
+
+
+def test_a_case_of_a_kind_this_app_does_not_know_is_listed_without_a_link(city, api):
+    upsert([signal(key="k-other", cases=[("assessment", 7)])], now=T0)
+    w = Warning.objects.get(key="k-other")
+    status, body = api("get", f"/warnings/{w.number}", city.operator_a)
+    assert status == 200 and body["cases"] == [{"kind": "assessment", "kind_label": "assessment", "id": 7,
+                                                "number": "#7", "label": "", "status": "", "url": ""}]
