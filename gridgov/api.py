@@ -183,6 +183,10 @@ def _register() -> None:
 
     api.add_router("/stats/", stats_router)
 
+    from gridgov.warnings.api import router as warnings_router
+
+    api.add_router("/warnings/", warnings_router)
+
 
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 

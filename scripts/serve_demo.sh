@@ -16,6 +16,9 @@ pids=$!
 pids="$pids $!"
 "$PY" manage.py visit_sweep --loop --interval 3600 >>var/sweeps.log 2>&1 &
 pids="$pids $!"
+# the early-warning rules (gridgov/warnings): new conditions raise warnings, lasting ones update theirs
+"$PY" manage.py warning_sweep --loop --interval 600 >>var/sweeps.log 2>&1 &
+pids="$pids $!"
 # the weekly and monthly reports (通报) of every center: checked hourly, made once when a week or month has ended
 "$PY" manage.py stats_reports --loop --interval 3600 >>var/reports.log 2>&1 &
 pids="$pids $!"

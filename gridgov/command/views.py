@@ -46,7 +46,7 @@ TEXTS = {
     "no_data": gettext_lazy("本期暂无数据"), "no_outline": gettext_lazy("暂无网格边界，以色块显示"),
     "heat": gettext_lazy("案件热力"), "areas": gettext_lazy("区域着色"), "updated": gettext_lazy("更新于"),
     "now": gettext_lazy("当前"), "drill": gettext_lazy("点击查看下级"), "children_of": gettext_lazy("下辖"),
-    "grid": gettext_lazy("网格"), "feed_empty": gettext_lazy("暂无在办案件"), "others": gettext_lazy("其他"),
+    "grid": gettext_lazy("网格"), "feed_empty": gettext_lazy("暂无在办案件"), "warning": gettext_lazy("预警"), "others": gettext_lazy("其他"),
     "reported_in": gettext_lazy("本期受理"), "open_cases": gettext_lazy("在办案件"), "overdue_now": gettext_lazy("超期"),
     "value": gettext_lazy("数值"), "total": gettext_lazy("合计"), "open_list": gettext_lazy("查看案件"),
     "title": gettext_lazy("指挥中心"), "big": gettext_lazy("大屏"),
@@ -119,7 +119,8 @@ def home(request, big: bool = False):
                       if summary["period"]["next"] else ""),
         "desk_href": reverse("command:home") + _query(n.code, p, measure, False),
         "big_href": reverse("command:home") + _query(n.code, p, measure, True),
-        "api": {name: reverse(f"api:stats_{name}") for name in ("summary", "map", "trend", "mix", "feed")},
+        "api": {**{name: reverse(f"api:stats_{name}") for name in ("summary", "map", "trend", "mix", "feed")},
+                "warnings": reverse("api:warnings_list")},  # open warnings join the live feed (gridgov.warnings)
         "tile_url": settings.GRIDGOV.get("TILE_URL", ""),
         "tile_attribution": settings.GRIDGOV.get("TILE_ATTRIBUTION", ""),
         "map_center": settings.GRIDGOV.get("MAP_CENTER", ""),

@@ -18,7 +18,7 @@
   var LABEL_AREA = 12000; // px² of map per permanent label
 
   var state = { code: D.code, period: D.period, value: D.value, measure: D.measure || "reported" };
-  var api = { summary: D.apiSummary, map: D.apiMap, trend: D.apiTrend, mix: D.apiMix, feed: D.apiFeed };
+  var api = { summary: D.apiSummary, map: D.apiMap, trend: D.apiTrend, mix: D.apiMix, feed: D.apiFeed, warnings: D.apiWarnings };
   var charts = {};
   var map = null;
   var layers = { areas: null, heat: null, outline: null };
@@ -455,7 +455,21 @@
     return pad(d.getMonth() + 1) + "-" + pad(d.getDate()) + " " + pad(d.getHours()) + ":" + pad(d.getMinutes());
   }
 
-  function renderFeed(f) {
+  // the open warnings of the region (gridgov/warnings), highest level first, above the cases
+  function warningItems(w) {
+    return ((w && w.results) || []).map(function (x) {
+      return el("li", { className: "cc-feed-item cc-warning cc-warning-" + x.level }, [
+        el("a", { href: "/warnings/" + encodeURIComponent(x.number) + "/" }, [
+          el("span", { className: "cc-badge cc-badge-warning-" + x.level, text: x.level_label + T.warning }),
+          el("b", { className: "cc-feed-number", text: x.number }),
+          el("span", { className: "cc-feed-title", text: x.title }),
+          el("span", { className: "cc-feed-meta", text: x.region_name + " · " + time(x.last_seen) }),
+        ]),
+      ]);
+    });
+  }
+
+  function renderFeed(f, w) {
     var counts = document.getElementById("cc-feed-counts");
     clear(counts);
     [["open", T.open], ["overdue", T.overdue], ["near_due", T.near_due]].forEach(function (k) {
@@ -464,6 +478,7 @@
     });
     var list = document.getElementById("cc-feed");
     clear(list);
+    warningItems(w).forEach(function (li) { list.appendChild(li); });
     var seen = {};
     var items = [].concat(f.overdue, f.near_due, f.new).filter(function (x) {
       if (seen[x.number]) return false;
@@ -487,7 +502,10 @@
   function loadFeed() {
     if (document.hidden) return;
     var p = new URLSearchParams({ kind: "event", code: state.code, limit: BIG ? "12" : "8" });
-    getJSON(api.feed + "?" + p.toString()).then(renderFeed).catch(function (e) { status(T.failed + e.message); });
+    var wq = new URLSearchParams({ region: state.code, status: "open", limit: "5" });
+    var warnings = api.warnings ? getJSON(api.warnings + "?" + wq.toString()).catch(function () { return null; }) : null;
+    Promise.all([getJSON(api.feed + "?" + p.toString()), warnings])
+      .then(function (r) { renderFeed(r[0], r[1]); }).catch(function (e) { status(T.failed + e.message); });
   }
 
   // --- loading and navigation -------------------------------------------------------------------
