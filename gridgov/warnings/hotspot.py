@@ -58,10 +58,13 @@ import numpy as np
 PRIOR_COUNT = 0.5  # a0: the weak prior count added to the baseline
 MAX_OVERDISPERSION = 2.0  # c is clamped to [0, this]: beyond it a count says nothing
 TAIL_EPS = 1e-17
+TRIM = 0.01  # the share of rows overdispersion() leaves out
+TREND_PRIOR = 50.0  # s: pseudo-events that hold a thin group's city trend near the weekday profile
 TAIL_MAX_TERMS = 200_000
 
 DEFAULTS = {
     "window_days": 7,
+    "short_window_days": 3,
     "baseline_days": 56,
     "alpha": 0.001,
     "min_count": 5,
@@ -171,12 +174,16 @@ def block_sums(counts: np.ndarray, window_days: int, baseline_days: int) -> np.n
     return base.reshape(counts.shape[0], k, window_days).sum(axis=2)
 
 
-def overdispersion(blocks: np.ndarray) -> float:
+def overdispersion(blocks: np.ndarray, detrend: bool = True) -> float:
     """The pooled NB2 coefficient ``c`` (``Var = mu + c·mu²``) of window-long counts, from rows of baseline
-    block sums of the places of one category (method of moments: sum over rows of (sample variance − mean)
+    block sums of the places of one category (method of moments: sum over rows of (residual variance − mean)
     over sum of mean²), clamped to [0, MAX_OVERDISPERSION]. Rows with a zero mean carry no information.
-    Drift inside the baseline (the seasons) shows as a little extra variance: the test gets a little more
-    careful, never less."""
+
+    ``detrend``: a row's expected block is its mean times the city's block shape (the rows' column sums over
+    their mean), so what the whole city went through (the seasons, a holiday week) is not taken for a place's
+    own variation — :func:`scan` measures the expectation against the same city trend. The rows with the
+    most variance for their mean (the top ``TRIM``) are left out: that is where a hotspot sits in the
+    baseline, and one such week would otherwise inflate every place's ``c``."""
     b = np.asarray(blocks, dtype=float)
     if b.ndim != 2 or b.shape[1] < 2:
         return 0.0
@@ -184,15 +191,20 @@ def overdispersion(blocks: np.ndarray) -> float:
     keep = m > 0
     if not keep.any():
         return 0.0
-    v = b[keep].var(axis=1, ddof=1)
-    m = m[keep]
+    b, m = b[keep], m[keep]
+    col = b.sum(axis=0)
+    shape = col / col.mean() if detrend and col.mean() > 0 else np.ones(b.shape[1])
+    v = ((b - m[:, None] * shape[None, :]) ** 2).sum(axis=1) / (b.shape[1] - 1)
+    if len(m) >= 20:
+        keep = v / m <= np.quantile(v / m, 1 - TRIM)
+        v, m = v[keep], m[keep]
     c = float((v - m).sum() / (m * m).sum())
     return min(MAX_OVERDISPERSION, max(0.0, c))
 
 
 # --- the test -----------------------------------------------------------------------------------------------
 
-def _exposures(n_days: int, window_days: int, baseline_days: int, profile, last_weekday) -> tuple[float, float]:
+def _exposures(window_days: int, baseline_days: int, profile, last_weekday) -> tuple[float, float]:
     if profile is None:
         return float(window_days), float(baseline_days)
     prof = np.asarray(profile, dtype=float)
@@ -212,34 +224,17 @@ def level_for(p_value: float, ratio: float, threshold: float, params: dict) -> s
     return "blue"
 
 
-def detect(counts: Sequence[int], *, tests: int = 1, overdispersion: float = 0.0, profile=None,
-           last_weekday: int | None = None, **params) -> Result:
-    """Test one place-category series ``counts`` (daily, oldest first, ending today; at least
-    ``window_days + baseline_days`` long — only those last days are used).
-
-    ``tests``: the Bonferroni count (the categories tested at the place); ``overdispersion``: ``c`` from
-    :func:`overdispersion`; ``profile``: a weekday profile (:func:`weekday_profile`) with the weekday of the
-    last day, or None for flat. ``params``: any of :data:`DEFAULTS`."""
-    p = {**DEFAULTS, **params}
-    wd, bd = int(p["window_days"]), int(p["baseline_days"])
-    if wd < 1 or bd < wd:
-        raise ValueError("window_days must be at least 1 and baseline_days at least window_days")
-    x = np.asarray(counts)
-    if len(x) < wd + bd:
-        raise ValueError(f"need {wd + bd} days of counts, got {len(x)}")
-    if profile is not None and last_weekday is None:
-        raise ValueError("a weekday profile needs the weekday of the last day")
+def _one(x: np.ndarray, wd: int, bd: int, c: float, share: float, threshold: float, p: dict) -> Result:
+    """The test of the last ``wd`` days of ``x`` against the ``bd`` days before them; ``share``: the window's
+    expected count per baseline count."""
     x = x[-(wd + bd):]
     observed = int(x[bd:].sum())
     base = int(x[:bd].sum())
-    w, b = _exposures(len(x), wd, bd, profile, last_weekday)
-    expected = (base + PRIOR_COUNT) * w / b
-    c = max(0.0, float(overdispersion))
+    expected = (base + PRIOR_COUNT) * share
     blocks = max(1, bd // wd)
     inv_size = c * (1 + 1 / blocks) + 1 / (base + PRIOR_COUNT)
     p_value = upper_tail(observed, expected, 1 / inv_size)
     ratio = observed / expected
-    threshold = p["alpha"] / max(1, tests)
     fired = observed >= p["min_count"] and ratio >= p["min_ratio"] and p_value < threshold
     return Result(
         observed=observed, expected=expected, p_value=p_value, ratio=ratio,
@@ -249,16 +244,69 @@ def detect(counts: Sequence[int], *, tests: int = 1, overdispersion: float = 0.0
     )
 
 
+def windows(params: dict) -> list[int]:
+    """The windows tested: ``window_days``, and ``short_window_days`` when it is set and shorter."""
+    wd, sd = int(params["window_days"]), int(params.get("short_window_days") or 0)
+    return [wd, sd] if 0 < sd < wd else [wd]
+
+
+def detect(counts: Sequence[int], *, tests: int = 1, overdispersion: float = 0.0, profile=None,
+           last_weekday: int | None = None, shares: dict[int, float] | None = None, **params) -> Result:
+    """Test one place-category series ``counts`` (daily, oldest first, ending today; at least
+    ``window_days + baseline_days`` long — only those last days are used).
+
+    ``tests``: the Bonferroni count (the categories tested at the place); ``overdispersion``: ``c`` of a
+    ``window_days`` count, from :func:`overdispersion`; ``profile``: a weekday profile
+    (:func:`weekday_profile`) with the weekday of the last day, or None for flat. ``params``: any of
+    :data:`DEFAULTS`. ``shares``: window length → the window's expected count per baseline count, when the
+    caller knows better than the profile (:func:`scan` gives the city's trend).
+
+    Both windows are tested (each at ``alpha / (tests · windows)``); the answer is the one that fired with
+    the smaller p-value relative to its threshold, else the main window's. The short window's
+    overdispersion is ``c · window / short``: exact for independent days, an overstatement (a more careful
+    test) when days run together, as they do."""
+    p = {**DEFAULTS, **params}
+    wd, bd = int(p["window_days"]), int(p["baseline_days"])
+    if wd < 1 or bd < wd:
+        raise ValueError("window_days must be at least 1 and baseline_days at least window_days")
+    x = np.asarray(counts)
+    if len(x) < wd + bd:
+        raise ValueError(f"need {wd + bd} days of counts, got {len(x)}")
+    if profile is not None and last_weekday is None:
+        raise ValueError("a weekday profile needs the weekday of the last day")
+    spans = windows(p)
+    threshold = p["alpha"] / max(1, tests) / len(spans)
+    c = max(0.0, float(overdispersion))
+    results = []
+    for span in spans:
+        if shares and span in shares:
+            share = shares[span]
+        else:
+            w, b = _exposures(span, bd, profile, last_weekday)
+            share = w / b
+        results.append(_one(x, span, bd, c * wd / span, share, threshold, p))
+    fired = [r for r in results if r.fired]
+    return min(fired, key=lambda r: r.p_value) if fired else results[0]
+
+
 def scan(counts: np.ndarray, groups: Sequence[Hashable], *, last_weekday: int, tests: int,
          profiles: dict | None = None, **params) -> dict[int, Result]:
     """Test every row of ``counts`` (places × days, ending today) on its last day; the rows that FIRED,
     by row index.
 
-    ``groups``: one key per row — the rows that share an overdispersion estimate (a category at one kind of
-    place: grids, communities and townships differ). ``profiles``: a weekday profile per group key, or
-    None for flat. Only rows that pass the guards (observed ≥ ``min_count`` and ≥ ``min_ratio`` × the
+    ``groups``: one key per row — the rows of one category at one kind of place (grids, communities and
+    townships are separate groups): they share an overdispersion estimate and a city trend.
+
+    The expectation of a row follows the CITY: ``(B + a0) · share`` with ``share`` the group's window count
+    per baseline count, the row itself left out, ``(W' + s·f) / (B' + s)`` — ``f`` the weekday profile's share
+    (``profiles``, flat when None) and ``s`` = ``TREND_PRIOR`` events that hold a thin group near it. So the
+    weekly rhythm, the seasons and a holiday week, which every place goes through, cancel; what is left is a
+    place running ahead of its category's city-wide course (the space-time "proportional" expectation). A
+    surge everywhere at once is not a hotspot of one place; it shows in the city's own series.
+
+    Only rows that pass the guards on some window (observed ≥ ``min_count`` and ≥ ``min_ratio`` × the
     expectation) are put through :func:`detect`: the answer is the same, the rest of the city costs one
-    vectorised pass."""
+    vectorised pass per window."""
     p = {**DEFAULTS, **params}
     wd, bd = int(p["window_days"]), int(p["baseline_days"])
     counts = np.asarray(counts)
@@ -270,22 +318,25 @@ def scan(counts: np.ndarray, groups: Sequence[Hashable], *, last_weekday: int, t
         rows_of.setdefault(key, []).append(i)
     blocks = block_sums(counts, wd, bd)
     disp = {key: overdispersion(blocks[rows]) for key, rows in rows_of.items()}
-    share = np.empty(len(keys))  # w / b of each row's group
-    for key, rows in rows_of.items():
-        prof = profiles.get(key) if profiles else None
-        w, b = _exposures(wd + bd, wd, bd, prof, last_weekday if prof is not None else None)
-        share[rows] = w / b
-    observed = counts[:, -wd:].sum(axis=1)
-    base = counts[:, -(wd + bd):-wd].sum(axis=1)
-    expected = (base + PRIOR_COUNT) * share
-    # exactly the guards of detect(): the rest cannot fire
-    candidates = np.nonzero((observed >= p["min_count"]) & (observed >= p["min_ratio"] * expected * (1 - 1e-9)))[0]
+    spans = windows(p)
+    share = {span: np.empty(len(keys)) for span in spans}
+    maybe = np.zeros(counts.shape[0], dtype=bool)
+    for span in spans:
+        observed = counts[:, -span:].sum(axis=1)
+        base = counts[:, -(span + bd):-span].sum(axis=1)
+        for key, rows in rows_of.items():
+            prof = profiles.get(key) if profiles else None
+            w, b = _exposures(span, bd, prof, last_weekday if prof is not None else None)
+            city_w, city_b = observed[rows].sum(), base[rows].sum()
+            share[span][rows] = ((city_w - observed[rows] + TREND_PRIOR * w / b)
+                                 / (city_b - base[rows] + TREND_PRIOR))
+        expected = (base + PRIOR_COUNT) * share[span]
+        # exactly the guards of detect(): the rest cannot fire
+        maybe |= (observed >= p["min_count"]) & (observed >= p["min_ratio"] * expected * (1 - 1e-9))
     fired = {}
-    for i in candidates:
-        key = keys[i]
-        prof = profiles.get(key) if profiles else None
-        r = detect(counts[i], tests=tests, overdispersion=disp[key], profile=prof,
-                   last_weekday=last_weekday if prof is not None else None, **p)
+    for i in np.nonzero(maybe)[0]:
+        r = detect(counts[i], tests=tests, overdispersion=disp[keys[i]],
+                   shares={span: float(share[span][i]) for span in spans}, **p)
         if r.fired:
             fired[int(i)] = r
     return fired
