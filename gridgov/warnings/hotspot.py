@@ -51,7 +51,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Hashable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -91,6 +91,8 @@ class Result:
     baseline_count: int
     window_days: int
     baseline_days: int
+    overdispersion: float = 0.0  # c of a window_days count, as given to detect()
+    share: float = 0.0  # the expected count per baseline count of this window
 
 
 # --- distribution tails -------------------------------------------------------------------------------------
@@ -240,7 +242,7 @@ def _one(x: np.ndarray, wd: int, bd: int, c: float, share: float, threshold: flo
         observed=observed, expected=expected, p_value=p_value, ratio=ratio,
         test="negbin" if c > 0 else "poisson", fired=fired,
         level=level_for(p_value, ratio, threshold, p) if fired else None, threshold=threshold,
-        baseline_count=base, window_days=wd, baseline_days=bd,
+        baseline_count=base, window_days=wd, baseline_days=bd, share=share,
     )
 
 
@@ -286,7 +288,8 @@ def detect(counts: Sequence[int], *, tests: int = 1, overdispersion: float = 0.0
             share = w / b
         results.append(_one(x, span, bd, c * wd / span, share, threshold, p))
     fired = [r for r in results if r.fired]
-    return min(fired, key=lambda r: r.p_value) if fired else results[0]
+    best = min(fired, key=lambda r: r.p_value) if fired else results[0]
+    return replace(best, overdispersion=c)
 
 
 def scan(counts: np.ndarray, groups: Sequence[Hashable], *, last_weekday: int, tests: int,
