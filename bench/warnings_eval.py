@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/warnings_eval.py                      # development seeds 1 2 3, defaults
     .venv/bin/python bench/warnings_eval.py --seeds 1 --alpha 0.01 --min-count 3
+    .venv/bin/python bench/warnings_eval.py --poisson              # the same without overdispersion
 
 No database: the detector (:mod:`gridgov.warnings.hotspot`) is a pure function, run here exactly as the rule
 runs it (:func:`hotspot.scan` with groups = categories, ``tests`` = the number of categories, the category's
@@ -177,10 +178,14 @@ def main(argv=None) -> None:
     ap.add_argument("--categories", type=int, default=10)
     ap.add_argument("--days", type=int, default=180)
     ap.add_argument("--shape", type=float, default=6.0)
+    ap.add_argument("--poisson", action="store_true",
+                    help="the comparison: overdispersion taken as 0 (a plain Poisson test with baseline uncertainty)")
     for key, value in hotspot.DEFAULTS.items():
         ap.add_argument("--" + key.replace("_", "-"), type=type(value), default=None)
     args = ap.parse_args(argv)
     params = {k: getattr(args, k) for k in hotspot.DEFAULTS if getattr(args, k) is not None}
+    if args.poisson:
+        hotspot.overdispersion = lambda blocks, detrend=True: 0.0
     report(evaluate(args, params), args, params)
 
 

@@ -1,4 +1,4 @@
-"""The hotspot detector (热点): does a place's last week of one category exceed its own recent baseline?
+"""The hotspot detector (热点): does a place's last days of one category exceed its own recent baseline?
 
 A pure function of daily counts — no database, no Django — so the same code runs inside the warning rule
 (:mod:`gridgov.warnings.rules_hotspot`), in the tests and in the synthetic-city measurement
@@ -6,45 +6,54 @@ A pure function of daily counts — no database, no Django — so the same code 
 
 The question, for one place (a grid, community or township) and one category, on day ``today``:
 
-* **window**: the last ``window_days`` days (default 7, ending today) — ``observed`` = their count;
+* **windows**: the last ``window_days`` days (default 7, ending today) and, beside it, the last
+  ``short_window_days`` (default 3; 0 switches it off) — the short one sees a sudden cluster two or three days
+  sooner, the long one a steadier rise; ``observed`` = the window's count;
 * **baseline**: the ``baseline_days`` days before the window (default 56 = 8 weeks: long enough to know a
   place's rate, short enough to follow the seasons) — ``B`` = their count;
-* **weekly rhythm**: a day's expected share follows the category's CITY-WIDE weekday profile (weekends are
-  quieter for most categories, busier for some) scaled to the place: ``expected = (B + a0) · w / b`` with
-  ``w``/``b`` the summed profile weights of the window's and the baseline's days. A per-place weekday
-  profile was rejected: a grid sees a category a few times a week, so its own Monday mean is noise. With a
-  7-day window and a baseline of whole weeks the profile cancels (``w / b = 7 / 56`` whatever it is), which
-  is the point of those defaults: a weekend-only place is compared week with week.
+* **expectation**: ``expected = (B + a0) · share``, ``share`` = how many events the window should hold per
+  baseline event. :func:`scan` (what the rule runs) takes ``share`` from the CITY: the same category's count
+  in the window over its count in the baseline across all places of the same kind, the place itself left
+  out — the space-time "proportional" expectation. The weekly rhythm (weekends quieter for most categories,
+  busier for some), the seasons, a holiday week: every place goes through them, so they cancel, and what is
+  left is a place running ahead of its category's city-wide course. A thin group (a few places, few events)
+  is held near the category's city-wide weekday profile by ``TREND_PRIOR`` pseudo-events. A per-place weekday
+  profile was rejected: a grid sees a category a few times a week, so its own Monday mean is noise.
+  :func:`detect` alone uses a given weekday profile (:func:`weekday_profile`), or none (flat); with a 7-day
+  window and a baseline of whole weeks the profile cancels anyway (``w / b = 7 / 56``).
   ``a0 = 0.5`` is a weak prior count: a place with no history gets a small, non-zero expectation.
-* **test**: the upper tail ``P(X >= observed)`` of the count the baseline predicts for the window,
-  a negative binomial with mean ``expected`` and ``1/size = c·(1 + 1/k) + 1/(a0 + B)``:
+* **test**: the upper tail ``P(X >= observed)`` of the count the baseline predicts for the window, a
+  negative binomial with mean ``expected`` and ``1/size = c·(1 + 1/k) + 1/(a0 + B)``:
 
   - ``1/(a0 + B)``: the baseline is a sample, not the truth — a rate learnt from 8 events is uncertain,
     one learnt from 800 is not (the Poisson-gamma predictive: exact for Poisson counts with a rate known
     only through the baseline);
   - ``c``: extra-Poisson variation of a window's count (NB2: ``Var = mu + c·mu²``) — real counts are
-    overdispersed (a cluster of reports about one incident, a busy market week). ``c`` is estimated per
-    category (and per kind of place) from ALL places' baseline block sums by :func:`overdispersion`, pooled
-    because one place's 8 blocks say little; ``c/k`` (k = number of baseline blocks) is the extra
-    uncertainty this variation puts on the learnt rate.
+    overdispersed (several reports about one incident, a busy market week). ``c`` is estimated per category
+    and kind of place from ALL those places' baseline block sums by :func:`overdispersion` (detrended by the
+    city's course, the 1 % most dispersed rows left out), pooled because one place's 8 blocks say little;
+    ``c/k`` (k = number of baseline blocks) is the extra uncertainty it puts on the learnt rate. The short
+    window uses ``c · window / short`` (exact for independent days, more careful when days run together).
 
-  With ``c = 0`` the test is reported as ``poisson`` (泊松检验), otherwise ``negbin`` (负二项检验).
+  With ``c = 0`` the test is reported as ``poisson`` (泊松检验), otherwise ``negbin`` (负二项检验). A
+  Poisson test alone was rejected: on counts with the day-to-day spread of real reports it raised several
+  times the false alarms its p-values promise (measured in ``bench/warnings_eval.py``).
 * **guards**: no alarm below ``min_count`` observed (5: two or three reports are not a hotspot, whatever
   the p-value) or below ``min_ratio`` times the expectation (1.5: a township's 560 against 500 may be
   "significant" but is nothing to act on).
-* **false alarms city-wide**: the p-value is compared with ``alpha / tests`` (Bonferroni). The rule passes
-  ``tests`` = the number of categories tested at a place, so ``alpha`` (default 0.001) is the chance that a
+* **false alarms city-wide**: the p-value is compared with ``alpha / (tests · windows)`` (Bonferroni). The
+  rule passes ``tests`` = the number of categories, so ``alpha`` (default 0.001) bounds the chance that a
   given place raises a false alarm on any category on a given day. Places whose counts cannot reach the
   guard cost nothing, so the city-wide false alarms are bounded by ``alpha`` × the places with real
-  activity (a few thousand communities and townships): a few a day at most, and the measured rate on a
-  quiet city is far lower (docs/performance.md) because an alarm lasts days and is counted once.
-* **level** (蓝 / 黄 / 橙 / 红): with ``t = alpha / tests`` and ``step`` (default 100): blue when fired;
+  activity (a few thousand communities and townships); the measured rate is lower still because an alarm
+  lasts days and opens one warning (docs/performance.md).
+* **level** (蓝 / 黄 / 橙 / 红): with ``t`` that threshold and ``step`` (default 100): blue when fired;
   yellow when ``p < t/step`` and ratio ≥ ``yellow_ratio`` (2); orange when ``p < t/step²`` and ratio ≥
   ``orange_ratio`` (3); red when ``p < t/step³`` and ratio ≥ ``red_ratio`` (5). Both must hold: a big ratio
   on small numbers is not red, nor a tiny p on a small ratio.
 
-No CUSUM/EWMA: a slow build-up shows here once a week's count passes the baseline by the test; a
-slower drift is absorbed by the moving baseline on purpose (the seasons).
+No CUSUM/EWMA: the two windows catch a jump within days; a drift slower than the 8-week baseline is absorbed
+by it on purpose (the seasons), and a city-wide rise of a category is not a hotspot of one place.
 """
 
 from __future__ import annotations
