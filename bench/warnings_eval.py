@@ -3,6 +3,10 @@
     .venv/bin/python bench/warnings_eval.py                      # development seeds 1 2 3, defaults
     .venv/bin/python bench/warnings_eval.py --seeds 1 --alpha 0.01 --min-count 3
     .venv/bin/python bench/warnings_eval.py --poisson              # the same without overdispersion
+    .venv/bin/python bench/warnings_eval.py --db                   # the rule once on bench/generate.py's database
+
+``--db`` times the rule itself (the grouped query, the scan, the signals) on the database bench/generate.py
+wrote (``DATABASE_URL`` or bench/out/bench.sqlite3), at its generation time, three runs.
 
 No database: the detector (:mod:`gridgov.warnings.hotspot`) is a pure function, run here exactly as the rule
 runs it (:func:`hotspot.scan` with groups = categories, ``tests`` = the number of categories, the category's
@@ -40,6 +44,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gridgov.settings")
 
 from gridgov.warnings import hotspot  # noqa: E402  (pure: needs no Django set-up)
@@ -171,6 +176,39 @@ def report(res: dict, args, params: dict) -> None:
     print(f"scan time: {res['secs_per_day'] * 1000:.0f} ms per city-day (median over seeds)")
 
 
+def time_db() -> None:
+    from benchlib import database_url, read_meta, setup_django
+
+    setup_django(database_url())
+    from datetime import datetime, timedelta
+
+    from django.db import connection
+
+    from gridgov.cases.warnrules import spec
+    from gridgov.events.models import Event
+    from gridgov.warnings import rules_hotspot
+
+    now = datetime.fromisoformat(read_meta()["as_of"])
+    s = spec("hotspot")
+    params = s.defaults()
+    days = params["window_days"] + params["baseline_days"]
+    since = now - timedelta(days=days)
+    print(f"database {connection.vendor}: {Event.objects.count()} events, "
+          f"{Event.objects.filter(created_at__gte=since).count()} in the last {days} days; as of {now}")
+    for _ in range(3):
+        t0 = time.perf_counter()
+        counts = rules_hotspot.daily_counts(since, now)
+        t1 = time.perf_counter()
+        signals = list(s.fn(now, params))
+        t2 = time.perf_counter()
+        levels = {lv: sum(1 for x in signals if x.level == lv) for lv in ("blue", "yellow", "orange", "red")}
+        kinds = {n: sum(1 for x in signals if len(x.code) == n) for n in (15, 12, 9)}
+        print(f"grouped query: {t1 - t0:.2f} s ({len(counts)} place-category-day rows); whole rule: {t2 - t1:.2f} s;"
+              f" {len(signals)} signals, by level {levels}, by place length {kinds}")
+    for x in signals[:3]:
+        print(" ", x.title, "|", x.explanation)
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--seeds", type=int, nargs="+", default=list(DEV_SEEDS))
@@ -182,7 +220,11 @@ def main(argv=None) -> None:
                     help="the comparison: overdispersion taken as 0 (a plain Poisson test with baseline uncertainty)")
     for key, value in hotspot.DEFAULTS.items():
         ap.add_argument("--" + key.replace("_", "-"), type=type(value), default=None)
+    ap.add_argument("--db", action="store_true", help="time the rule on bench/generate.py's database instead")
     args = ap.parse_args(argv)
+    if args.db:
+        time_db()
+        return
     params = {k: getattr(args, k) for k in hotspot.DEFAULTS if getattr(args, k) is not None}
     if args.poisson:
         hotspot.overdispersion = lambda blocks, detrend=True: 0.0
