@@ -34,8 +34,14 @@ The thresholds, from what a city can act on (not from what the detector scores):
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from gridgov.warnings import hotspot
+
+# The verdict, run once at the end of the work (2026-12-01, docs/performance.md): NOT MET. The thresholds stay;
+# the mark keeps the suite green and turns it red (strict) when a detector meets them, so the mark goes then.
+SEALED_RESULT = ("planted: x3 recall@7d 0.812, median delay 4 (bar 3), x2 recall@14d 0.383 (bar 0.5), surge "
+                 "recall@3d 0.967, precision 0.955; quiet: 1.25e-4 false onsets per place-category-day (bar 1e-4)")
 
 CATEGORIES = 8
 HISTORY = 63
@@ -114,6 +120,7 @@ def _first_fire(fired: np.ndarray, row: int, start: int) -> int | None:
     return int(later[0] - start) if len(later) else None
 
 
+@pytest.mark.xfail(strict=True, reason="sealed result: " + SEALED_RESULT)
 def test_sealed_planted_cities_meet_the_thresholds_the_city_can_act_on():
     delays = {"x3": [], "x2": [], "surge": []}
     true_onsets = false_onsets = 0
@@ -149,6 +156,7 @@ def test_sealed_planted_cities_meet_the_thresholds_the_city_can_act_on():
     assert precision >= 0.8, report
 
 
+@pytest.mark.xfail(strict=True, reason="sealed result: " + SEALED_RESULT)
 def test_sealed_quiet_city_false_alarms_at_most_one_per_10000_place_category_days():
     rng = np.random.default_rng(52731)
     counts, _level = _background(rng, places=300)
