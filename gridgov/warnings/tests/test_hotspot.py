@@ -174,3 +174,18 @@ def test_rule_counts_neither_rejected_nor_merged_events(city, background, report
     Event.objects.filter(pk__in=[e.pk for e in planted[:6]]).update(status="rejected")
     Event.objects.filter(pk__in=[e.pk for e in planted[6:]]).update(status="merged")
     assert run(MONDAY_0900 + timedelta(hours=1)) == []
+
+
+@pytest.mark.django_db
+def test_an_excess_spread_over_two_grids_is_the_communitys_and_said_once(city, background, report):  # noqa: F811
+    # 8 more in each grid of 古城社区 this morning: not enough for either grid, plain for the community;
+    # the township (古楼街道) holds nothing beyond that community's excess, so it stays silent
+    for lng, lat in (A1, A2, B1):
+        report(lng=lng, lat=lat, now=MONDAY_0900)
+    for d in range(8):
+        for lng, lat in (A1, A2):
+            report(lng=lng, lat=lat, now=MONDAY_0900 - timedelta(minutes=10 + 20 * d))
+    signals = run(MONDAY_0900 + timedelta(hours=1))
+    assert [s.code for s in signals] == ["371502001001"], [s.explanation for s in signals]
+    assert signals[0].explanation.startswith(f"近{signals[0].numbers['window_days']}天该村(社区)「")
+    assert len(signals[0].cases) >= 16
