@@ -431,4 +431,8 @@ def load_demo(events: int = DEFAULT_EVENTS, log=None) -> dict:
         with transaction.atomic():
             logins.append(ensure_mediators(DEMO_PASSWORD))
             generate_disputes(log)
+        from gridgov.assessments.demo import generate_assessments
+
+        with transaction.atomic():
+            generate_assessments(log)
     return {"logins": logins, "events": made}
