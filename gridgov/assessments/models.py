@@ -116,7 +116,7 @@ class Assessment(Case):
 
     report = models.FileField(_("评估报告"), upload_to="assessments/%Y/%m/", max_length=200, blank=True)
     report_generated_at = models.DateTimeField(_("报告生成时间"), null=True, blank=True)
-    report_sha256 = models.CharField(max_length=64, blank=True)
+    report_sha256 = models.CharField(_("报告摘要(SHA-256)"), max_length=64, blank=True)
 
     filed_on = models.DateField(_("备案日期"), null=True, blank=True)
     filing_number = models.CharField(_("备案编号"), max_length=50, blank=True)
@@ -127,7 +127,7 @@ class Assessment(Case):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
                                    verbose_name=_("登记人"))
     created_at = models.DateTimeField(_("登记时间"), default=timezone.now, db_index=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     objects = AssessmentQuerySet.as_manager()
 
@@ -159,7 +159,7 @@ class Survey(models.Model):
         EXPERT = "expert", _("专家咨询")
         LEGAL = "legal", _("合法性审查")
 
-    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="surveys")
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="surveys", verbose_name=_("稳评"))
     method = models.CharField(_("调查方式"), max_length=16, choices=Method.choices)
     held_on = models.DateField(_("日期"))
     participants = models.PositiveIntegerField(_("参与人数"))
@@ -167,7 +167,7 @@ class Survey(models.Model):
     opposing = models.PositiveIntegerField(_("反对意见"), default=0)
     other = models.PositiveIntegerField(_("其他意见"), default=0)
     summary = models.TextField(_("主要意见"), blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(_("记录时间"), default=timezone.now)
 
     class Meta:
         ordering = ["held_on", "id"]
@@ -178,7 +178,7 @@ class Survey(models.Model):
 class RiskItem(models.Model):
     """One row of the risk register; ``grade`` follows from likelihood and impact (:mod:`.risk`)."""
 
-    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="risks")
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="risks", verbose_name=_("稳评"))
     item = models.CharField(_("风险点"), max_length=200)
     source = models.CharField(_("风险来源"), max_length=200)
     likelihood = models.PositiveSmallIntegerField(_("可能性(1-5)"))
@@ -186,7 +186,7 @@ class RiskItem(models.Model):
     grade = models.CharField(_("风险等级"), max_length=8, choices=Level.choices)
     mitigation = models.TextField(_("防范化解措施"))
     owner = models.CharField(_("责任单位"), max_length=100)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(_("记录时间"), default=timezone.now)
 
     class Meta:
         ordering = ["id"]
@@ -197,11 +197,12 @@ class RiskItem(models.Model):
 class Finding(models.Model):
     """评估论证 of one aspect (合法性、合理性、可行性、可控性): the finding and whether it passes."""
 
-    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="findings")
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="findings",
+                                   verbose_name=_("稳评"))
     aspect = models.CharField(_("论证方面"), max_length=16, choices=Aspect.choices)
     text = models.TextField(_("论证意见"))
     passed = models.BooleanField(_("通过"), default=True)
-    updated_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(_("更新时间"), default=timezone.now)
 
     class Meta:
         ordering = ["id"]

@@ -225,7 +225,7 @@ HUMAN_ACTIONS = LIFECYCLE.human_actions
 
 def open_assessment(a: Assessment, actor, now: datetime) -> AssessmentLog:
     a.status = S.PLAN
-    return LIFECYCLE.open(a, actor, now, action="create")
+    return LIFECYCLE.open(a, actor, now, action="register")
 
 
 __all__ = ["SYSTEM", "perform", "check", "allowed_actions", "open_assessment", "TRANSITIONS", "STEPS"]

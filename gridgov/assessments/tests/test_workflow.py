@@ -18,7 +18,7 @@ def test_a_new_assessment_starts_at_the_plan_in_the_affected_areas_common_region
     a = create(regions=[city.township_a.code, city.community_a.code])
     assert a.number.startswith("WP") and a.status == Status.PLAN
     assert a.region == city.township_a and a.center == city.county
-    assert AssessmentLog.objects.filter(assessment=a, action="create").count() == 1
+    assert AssessmentLog.objects.filter(assessment=a, action="register").count() == 1
     assert TransitionRecord.objects.filter(kind="assessment", case_id=a.pk).count() == 1
 
 
@@ -113,7 +113,7 @@ def test_the_whole_way_to_closed(act, walk, create):
     a = act(a, "close", {"note": "实施三个月，未发生涉稳事件"})
     assert a.status == Status.CLOSED and a.closed_at is not None
     actions = list(a.log.values_list("action", flat=True))
-    assert actions[0] == "create" and actions[-1] == "close" and actions.count("add_risk") == 2
+    assert actions[0] == "register" and actions[-1] == "close" and actions.count("add_risk") == 2
 
 
 def test_a_high_risk_cannot_be_recommended_nor_decided_for_implementation(act, walk, create):
