@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from django.http import HttpResponse
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from ninja import Status as Reply
 from pydantic import Field, StrictInt
@@ -214,7 +215,7 @@ def act(request, number: str, action: str, payload: ActionIn):
     generate_report, file, record_implementation, close. Wrong state or a step's work missing → 409 (the reason
     in ``message``); not yours → 403; out of your scope → 404; bad input → 422 by field."""
     if action in ("add_survey", "add_risk", "set_finding"):
-        raise NotFound("请使用 surveys / risks / findings 接口")
+        raise NotFound(_("请使用 surveys / risks / findings 接口"))
     return _act(request, number, action, payload.dict())
 
 
@@ -227,7 +228,7 @@ def report_docx(request, number: str):
 
 def report_response(a: Assessment) -> HttpResponse:
     if not a.report:
-        raise NotFound("尚未生成评估报告")
+        raise NotFound(_("尚未生成评估报告"))
     with a.report.open("rb") as fh:
         resp = HttpResponse(fh.read(), content_type=DOCX)
     resp["Content-Disposition"] = f'attachment; filename="{a.number}-report.docx"'

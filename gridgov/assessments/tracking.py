@@ -18,11 +18,12 @@ from datetime import date, datetime, timedelta
 from django.db.models import Count, Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from gridgov.cases.engine import lifecycle
 
 KINDS = ("event", "dispute", "petition")
-KIND_LABELS = {"event": "事件", "dispute": "纠纷", "petition": "信访"}
+KIND_LABELS = {"event": gettext_lazy("事件"), "dispute": gettext_lazy("纠纷"), "petition": gettext_lazy("信访")}
 MAX_CASES = 50
 
 

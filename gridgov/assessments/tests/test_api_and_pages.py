@@ -2,9 +2,11 @@
 and bad input (4xx with Chinese field errors, nothing written)."""
 
 import io
+from datetime import date, timedelta
 
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from docx import Document
 
 from gridgov.assessments.models import Assessment, AssessmentLog, RiskItem
@@ -168,3 +170,22 @@ def test_the_new_page_shows_field_errors(city):
     body = resp.content.decode()
     assert resp.status_code == 400 and "请填写评估事项" in body and "请至少选择一个影响区域" in body
     assert Assessment.objects.count() == 0
+
+
+def test_the_detail_shows_the_tracking_counts_after_implementation(city, create, walk, api):
+    from gridgov.events import services as events
+    from gridgov.events.taxonomy import install_default_categories
+
+    a = walk(create(), "record_implementation")
+    install_default_categories()
+    events.create_event(city.worker_a, events.EventInput(category="0301", description="小区门口聚集，反映补偿问题", lng=116.005,
+                                                         lat=36.405))
+    status, body = api("get", f"/assessments/{a.number}", city.county_operator)
+    assert status == 200 and body["implementation_started_on"] == "2026-11-23"
+    t = body["tracking"]
+    assert t["after"]["event"] == 1 and t["before"] == {"event": 0, "dispute": 0, "petition": 0}
+    today = timezone.localdate()
+    assert t["days"] == min((today - date(2026, 11, 23)).days + 1, 90)  # the window runs from implementation
+    assert t["after_from"] == (today - timedelta(days=t["days"] - 1)).isoformat()
+    page = as_user(city.county_operator).get(reverse("assessments:detail", args=[a.number])).content.decode()
+    assert 'data-testid="tracking"' in page and "近 " in page
