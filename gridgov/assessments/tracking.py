@@ -13,7 +13,7 @@ one of the affected regions, by the day it was reported (each lifecycle's ``repo
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.db.models import Count, Q
 from django.db.models.functions import TruncDate
@@ -69,6 +69,13 @@ def _codes(a) -> list[str]:
     return [c for c in codes if not any(c != o and c.startswith(o) for o in codes)]
 
 
+def _days_q(at: str, first: date, last: date) -> Q:
+    """Reported on a local day in [first, last], as a range of the timestamp (its index serves it)."""
+    start = timezone.make_aware(datetime.combine(first, time.min))
+    end = timezone.make_aware(datetime.combine(last + timedelta(days=1), time.min))
+    return Q(**{f"{at}__gte": start, f"{at}__lt": end})
+
+
 def _prefix_q(codes) -> Q:
     q = Q(pk__in=[])
     for c in codes:
@@ -94,7 +101,7 @@ def measure(assessments, now: datetime | None = None, window_days: int = 90, wit
     for kind in KINDS:
         lc = lifecycle(kind)
         at = lc.reported_at_field
-        rows = (lc.model.objects.filter(_prefix_q(every), **{f"{at}__date__gte": first, f"{at}__date__lte": today})
+        rows = (lc.model.objects.filter(_prefix_q(every), _days_q(at, first, today))
                 .annotate(day=TruncDate(at)).values("region__code", "day").annotate(n=Count("pk")).order_by())
         for row in rows:
             code, day, n = row["region__code"], row["day"], row["n"]
@@ -119,7 +126,7 @@ def _collect_cases(wanted, out: dict[int, Tracking], codes: dict[int, list[str]]
         q = Q(pk__in=[])
         for a in wanted:
             t = out[a.pk]
-            q |= _prefix_q(codes[a.pk]) & Q(**{f"{at}__date__gte": t.after_from, f"{at}__date__lte": t.after_to})
+            q |= _prefix_q(codes[a.pk]) & _days_q(at, t.after_from, t.after_to)
         rows = lc.model.objects.filter(q).order_by(f"-{at}").values_list("pk", "region__code", at)[:MAX_CASES * len(wanted)]
         for pk, code, moment in rows:
             day = timezone.localdate(moment)

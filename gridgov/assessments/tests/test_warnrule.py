@@ -116,3 +116,18 @@ def test_counting_is_a_few_grouped_queries_whatever_the_number_of_assessments(ci
                                               (4, False, "red"), (1.5, True, "yellow"), (5, True, "red")])
 def test_the_level_follows_the_ratio_and_a_high_risk_raises_it(ratio, high, level):
     assert warnrule.level_for(ratio, high) == level
+
+
+def test_the_windows_split_at_local_midnight_of_the_implementation_day(city, create, walk):
+    from gridgov.assessments import tracking
+    from gridgov.assessments.models import Assessment
+
+    install_default_categories()
+    a = walk(create(), "record_implementation")
+    for moment in (datetime(2026, 11, 22, 23, 59, tzinfo=TZ), datetime(2026, 11, 23, 0, 0, tzinfo=TZ),
+                   datetime(2026, 11, 13, 0, 0, tzinfo=TZ), datetime(2026, 11, 12, 23, 59, tzinfo=TZ)):
+        events.create_event(city.worker_a, events.EventInput(
+            category="0301", description="小区门口聚集，反映补偿问题", lng=116.005, lat=36.405), now=moment)
+    t = tracking.measure([Assessment.objects.get(pk=a.pk)], NOW)[a.pk]
+    assert (t.before_from.isoformat(), t.after_from.isoformat(), t.days) == ("2026-11-13", "2026-11-23", 10)
+    assert t.before["event"] == 2 and t.after["event"] == 1  # 11-12 23:59 is outside both windows
