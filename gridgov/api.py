@@ -179,6 +179,10 @@ def _register() -> None:
 
     api.add_router("/", petitions_router)
 
+    from gridgov.assessments.api import router as assessments_router
+
+    api.add_router("/", assessments_router)
+
     from gridgov.stats.api import router as stats_router
 
     api.add_router("/stats/", stats_router)

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "gridgov.disputes",
     "gridgov.petitions",
     "gridgov.stats",
+    "gridgov.assessments",
     "gridgov.warnings",
     "gridgov.command",
     "gridgov.demo",

@@ -17,6 +17,7 @@ urlpatterns = [
     path("laws/", include("gridgov.laws.urls")),
     path("disputes/", include("gridgov.disputes.urls")),
     path("petitions/", include("gridgov.petitions.urls")),
+    path("assessments/", include("gridgov.assessments.urls")),
     path("warnings/", include("gridgov.warnings.urls")),
     path("command/", include("gridgov.command.urls")),
     path("evaluation/", include("gridgov.command.urls_evaluation")),

@@ -431,6 +431,10 @@ def load_demo(events: int = DEFAULT_EVENTS, log=None) -> dict:
         with transaction.atomic():
             logins.append(ensure_mediators(DEMO_PASSWORD))
             generate_disputes(log)
+        from gridgov.assessments.demo import generate_assessments
+
+        with transaction.atomic():
+            generate_assessments(log)
         from gridgov.warnings.demo import generate_warnings
 
         generate_warnings(log)  # the rules over everything above (each new warning in its own transaction)

@@ -175,7 +175,7 @@ def test_every_lifecycle_is_registered_when_django_starts():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120,
                          cwd=Path(__file__).resolve().parents[3],
                          env={**__import__("os").environ, "DJANGO_SETTINGS_MODULE": "gridgov.settings"})
-    assert out.stdout.strip() == "['dispute', 'event', 'petition', 'warning']"
+    assert out.stdout.strip() == "['assessment', 'dispute', 'event', 'petition', 'warning']"
 
 
 def test_the_case_sweep_command_sweeps_every_lifecycle(city, report, capsys):

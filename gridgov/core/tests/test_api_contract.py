@@ -49,7 +49,13 @@ def _objects(city) -> dict[str, str]:
     petition = petitions.create_petition(city.operator_a, petitions.PetitionInput(
         channel="letter", subject="小区物业乱收费", demands="退还多收的物业费",
         petitioners=[petitions.PetitionerInput(name="王建国", phone="13800138000")], target_agency="某物业公司"))
-    return {"/events/": event.number, "/disputes/": dispute.number, "/petitions/": petition.number}
+    from gridgov.assessments import services as assessments
+
+    assessment = assessments.create_assessment(city.county_operator, {
+        "title": "旧城片区征收改造", "kind": "land", "responsible_body": "区人民政府", "assessing_body": "评估中心",
+        "regions": [city.township_a.code], "summary": "涉及住户约320户"})
+    return {"/events/": event.number, "/disputes/": dispute.number, "/petitions/": petition.number,
+            "/assessments/": assessment.number}
 
 
 def test_every_operation_keeps_its_contract(live_server):
