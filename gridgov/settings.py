@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "gridgov.disputes",
     "gridgov.petitions",
     "gridgov.stats",
+    "gridgov.analysis",
     "gridgov.command",
     "gridgov.demo",
     "gridgov.web",
