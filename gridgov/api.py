@@ -183,6 +183,10 @@ def _register() -> None:
 
     api.add_router("/stats/", stats_router)
 
+    from gridgov.analysis.api import router as analysis_router
+
+    api.add_router("/analysis/", analysis_router)
+
 
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
