@@ -35,7 +35,7 @@ def thresholds() -> dict:
 def describe() -> dict:
     t = thresholds()
     return {**t, "text": _("下级区域事件数较上期上升%(pct)s%%以上（或由零上升）且增加%(min)s件以上、并有超期在办事件的，"
-                           "或有橙色、红色预警未解除的，列为重点整治对象。") % {"pct": t["RISE_PCT"], "min": t["RISE_MIN"]}}
+                           "或本期有橙色、红色预警的，列为重点整治对象。") % {"pct": t["RISE_PCT"], "min": t["RISE_MIN"]}}
 
 
 def _rising(rows: list[dict]) -> list[dict]:
