@@ -150,3 +150,25 @@ def test_the_hotspots_are_the_places_and_categories_that_rose_most(built, no_pro
     h = analyse(built.county.code, month(world.MONTH))["hotspots"]
     assert [r["name"] for r in h["places"]] == ["古楼街道"]  # 柳园 did not rise
     assert [r["key"] for r in h["categories"]] == ["0301", "0101"]
+
+
+def test_key_person_care_counts_people_in_hand_and_visits_on_time(city, no_provider):
+    from gridgov.registry.models import KeyCategory, KeyPerson, Resident, Visit
+
+    cat = KeyCategory.objects.create(code="test", name="测试类", intervals={"low": 30})
+
+    def person(name, region, since, visits=()):
+        kp = KeyPerson.objects.create(resident=Resident.objects.create(name=name, region=region), category=cat,
+                                      risk_level="low", since=since, worker=city.worker_a)
+        for v in visits:
+            Visit.objects.create(key_person=kp, worker=city.worker_a, visited_at=v, findings="正常")
+
+    # 甲: due 10-31, visited 11-01 (late) and 11-28 (on time); 乙: due 10-01, visited 11-29 (late); 丙 never
+    person("甲", city.community_a, date(2026, 10, 1), [world.at(2026, 11, 1), world.at(2026, 11, 28)])
+    person("乙", city.community_a, date(2026, 9, 1), [world.at(2026, 11, 29)])
+    person("丙", city.community_b, date(2026, 8, 1))
+    a = analyse(city.township_a.code, month(world.MONTH))["keypersons"]
+    assert (a["under_management"], a["in_hand"], a["visits"], a["visits_on_time"]) == (2, 2, 3, 1)
+    assert a["on"] == "2026-11-30" and a["on_time_rate"] == "33.33%"
+    c = analyse(city.county.code, month(world.MONTH))["keypersons"]
+    assert (c["under_management"], c["in_hand"], c["not_in_hand"], c["control_rate"]) == (3, 2, 1, "66.67%")
