@@ -28,6 +28,7 @@ from django.db.models import Case, CharField, Count, F, Q, Value, When
 from django.db.models.functions import Coalesce, NullIf, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from gridgov.cases.engine import lifecycle
 from gridgov.core import providers
@@ -142,8 +143,8 @@ def _outcome_expr():
         default=Value("open"), output_field=CharField())
 
 
-OUTCOMES = (("succeeded", "调解成功"), ("failed", "调解不成（已引导分流）"), ("rejected", "不予受理"),
-            ("open", "调处中"))
+OUTCOMES = (("succeeded", gettext_lazy("调解成功")), ("failed", gettext_lazy("调解不成（已引导分流）")),
+            ("rejected", gettext_lazy("不予受理")), ("open", gettext_lazy("调处中")))
 
 
 def _disputes(n: Node, periods: dict[str, Period], now: datetime) -> dict:
@@ -169,7 +170,7 @@ def _disputes(n: Node, periods: dict[str, Period], now: datetime) -> dict:
         "local_rate": percent(k_now.get("local_rate")),
         "by_type": by_type,
         "by_grade": [{"key": g, "name": str(label), "count": grades.get(g, 0)} for g, label in RiskGrade.choices],
-        "by_outcome": [{"key": o, "name": _(label), "count": outcomes.get(o, 0)} for o, label in OUTCOMES],
+        "by_outcome": [{"key": o, "name": str(label), "count": outcomes.get(o, 0)} for o, label in OUTCOMES],
         "open_now": queries.open_now("dispute", n.level, n.code, now).get(n.code, {"open": 0, "overdue": 0}),
     }
 

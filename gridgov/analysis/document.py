@@ -36,23 +36,26 @@ def _trend_row(name: str, t: dict) -> list:
     return [name, t["now"], t["prev"]["base"], pct_text(t["prev"]["pct"]), t["yoy"]["base"], pct_text(t["yoy"]["pct"])]
 
 
-TREND_HEADERS = ["项目", "本期", "上期", "环比", "去年同期", "同比"]
+def trend_headers() -> list[str]:
+    return [_("项目"), _("本期"), _("上期"), _("环比"), _("去年同期"), _("同比")]
 
 
 def tables_for(kind: str, a: dict) -> list[tuple[str, list[str], list[list]]]:
     """The tables of numbers a report of ``kind`` carries: (caption, headers, rows)."""
     e, d, p = a["events"], a["disputes"], a["petitions"]
-    main = ("主要数据", TREND_HEADERS, [
-        _trend_row("事件受理数", e["reported"]), _trend_row("事件结案数", e["closed"]),
-        _trend_row("矛盾纠纷登记数", d["reported"]), _trend_row("信访受理数", p["received"])])
-    cats = ("事件类别", TREND_HEADERS, [_trend_row(r["name"], r) for r in e["by_category"]])
-    places = ("下级区域事件", [*TREND_HEADERS, "超期在办"],
+    heads = trend_headers()
+    main = (_("主要数据"), heads, [
+        _trend_row(_("事件受理数"), e["reported"]), _trend_row(_("事件结案数"), e["closed"]),
+        _trend_row(_("矛盾纠纷登记数"), d["reported"]), _trend_row(_("信访受理数"), p["received"])])
+    cats = (_("事件类别"), heads, [_trend_row(r["name"], r) for r in e["by_category"]])
+    places = (_("下级区域事件"), [*heads, _("超期在办")],
               [[*_trend_row(r["name"], r), r["overdue_now"]] for r in e["by_place"]])
-    types = ("矛盾纠纷类型", TREND_HEADERS, [_trend_row(r["name"], r) for r in d["by_type"]])
-    grades = ("风险等级与化解结果", ["项目", "件数"],
-              [[f"风险等级：{r['name']}", r["count"]] for r in d["by_grade"]]
-              + [[f"化解结果：{r['name']}", r["count"]] for r in d["by_outcome"]])
-    rect = ("重点整治区域", ["区域", "原因"], [[r["name"], "；".join(r["reasons"])] for r in a["rectification"]])
+    types = (_("矛盾纠纷类型"), heads, [_trend_row(r["name"], r) for r in d["by_type"]])
+    grades = (_("风险等级与化解结果"), [_("项目"), _("件数")],
+              [[_("风险等级：%(n)s") % {"n": r["name"]}, r["count"]] for r in d["by_grade"]]
+              + [[_("化解结果：%(n)s") % {"n": r["name"]}, r["count"]] for r in d["by_outcome"]])
+    rect = (_("重点整治区域"), [_("区域"), _("原因")],
+            [[r["name"], "；".join(r["reasons"])] for r in a["rectification"]])
     if kind == "situation":
         return [main, cats, places, types, grades, rect]
     if kind == "disputes":

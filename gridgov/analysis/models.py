@@ -48,8 +48,8 @@ class AnalysisReport(models.Model):
     sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                 related_name="+", verbose_name=_("报送人"))
     docx = models.FileField(_("Word文件"), max_length=200, blank=True)
-    docx_sha256 = models.CharField(max_length=64, blank=True)
-    docx_size = models.PositiveIntegerField(default=0)
+    docx_sha256 = models.CharField(_("Word文件摘要"), max_length=64, blank=True)
+    docx_size = models.PositiveIntegerField(_("Word文件大小"), default=0)
 
     class Meta:
         ordering = ["-period_start", "region__code", "kind"]
@@ -85,7 +85,7 @@ class AnalysisReportLog(AppendOnly):
                               related_name="+", verbose_name=_("操作人"))
     at = models.DateTimeField(_("时间"), default=timezone.now)
     note = models.CharField(_("说明"), max_length=500, blank=True)
-    data = models.JSONField(default=dict, blank=True)
+    data = models.JSONField(_("数据"), default=dict, blank=True)
 
     class Meta:
         ordering = ["at", "id"]

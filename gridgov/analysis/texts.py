@@ -7,10 +7,23 @@ An editor changes the text before sending; the tables of numbers in the DOCX com
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from gridgov.analysis.analysis import pct_text
 
-LEVEL_LABELS = {"blue": "蓝色", "yellow": "黄色", "orange": "橙色", "red": "红色"}
+LEVEL_LABELS = {"blue": gettext_lazy("蓝色"), "yellow": gettext_lazy("黄色"), "orange": gettext_lazy("橙色"),
+                "red": gettext_lazy("红色")}
+
+
+def _count_trend(r: dict) -> str:
+    """道路保洁3件（较上期…，同比…）"""
+    return _("%(name)s%(n)d件（%(ch)s）") % {"name": r["name"], "n": r["now"], "ch": _ch(r)}
+
+
+def _rise(r: dict) -> str:
+    """古楼街道（增加2件，+200.0%）"""
+    return _("%(name)s（增加%(n)d件，%(pct)s）") % {"name": r["name"], "n": r["prev"]["diff"],
+                                                "pct": pct_text(r["prev"]["pct"])}
 
 
 def _ch(t: dict) -> str:
@@ -29,7 +42,7 @@ def _signed(diff: int) -> str:
 
 
 def _names(rows: list[dict], limit: int = 3, field: str = "now") -> str:
-    return "、".join(f"{r['name']}（{r[field]}件）" for r in rows[:limit]) or _("无")
+    return "、".join(_("%(name)s（%(n)d件）") % {"name": r["name"], "n": r[field]} for r in rows[:limit]) or _("无")
 
 
 def overview(a: dict) -> str:
@@ -47,7 +60,7 @@ def overview(a: dict) -> str:
 def events_text(a: dict) -> str:
     e = a["events"]
     top = e["by_category"][:5]
-    cats = "；".join(f"{r['name']}{r['now']}件（{_ch(r)}）" for r in top) or _("本期无事件")
+    cats = "；".join(_count_trend(r) for r in top) or _("本期无事件")
     text = _("从事件类别看，数量居前的是：%(cats)s。") % {"cats": cats}
     if e["by_place"]:
         places = sorted(e["by_place"], key=lambda r: -r["now"])
@@ -59,9 +72,9 @@ def events_text(a: dict) -> str:
 
 def disputes_text(a: dict) -> str:
     d = a["disputes"]
-    types = "；".join(f"{r['name']}{r['now']}件（{_ch(r)}）" for r in d["by_type"][:5]) or _("无")
-    grades = "、".join(f"{r['name']}{r['count']}件" for r in d["by_grade"])
-    outcomes = "、".join(f"{r['name']}{r['count']}件" for r in d["by_outcome"])
+    types = "；".join(_count_trend(r) for r in d["by_type"][:5]) or _("无")
+    grades = "、".join(_("%(name)s%(n)d件") % {"name": r["name"], "n": r["count"]} for r in d["by_grade"])
+    outcomes = "、".join(_("%(name)s%(n)d件") % {"name": r["name"], "n": r["count"]} for r in d["by_outcome"])
     return _("本期登记矛盾纠纷%(n)d件，%(ch)s。按类型：%(types)s。按风险等级：%(grades)s。按化解结果：%(outcomes)s；"
              "矛盾纠纷化解率%(rate)s，就地化解率%(local)s。截至报告生成时，在办纠纷%(open)d件，其中超期%(overdue)d件。") % {
         "n": d["reported"]["now"], "ch": _ch(d["reported"]), "types": types, "grades": grades,
@@ -82,12 +95,14 @@ def warnings_text(a: dict) -> str:
     w = a["warnings"]
     if w is None:
         return _("预警：无（预警模块未提供数据）。")
-    levels = "、".join(f"{LEVEL_LABELS[lv]}{w['by_level'].get(lv, 0)}条" for lv in LEVEL_LABELS)
+    levels = "、".join(_("%(level)s%(n)d条") % {"level": label, "n": w["by_level"].get(lv, 0)}
+                      for lv, label in LEVEL_LABELS.items())
     text = _("本期新发预警%(opened)d条（%(levels)s），当前未解除预警%(open)d条。") % {
         "opened": w["opened"], "levels": levels, "open": w["open_now"]}
     if w["top"]:
         text += _("需重点关注：%(items)s。") % {"items": "；".join(
-            f"{x.get('title', '')}（{LEVEL_LABELS.get(x.get('level'), x.get('level', ''))}，{x.get('status_label', '')}）"
+            _("%(title)s（%(level)s，%(status)s）") % {"title": x.get("title", ""), "status": x.get("status_label", ""),
+                                                   "level": LEVEL_LABELS.get(x.get("level"), x.get("level", ""))}
             for x in w["top"][:5])}
     return text
 
@@ -102,8 +117,8 @@ def keypersons_text(a: dict) -> str:
 
 def hotspots_text(a: dict) -> str:
     h = a["hotspots"]
-    places = "、".join(f"{r['name']}（增加{r['prev']['diff']}件，{pct_text(r['prev']['pct'])}）" for r in h["places"])
-    cats = "、".join(f"{r['name']}（增加{r['prev']['diff']}件，{pct_text(r['prev']['pct'])}）" for r in h["categories"])
+    places = "、".join(_rise(r) for r in h["places"])
+    cats = "、".join(_rise(r) for r in h["categories"])
     text = _("事件上升较快的区域：%(places)s。上升较快的类别：%(cats)s。") % {
         "places": places or _("无"), "cats": cats or _("无")}
     if h["warnings"]:
@@ -115,7 +130,7 @@ def rectification_text(a: dict) -> str:
     rows = a["rectification"]
     if not rows:
         return _("本期无需列为重点整治的区域。") + a["rules"]["text"]
-    items = "；".join(f"{r['name']}：{'，'.join(r['reasons'])}" for r in rows)
+    items = "；".join(_("%(name)s：%(why)s") % {"name": r["name"], "why": "，".join(r["reasons"])} for r in rows)
     return _("建议将以下区域列为重点整治对象：%(items)s。") % {"items": items} + a["rules"]["text"]
 
 

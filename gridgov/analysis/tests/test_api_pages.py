@@ -145,3 +145,11 @@ def test_a_bad_period_on_the_page_falls_back_with_a_message_not_a_500(built, cli
     assert r.status_code == 200 and "统计周期格式不正确" in r.content.decode()
     r = client.get(reverse("analysis:list") + "?open=1&code=../../x&value=2026-11")
     assert r.status_code == 302 and r["Location"].startswith(f"/analysis/region/{built.county.code}/")
+
+
+def test_the_admin_lists_and_shows_a_report_read_only(built, drafts, client):
+    client.force_login(built.admin)
+    assert client.get("/admin/analysis/analysisreport/").status_code == 200
+    page = client.get(f"/admin/analysis/analysisreport/{drafts['special'].pk}/change/")
+    assert page.status_code == 200 and "生成草稿" in page.content.decode()
+    assert client.get("/admin/analysis/analysisreport/add/").status_code == 403
