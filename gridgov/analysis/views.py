@@ -107,6 +107,7 @@ def analysis_page(request, code: str):
         "a": a, "region": region, "p": p, "rows": _rows(a), "may_write": reports.may_write(request.user),
         "reports": [(kind, label, have.get(kind)) for kind, label in AnalysisReport.Kind.choices],
         "previous": f"?{_period_query(p.previous())}",
+        "period_choices": (("month", _("月")), ("week", _("周（填该周任一天）")), ("year", _("年")), ("day", _("日"))),
         "levels": [(lv, label, (a["warnings"] or {}).get("by_level", {}).get(lv, 0)) for lv, label in
                    (("blue", _("蓝色")), ("yellow", _("黄色")), ("orange", _("橙色")), ("red", _("红色")))]})
 

@@ -153,3 +153,19 @@ def test_the_admin_lists_and_shows_a_report_read_only(built, drafts, client):
     page = client.get(f"/admin/analysis/analysisreport/{drafts['special'].pk}/change/")
     assert page.status_code == 200 and "生成草稿" in page.content.decode()
     assert client.get("/admin/analysis/analysisreport/add/").status_code == 403
+
+
+def test_a_week_can_be_analysed_and_drafted_beside_the_month(built, api_response, client):
+    r = api_response("post", "/analysis/reports", user=built.operator_a,
+                     body={"region": built.township_a.code, "period": "week", "value": "2026-11-04"})
+    assert r.status_code == 201
+    assert {(x["period_kind"], x["period_start"], x["period_end"]) for x in r.json()} == {
+        ("week", "2026-11-02", "2026-11-08")}
+    week = api_response("get", f"/analysis/?code={built.township_a.code}&period=week&value=2026-11-04",
+                        user=built.operator_a).json()
+    assert week["events"]["reported"]["now"] == 3 and week["last_year"]["start"] == "2025-11-03"
+    reports.draft_for(built.operator_a, built.township_a.code, "month", world.MONTH)
+    assert AnalysisReport.objects.filter(region=built.township_a).count() == 6
+    client.force_login(built.operator_a)
+    page = client.get(reverse("analysis:region", args=[built.township_a.code]) + "?period=week&value=2026-11-04")
+    assert page.status_code == 200 and "2026-11-02 — 2026-11-08" in page.content.decode()
