@@ -190,6 +190,9 @@ def _register() -> None:
     from gridgov.warnings.api import router as warnings_router
 
     api.add_router("/warnings/", warnings_router)
+    from gridgov.analysis.api import router as analysis_router
+
+    api.add_router("/analysis/", analysis_router)
 
 
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}

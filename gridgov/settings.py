@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "gridgov.stats",
     "gridgov.assessments",
     "gridgov.warnings",
+    "gridgov.analysis",
     "gridgov.command",
     "gridgov.demo",
     "gridgov.web",

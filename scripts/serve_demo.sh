@@ -22,6 +22,9 @@ pids="$pids $!"
 # the weekly and monthly reports (通报) of every center: checked hourly, made once when a week or month has ended
 "$PY" manage.py stats_reports --loop --interval 3600 >>var/reports.log 2>&1 &
 pids="$pids $!"
+# the drafts of the monthly analysis reports (一分析三报告) of every center: checked hourly, drafted once a month
+"$PY" manage.py analysis_reports --loop --interval 3600 >>var/reports.log 2>&1 &
+pids="$pids $!"
 trap 'kill $pids 2>/dev/null || true' EXIT INT TERM
 echo "demo: task worker, sweeps and reports running (logs in var/worker.log, var/sweeps.log, var/reports.log)"
 # The web server is gunicorn with a fixed pool: WEB_WORKERS processes × WEB_THREADS threads, each thread keeping
