@@ -4,8 +4,9 @@
   more than their category's interval ago, counted per grid (the community when they have no grid). Fires at
   ≥ ``overdue_min``. Level: 黄; 橙 at 3 or more, or one overdue by 14 days or more; 红 at 5 or more, or one
   overdue by 30 days or more.
-- 不满意: events rated 不满意 (by the reporter or at the follow-up visit) and touched in the last ``days``
-  days, counted per grid and per lead department. Fires at ≥ ``unsatisfied_min``; level 黄, 2× 橙, 3× 红.
+- 不满意: events rated 不满意 (by the reporter or at the follow-up visit) with a rating given in the last
+  ``days`` days (the kernel's records of ``rate`` and ``follow_up``), counted per grid and per lead department.
+  Fires at ≥ ``unsatisfied_min``; level 黄, 2× 橙, 3× 红.
 """
 
 from __future__ import annotations
@@ -68,10 +69,15 @@ def _visits(now: datetime, params: dict):
 
 
 def _unsatisfied(now: datetime, params: dict):
+    from gridgov.cases.models import TransitionRecord
     from gridgov.events.models import Event, Rating
 
     k, days = params["unsatisfied_min"], params["days"]
-    rows = (Event.objects.filter(updated_at__gte=now - timedelta(days=days))
+    # rated (by the reporter, or at a 回访) in the window — the moment of the rating from the kernel's statistics
+    # records (index kind, at), not the event's updated_at, which any later write (a sweep, a migration) moves
+    rated = (TransitionRecord.objects.filter(kind="event", at__gte=now - timedelta(days=days), at__lte=now,
+                                             action__in=("rate", "follow_up")).values("case_id"))
+    rows = (Event.objects.filter(id__in=rated)
             .filter(Q(rating=Rating.UNSATISFIED) | Q(followup_rating=Rating.UNSATISFIED))
             .values_list("id", "grid__code", "region__code", "lead_department__code", "lead_department__name",
                          "lead_department__region__code"))

@@ -4,6 +4,7 @@ from datetime import date, timedelta
 
 from django.utils import timezone
 
+from gridgov.cases.models import TransitionRecord
 from gridgov.disputes import services as dispute_services
 from gridgov.events.models import Event
 from gridgov.petitions import services as petition_services
@@ -196,11 +197,25 @@ def test_care_gap_does_not_fire_when_visited_or_not_high_risk(city):
     assert list(care_gap(timezone.now(), CARE)) == []
 
 
+def _rated(event_id, action="rate", days_ago=1):
+    """The kernel's statistics record of a rating (what ``rate`` and ``follow_up`` write through the engine)."""
+    e = Event.objects.get(pk=event_id)
+    TransitionRecord.objects.create(kind="event", case_id=e.pk, number=e.number, region=e.region, center=e.center,
+                                    action=action, at=timezone.now() - timedelta(days=days_ago))
+
+
 def test_care_gap_fires_on_repeated_dissatisfaction_in_a_grid_and_department(city, report):
-    ids = [report().pk for _i in range(3)]
+    ids = [report().pk for _i in range(4)]
     Event.objects.filter(pk__in=ids[:2]).update(rating="unsatisfied", lead_department=city.dept_cg)
+    _rated(ids[0])
+    _rated(ids[1])
     assert list(care_gap(timezone.now(), CARE)) == []
     Event.objects.filter(pk=ids[2]).update(followup_rating="unsatisfied", lead_department=city.dept_cg)
+    # rated 不满意 long ago, the event merely written now (updated_at moves): not a rating of the window
+    Event.objects.filter(pk=ids[3]).update(rating="unsatisfied", lead_department=city.dept_cg)
+    _rated(ids[3], days_ago=40)
+    assert list(care_gap(timezone.now(), CARE)) == []
+    _rated(ids[2], action="follow_up")
     keys = {s.key: s for s in care_gap(timezone.now(), CARE)}
     assert set(keys) == {"care_gap:unsatisfied:place:371502001001001", "care_gap:unsatisfied:dept:CG"}
     assert keys["care_gap:unsatisfied:dept:CG"].code == "371502" and "区城管局" in keys[
