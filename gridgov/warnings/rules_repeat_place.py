@@ -70,6 +70,7 @@ def repeat_place(now: datetime, params: dict):
     by_category = defaultdict(list)
     for r in rows:
         by_category[r[4]].append(r)
+    keys = set()
     for code, points in sorted(by_category.items()):
         for group in clusters(points, radius, k):
             first = min(group, key=lambda q: (q[1], q[0]))
@@ -82,8 +83,12 @@ def repeat_place(now: datetime, params: dict):
             dlng = radius / (M_PER_DEG * max(math.cos(math.radians(first[3])), 0.01))
             cell = f"{math.floor(first[2] / dlng)}:{math.floor(first[3] / dlat)}"
             name = first[5]
+            key = f"repeat_place:{code}:{radius}:{cell}"
+            if key in keys:  # a second cluster whose earliest case lies in the same cell: its own key, not a merge
+                key = f"{key}:{first[0]}"
+            keys.add(key)
             yield Signal(
-                rule="repeat_place", key=f"repeat_place:{code}:{radius}:{cell}",
+                rule="repeat_place", key=key,
                 level=level_by_multiple(n, k), code=place_code(seed[6], seed[7]),
                 title=_("“%(cat)s”在同一地点反复发生 %(n)d 起") % {"cat": name, "n": n},
                 explanation=_("近 %(days)d 日内，半径 %(r)d 米范围内发生“%(cat)s”类事件 %(n)d 起（阈值 %(k)d 起），"

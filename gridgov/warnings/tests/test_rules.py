@@ -55,6 +55,35 @@ def test_repeat_place_key_stays_while_the_cluster_grows(city, report):
     assert [s.key for s in repeat_place(LATER, REPEAT)] == first
 
 
+
+def test_two_clusters_whose_first_cases_share_a_map_cell_are_two_warnings(city, report):
+    """The key names the map cell of a cluster's earliest case; two clusters more than R apart can still start
+    in one cell (a cell is R wide, its diagonal longer): each keeps a key of its own, none is dropped."""
+    import math
+
+    from gridgov.warnings.rules_repeat_place import M_PER_DEG
+
+    def cell(lng, lat):  # as the rule names it
+        return (math.floor(lng / (200 / (M_PER_DEG * math.cos(math.radians(lat))))), math.floor(lat / (200 / M_PER_DEG)))
+
+    def moved(lng, lat, east_m, north_m):
+        return (lng + east_m / (M_PER_DEG * math.cos(math.radians(lat))), lat + north_m / M_PER_DEG)
+
+    # A starts at a point; B starts 250 m or more north-east of it, in the same cell
+    a0 = (116.005, 36.405)
+    b0 = next(q for e in range(0, 200, 5) for n in range(0, 200, 5)
+              if math.hypot(e, n) > 205 and cell(*(q := moved(*a0, e, n))) == cell(*a0))
+
+    def at(point, east_m, north_m, minutes):
+        lng, lat = moved(*point, east_m, north_m)
+        return report(lng=lng, lat=lat, now=T0 + timedelta(minutes=minutes)).pk
+
+    a = [at(a0, 0, 0, 0), at(a0, -60, -60, 10), at(a0, -120, -120, 20)]  # goes south-west
+    b = [at(b0, 0, 0, 5), at(b0, 60, 60, 15), at(b0, 120, 120, 25)]       # goes north-east
+    found = list(repeat_place(LATER, REPEAT))
+    assert sorted(sorted(c[1] for c in s.cases) for s in found) == sorted([sorted(a), sorted(b)])
+    assert len({s.key for s in found}) == 2
+
 def test_clusters_looks_only_at_neighbouring_cells():
     far = [(i, T0, 116.0 + i * 0.05, 36.4) for i in range(50)]  # 50 points 4.5 km apart: no cluster
     assert clusters(far, 200, 2) == []
