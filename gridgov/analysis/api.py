@@ -33,7 +33,7 @@ class AnalysisParams(Schema):
                                                       "不填为当前周期")
 
 
-class RegionOut(Schema):
+class AnalysisRegionOut(Schema):
     code: str
     name: str
     level: int
@@ -46,9 +46,9 @@ class SectionOut(Schema):
     edited: bool = False
 
 
-class ReportOut(Schema):
+class AnalysisReportOut(Schema):
     id: int
-    region: RegionOut
+    region: AnalysisRegionOut
     kind: str
     kind_label: str
     period_kind: str
@@ -67,14 +67,14 @@ class ReportOut(Schema):
     docx_size: int
 
 
-class ReportDetail(ReportOut):
+class AnalysisReportDetail(AnalysisReportOut):
     sections: list[SectionOut]
     data: dict
 
 
-class ReportPage(Schema):
+class AnalysisReportPage(Schema):
     count: int
-    results: list[ReportOut]
+    results: list[AnalysisReportOut]
 
 
 class DraftIn(Schema):
@@ -88,7 +88,7 @@ class EditIn(Schema):
     recipients: str | None = Field(None, max_length=reports.MAX_RECIPIENTS, description="报送对象")
 
 
-class ListParams(Schema):
+class AnalysisListParams(Schema):
     region: str = Field("", max_length=20, description="只列该区划及其下级的报告")
     kind: str = Field("", max_length=16, description="situation / disputes / special；不填为全部")
     status: str = Field("", max_length=8, description="draft / sent；不填为全部")
@@ -154,14 +154,14 @@ def get_analysis(request, params: Query[AnalysisParams]):
     return analyse(region.code, p)
 
 
-@router.get("/reports", response={200: ReportPage, **ERRORS})
-def list_reports(request, filters: Query[ListParams], page: Query[PageParams]):
+@router.get("/reports", response={200: AnalysisReportPage, **ERRORS})
+def list_reports(request, filters: Query[AnalysisListParams], page: Query[PageParams]):
     """The analysis reports in your scope, the latest period first."""
     qs = filtered(request.auth, filters.region, filters.kind, filters.status, filters.value)
     return {"count": qs.count(), "results": [report_out(r) for r in page.window(qs)]}
 
 
-@router.post("/reports", response={201: list[ReportOut], **ERRORS})
+@router.post("/reports", response={201: list[AnalysisReportOut], **ERRORS})
 def draft_reports(request, payload: DraftIn):
     """Draft the three reports of a region and period (or redraft the drafts: new numbers, edited sections
     kept; sent reports stay as they are)."""
@@ -169,19 +169,19 @@ def draft_reports(request, payload: DraftIn):
     return Reply(201, [report_out(r) for r in rows])
 
 
-@router.get("/reports/{report_id}", response={200: ReportDetail, **ERRORS})
+@router.get("/reports/{report_id}", response={200: AnalysisReportDetail, **ERRORS})
 def report_detail(request, report_id: Id):
     return report_out(reports.get_visible(request.auth, report_id), detail=True)
 
 
-@router.patch("/reports/{report_id}", response={200: ReportDetail, **ERRORS})
+@router.patch("/reports/{report_id}", response={200: AnalysisReportDetail, **ERRORS})
 def edit_report(request, report_id: Id, payload: EditIn):
     """Change sections' text and/or the recipients of a draft (409 once sent)."""
     r = reports.edit(request.auth, reports.get_visible(request.auth, report_id), payload.sections, payload.recipients)
     return report_out(r, detail=True)
 
 
-@router.post("/reports/{report_id}/send", response={200: ReportDetail, **ERRORS})
+@router.post("/reports/{report_id}/send", response={200: AnalysisReportDetail, **ERRORS})
 def send_report(request, report_id: Id):
     """报送: the report is archived and can no longer change (409 if already sent)."""
     return report_out(reports.send(request.auth, reports.get_visible(request.auth, report_id)), detail=True)

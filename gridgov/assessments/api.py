@@ -60,7 +60,7 @@ class FindingIn(Schema):
     passed: bool | None = Field(None, description="true 通过 / false 存在问题")
 
 
-class ActionIn(Schema):
+class AssessmentActionIn(Schema):
     note: text() = ""
     plan: text() = Field("", description="confirm_plan: 评估方案")
     risk_level: text(8) = Field("", description="set_level: high / medium / low")
@@ -210,7 +210,7 @@ def set_finding(request, number: str, payload: FindingIn):
 
 
 @router.post("/assessments/{number}/actions/{action}", response=ACT_RESPONSES, auth=api_auth)
-def act(request, number: str, action: str, payload: ActionIn):
+def act(request, number: str, action: str, payload: AssessmentActionIn):
     """Perform a step: confirm_plan, finish_survey, finish_identify, finish_argue, set_level, decide,
     generate_report, file, record_implementation, close. Wrong state or a step's work missing → 409 (the reason
     in ``message``); not yours → 403; out of your scope → 404; bad input → 422 by field."""

@@ -386,7 +386,6 @@ def heat_points(kind: str, n: Node, p: Period, snap) -> tuple[list[dict], int]:
     """The period's reported cases summed per grid (per community under a city) at its centre."""
     level = 5 if n.level <= 2 else 6
     qs = Tally.objects.filter(kind=kind, level=level, day__gte=p.start, day__lte=p.end)
-    grids = snap.grids_under(n.code) if level == 6 else None
     key = "code"
     if n.level <= 2:
         # the whole city: every community is in range, so read the period's days first from the partial index
@@ -402,7 +401,7 @@ def heat_points(kind: str, n: Node, p: Period, snap) -> tuple[list[dict], int]:
             qs = qs.filter(under(n.code))
     else:
         # only the grids on the map can be drawn: probe the place index once for each (queries.places_q)
-        qs = qs.filter(queries.places_q(n.code, grids))
+        qs = qs.filter(queries.places_q(n.code, snap.grids_under(n.code)))
     rows = sorted((r[key], r["n"]) for r in qs.values(key).annotate(n=Sum("reported")).order_by())
     links = _Links(p) if kind == "event" else None
     out = []
@@ -418,12 +417,7 @@ def map_data(user, kind: str, n: Node, p: Period, measure: MapMeasure) -> dict:
     snap = shapes.current()
     kids = queries.children(n)
     level = n.child_level
-    by, now_by = {}, {}
-    if level:
-        by = queries.counts_by(kind, level, n.code, p, codes=[k.code for k in kids], with_open=False)
-        period_open, now_by = queries.open_counts(kind, level, n.code, p)
-        for code, values in period_open.items():
-            by.setdefault(code, Counts()).values.update(values)
+    by, now_by = queries.counts_and_open_now(kind, level, n.code, p, [k.code for k in kids]) if level else ({}, {})
     safety = _safety(kind, n, p) if measure.key == "safety_index" and kids else {}
     rows = []
     period_links, now_links = _Links(p), _Links(None)

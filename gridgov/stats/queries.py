@@ -225,6 +225,17 @@ def counts_by(kind: str, level: int, prefix: str, p: Period, now: datetime | Non
     return out
 
 
+
+def counts_and_open_now(kind: str, level: int, prefix: str, p: Period, codes: list[str],
+                        now: datetime | None = None) -> tuple[dict[str, Counts], dict[str, dict[str, int]]]:
+    """A map's figures of the nodes ``codes`` (of ``level`` under ``prefix``): their counts for ``p`` and their
+    open cases now, in two reads (the rollup's; the open cases' of the period and of now together)."""
+    by = counts_by(kind, level, prefix, p, now, codes=codes, with_open=False)
+    period_open, now_by = open_counts(kind, level, prefix, p, now)
+    for code, values in period_open.items():
+        by.setdefault(code, Counts()).values.update(values)
+    return by, now_by
+
 def open_counts(kind: str, level: int, prefix: str, p: Period | None, now: datetime | None = None,
                 with_now: bool = True) -> tuple[dict[str, dict[str, int]], dict[str, dict[str, int]]]:
     """The open cases by node of ``level`` under ``prefix`` in one GROUP BY: of those reported in ``p``, how many

@@ -195,7 +195,7 @@ def get_warning(request, number: str):
     return detail(services.get_visible(request.auth, number), request.auth)
 
 
-class ActionIn(Schema):
+class WarningActionIn(Schema):
     note: text(5000) = ""
     event: text(20) | None = Field(None, description="link_supervision: the number of an event behind the warning")
     level: text(8) | None = Field(None, description="link_supervision: yellow 黄牌 / red 红牌 (default yellow)")
@@ -207,7 +207,7 @@ class ActionIn(Schema):
 
 @router.post("/{number}/actions/{action}",
              response={200: WarningDetail, 403: Error, 404: Error, 409: Error, 422: Error}, auth=api_auth)
-def act(request, number: str, action: str, payload: ActionIn):
+def act(request, number: str, action: str, payload: WarningActionIn):
     """assess (note) · link_supervision (event, level, note) · link_visit (key_person, method, note) · rectify
     (unit, due_on, note) · resolve (note) · false_alarm (note). Wrong state → 409; not yours → 403; outside
     your scope → 404."""
