@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from gridgov.cases import warnrules
 from gridgov.cases.numbers import next_number
+from gridgov.regions import outlines
 from gridgov.regions.models import Grid, Region
 from gridgov.warnings import workflow
 from gridgov.warnings.config import effective
@@ -69,7 +70,16 @@ def _set_cases(w: Warning, cases: list[tuple[str, int]]) -> None:
 
 def _fill(w: Warning, s: warnrules.Signal, now: datetime) -> None:
     w.title, w.explanation, w.numbers = s.title[:200], s.explanation, s.numbers
-    w.lng, w.lat = (s.point if s.point else (None, None))
+    point = s.point
+    if not point:
+        # a condition of a place without a point of its own (a grid's visits, a township's petitions) is shown at
+        # the centre of that grid or region on the board's map; None when the place has no outline
+        try:
+            point = outlines.current().center(s.code)
+        except Exception:  # the map is an extra: a bad outline must not stop the sweep
+            log.exception("no centre for %s", s.code)
+            point = None
+    w.lng, w.lat = point if point else (None, None)
     w.last_seen = now
 
 

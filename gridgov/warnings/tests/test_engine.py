@@ -46,7 +46,21 @@ def test_a_rival_sweep_opening_the_same_warning_first_makes_this_one_update_it(c
 def test_a_region_code_signal_is_owned_by_that_regions_center(city):
     upsert([signal(code="371502", key="county-wide", point=None)], now=T0)
     w = Warning.objects.get()
-    assert w.region == city.county and w.center == city.county and w.lng is None
+    assert w.region == city.county and w.center == city.county
+
+
+def test_a_signal_without_a_point_is_shown_at_its_places_centre_on_the_map(city):
+    """A grid's or a region's condition (overdue visits, a petition surge) has no point of its own: the board's
+    map shows it at the centre of the grid or region (inside its outline)."""
+    from shapely import Point
+
+    from gridgov.regions import outlines
+
+    upsert([signal(key="grid", point=None), signal(code="371502", key="county", point=None)], now=T0)
+    at = {w.key: (w.lng, w.lat) for w in Warning.objects.all()}
+    assert at["grid"] == outlines.current().center(city.grid_a1.code) and at["grid"][0] is not None
+    assert outlines.current().geom(city.grid_a1.code).contains(Point(*at["grid"]))
+    assert at["county"] == outlines.current().center("371502") and at["county"][0] is not None
 
 
 def test_a_long_key_is_cut_the_same_way_every_time(city):

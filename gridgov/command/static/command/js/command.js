@@ -449,10 +449,13 @@
 
   // --- the live feed ----------------------------------------------------------------------------
 
+  // "MM-DD HH:MM" on the city's clock (the page's data-tz, as the server renders its pages), not the browser's
+  var clock = new Intl.DateTimeFormat("en-CA", { timeZone: document.documentElement.dataset.tz || undefined,
+    month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
   function time(iso) {
-    var d = new Date(iso);
-    var pad = function (n) { return (n < 10 ? "0" : "") + n; };
-    return pad(d.getMonth() + 1) + "-" + pad(d.getDate()) + " " + pad(d.getHours()) + ":" + pad(d.getMinutes());
+    var parts = {};
+    clock.formatToParts(new Date(iso)).forEach(function (p) { parts[p.type] = p.value; });
+    return parts.month + "-" + parts.day + " " + parts.hour + ":" + parts.minute;
   }
 
   // the open warnings of the region (gridgov/warnings), highest level first, above the cases
