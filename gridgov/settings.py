@@ -265,6 +265,9 @@ GRIDGOV = {
     # days after an agreement takes effect to apply for judicial confirmation, and when to remind
     "DISPUTE_CONFIRM_DAYS": int(os.environ.get("GRIDGOV_DISPUTE_CONFIRM_DAYS", "30")),
     "DISPUTE_CONFIRM_REMIND_DAYS": int(os.environ.get("GRIDGOV_DISPUTE_CONFIRM_REMIND_DAYS", "7")),
+    # warnings: a condition whose warning was closed (已解除/误报) opens none again for this many days, unless it
+    # comes back at a higher level than the one it was closed at
+    "WARNING_QUIET_DAYS": int(os.environ.get("GRIDGOV_WARNING_QUIET_DAYS", "7")),
     # a mediator with this many cases in hand is not suggested
     "MEDIATOR_MAX_LOAD": int(os.environ.get("GRIDGOV_MEDIATOR_MAX_LOAD", "10")),
     # risk grading rules (gridgov/disputes/risk.py documents each)

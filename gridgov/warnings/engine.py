@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -23,7 +24,7 @@ from gridgov.regions import outlines
 from gridgov.regions.models import Grid, Region
 from gridgov.warnings import workflow
 from gridgov.warnings.config import effective
-from gridgov.warnings.models import OPEN_STATUSES, RuleConfig, Warning, WarningCase
+from gridgov.warnings.models import CLOSED_STATUSES, OPEN_STATUSES, RuleConfig, Warning, WarningCase
 
 log = logging.getLogger(__name__)
 CENTER_CODE_LENGTHS = (9, 6, 4)  # township, county, city: the levels that run a center
@@ -83,12 +84,27 @@ def _fill(w: Warning, s: warnrules.Signal, now: datetime) -> None:
     w.last_seen = now
 
 
+def _recently_closed(keys: list[str], now: datetime) -> dict[str, str]:
+    """The keys among ``keys`` whose warning a person closed (已解除 or 误报) within WARNING_QUIET_DAYS, with the
+    highest level it was closed at."""
+    days = settings.GRIDGOV.get("WARNING_QUIET_DAYS", 7)
+    out: dict[str, str] = {}
+    if not keys or days <= 0:
+        return out
+    for i in range(0, len(keys), 500):
+        for key, level in (Warning.objects.filter(key__in=keys[i:i + 500], status__in=CLOSED_STATUSES,
+                                                  closed_at__gte=now - timedelta(days=days))
+                           .values_list("key", "level")):
+            out[key] = warnrules.higher(out.get(key, level), level)
+    return out
+
+
 def upsert(signals: Iterable[warnrules.Signal], now: datetime | None = None) -> dict[str, int]:
     """Open or update one warning per signal key; ``{"opened", "updated", "raised", "skipped"}``."""
     now = now or timezone.now()
     # one signal per key (the last wins); a key is at most KEY_LENGTH characters, cut the same way everywhere
     signals = list({s.key[:KEY_LENGTH]: s for s in signals}.values())
-    counts = {"opened": 0, "updated": 0, "raised": 0, "skipped": 0}
+    counts = {"opened": 0, "updated": 0, "raised": 0, "skipped": 0, "quiet": 0}
     if not signals:
         return counts
     places = Places(s.code for s in signals)
@@ -97,6 +113,7 @@ def upsert(signals: Iterable[warnrules.Signal], now: datetime | None = None) -> 
     for i in range(0, len(keys), 500):
         for w in Warning.objects.filter(status__in=OPEN_STATUSES, key__in=keys[i:i + 500]).select_related("center"):
             open_by_key[w.key] = w
+    closed = _recently_closed([k for k in keys if k not in open_by_key], now)
     for s in signals:
         if s.level not in warnrules.LEVELS:
             log.warning("rule %s: signal %s has no valid level %r", s.rule, s.key, s.level)
@@ -104,6 +121,9 @@ def upsert(signals: Iterable[warnrules.Signal], now: datetime | None = None) -> 
             continue
         key = s.key[:KEY_LENGTH]
         w = open_by_key.get(key)
+        if w is None and key in closed and warnrules.LEVELS.index(s.level) <= warnrules.LEVELS.index(closed[key]):
+            counts["quiet"] += 1  # closed lately by a person at this level or higher: not raised again yet
+            continue
         if w is None:
             region = places.region(s.code)
             center = places.center(region) if region is not None else None
@@ -135,8 +155,9 @@ def upsert(signals: Iterable[warnrules.Signal], now: datetime | None = None) -> 
                 workflow.perform(w, "raise_level", workflow.SYSTEM, {"level": s.level, "note": s.explanation},
                                  now=now)
                 counts["raised"] += 1
-            elif s.level != w.level:  # a lower level is shown as it is now, without a log row
-                Warning.objects.filter(pk=w.pk).update(level=s.level)
+            # a lower level is not taken: an open warning keeps the highest level it reached (the figures show
+            # how things stand now), so a rule that flaps neither rewrites the level outside the lifecycle nor
+            # notifies the same rise twice
         counts["updated"] += 1
     return counts
 

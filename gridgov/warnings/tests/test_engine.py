@@ -23,7 +23,7 @@ def test_a_rule_that_keeps_firing_updates_its_warning_and_a_new_case_joins_it(ci
 
 def test_a_signal_for_an_unknown_place_or_level_is_skipped_not_fatal(city):
     counts = upsert([signal(code="999999999"), signal(key="k2", level="purple"), signal(key="k3")], now=T0)
-    assert counts == {"opened": 1, "updated": 0, "raised": 0, "skipped": 2}
+    assert counts == {"opened": 1, "updated": 0, "raised": 0, "skipped": 2, "quiet": 0}
 
 
 def test_a_rival_sweep_opening_the_same_warning_first_makes_this_one_update_it(city, monkeypatch):

@@ -36,7 +36,7 @@ def test_the_same_condition_never_opens_a_second_warning_while_one_is_open_and_u
     upsert([signal(cases=[("event", e1.pk)])], now=T0)
     counts = upsert([signal(cases=[("event", e1.pk), ("event", e2.pk)],
                             numbers={"observed": 11, "expected": 2.1})], now=T0 + timedelta(hours=1))
-    assert counts == {"opened": 0, "updated": 1, "raised": 0, "skipped": 0}
+    assert counts == {"opened": 0, "updated": 1, "raised": 0, "skipped": 0, "quiet": 0}
     w = Warning.objects.get()
     assert w.times_seen == 2 and w.last_seen == T0 + timedelta(hours=1) and w.first_seen == T0
     assert w.numbers["observed"] == 11
@@ -44,7 +44,7 @@ def test_the_same_condition_never_opens_a_second_warning_while_one_is_open_and_u
     assert w.log.count() == 1  # an unchanged level is not a log row
 
 
-def test_a_raised_level_is_logged_and_notified_a_lower_one_is_shown(city):
+def test_a_raised_level_is_logged_and_notified_and_the_warning_keeps_its_highest_level(city):
     upsert([signal(level="yellow")], now=T0)
     Notification.objects.all().delete()
     assert upsert([signal(level="red")], now=LATER)["raised"] == 1
@@ -53,8 +53,13 @@ def test_a_raised_level_is_logged_and_notified_a_lower_one_is_shown(city):
     row = w.log.get(action="raise_level")
     assert row.data == {"from": "yellow", "to": "red"} and row.actor_label == "系统"
     assert Notification.objects.filter(recipient=city.operator_a, kind="warning", subject__contains="升级").exists()
-    upsert([signal(level="blue")], now=LATER)
-    assert Warning.objects.get().level == "blue" and w.log.count() == 2
+    # the rule flaps: a lower level is not taken, so the next rise to red is no second rise and no second notice
+    Notification.objects.all().delete()
+    upsert([signal(level="blue", numbers={"observed": 4})], now=LATER + timedelta(hours=1))
+    w = Warning.objects.get()
+    assert w.level == "red" and w.numbers == {"observed": 4} and w.log.count() == 2
+    assert upsert([signal(level="red")], now=LATER + timedelta(hours=2))["raised"] == 0
+    assert w.log.count() == 2 and not Notification.objects.filter(subject__contains="升级").exists()
 
 
 def test_the_database_refuses_a_second_open_warning_for_a_key(city):
@@ -68,9 +73,25 @@ def test_the_database_refuses_a_second_open_warning_for_a_key(city):
 def test_a_closed_warning_does_not_block_a_new_one_for_the_same_key_later(city):
     upsert([signal()], now=T0)
     w = act(city.operator_a, Warning.objects.get(), "false_alarm", note="施工临时堆放，已清理")
-    assert w.status == "false_alarm" and w.resolution == "施工临时堆放，已清理" and w.closed_at is not None
-    assert upsert([signal()], now=T0 + timedelta(days=3))["opened"] == 1
+    assert w.status == "false_alarm" and w.resolution == "施工临时堆放，已清理" and w.closed_at == LATER
+    # the next sweeps, while the condition lasts at the level it was closed at: quiet (WARNING_QUIET_DAYS, 7)
+    assert upsert([signal()], now=LATER + timedelta(minutes=10)) == {
+        "opened": 0, "updated": 0, "raised": 0, "skipped": 0, "quiet": 1}
+    assert upsert([signal(level="blue")], now=LATER + timedelta(days=6))["quiet"] == 1
+    assert Warning.objects.count() == 1
+    # after the quiet days it is raised again
+    assert upsert([signal()], now=LATER + timedelta(days=8))["opened"] == 1
     assert Warning.objects.filter(key=w.key).count() == 2 and Warning.objects.open().count() == 1
+
+
+def test_a_closed_condition_coming_back_worse_is_raised_at_once(city, settings):
+    upsert([signal(level="yellow")], now=T0)
+    act(city.operator_a, Warning.objects.get(), "false_alarm", note="施工临时堆放，已清理")
+    assert upsert([signal(level="orange")], now=LATER + timedelta(hours=1))["opened"] == 1
+    assert Warning.objects.open().get().level == "orange"
+    settings.GRIDGOV = {**settings.GRIDGOV, "WARNING_QUIET_DAYS": 0}  # switched off: every sweep may raise it
+    act(city.operator_a, Warning.objects.open().get(), "false_alarm", note="误报")
+    assert upsert([signal(level="blue")], now=LATER + timedelta(hours=2))["opened"] == 1
 
 
 def test_assess_needs_a_note_then_linking_a_supervision_performs_the_events_supervise(city, report):
