@@ -13,6 +13,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from gridgov.accounts.models import User
 from gridgov.assessments import workflow
@@ -33,7 +34,7 @@ from gridgov.regions.models import Region
 
 MAX_REGIONS = 50
 MAX_COUNT = 10_000_000
-DEFAULT_FILED_WITH = "政法委"
+DEFAULT_FILED_WITH = gettext_lazy("政法委")
 
 
 # --- parsing helpers: each adds its field's message to ``errors`` and returns None when wrong --------
@@ -124,10 +125,12 @@ def can_create(user) -> bool:
 
 
 def _common_region(regions: list[Region]) -> Region:
-    """The lowest region that contains every one of ``regions``."""
+    """The lowest region that contains every one of ``regions`` (a 422 on ``regions`` when none does)."""
     common = set(regions[0].ancestors_codes())
     for r in regions[1:]:
         common &= set(r.ancestors_codes())
+    if not common:
+        _fail({"regions": [_("影响区域须属于同一上级区划")]})
     code = max(common, key=len)
     return next(r for r in regions if r.code == code) if any(r.code == code for r in regions) else \
         Region.objects.get(code=code)
@@ -289,13 +292,21 @@ def _params(a: Assessment, action: str, raw: dict, now: datetime) -> dict:
     elif action == "decide":
         params["decision"] = _choice(raw, "decision", Decision.choices, errors, _("决策结果"))
         params["decided_on"] = _day(raw, "decided_on", errors, label=_("决策日期"), now=now)
+        last_survey = a.surveys.order_by("-held_on").values_list("held_on", flat=True).first()
+        if params["decided_on"] and last_survey and params["decided_on"] < last_survey:
+            errors["decided_on"] = [_("决策日期不能早于风险调查日期（%(d)s）") % {"d": last_survey.isoformat()}]
         if params["decision"] == Decision.ADOPTED and a.risk_level == Level.HIGH:
             errors["decision"] = [_("评估为高风险的事项不得作出实施决策")]
     elif action == "file":
         params["filed_on"] = _day(raw, "filed_on", errors, label=_("备案日期"), now=now)
+        if params["filed_on"] and a.decided_on and params["filed_on"] < a.decided_on:
+            errors["filed_on"] = [_("备案日期不能早于决策日期")]
+        elif params["filed_on"] and a.report_generated_at and \
+                params["filed_on"] < timezone.localdate(a.report_generated_at):
+            errors["filed_on"] = [_("备案日期不能早于评估报告生成日期")]
         params["filing_number"] = _text(raw, "filing_number", errors, max_length=50, label=_("备案编号"))
         params["filed_with"] = _text(raw, "filed_with", errors, required=False, max_length=100,
-                                     label=_("备案机关")) or DEFAULT_FILED_WITH
+                                     label=_("备案机关")) or str(DEFAULT_FILED_WITH)
     elif action == "record_implementation":
         params["started_on"] = _day(raw, "started_on", errors, label=_("实施开始日期"), now=now)
         if params["started_on"] and a.decided_on and params["started_on"] < a.decided_on:

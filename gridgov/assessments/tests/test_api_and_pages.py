@@ -101,7 +101,9 @@ def test_the_api_runs_an_assessment_to_filing_and_serves_the_report(city, api):
     assert status == 200 and "wordprocessingml" in resp["Content-Type"]
     doc = Document(io.BytesIO(resp.content))
     assert any("补偿标准争议引发群体性上访" in c.text for t in doc.tables for row in t.rows for c in row.cells)
-    status, body = api("post", f"/assessments/{n}/actions/file", op, {"filed_on": "2026-11-23", "filing_number": "A1"})
+    # filed the day the report was generated (not before it)
+    status, body = api("post", f"/assessments/{n}/actions/file", op,
+                       {"filed_on": timezone.localdate().isoformat(), "filing_number": "A1"})
     assert status == 200 and body["status"] == "tracking" and body["filing_number"] == "A1"
     status, body = api("get", "/assessments?status=tracking", op)
     assert body["count"] == 1 and body["counts_by_status"] == {"tracking": 1}
@@ -189,3 +191,31 @@ def test_the_detail_shows_the_tracking_counts_after_implementation(city, create,
     assert t["after_from"] == (today - timedelta(days=t["days"] - 1)).isoformat()
     page = as_user(city.county_operator).get(reverse("assessments:detail", args=[a.number])).content.decode()
     assert 'data-testid="tracking"' in page and "近 " in page
+
+
+def test_areas_with_no_common_region_are_a_422_on_regions_not_a_500(city, api):
+    """An administrator may name any regions: two cities of two provinces have no region above both."""
+    from gridgov.accounts.models import User
+    from gridgov.regions.models import Region
+
+    Region.objects.create(code="4101", name="郑州市", level=Region.Level.CITY)
+    admin = User.objects.create_superuser("wp_admin", password="x-Admin-2026", role=User.Role.ADMIN)
+    before = Assessment.objects.count()
+    status, body = api("post", "/assessments", admin, base_input(city, regions=["3715", "4101"]))
+    assert status == 422 and "同一上级区划" in body["fields"]["regions"][0]
+    assert Assessment.objects.count() == before
+
+
+def test_the_dates_follow_the_steps_decision_after_the_surveys_filing_after_the_decision(city, create, walk, api):
+    op = city.county_operator
+    n = walk(create(), "set_level").number
+    status, body = api("post", f"/assessments/{n}/actions/decide", op,
+                       {"decision": "adopted", "decided_on": "2026-11-19"})  # the hearing was on the 20th
+    assert status == 422 and "不能早于风险调查日期" in body["fields"]["decided_on"][0]
+    assert Assessment.objects.get(number=n).status == "decision"
+    api("post", f"/assessments/{n}/actions/decide", op, {"decision": "adopted", "decided_on": "2026-11-22"})
+    api("post", f"/assessments/{n}/actions/generate_report", op, {})
+    status, body = api("post", f"/assessments/{n}/actions/file", op, {"filed_on": "1990-01-01", "filing_number": "A1"})
+    assert status == 422 and "不能早于决策日期" in body["fields"]["filed_on"][0]
+    a = Assessment.objects.get(number=n)
+    assert a.status == "filing" and a.filing_number == ""
