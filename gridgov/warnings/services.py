@@ -101,6 +101,9 @@ def cases_behind(w: Warning, user) -> list[dict]:
 ACTION_FIELDS = ("note", "event", "level", "key_person", "method", "unit", "due_on")
 
 
+NOTE_MAX = 5000
+
+
 def perform_action(user, w: Warning, action: str, raw: dict | None = None, now=None):
     """Check the state and the actor (409/403), then perform with the action's own fields."""
     raw = dict(raw or {})
@@ -108,6 +111,8 @@ def perform_action(user, w: Warning, action: str, raw: dict | None = None, now=N
     workflow.check(w, action, user, now)
     params = {k: raw.get(k) for k in ACTION_FIELDS if raw.get(k) not in (None, "")}
     params["note"] = str(raw.get("note") or "")
+    if len(params["note"]) > NOTE_MAX:  # the API's limit, for the pages too
+        raise ValidationFailed(_("说明过长"), {"note": [_("最多 %(n)d 字") % {"n": NOTE_MAX}]})
     if isinstance(params.get("due_on"), date):
         params["due_on"] = params["due_on"].isoformat()
     if action == "link_supervision" and "level" in params and params["level"] not in ("yellow", "red"):

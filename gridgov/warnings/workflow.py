@@ -36,6 +36,11 @@ def handler(user, w: Warning) -> bool:
             and w.center.code.startswith(user.region.code))
 
 
+def visitor(user, w: Warning) -> bool:
+    """走访 is recorded in the registry, which takes it from operators and administrators (not from leaders)."""
+    return handler(user, w) and (user.is_superuser or user.role in (User.Role.ADMIN, User.Role.OPERATOR))
+
+
 def _assess(w, actor, params, now):
     w.assessment = params["note"]
     return {}
@@ -70,7 +75,11 @@ def _link_visit(w, actor, params, now):
     kp = KeyPerson.objects.filter(pk=kp_id, pk__in=ids).select_related("resident").first()
     if kp is None:
         raise ValidationFailed(_("请选择预警涉及的重点人员"), {"key_person": [_("请选择预警涉及的重点人员")]})
-    visit = record_visit(actor, kp, method=params.get("method") or "in_person", findings=params["note"])
+    try:
+        visit = record_visit(actor, kp, method=params.get("method") or "in_person", findings=params["note"])
+    except ValidationFailed as exc:  # the registry names its own fields: the form's is the note
+        fields = {("note" if k == "findings" else k): v for k, v in exc.fields.items()}
+        raise ValidationFailed(exc.message, fields) from exc
     WarningAction.objects.create(warning=w, kind=WarningAction.Kind.VISIT, visit=visit, actor=actor,
                                  summary=params["note"], created_at=now)
     return {"key_person": kp.pk, "visit": visit.pk}
@@ -120,7 +129,7 @@ TRANSITIONS: dict[str, Transition] = {
         Transition("assess", gettext_lazy("研判"), (S.NEW,), S.ASSESSED, handler, needs_note=True, effect=_assess),
         Transition("link_supervision", gettext_lazy("督办事件"), LINKABLE, S.HANDLING, handler, needs_note=True,
                    effect=_link_supervision),
-        Transition("link_visit", gettext_lazy("走访重点人员"), LINKABLE, S.HANDLING, handler, needs_note=True,
+        Transition("link_visit", gettext_lazy("走访重点人员"), LINKABLE, S.HANDLING, visitor, needs_note=True,
                    effect=_link_visit),
         Transition("rectify", gettext_lazy("专项整治"), LINKABLE, S.HANDLING, handler, needs_note=True,
                    effect=_rectify),

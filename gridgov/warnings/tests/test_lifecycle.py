@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 from gridgov.core.errors import Conflict, Forbidden, ValidationFailed
 from gridgov.core.models import Notification
 from gridgov.events.models import Event
-from gridgov.warnings import services
+from gridgov.warnings import services, workflow
 from gridgov.warnings.engine import run_rules, upsert
 from gridgov.warnings.models import Warning, WarningAction
 from gridgov.warnings.tests.conftest import LATER, T0, signal
@@ -214,3 +214,32 @@ def test_every_rules_module_is_registered_when_django_starts():
                          env={**__import__("os").environ, "DJANGO_SETTINGS_MODULE": "gridgov.settings"})
     for key in ("care_gap", "criminal_turn", "escalating_dispute", "petition_surge", "repeat_place"):
         assert f"'{key}'" in out.stdout
+
+
+def test_a_visit_is_linked_by_an_operator_and_not_offered_to_a_leader(city):
+    """走访 is recorded in the registry, which takes visits from operators: a leader is not offered it (403 if
+    asked); the operator's visit is the registry's own, and its error on the findings is named on the note."""
+    from gridgov.core.errors import Forbidden
+    from gridgov.registry.models import Visit
+    from gridgov.warnings.tests.test_rules import _key_person
+
+    kp = _key_person(city)
+    upsert([signal(key="care_gap:visits:371502001001001", rule="care_gap", cases=[("keyperson", kp.pk)])], now=T0)
+    w = act(city.operator_a, Warning.objects.get(), "assess", note="两名高风险人员逾期未走访")
+    assert "link_visit" not in workflow.allowed_actions(w, city.leader_a)
+    assert "link_visit" in workflow.allowed_actions(w, city.operator_a)
+    with pytest.raises(Forbidden):
+        act(city.leader_a, w, "link_visit", key_person=kp.pk, note="上门走访，情况稳定")
+    with pytest.raises(ValidationFailed) as err:
+        act(city.operator_a, w, "link_visit", key_person=kp.pk, note="好")
+    assert "note" in err.value.fields and Warning.objects.get(pk=w.pk).status == "assessed"
+    w = act(city.operator_a, w, "link_visit", key_person=kp.pk, note="上门走访，情况稳定")
+    assert w.status == "handling" and Visit.objects.get().key_person == kp
+
+
+def test_a_note_longer_than_the_apis_limit_is_refused_on_the_page_path_too(city):
+    upsert([signal()], now=T0)
+    w = Warning.objects.get()
+    with pytest.raises(ValidationFailed) as err:
+        act(city.operator_a, w, "assess", note="长" * 5001)
+    assert "note" in err.value.fields and Warning.objects.get(pk=w.pk).status == "new"
