@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from ninja import Status as Reply
 from pydantic import Field
@@ -118,9 +119,9 @@ def filtered(user, region: str = "", kind: str = "", status: str = "", value: st
     qs = reports.visible_reports(user)
     errors = {}
     if kind and kind not in AnalysisReport.Kind.values:
-        errors["kind"] = ["只能是 situation、disputes 或 special"]
+        errors["kind"] = [_("只能是 situation、disputes 或 special")]
     if status and status not in AnalysisReport.Status.values:
-        errors["status"] = ["只能是 draft 或 sent"]
+        errors["status"] = [_("只能是 draft 或 sent")]
     p = None
     if value:
         try:
@@ -128,7 +129,7 @@ def filtered(user, region: str = "", kind: str = "", status: str = "", value: st
         except ValidationFailed as exc:
             errors.update(exc.fields)
     if errors:
-        raise ValidationFailed("输入有误，请检查标出的字段", errors)
+        raise ValidationFailed(_("输入有误，请检查标出的字段"), errors)
     if kind:
         qs = qs.filter(kind=kind)
     if status:

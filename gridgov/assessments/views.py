@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from gridgov.assessments import risk, services, tracking, workflow
@@ -27,7 +28,7 @@ from gridgov.regions.models import Region
 from gridgov.web.views import forbidden, not_found, web_status
 
 PAGE_SIZE = 30
-NOT_FOUND = "未找到该稳评事项，或不在您的管辖范围内"
+NOT_FOUND = gettext_lazy("未找到该稳评事项，或不在您的管辖范围内")
 
 
 @login_required
@@ -117,7 +118,7 @@ def detail(request, number: str):
     try:
         a = services.get_visible(request.user, number)
     except NotFound:
-        return not_found(request, _(NOT_FOUND))
+        return not_found(request, str(NOT_FOUND))
     return render(request, "assessments/detail.html", _context(request, a))
 
 
@@ -128,7 +129,7 @@ def act(request, number: str, action: str):
     try:
         a = services.get_visible(user, number)
     except NotFound:
-        return not_found(request, _(NOT_FOUND))
+        return not_found(request, str(NOT_FOUND))
     try:
         services.perform_action(user, a, action, request.POST.dict())
     except DomainError as exc:
