@@ -56,8 +56,8 @@ def clusters(points: list[tuple], radius: float, k: int) -> list[list[tuple]]:
 @rule("repeat_place", gettext_lazy("同一地点反复发生"),
       gettext_lazy("同一类别的事件在 R 米范围内、D 日内达到 k 起"),
       params=(Param("min_cases", gettext_lazy("起数阈值 k"), 3, int, 2, 100),
-              Param("radius_m", gettext_lazy("半径 R(米)"), 200, int, 10, 5000),
-              Param("days", gettext_lazy("时间窗 D(日)"), 14, int, 1, 180)))
+              Param("radius_m", gettext_lazy("半径 R(米)"), 200, int, 10, 1000),
+              Param("days", gettext_lazy("时间窗 D(日)"), 14, int, 1, 60)))
 def repeat_place(now: datetime, params: dict):
     from gridgov.events.models import OPEN_STATUSES, Event, Status
 
@@ -70,6 +70,14 @@ def repeat_place(now: datetime, params: dict):
     by_category = defaultdict(list)
     for r in rows:
         by_category[r[4]].append(r)
+    # a cluster that shares a case with an open warning of this rule is that warning's condition: it keeps the
+    # warning's key even when its earliest case has left the window (the cell in the key would move)
+    from gridgov.warnings.models import OPEN_STATUSES as WARNING_OPEN
+    from gridgov.warnings.models import WarningCase
+
+    open_key_of = dict(WarningCase.objects.filter(kind="event", warning__rule="repeat_place",
+                                                  warning__status__in=WARNING_OPEN)
+                       .order_by("warning__first_seen", "warning_id").values_list("case_id", "warning__key"))
     keys = set()
     for code, points in sorted(by_category.items()):
         for group in clusters(points, radius, k):
@@ -83,7 +91,8 @@ def repeat_place(now: datetime, params: dict):
             dlng = radius / (M_PER_DEG * max(math.cos(math.radians(first[3])), 0.01))
             cell = f"{math.floor(first[2] / dlng)}:{math.floor(first[3] / dlat)}"
             name = first[5]
-            key = f"repeat_place:{code}:{radius}:{cell}"
+            held = sorted({open_key_of[q[0]] for q in group if q[0] in open_key_of} - keys)
+            key = held[0] if held else f"repeat_place:{code}:{radius}:{cell}"
             if key in keys:  # a second cluster whose earliest case lies in the same cell: its own key, not a merge
                 key = f"{key}:{first[0]}"
             keys.add(key)

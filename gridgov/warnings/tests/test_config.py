@@ -13,7 +13,7 @@ def test_values_are_converted_and_bounded():
     cleaned, errors = clean_params("repeat_place", {"min_cases": "4", "radius_m": 150.0, "days": 7})
     assert cleaned == {"min_cases": 4, "radius_m": 150, "days": 7} and errors == {}
     _c, errors = clean_params("repeat_place", {"min_cases": 1, "radius_m": 1e9, "days": 2.5})
-    assert errors == {"min_cases": ["不能小于 2"], "radius_m": ["不能大于 5000"], "days": ["请填写整数"]}
+    assert errors == {"min_cases": ["不能小于 2"], "radius_m": ["不能大于 1000"], "days": ["请填写整数"]}
     _c, errors = clean_params("petition_surge", {"ratio": float("nan"), "days": True})
     assert errors == {"ratio": ["请填写有限的数字"], "days": ["请填写数字"]}
     assert clean_params("nope", {})[1] == {"rule": ["未知的预警规则：nope"]}

@@ -56,6 +56,27 @@ def test_repeat_place_key_stays_while_the_cluster_grows(city, report):
 
 
 
+
+def test_a_lasting_cluster_keeps_one_warning_while_its_first_events_leave_the_window(city, report):
+    """An event every two days within ~100 m, the sweep every two days for four weeks: one warning, updated —
+    never a second one because the cluster's earliest event (and so the map cell in its key) moved."""
+    import math
+
+    from gridgov.warnings.engine import upsert
+    from gridgov.warnings.models import Warning
+    from gridgov.warnings.rules_repeat_place import M_PER_DEG
+
+    # the cluster straddles a cell boundary of the key (events ~20 m either side of it, turn about), so its
+    # earliest event changes cell each time one leaves the window
+    dlng = 200 / (M_PER_DEG * math.cos(math.radians(36.405)))
+    edge = math.ceil(116.005 / dlng) * dlng
+    for day in range(0, 28, 2):
+        report(lng=edge + (0.0002 if day % 4 else -0.0002), lat=36.405, now=T0 + timedelta(days=day))
+        upsert(repeat_place(T0 + timedelta(days=day, hours=1), REPEAT), now=T0 + timedelta(days=day, hours=1))
+    assert Warning.objects.filter(rule="repeat_place").count() == 1
+    w = Warning.objects.get(rule="repeat_place")
+    assert w.times_seen >= 10 and w.numbers["count"] == 7  # the last 14 days' events
+
 def test_two_clusters_whose_first_cases_share_a_map_cell_are_two_warnings(city, report):
     """The key names the map cell of a cluster's earliest case; two clusters more than R apart can still start
     in one cell (a cell is R wide, its diagonal longer): each keeps a key of its own, none is dropped."""
