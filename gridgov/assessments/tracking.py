@@ -97,11 +97,22 @@ def measure(assessments, now: datetime | None = None, window_days: int = 90, wit
     if not out:
         return out
     every = sorted({c for cs in codes.values() for c in cs})
-    first = min(t.before_from for t in out.values())
+    # only the days of the windows (merged where they meet): an assessment implemented years ago reads its two
+    # windows, not everything since
+    spans = sorted(span for t in out.values() for span in ((t.before_from, t.before_to), (t.after_from, t.after_to)))
+    merged = [list(spans[0])]
+    for lo, hi in spans[1:]:
+        if lo <= merged[-1][1] + timedelta(days=1):
+            merged[-1][1] = max(merged[-1][1], hi)
+        else:
+            merged.append([lo, hi])
     for kind in KINDS:
         lc = lifecycle(kind)
         at = lc.reported_at_field
-        rows = (lc.model.objects.filter(_prefix_q(every), _days_q(at, first, today))
+        days = Q(pk__in=[])
+        for lo, hi in merged:
+            days |= _days_q(at, lo, hi)
+        rows = (lc.model.objects.filter(_prefix_q(every), days)
                 .annotate(day=TruncDate(at)).values("region__code", "day").annotate(n=Count("pk")).order_by())
         for row in rows:
             code, day, n = row["region__code"], row["day"], row["n"]
