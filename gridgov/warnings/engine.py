@@ -100,7 +100,7 @@ def _recently_closed(keys: list[str], now: datetime) -> dict[str, str]:
 
 
 def upsert(signals: Iterable[warnrules.Signal], now: datetime | None = None) -> dict[str, int]:
-    """Open or update one warning per signal key; ``{"opened", "updated", "raised", "skipped"}``."""
+    """Open or update one warning per signal key; ``{"opened", "updated", "raised", "skipped", "quiet"}``."""
     now = now or timezone.now()
     # one signal per key (the last wins); a key is at most KEY_LENGTH characters, cut the same way everywhere
     signals = list({s.key[:KEY_LENGTH]: s for s in signals}.values())
