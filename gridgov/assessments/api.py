@@ -159,7 +159,8 @@ def detail(a: Assessment, user) -> dict:
     return out
 
 
-@router.get("/assessments", response={200: AssessmentPage, 422: Error}, auth=api_auth)
+@router.get("/assessments", response={200: AssessmentPage, 422: Error}, auth=api_auth,
+            summary="稳评列表 / the stability risk assessments in your scope")
 def list_assessments(request, status: str = "", kind: str = "", q: str = "", page: Query[PageParams] = None):
     """稳评 you may see, newest first. Filters: status (plan, survey, identify, argue, grade, decision, filing,
     tracking, closed), kind, q (number, title, 决策主体)."""
@@ -168,14 +169,16 @@ def list_assessments(request, status: str = "", kind: str = "", q: str = "", pag
             "results": [brief(a) for a in page.window(qs)]}
 
 
-@router.post("/assessments", response={201: AssessmentDetail, 403: Error, 422: Error}, auth=api_auth)
+@router.post("/assessments", response={201: AssessmentDetail, 403: Error, 422: Error}, auth=api_auth,
+             summary="登记稳评 / register an assessment of a major decision or project")
 def create_assessment(request, payload: AssessmentIn):
     """Start a 稳评 (operators and leaders of county and city centers, administrators)."""
     a = services.create_assessment(request.auth, payload.dict())
     return Reply(201, detail(services.get_visible(request.auth, a.number), request.auth))
 
 
-@router.get("/assessments/{number}", response={200: AssessmentDetail, 404: Error}, auth=api_auth)
+@router.get("/assessments/{number}", response={200: AssessmentDetail, 404: Error}, auth=api_auth,
+            summary="稳评详情 / an assessment with its surveys, risk register, findings and log")
 def get_assessment(request, number: str):
     return detail(services.get_visible(request.auth, number), request.auth)
 
@@ -189,19 +192,22 @@ def _act(request, number: str, action: str, body: dict) -> dict:
 ACT_RESPONSES = {200: AssessmentDetail, 403: Error, 404: Error, 409: Error, 422: Error}
 
 
-@router.post("/assessments/{number}/surveys", response=ACT_RESPONSES, auth=api_auth)
+@router.post("/assessments/{number}/surveys", response=ACT_RESPONSES, auth=api_auth,
+             summary="记录风险调查 / a survey: 公示, 问卷, 座谈, 听证 …")
 def add_survey(request, number: str, payload: SurveyIn):
     """Record a 风险调查 (only in the 风险调查 step)."""
     return _act(request, number, "add_survey", payload.dict())
 
 
-@router.post("/assessments/{number}/risks", response=ACT_RESPONSES, auth=api_auth)
+@router.post("/assessments/{number}/risks", response=ACT_RESPONSES, auth=api_auth,
+             summary="登记风险点 / an item of the risk register")
 def add_risk(request, number: str, payload: RiskIn):
     """Add a row to the risk register (风险识别 step); its grade follows from the risk matrix."""
     return _act(request, number, "add_risk", payload.dict())
 
 
-@router.post("/assessments/{number}/findings", response=ACT_RESPONSES, auth=api_auth)
+@router.post("/assessments/{number}/findings", response=ACT_RESPONSES, auth=api_auth,
+             summary="评估论证 / a finding on 合法性, 合理性, 可行性 or 可控性")
 def set_finding(request, number: str, payload: FindingIn):
     """Give (or replace) the finding of one aspect (评估论证 step)."""
     body = payload.dict()
@@ -209,7 +215,8 @@ def set_finding(request, number: str, payload: FindingIn):
     return _act(request, number, "set_finding", body)
 
 
-@router.post("/assessments/{number}/actions/{action}", response=ACT_RESPONSES, auth=api_auth)
+@router.post("/assessments/{number}/actions/{action}", response=ACT_RESPONSES, auth=api_auth,
+             summary="稳评步骤 / the next step (the transition table's checks)")
 def act(request, number: str, action: str, payload: AssessmentActionIn):
     """Perform a step: confirm_plan, finish_survey, finish_identify, finish_argue, set_level, decide,
     generate_report, file, record_implementation, close. Wrong state or a step's work missing → 409 (the reason
@@ -219,7 +226,8 @@ def act(request, number: str, action: str, payload: AssessmentActionIn):
     return _act(request, number, action, payload.dict())
 
 
-@router.get("/assessments/{number}/report.docx", response={200: None, 404: Error}, auth=api_auth)
+@router.get("/assessments/{number}/report.docx", response={200: None, 404: Error}, auth=api_auth,
+            summary="稳评报告 / the assessment report (DOCX)")
 def report_docx(request, number: str):
     """The generated 评估报告 (DOCX); 404 before it is generated."""
     a = services.get_visible(request.auth, number)

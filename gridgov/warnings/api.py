@@ -115,7 +115,8 @@ class WarningPage(Schema):
     results: list[WarningBrief]
 
 
-@router.get("/", response={200: WarningPage, 422: Error}, auth=api_auth, url_name="warnings_list")
+@router.get("/", response={200: WarningPage, 422: Error}, auth=api_auth,
+            summary="预警列表 / the warnings in your scope, open first, highest level first", url_name="warnings_list")
 def list_warnings(request, level: text(8) = "", rule: text(32) = "", region: text(15) = "", status: text(16) = "",
                   q: text(50) = "", page: Query[PageParams] = None):
     """Warnings in your scope: open first, then the highest level, the latest. Filters: level
@@ -161,7 +162,8 @@ def _rule_out(spec, configs) -> dict:
                         "value": values[p.key], "low": p.low, "high": p.high} for p in spec.params]}
 
 
-@router.get("/rules", response={200: list[RuleOut], 403: Error}, auth=api_auth, url_name="warnings_rules")
+@router.get("/rules", response={200: list[RuleOut], 403: Error}, auth=api_auth,
+            summary="预警规则 / every rule, on or off, with its parameters (administrators)", url_name="warnings_rules")
 def list_rules(request):
     """Every rule with its parameters, defaults and the configured values (administrators)."""
     _admin(request.auth)
@@ -169,7 +171,8 @@ def list_rules(request):
     return [_rule_out(s, configs) for s in warnrules.rules()]
 
 
-@router.put("/rules/{key}", response={200: RuleOut, 403: Error, 404: Error, 422: Error}, auth=api_auth)
+@router.put("/rules/{key}", response={200: RuleOut, 403: Error, 404: Error, 422: Error}, auth=api_auth,
+            summary="配置预警规则 / switch a rule, set its parameters (administrators)")
 def configure_rule(request, key: str, payload: RuleIn):
     """Switch a rule on or off and set its parameters (each checked against its type and bounds)."""
     _admin(request.auth)
@@ -190,7 +193,8 @@ def configure_rule(request, key: str, payload: RuleIn):
     return _rule_out(spec, {key: cfg})
 
 
-@router.get("/{number}", response={200: WarningDetail, 404: Error}, auth=api_auth, url_name="warnings_detail")
+@router.get("/{number}", response={200: WarningDetail, 404: Error}, auth=api_auth,
+            summary="预警详情 / a warning: explanation, figures, cases behind it, actions, log", url_name="warnings_detail")
 def get_warning(request, number: str):
     return detail(services.get_visible(request.auth, number), request.auth)
 
@@ -206,7 +210,8 @@ class WarningActionIn(Schema):
 
 
 @router.post("/{number}/actions/{action}",
-             response={200: WarningDetail, 403: Error, 404: Error, 409: Error, 422: Error}, auth=api_auth)
+             response={200: WarningDetail, 403: Error, 404: Error, 409: Error, 422: Error}, auth=api_auth,
+             summary="预警处置 / 研判, 督办, 走访, 专项整治, 解除 or 误报")
 def act(request, number: str, action: str, payload: WarningActionIn):
     """assess (note) · link_supervision (event, level, note) · link_visit (key_person, method, note) · rectify
     (unit, due_on, note) · resolve (note) · false_alarm (note). Wrong state → 409; not yours → 403; outside
