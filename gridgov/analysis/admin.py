@@ -4,17 +4,12 @@
 from django.contrib import admin
 
 from gridgov.analysis.models import AnalysisReport, AnalysisReportLog
+from gridgov.cases.admin_labels import ReadOnlyInline
 
 
-class LogInline(admin.TabularInline):
+class LogInline(ReadOnlyInline):
     model = AnalysisReportLog
     fields = ("at", "action", "actor", "note")
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(AnalysisReport)

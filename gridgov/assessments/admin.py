@@ -4,40 +4,27 @@ from django.contrib import admin
 
 from gridgov.assessments.models import Assessment, AssessmentLog, Finding, RiskItem, Survey
 from gridgov.assessments.workflow import LIFECYCLE
-from gridgov.cases.admin_labels import CaseLogLabels
+from gridgov.cases.admin_labels import CaseLogInline, ReadOnlyInline
 
 
-class _ReadOnly(admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-
-class SurveyInline(_ReadOnly):
+class SurveyInline(ReadOnlyInline):
     model = Survey
     fields = ("method", "held_on", "participants", "supporting", "opposing", "other", "summary")
-    readonly_fields = fields
 
 
-class RiskInline(_ReadOnly):
+class RiskInline(ReadOnlyInline):
     model = RiskItem
     fields = ("item", "source", "likelihood", "impact", "grade", "mitigation", "owner")
-    readonly_fields = fields
 
 
-class FindingInline(_ReadOnly):
+class FindingInline(ReadOnlyInline):
     model = Finding
     fields = ("aspect", "passed", "text")
-    readonly_fields = fields
 
 
-class LogInline(CaseLogLabels, _ReadOnly):
+class LogInline(CaseLogInline):
     model = AssessmentLog
     lifecycle = LIFECYCLE
-    fields = ("created_at", "actor_label", "action_name", "from_status_name", "to_status_name", "note")
-    readonly_fields = fields
 
 
 @admin.register(Assessment)

@@ -1,7 +1,8 @@
 """Case logs in /admin/ with their Chinese names: a log row stores the action and the statuses as codes
 ("accept", "reported"); the admin shows the lifecycle's label for each (受理, 待受理) instead.
 
-Used by the log admins and inlines of events, disputes and petitions (``lifecycle``: their LIFECYCLE)."""
+Used by the log admins and inlines of every case app (``lifecycle``: their LIFECYCLE), with the read-only inline
+they share."""
 
 from __future__ import annotations
 
@@ -38,3 +39,25 @@ class CaseLogLabels:
     @admin.display(description=_("新状态"), ordering="to_status")
     def to_status_name(self, obj) -> str:
         return self._status_name(obj.to_status)
+
+
+class ReadOnlyInline(admin.TabularInline):
+    """An inline that only shows: every field in ``fields`` read-only, no row added or deleted here (the rows
+    are written by the services and the workflow)."""
+
+    extra = 0
+    can_delete = False
+
+    def __init_subclass__(cls, **kwargs):
+        # every shown field is read-only (the admin's checks read the attribute, so it is set on the class)
+        super().__init_subclass__(**kwargs)
+        cls.readonly_fields = tuple(cls.fields or ())
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class CaseLogInline(CaseLogLabels, ReadOnlyInline):
+    """A case's log under the case, with the lifecycle's names. Set ``model`` and ``lifecycle``."""
+
+    fields = ("created_at", "actor_label", "action_name", "from_status_name", "to_status_name", "note")

@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from gridgov.cases.admin_labels import CaseLogLabels
+from gridgov.cases.admin_labels import CaseLogInline, ReadOnlyInline
 from gridgov.core.crypto import mask_phone
 from gridgov.events.models import Assist, Category, Event, EventLog, FollowUp
 from gridgov.events.workflow import LIFECYCLE
@@ -24,41 +24,22 @@ class CategoryAdmin(admin.ModelAdmin):
     inlines = [ChildInline]
 
 
-class LogInline(CaseLogLabels, admin.TabularInline):
+class LogInline(CaseLogInline):
     model = EventLog
     lifecycle = LIFECYCLE
-    fields = ("created_at", "actor_label", "action_name", "from_status_name", "to_status_name", "note")
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
-class FollowUpInline(admin.TabularInline):
+class FollowUpInline(ReadOnlyInline):
     model = FollowUp
     fields = ("created_at", "by", "method", "respondent", "respondent_name", "relationship", "satisfaction", "result")
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
-class AssistInline(admin.TabularInline):
+class AssistInline(ReadOnlyInline):
     """吹哨报到: the assisting departments' calls, read-only (written by the workflow)."""
 
     model = Assist
     fields = ("department", "called_at", "report_deadline", "reported_in_at", "reported_on_time", "feedback_at",
               "feedback_on_time", "feedback", "withdrawn_at")
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Event)

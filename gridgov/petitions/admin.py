@@ -2,32 +2,19 @@
 
 from django.contrib import admin
 
-from gridgov.cases.admin_labels import CaseLogLabels
+from gridgov.cases.admin_labels import CaseLogInline, ReadOnlyInline
 from gridgov.petitions.models import Petition, Petitioner, PetitionLog
 from gridgov.petitions.workflow import LIFECYCLE
 
 
-class PetitionerInline(admin.TabularInline):
+class PetitionerInline(ReadOnlyInline):
     model = Petitioner
     fields = ("name", "resident", "id_masked")
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
-class LogInline(CaseLogLabels, admin.TabularInline):
+class LogInline(CaseLogInline):
     model = PetitionLog
     lifecycle = LIFECYCLE
-    fields = ("created_at", "actor_label", "action_name", "from_status_name", "to_status_name", "note")
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Petition)

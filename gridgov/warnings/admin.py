@@ -5,33 +5,20 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from gridgov.cases import warnrules
-from gridgov.cases.admin_labels import CaseLogLabels
+from gridgov.cases.admin_labels import CaseLogInline, ReadOnlyInline
 from gridgov.warnings.config import clean_params
 from gridgov.warnings.models import RuleConfig, Warning, WarningCase, WarningLog
 from gridgov.warnings.workflow import LIFECYCLE
 
 
-class CaseInline(admin.TabularInline):
+class CaseInline(ReadOnlyInline):
     model = WarningCase
     fields = ("kind", "case_id")
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
-class LogInline(CaseLogLabels, admin.TabularInline):
+class LogInline(CaseLogInline):
     model = WarningLog
     lifecycle = LIFECYCLE
-    fields = ("created_at", "actor_label", "action_name", "from_status_name", "to_status_name", "note")
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Warning)
