@@ -19,6 +19,11 @@ demo: install
 	HOST=$(HOST) PORT=$(PORT) $(PY) manage.py load_demo
 	PY=$(PY) HOST=$(HOST) PORT=$(PORT) sh scripts/serve_demo.sh
 
+## One production box: gunicorn, the task workers, the sweeps and the report makers against PostgreSQL and Redis
+## (needs the production environment: docs/operations.md "One production box")
+serve: install
+	PY=$(PY) HOST=$(HOST) PORT=$(PORT) sh scripts/serve.sh
+
 ## The whole test suite (end-to-end browser tests are skipped, with the reason, when chromium is missing)
 test: install
 	$(PY) -m pytest

@@ -79,6 +79,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # /healthz and /readyz, answered before host checks and HTTPS redirects (gridgov/core/health.py)
+    "gridgov.core.health.HealthMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "gridgov.core.security.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -90,6 +92,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
+    # statistics, reports and exports read from the replica when one is configured (gridgov/core/replica.py)
+    "gridgov.core.replica.ReplicaReadsMiddleware",
     "gridgov.core.middleware.JsonApiErrorsMiddleware",
     "gridgov.core.middleware.RejectControlCharactersMiddleware",
 ]
@@ -139,6 +143,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {
         "NAME": os.environ.get("GRIDGOV_TEST_DB", str(Path(tempfile.gettempdir()) / f"gridgov-test-{os.getpid()}.sqlite3"))
     }
+# A PostgreSQL read replica for statistics, exports and reports (gridgov/core/replica.py, docs/scaling.md)
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(DATABASE_REPLICA_URL, conn_max_age=_conn_max_age,
+                                                 conn_health_checks=True)
+elif "pytest" in sys.modules:
+    # the suite tests the router against a second alias that mirrors the test database
+    DATABASES["replica"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}
+DATABASE_ROUTERS = ["gridgov.core.replica.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
@@ -296,6 +309,10 @@ GRIDGOV = {
     # evaluation (考核): overrides of the defaults in gridgov/stats/eval_config.py (docs/evaluation.md), key by
     # key — {"region"|"department"|"worker": {indicator: weight}}, the grid workers' weekly targets, and
     # {"center"|"grid": [index for 2, 3, 4, 5 stars]}; the admin's 考核方案 overrides these in turn
+    # reads inside gridgov.core.replica.read_replica() go to this alias ("" = no replica: everything on default)
+    "READ_REPLICA": "replica" if DATABASE_REPLICA_URL else "",
+    # /readyz fails when the oldest waiting background task has waited longer than this (seconds)
+    "READY_MAX_QUEUE_AGE_S": int(os.environ.get("GRIDGOV_READY_MAX_QUEUE_AGE_S", "600")),
     "EVAL_WEIGHTS": {},
     "EVAL_TARGETS": {},
     "STAR_THRESHOLDS": {},

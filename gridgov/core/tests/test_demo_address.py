@@ -63,7 +63,7 @@ def test_serve_demo_prints_the_address_from_the_running_server():
     script = (settings.BASE_DIR / "scripts" / "serve_demo.sh").read_text()
     assert 'demo_address.py free "$HOST" "$PORT" || exit 1' in script
     assert 'demo_address.py wait "$HOST" "$PORT" "$web"' in script
-    assert script.index("demo_address.py free") < script.index("db_worker")  # checked before anything starts
+    assert script.index("demo_address.py free") < script.index("start_background")  # checked before anything starts
     assert "serving http://" not in script  # no address announced before the server answers
 
 

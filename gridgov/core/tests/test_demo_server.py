@@ -7,6 +7,7 @@ import re
 import subprocess
 import sys
 
+import pytest
 from django.conf import settings
 
 PROBE = ("import sys; sys.argv = {argv!r}; import gridgov.settings as s; d = s.DATABASES['default']; "
@@ -34,15 +35,27 @@ def test_the_development_server_keeps_no_connection_open():
 
 def test_the_demo_is_served_by_gunicorn_with_a_bounded_pool():
     script = (settings.BASE_DIR / "scripts" / "serve_demo.sh").read_text()
+    processes = (settings.BASE_DIR / "scripts" / "processes.sh").read_text()
     assert "manage.py runserver" not in script.replace("`manage.py runserver`", "")
-    command = script[script.index("-m gunicorn"):]
+    assert ". scripts/processes.sh" in script and "start_web" in script
+    command = processes[processes.index("-m gunicorn"):]
     assert "gridgov.wsgi:application" in command and "--worker-class gthread" in command
     workers = int(re.search(r"WEB_WORKERS=\$\{WEB_WORKERS:-(\d+)\}", script).group(1))
     threads = int(re.search(r"WEB_THREADS=\$\{WEB_THREADS:-(\d+)\}", script).group(1))
-    assert '--workers "$WEB_WORKERS"' in command and '--threads "$WEB_THREADS"' in command
+    assert '--workers "${WEB_WORKERS:-2}"' in command and '--threads "${WEB_THREADS:-4}"' in command
     assert workers * threads <= 16  # the most connections the web part can hold open
     pinned = (settings.BASE_DIR / "requirements.txt").read_text().splitlines()
     assert any(re.fullmatch(r"gunicorn==[\d.]+", line) for line in pinned)
+
+
+@pytest.mark.parametrize("env, message", [
+    ({"DATABASE_URL": "sqlite:///var/x.sqlite3", "REDIS_URL": "redis://127.0.0.1:6379/0"}, "PostgreSQL"),
+    ({"DATABASE_URL": "postgres://postgres@127.0.0.1:5432/x", "REDIS_URL": ""}, "Redis"),
+])
+def test_make_serve_refuses_the_embedded_database_and_a_missing_redis(env, message):
+    r = subprocess.run(["sh", "scripts/serve.sh"], cwd=settings.BASE_DIR, capture_output=True, text=True, timeout=30,
+                       env={**os.environ, **env})
+    assert r.returncode == 2 and message in r.stderr
 
 
 def test_gunicorn_loads_the_application():
