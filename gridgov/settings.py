@@ -151,6 +151,12 @@ if DATABASE_REPLICA_URL:
 elif "pytest" in sys.modules:
     # the suite tests the router against a second alias that mirrors the test database
     DATABASES["replica"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}
+# Behind PgBouncer in transaction mode (docs/scaling.md) a server-side cursor (QuerySet.iterator() on
+# PostgreSQL) could outlive its transaction's server connection: GRIDGOV_PGBOUNCER=1 turns them off.
+if os.environ.get("GRIDGOV_PGBOUNCER", "") == "1":
+    for _alias in DATABASES.values():
+        if _alias["ENGINE"] == "django.db.backends.postgresql":
+            _alias["DISABLE_SERVER_SIDE_CURSORS"] = True
 DATABASE_ROUTERS = ["gridgov.core.replica.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -203,6 +209,14 @@ STATIC_ROOT = DATA_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "gridgov" / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("GRIDGOV_MEDIA_ROOT", DATA_DIR / "media"))
+# Attachments go through Django's storage API only (gridgov/cases/uploads.py opens them with ``file.open``),
+# so the store is a setting: the local folder above by default; on several app servers an S3-compatible
+# object store through django-storages (GRIDGOV_MEDIA_STORAGE=storages.backends.s3.S3Storage and its
+# AWS_* settings; docs/scaling.md).  Static files stay with WhiteNoise.
+STORAGES = {
+    "default": {"BACKEND": os.environ.get("GRIDGOV_MEDIA_STORAGE", "django.core.files.storage.FileSystemStorage")},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 60 * 1024 * 1024
 WHITENOISE_USE_FINDERS = True

@@ -65,3 +65,24 @@ def test_the_replica_is_never_migrated():
     assert router.allow_migrate("default", "events") is True
     assert router.allow_migrate("replica", "events") is False
     assert router.db_for_write(Region) == "default"
+
+
+def _database_settings(env: dict) -> dict:
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = ("import json, django; from django.conf import settings; django.setup(); "
+            "print(json.dumps({a: d.get('DISABLE_SERVER_SIDE_CURSORS', False) for a, d in settings.DATABASES.items()}))")
+    base = {k: v for k, v in os.environ.items() if k not in ("GRIDGOV_PGBOUNCER", "DATABASE_URL", "DATABASE_REPLICA_URL")}
+    out = subprocess.run([sys.executable, "-c", code], env={**base, "DJANGO_SETTINGS_MODULE": "gridgov.settings", **env},
+                         cwd=Path(__file__).resolve().parents[3], capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def test_behind_pgbouncer_server_side_cursors_are_off_on_every_postgresql_alias():
+    pg = {"DATABASE_URL": "postgres://u@127.0.0.1:5432/a", "DATABASE_REPLICA_URL": "postgres://u@127.0.0.1:5432/b"}
+    assert _database_settings({**pg, "GRIDGOV_PGBOUNCER": "1"}) == {"default": True, "replica": True}
+    assert _database_settings(pg) == {"default": False, "replica": False}
