@@ -6,6 +6,10 @@ of the canonical request — every input field, sorted, as JSON; uploaded files 
 whose fingerprint differs is a client bug (a key reused for another report) and gets 422
 ``idempotency_mismatch`` instead of silently the first case.  Rows created before fingerprints existed have
 none and are replayed as before.
+
+Lookups go through :func:`first_with_key`: the unique index on ``(idempotency_scope, idempotency_key)`` is
+partial (``WHERE NOT idempotency_key = ''``), and SQLite's planner uses a partial index only when the query
+repeats its condition — without it every keyed create scanned the whole table.
 """
 
 from __future__ import annotations
@@ -58,6 +62,18 @@ def request_fingerprint(request_input) -> str:
     """The keyed hash of a request's canonical form (64 hex characters)."""
     text = json.dumps(_canonical(request_input), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return lookup_hash(text, "idempotency")
+
+
+def first_with_key(queryset, scope: str, key: str):
+    """The row created with this Idempotency-Key in this scope, or None — one probe of the partial unique index.
+
+    The ``exclude(idempotency_key="")`` repeats the index's condition so that SQLite (and PostgreSQL) match it;
+    a blank key never names a row.
+    """
+    if not key:
+        return None
+    rows = queryset.filter(idempotency_scope=scope, idempotency_key=key).exclude(idempotency_key="").order_by()
+    return next(iter(rows[:1]), None)  # unique: no ORDER BY, which could tempt a planner into a scan
 
 
 def check_replay(stored: str, incoming: str) -> None:

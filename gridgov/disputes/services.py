@@ -19,7 +19,7 @@ from gridgov.cases.numbers import next_number
 from gridgov.cases.uploads import store_upload, validate_upload
 from gridgov.core import crypto
 from gridgov.core.errors import Forbidden, NotFound, ValidationFailed
-from gridgov.core.idempotency import check_replay, request_fingerprint
+from gridgov.core.idempotency import check_replay, first_with_key, request_fingerprint
 from gridgov.disputes import risk, workflow
 from gridgov.disputes.legal import cited_article, cited_articles, legal_advice
 from gridgov.disputes.mediators import browse_mediators, suggest_mediators
@@ -220,7 +220,7 @@ def register_dispute(actor, data: DisputeInput, *, idempotency_key: str = "", ev
 
 def _replayed(scope: str, key: str, fingerprint: str) -> Dispute | None:
     """The dispute first registered with this key, if any; a different request body under the same key → 422."""
-    existing = Dispute.objects.filter(idempotency_scope=scope, idempotency_key=key).first()
+    existing = first_with_key(Dispute.objects, scope, key)
     if existing is not None:
         check_replay(existing.idempotency_fingerprint, fingerprint)
     return existing

@@ -19,7 +19,7 @@ from gridgov.cases.numbers import next_number
 from gridgov.cases.uploads import serve_upload, store_upload, validate_upload
 from gridgov.core import crypto
 from gridgov.core.errors import NotFound, ValidationFailed
-from gridgov.core.idempotency import check_replay, request_fingerprint
+from gridgov.core.idempotency import check_replay, first_with_key, request_fingerprint
 from gridgov.core.text import as_pk
 from gridgov.events import followup, hotline, routing, workflow
 from gridgov.events.models import (
@@ -248,7 +248,7 @@ def create_event(actor, data: EventInput, *, idempotency_key: str = "", now: dat
 
 def _replayed(scope: str, key: str, fingerprint: str) -> Event | None:
     """The event first created with this key, if any; a different request body under the same key → 422."""
-    existing = Event.objects.filter(idempotency_scope=scope, idempotency_key=key).first()
+    existing = first_with_key(Event.objects, scope, key)
     if existing is not None:
         check_replay(existing.idempotency_fingerprint, fingerprint)
     return existing
