@@ -4,6 +4,7 @@ import pytest
 from django.core.cache import cache
 
 from gridgov.accounts.models import ApiToken
+from gridgov.regions import spatial
 from gridgov.testing import make_city
 
 
@@ -20,6 +21,15 @@ def _test_settings(settings, tmp_path):
     cache.clear()  # rate-limit counters and the like must not leak between tests
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.GRIDGOV = {**settings.GRIDGOV, "NOTIFY_BACKENDS": "console", "NOTIFY_FILE": str(tmp_path / "n.jsonl")}
+
+
+@pytest.fixture(autouse=True)
+def _fresh_grid_caches():
+    """Every test starts and ends with no grid index, outlines or version stamp in this process: the stamp is
+    trusted for GRID_STAMP_TTL_S and a rolled-back test's grids must never answer the next test's lookups."""
+    spatial.invalidate_all()
+    yield
+    spatial.invalidate_all()
 
 
 @pytest.fixture

@@ -261,6 +261,9 @@ GRIDGOV = {
     "DUPLICATE_DAYS": int(os.environ.get("GRIDGOV_DUPLICATE_DAYS", "30")),
     # intake refuses a point farther than this (metres) outside the area the city's grids span (their convex hull)
     "CITY_AREA_MARGIN_M": int(os.environ.get("GRIDGOV_CITY_AREA_MARGIN_M", "5000")),
+    # point → grid: each process re-reads the grids' version stamp at most this often (seconds); a grid edit
+    # committed elsewhere is used by every process's lookups at most this long after (gridgov/regions/spatial.py)
+    "GRID_STAMP_TTL_S": float(os.environ.get("GRIDGOV_GRID_STAMP_TTL_S", "1")),
     # stage limits that do not come from the category: acceptance and verification by the center
     "ACCEPT_LIMIT": os.environ.get("GRIDGOV_ACCEPT_LIMIT", "4 working_hours"),
     "VERIFY_LIMIT": os.environ.get("GRIDGOV_VERIFY_LIMIT", "1 working_days"),

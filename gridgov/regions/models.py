@@ -78,11 +78,28 @@ class Grid(models.Model):
         ordering = ["code"]
         verbose_name = _("网格")
         verbose_name_plural = _("网格")
-        # the spatial index's freshness stamp reads MAX(updated_at) on every lookup
-        indexes = [models.Index(fields=["updated_at"], name="grid_updated_at_idx")]
 
     def __str__(self) -> str:
         return f"{self.name}({self.code})"
+
+
+class GridVersion(models.Model):
+    """One row whose ``version`` changes with every write to the grid table.
+
+    Database triggers (migration 0004) bump it on INSERT, UPDATE and DELETE of ``regions_grid`` (and TRUNCATE
+    on PostgreSQL), so ``QuerySet.update()``, ``bulk_update()``, raw SQL and other programs are seen too; the
+    spatial caches compare it instead of reading the grid table (``gridgov.regions.spatial``).  ``salt`` is a
+    random number drawn at every bump: a bump rolled back with its transaction leaves a (version, salt) pair
+    that no later commit repeats.  Never written by the application."""
+
+    version = models.BigIntegerField(default=0)
+    salt = models.BigIntegerField(default=0)
+
+    class Meta:
+        db_table = "regions_gridversion"
+
+    def __str__(self) -> str:
+        return f"grids v{self.version}"
 
 
 class GridStaff(models.Model):

@@ -24,73 +24,70 @@ to judge by).  ``outside_city(lng, lat)`` says whether that is farther than the
 margin (``GRIDGOV["CITY_AREA_MARGIN_M"]``): every intake (events, disputes) and
 the correction of a case's place refuse such a point with ``OUTSIDE_CITY``.
 
-The cache
----------
-The tree is built once per process and reused while a cheap stamp read from
-the database on every lookup — the number of grids and the latest
-``updated_at`` — stays the same.  Any process that adds, deletes, moves,
-activates or deactivates a grid through ``save()``, ``bulk_create()``,
-``delete()``, the services or the admin changes the stamp, and the next
-``locate`` in every process rebuilds.  Writes with ``QuerySet.update()`` or
-``bulk_update()`` must set ``updated_at`` themselves (the services do).
-``invalidate()`` drops this process's tree at once.  The cache is a cache:
-nothing depends on it being warm.
+The cache and its freshness
+---------------------------
+The index (``gridgov.regions.gridindex``: an STRtree plus a raster of precomputed answers) is built once per
+process and kept while the grids' **version stamp** stays the same.  The stamp is one row,
+``regions_gridversion`` (``version``, ``salt``), bumped by database triggers on every INSERT, UPDATE and
+DELETE of the grid table (TRUNCATE too on PostgreSQL) — so ``save()``, ``QuerySet.update()``,
+``bulk_update()``, raw SQL, the admin and other programs all count; nothing has to remember to touch
+``updated_at``.
 
-Limits: servers' clocks are assumed roughly in step (an edit stamped earlier
-than the newest ``updated_at`` would go unseen until the next change); on
-PostgreSQL ``COUNT(*)`` reads the whole table, fine for a city's grids — at
-province scale swap the stamp for a version row bumped by the writers.
+A process reads the stamp at most once per ``GRIDGOV["GRID_STAMP_TTL_S"]`` (1 s by default); between reads
+a lookup costs no query at all.  **Staleness bound: a grid change committed at time t is used by every
+process's lookups from t + TTL on** (plus the rebuild itself, well under a second for a city's 20,000
+grids).  In the process that made the change it is seen at once: ``save()`` and ``delete()`` of a grid
+(signals) and the grid services forget the stamp, so the next lookup reads it again;
+``invalidate_all()`` drops the stamp and every cached object (this index and the map outlines,
+``gridgov.regions.outlines``) — the tests call it around each test.  A bump rolled back with its
+transaction leaves a salt no later commit repeats, so an index built from uncommitted grids is never
+mistaken for a committed one.  The cache is a cache: nothing depends on it being warm.
+
+Lookups
+-------
+``locate_id(lng, lat)`` gives the grid's pk without a query (the hot path: 0 queries within the TTL);
+``locate(lng, lat)`` loads the Grid row with its community, for callers that need the object;
+``locate_many(lngs, lats)`` answers arrays of points at once (the bulk API, ``POST
+/api/v1/grids/lookup/bulk``), with exactly the same answers as ``locate_id`` point by point.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import threading
-from dataclasses import dataclass
+import time
 
 import numpy as np
 import shapely
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
+from django.db.models import TextField
+from django.db.models.functions import Cast
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 from django.utils.translation import gettext_noop
 from shapely.geometry import shape
 
-from gridgov.regions.models import Grid
+from gridgov.regions import gridindex
+from gridgov.regions.gridindex import NO_GRID, GridIndex  # noqa: F401  (NO_GRID: locate_many's "none")
+from gridgov.regions.models import Grid, GridVersion
 
 log = logging.getLogger(__name__)
 
-
-@dataclass(frozen=True)
-class GridIndex:
-    stamp: tuple
-    tree: shapely.STRtree
-    geometries: np.ndarray  # prepared, in code order
-    ids: np.ndarray  # Grid pk at the same position
-    hull: object = None  # the convex hull of every grid (None: no grids)
-
-    def find(self, lng: float, lat: float) -> int | None:
-        """The pk of the grid holding the point, by the rule above."""
-        if not len(self.ids):
-            return None
-        point = shapely.Point(lng, lat)
-        candidates = self.tree.query(point)  # bounding boxes only
-        if not len(candidates):
-            return None
-        hits = candidates[shapely.covers(self.geometries[candidates], point)]
-        if not len(hits):
-            return None
-        return int(self.ids[hits.min()])  # positions follow code order: smallest code wins
+_caches: list[StampedCache] = []
 
 
 class StampedCache:
-    """One object per process, built by ``build(stamp)`` and kept while the grids stay the same
+    """One object per process, built by ``build(stamp)`` and kept while the grids' version stamp stays the same
     (:func:`current_stamp`); the grid index here and the outlines (regions/outlines.py) are kept this way."""
 
     def __init__(self, build) -> None:
         self.build = build
         self.lock = threading.Lock()
         self.value = None
+        _caches.append(self)
 
     def get(self):
         stamp = current_stamp()
@@ -107,46 +104,63 @@ class StampedCache:
             self.value = None
 
 
-def current_stamp() -> tuple:
-    """``(number of grids, latest updated_at)`` in one round trip.
+# (stamp, monotonic time until which it is trusted); replaced as a whole, so threads never see half of it
+_memo: tuple[tuple | None, float] = (None, -1.0)
 
-    Two scalar subqueries rather than one ``SELECT COUNT(*), MAX(...)``: apart,
-    each is answered from an index (``grid_updated_at_idx``) without reading
-    the table, so the check costs microseconds on every lookup.
-    """
-    table = connection.ops.quote_name(Grid._meta.db_table)
-    column = connection.ops.quote_name(Grid._meta.get_field("updated_at").column)
+
+def read_stamp() -> tuple | None:
+    """``(version, salt)`` of the grids, read from the database now (None: no version row, e.g. after a flush
+    and before any grid was written; the triggers recreate it)."""
+    table = connection.ops.quote_name(GridVersion._meta.db_table)
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT (SELECT COUNT(*) FROM {table}), (SELECT MAX({column}) FROM {table})")
-        return tuple(cursor.fetchone())
+        cursor.execute(f"SELECT version, salt FROM {table} WHERE id = 1")
+        row = cursor.fetchone()
+    return tuple(row) if row else None
+
+
+def current_stamp() -> tuple | None:
+    """The grids' version stamp, read from the database at most once per ``GRID_STAMP_TTL_S``."""
+    global _memo
+    stamp, until = _memo
+    now = time.monotonic()
+    if now < until:
+        return stamp
+    stamp = read_stamp()
+    _memo = (stamp, now + float(settings.GRIDGOV.get("GRID_STAMP_TTL_S", 1.0)))
+    return stamp
+
+
+def forget_stamp() -> None:
+    """Read the stamp again at the next lookup (this process changed grids)."""
+    global _memo
+    _memo = (None, -1.0)
 
 
 def build_index(stamp: tuple | None = None) -> GridIndex:
-    stamp = current_stamp() if stamp is None else stamp
+    stamp = read_stamp() if stamp is None else stamp  # read before the grids: never older than its stamp
     geometries, ids = [], []
-    rows = (
-        Grid.objects.filter(active=True, boundary__isnull=False).order_by("code").values_list("id", "code", "boundary")
-    )
-    for pk, code, boundary in rows.iterator(chunk_size=2000):
+    # the boundaries as JSON text, parsed in one vectorised call
+    rows = list(Grid.objects.filter(active=True, boundary__isnull=False).order_by("code")
+                .annotate(text=Cast("boundary", TextField())).values_list("id", "code", "text"))
+    try:
+        parsed = shapely.from_geojson([text for _pk, _code, text in rows], on_invalid="ignore")
+    except Exception:  # malformed JSON text somewhere: parse one by one below
+        parsed = [None] * len(rows)
+    for (pk, code, text), geometry in zip(rows, parsed, strict=True):
         try:
-            geometry = shape(boundary)
+            if geometry is None:
+                geometry = shape(json.loads(text))
         except Exception:  # a bad boundary typed into the admin must not break every lookup
             log.warning("grid %s has an unreadable boundary; left out of the spatial index", code)
             continue
-        if geometry.is_empty:
+        if geometry is None or geometry.is_empty:
             continue
         if not geometry.is_valid:  # imports and the admin refuse these; repair rather than answer wrongly
             log.warning("grid %s has an invalid boundary; repaired for the spatial index", code)
             geometry = shapely.make_valid(geometry)
         geometries.append(geometry)
         ids.append(pk)
-    array = np.array(geometries, dtype=object)
-    shapely.prepare(array)
-    hull = shapely.convex_hull(shapely.multipoints(shapely.get_coordinates(array))) if geometries else None
-    if hull is not None:
-        shapely.prepare(hull)
-    return GridIndex(stamp=stamp, tree=shapely.STRtree(array), geometries=array, ids=np.array(ids, dtype=np.int64),
-                     hull=hull)
+    return gridindex.build(geometries, ids, stamp)
 
 
 _index = StampedCache(build_index)
@@ -158,8 +172,25 @@ def grid_index() -> GridIndex:
 
 
 def invalidate() -> None:
-    """Forget this process's index; the next lookup rebuilds it."""
+    """Forget this process's index and stamp; the next lookup reads the stamp and rebuilds."""
+    forget_stamp()
     _index.invalidate()
+
+
+def invalidate_all() -> None:
+    """Forget the stamp and every stamped cache of this process (the index, the map outlines)."""
+    forget_stamp()
+    for cache in _caches:
+        cache.invalidate()
+
+
+@receiver(post_save, sender=Grid, dispatch_uid="spatial-grid-saved")
+@receiver(post_delete, sender=Grid, dispatch_uid="spatial-grid-deleted")
+def _grid_changed(sender, **kwargs) -> None:
+    # now, for this transaction's own lookups, and after the commit (a lookup in between may have re-read
+    # the old stamp from another connection's point of view)
+    forget_stamp()
+    transaction.on_commit(forget_stamp)
 
 
 def _check_point(lng: float, lat: float) -> None:
@@ -172,17 +203,32 @@ def _check_point(lng: float, lat: float) -> None:
 
 
 def locate_id(lng: float, lat: float) -> int | None:
+    """The pk of the active grid holding WGS-84 point (lng, lat), or ``None``; no query while the stamp is
+    fresh (rule in the module docstring)."""
     _check_point(lng, lat)
-    return grid_index().find(float(lng), float(lat))
+    return _index.get().find(float(lng), float(lat))
 
 
 def locate(lng: float, lat: float) -> Grid | None:
-    """The active grid holding WGS-84 point (lng, lat), or ``None`` (rule in the module docstring)."""
+    """The active grid holding WGS-84 point (lng, lat) with its community, or ``None`` (one query when found)."""
     pk = locate_id(lng, lat)
     if pk is None:
         return None
     # the grid may have been removed since the index was read; then the point is in no grid
     return Grid.objects.select_related("community").filter(pk=pk, active=True).first()
+
+
+def locate_many(lngs, lats) -> np.ndarray:
+    """Grid pks for arrays of WGS-84 points, in order; ``NO_GRID`` (-1) for a point in no grid.  The same
+    answers as :func:`locate_id` one at a time.  ``ValueError`` for a non-finite or out-of-range point."""
+    xs = np.asarray(lngs, dtype=np.float64).ravel()
+    ys = np.asarray(lats, dtype=np.float64).ravel()
+    if len(xs) != len(ys):
+        raise ValueError("lngs and lats must have the same length")
+    bad = ~(np.isfinite(xs) & np.isfinite(ys) & (np.abs(xs) <= 180) & (np.abs(ys) <= 90))
+    if bad.any():
+        raise ValueError(f"point {int(np.argmax(bad))}: lng must be in [-180, 180] and lat in [-90, 90]")
+    return _index.get().find_many(xs, ys)
 
 
 EARTH_RADIUS_M = 6_371_008.8
