@@ -50,9 +50,18 @@ Efficiency
 ----------
 A :class:`Calendar` loads the overrides for a whole date range in one query
 and the published years in another, and caches both, so walking over many days
-does not query the database per day.  The module-level functions create a
-fresh ``Calendar`` per call; code that computes many deadlines at once (lists,
-statistics) should create one ``Calendar`` and call its methods.
+does not query the database per day.  The module-level functions use
+:func:`shared`, one ``Calendar`` per process and thread that is reused until the
+calendar changes: saving or deleting a ``CalendarDay`` or ``CalendarYear``
+(admin, services, ``save()``/``delete()``) bumps a version stamp kept in the
+Django cache, and every use compares its stamp with that one (one cache read;
+a missing stamp — a cleared cache — counts as a change).  With Redis as the
+cache (production) every process sees an edit at once; with the local-memory
+cache of the demo the other processes see it when their copy is older than
+``SHARED_MAX_AGE`` seconds.  ``QuerySet.update()``/``bulk_create()`` on those
+tables send no signal: call :func:`calendar_changed` after them.  Code that
+computes many deadlines at once (lists, statistics) may also create its own
+``Calendar`` and call its methods.
 """
 
 from __future__ import annotations
@@ -60,6 +69,9 @@ from __future__ import annotations
 import functools
 import math
 import re
+import threading
+import time as clock
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -477,29 +489,67 @@ class Calendar:
 
 
 # --------------------------------------------------------------------------
-# module-level shortcuts (one Calendar per call)
+# the shared calendar (module docstring, "Efficiency")
+
+VERSION_KEY = "worktime:calendar-version"
+SHARED_MAX_AGE = 60  # seconds; bounds how stale a copy can be when the cache is not shared between processes
+_shared = threading.local()
+
+
+def _version() -> str:
+    from django.core.cache import cache
+
+    version = cache.get(VERSION_KEY)
+    if version is None:  # first use, or the cache was cleared: a new stamp, so every copy reloads
+        cache.add(VERSION_KEY, uuid.uuid4().hex, timeout=None)
+        version = cache.get(VERSION_KEY) or ""
+    return version
+
+
+def calendar_changed(**_kwargs) -> None:
+    """A ``CalendarDay`` or ``CalendarYear`` changed: every shared calendar reloads at its next use."""
+    from django.core.cache import cache
+    from django.db import transaction
+
+    def bump() -> None:
+        cache.set(VERSION_KEY, uuid.uuid4().hex, timeout=None)
+        _shared.__dict__.clear()
+
+    bump()  # this transaction sees its own change at once …
+    transaction.on_commit(bump)  # … and a copy another process loaded before the commit is dropped after it
+
+
+def shared() -> Calendar:
+    """This thread's reusable ``Calendar``: rebuilt when the calendar data, the working hours or the time zone
+    changed, or when it is older than ``SHARED_MAX_AGE``."""
+    key = (_version(), working_periods(), settings.TIME_ZONE)
+    current = getattr(_shared, "calendar", None)
+    if current is None or _shared.key != key or clock.monotonic() - _shared.built > SHARED_MAX_AGE:
+        current = Calendar()
+        _shared.calendar, _shared.key, _shared.built = current, key, clock.monotonic()
+    return current
 
 
 def is_workday(day: date) -> tuple[bool, bool]:
     """``(is_workday, known)`` for ``day``."""
-    return Calendar().is_workday(day)
+    return shared().is_workday(day)
 
 
 def add_time(start: datetime, amount: int, unit: str) -> Deadline:
     """The deadline of ``amount`` ``unit`` (natural_hours / working_hours / working_days) from ``start``."""
-    return Calendar().add_time(start, amount, unit)
+    return shared().add_time(start, amount, unit)
 
 
 def add_working_seconds(start: datetime, seconds: int) -> Deadline:
     """The moment ``seconds`` of working time after ``start``."""
-    return Calendar().add_working_seconds(start, seconds)
+    return shared().add_working_seconds(start, seconds)
 
 
 def working_seconds_between(a: datetime, b: datetime) -> int:
     """Working seconds between ``a`` and ``b`` (0 if ``b <= a``)."""
-    return Calendar().working_seconds_between(a, b)
+    return shared().working_seconds_between(a, b)
 
 
 def elapsed_fraction(start: datetime, deadline: datetime, now: datetime, unit: str) -> float:
     """Share of the limit used at ``now``; see :meth:`Calendar.elapsed_fraction`."""
-    return Calendar().elapsed_fraction(start, deadline, now, unit)
+    return shared().elapsed_fraction(start, deadline, now, unit)

@@ -189,3 +189,22 @@ def test_saving_other_fields_of_a_user_with_a_new_unsaved_password_keeps_the_tok
     assert _get(client, "/me", phone)[0] == 200
     user.save(update_fields=["password"])
     assert _get(client, "/me", phone)[0] == 401
+
+
+def test_a_token_used_again_within_the_minute_is_not_written_again(city, client, django_assert_num_queries):
+    token, raw = ApiToken.issue(city.worker_a)
+    assert ApiToken.lookup(raw).last_used_at is not None
+    first = ApiToken.objects.get(pk=token.pk).last_used_at
+    with django_assert_num_queries(1):  # the SELECT; no UPDATE
+        assert ApiToken.lookup(raw) is not None
+    assert ApiToken.objects.get(pk=token.pk).last_used_at == first
+
+
+def test_a_token_used_after_the_minute_records_the_new_use(city, client):
+    token, raw = ApiToken.issue(city.worker_a)
+    long_ago = ApiToken.LAST_USE_RESOLUTION * 2
+    from django.utils import timezone
+
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now() - long_ago)
+    ApiToken.lookup(raw)
+    assert timezone.now() - ApiToken.objects.get(pk=token.pk).last_used_at < ApiToken.LAST_USE_RESOLUTION
