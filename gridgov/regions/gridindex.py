@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import shapely
 
-CELLS_PER_GRID = 64
+CELLS_PER_GRID = 128
 MAX_CELLS = 4_000_000  # int32 cells: 16 MB at most
 EPS = 1e-9  # degrees (0.1 mm): far above the rounding of a cell index, far below any grid's size
 EMPTY = -1  # no grid covers any point of the cell

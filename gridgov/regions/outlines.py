@@ -3,8 +3,8 @@
 module), the regions API's community outlines and the map pickers all read the same per-process snapshot.
 
 A region's outline is the union of its children's (its grids' at the bottom), built bottom-up once per
-process and kept while the grids stay the same (:func:`gridgov.regions.spatial.current_stamp`: the number of
-grids and their latest change); what goes to the browser is simplified to the scale of the region. A region
+process and kept while the grids stay the same (:func:`gridgov.regions.spatial.current_stamp`: the grids'
+version row, bumped by database triggers on every write); what goes to the browser is simplified to the scale of the region. A region
 without a single grid with a boundary has no outline and no centre (the page shows it as a tile instead).
 """
 

@@ -3,6 +3,7 @@
 - :func:`import_divisions` — load one city's division tree from CSV files.
 - :func:`import_grids` / :func:`export_grids` — grids as GeoJSON, lossless round trip.
 - :func:`generate_demo_grids` — synthetic grid boundaries for the demo city.
+- :func:`grids_at_points` — the grid of each of many points (the bulk lookup API).
 
 Every import checks all of its input before writing anything and writes in one
 transaction: a file with one bad line loads nothing.
@@ -17,6 +18,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -412,3 +414,22 @@ def _school_box(box: Box) -> Box:
 def _demo_households(code: str, seq: int) -> int:
     """A stable pseudo-random 300–500 (what one grid worker can walk)."""
     return 300 + zlib.crc32(f"{code}{seq}".encode()) % 201
+
+
+BULK_LOOKUP_LIMIT = 10_000
+
+
+def grids_at_points(points: list[tuple[float, float]]) -> list[dict | None]:
+    """``{"id", "code", "name"}`` of the active grid holding each ``(lng, lat)``, or None, in order (rule in
+    ``gridgov.regions.spatial``): one bulk index lookup and one query for the distinct grids hit."""
+    if not points:
+        return []
+    array = np.asarray(points, dtype=np.float64).reshape(-1, 2)
+    ids = spatial.locate_many(array[:, 0], array[:, 1])
+    hit = np.unique(ids[ids != spatial.NO_GRID]).tolist()
+    grids = {}
+    for start in range(0, len(hit), IN_BATCH):
+        for pk, code, name in Grid.objects.filter(pk__in=hit[start:start + IN_BATCH], active=True) \
+                .values_list("id", "code", "name"):
+            grids[pk] = {"id": pk, "code": code, "name": name}
+    return [grids.get(pk) for pk in ids.tolist()]

@@ -1,4 +1,5 @@
-"""Which grid is this point in?  ``locate(lng, lat)``, backed by a shapely STRtree.
+"""Which grid is this point in?  ``locate_id(lng, lat)`` / ``locate`` / ``locate_many``, backed by a shapely STRtree
+and a raster of precomputed answers (``gridgov.regions.gridindex``).
 
 The rule for points on edges and in holes
 -----------------------------------------
