@@ -44,17 +44,23 @@ Events, their EventLog rows (one per transition, consistent with the final state
 report → accept → dispatch → sign → feedback → verify_pass → rate, with reject / merge /
 resolve-on-spot / rework variants), the statistics record of each transition
 (``cases.TransitionRecord``), the department M2M rows and the DailySequence counters are
-bulk-inserted (log rows and records as plain ``executemany`` rows), NOT driven through
-``workflow.perform``: 200,000 cases through the workflow would take hours.  The workflow itself is exercised by the test suite (and create_event is measured
-through the real service by bench/run.py).  What is kept consistent with the workflow:
+planned as numpy column arrays (bench/gen_events.py: every case's path and step times drawn at once,
+every stage deadline on a working-time axis built from the project's Calendar, bench/gen_calendar.py)
+and written in bulk (bench/gen_load.py: chunks of 50,000 events; ``executemany`` on SQLite with the
+journal off for the load, ``COPY`` on PostgreSQL; the big tables' secondary indexes dropped and built
+again after), NOT driven through ``workflow.perform``: 2,000,000 cases through the workflow would take
+days.  The workflow itself is exercised by the test suite (and create_event is measured
+through the real service by bench/run.py); gridgov/core/tests/test_bench_generate.py generates a small city
+and checks it against the services.  What is kept consistent with the workflow:
 
 * numbers are ``SJ`` + local date + 5-digit daily sequence, unique, in report order, and the
   ``DailySequence`` rows are set to the last number used, so ``next_number`` continues;
-* an open event carries the deadline of its current stage computed with one reused
-  ``gridgov.worktime.calendar.Calendar`` (acceptance: ``ACCEPT_LIMIT`` from the report — the
+* an open event carries the deadline of its current stage computed on the working-time axis (the
+  project's ``gridgov.worktime.calendar.Calendar`` asked once per day; the test compares it with
+  ``Calendar.add_time``) (acceptance: ``ACCEPT_LIMIT`` from the report — the
   ``accept`` transition keeps it; handling: the category's limit from the dispatch; verification:
   ``VERIFY_LIMIT`` from the feedback), and ``warn_at`` computed exactly as
-  ``workflow.warn_moment`` does (``NEAR_DUE_RATIO`` of the working time), on the same Calendar;
+  ``workflow.warn_moment`` does (``NEAR_DUE_RATIO`` of the working time), on the same axis;
   closed, rejected and merged events have no stage;
 * ``lead_department``, ``involved_departments``/``assisting_departments``, ``closed_at``,
   ``result``, ``rating``, ``rework_count``, ``resolved_on_spot`` and ``merged_into`` match the log;
@@ -65,7 +71,10 @@ through the real service by bench/run.py).  What is kept consistent with the wor
   ``EventLifecycle.department_flows``. ``bench/rollups.py --replay N`` drives N generated events again
   through the real engine (rolled back) and compares event fields and records one by one.
 
-No SlaNotice rows are written: bench/run.py's first sweep therefore sees the whole backlog.
+No SlaNotice rows are written: bench/run.py's first sweep therefore sees the whole backlog.  No Assist
+(吹哨报到) rows either: an assisting department is named at dispatch (M2M) but never reports in.
+A merge goes into the latest earlier case of the same township and category if that one is still open
+at the moment of the merge; otherwise the case is rejected instead.
 The generation time (``as_of``), the busy spots and the counts are stored in a ``bench_meta``
 table so bench/run.py can pin "now" to ``as_of``.
 """
