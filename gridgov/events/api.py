@@ -151,6 +151,9 @@ def brief(e: Event, now=None) -> dict:
 
 
 def detail(e: Event, actor) -> dict:
+    fresh = getattr(e, "opening_log", None)
+    if fresh is not None:
+        return _fresh_detail(e, actor, fresh)
     now = timezone.now()
     out = brief(e, now)
     out.update({
@@ -171,17 +174,37 @@ def detail(e: Event, actor) -> dict:
         ],
         "merged_into": e.merged_into.number if e.merged_into_id else None, "result": e.result,
         "allowed_actions": workflow.allowed_actions(e, actor),
-        "timeline": [
-            {"action": x.action, "actor": x.actor_label, "from_status": x.from_status, "to_status": x.to_status,
-             "note": x.note, "data": x.data, "attachments": [a.url for a in x.attachments.all()],
-             "created_at": x.created_at}
-            for x in services.timeline(e)
-        ],
+        "timeline": [_log_entry(x, [a.url for a in x.attachments.all()]) for x in services.timeline(e)],
         "attachments": [
             {"kind": a.kind, "url": a.url, "size": a.size, "content_type": a.content_type}
             for a in e.attachments.all()
         ],
         "assists": [assists.as_dict(c, now) for c in assists.calls(e)],
+    })
+    return out
+
+
+def _log_entry(x, attachments: list[str]) -> dict:
+    return {"action": x.action, "actor": x.actor_label, "from_status": x.from_status, "to_status": x.to_status,
+            "note": x.note, "data": x.data, "attachments": attachments, "created_at": x.created_at}
+
+
+def _fresh_detail(e: Event, actor, opening) -> dict:
+    """The detail of an event this request has just created (services.create_event's ``opening_log``), from
+    what was written: its one log row, and no departments, 回访, attachments or assists yet — the same
+    answer as :func:`detail` without reading them back."""
+    out = brief(e, timezone.now())
+    out.update({
+        "description": e.description, "source": e.source, "lng": e.lng, "lat": e.lat, "address": e.address,
+        "grid": e.grid.code if e.grid_id else None, "urgency": e.urgency, "people_involved": e.people_involved,
+        "lead_department": None, "assisting_departments": [],
+        "deadline_provisional": e.deadline_provisional, "rework_count": e.rework_count, "rating": e.rating,
+        "reporter_name": e.reporter.display_name if e.reporter_id else e.reporter_name,
+        "reporter_phone": mask_phone(e.reporter_phone) if e.reporter_phone_enc else "",
+        "followup_rating": e.followup_rating, "effective_rating": followup.effective_rating(e),
+        "dissatisfaction_pending": e.dissatisfaction_pending, "followups": [], "merged_into": None,
+        "result": e.result, "allowed_actions": workflow.allowed_actions(e, actor),
+        "timeline": [_log_entry(opening, [])], "attachments": [], "assists": [],
     })
     return out
 

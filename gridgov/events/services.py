@@ -55,9 +55,15 @@ def locate(lng: float | None, lat: float | None):
     """(grid, region) for a point; grid is None when the point is in no grid."""
     if lng is None or lat is None:
         return None, None
-    from gridgov.regions.spatial import locate as locate_grid
+    from gridgov.regions.models import Grid
+    from gridgov.regions.spatial import locate_id
 
-    grid = locate_grid(lng, lat)
+    pk = locate_id(lng, lat)
+    if pk is None:
+        return None, None
+    # the grid's row without its boundary (the index has it; parsing the GeoJSON was most of a lookup); it may
+    # have been removed since the index was read, then the point is in no grid
+    grid = Grid.objects.select_related("community").defer("boundary").filter(pk=pk, active=True).first()
     return grid, (grid.community if grid else None)
 
 
@@ -203,7 +209,8 @@ def _fallback_region(actor) -> Region | None:
 def create_event(actor, data: EventInput, *, idempotency_key: str = "", now: datetime | None = None
                  ) -> tuple[Event, bool]:
     """Report an event.  Returns (event, created); a retried request with the same
-    Idempotency-Key returns the first event and creates nothing."""
+    Idempotency-Key returns the first event and creates nothing.  A new event without attachments carries
+    its "report" log row as ``event.opening_log`` (the whole of its timeline)."""
     now = now or timezone.now()
     # a citizen's scope is their phone's keyed hash: the number itself is never a key or in a log
     scope = crypto.citizen_scope(data.reporter_phone) if isinstance(actor, Citizen) else f"user:{actor.pk}"
@@ -231,12 +238,15 @@ def create_event(actor, data: EventInput, *, idempotency_key: str = "", now: dat
                 idempotency_scope=scope if key else "", idempotency_key=key, idempotency_fingerprint=fingerprint,
                 created_at=now,
             )
-            workflow.open_event(event, actor, now)
+            opening = workflow.open_event(event, actor, now)
             for upload in data.attachments:
                 add_attachment(event, upload, actor)
             if data.resolve_on_spot:
                 workflow.perform(event, "resolve_on_spot", actor, {"note": data.on_spot_result}, now=now)
                 event.refresh_from_db()
+            elif not data.attachments:
+                # what this request wrote is all the new case has: its answer needs no re-read (api.detail)
+                event.opening_log = opening
     except IntegrityError:
         if key:
             existing = _replayed(scope, key, fingerprint)
