@@ -23,14 +23,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from gridgov.cases import sla
+from gridgov.cases import digest, sla
 from gridgov.cases.engine import Lifecycle, lifecycles
 
-BATCH = 500
 log = logging.getLogger("gridgov.sweep")
 
 
@@ -51,6 +51,8 @@ class SweepPlan:
     deadline_of: Callable[[object], datetime] | None = None  # the notice's deadline
     order_by: tuple[str, ...] = ()  # default: (deadline, "pk")
     related: tuple[str, ...] = ()  # read with the locked rows, besides the lifecycle's select_related
+    # the title of the sweep's digest to each audience (gridgov.cases.digest), with %(count)d the cases
+    digest: object = ""
 
 
 def _running_q(lc: Lifecycle, plan: SweepPlan) -> Q:
@@ -96,7 +98,12 @@ def _batch(lc: Lifecycle, plan: SweepPlan, now: datetime, size: int) -> tuple[in
         return len(ids), len(entries)
 
 
-def run_plan(lc: Lifecycle, plan: SweepPlan, now: datetime, limit: int, batch: int = BATCH) -> int:
+def run_plan(lc: Lifecycle, plan: SweepPlan, now: datetime, limit: int | None = None, batch: int | None = None
+             ) -> int:
+    """Batches of ``plan`` until none is due or ``limit`` cases were taken (default: the settings'
+    CASE_SWEEP_LIMIT and CASE_SWEEP_BATCH); the rest is the next run's."""
+    limit = settings.GRIDGOV["CASE_SWEEP_LIMIT"] if limit is None else limit
+    batch = batch or settings.GRIDGOV["CASE_SWEEP_BATCH"]
     swept = seen = 0
     retries = 0
     while seen < limit:
@@ -118,15 +125,18 @@ def run_plan(lc: Lifecycle, plan: SweepPlan, now: datetime, limit: int, batch: i
     return swept
 
 
-def sweep_lifecycle(lc: Lifecycle, now: datetime | None = None, limit: int = 5000) -> dict:
+def sweep_lifecycle(lc: Lifecycle, now: datetime | None = None, limit: int | None = None) -> dict:
+    """Every plan of ``lc``, then its digests (one notification per audience and action: what this run
+    staged, and whatever a run that died before its flush left)."""
     now = now or timezone.now()
     counts = {plan.counter: 0 for plan in lc.sweeps}
     for plan in lc.sweeps:
         counts[plan.counter] += run_plan(lc, plan, now, limit)
+    digest.flush(lc)
     return counts
 
 
-def sweep_all(now: datetime | None = None, limit: int = 5000) -> dict[str, dict]:
+def sweep_all(now: datetime | None = None, limit: int | None = None) -> dict[str, dict]:
     """Every registered lifecycle's sweep (``manage.py case_sweep``); a lifecycle that fails is logged and
     reported in its counts, and the others still run."""
     now = now or timezone.now()
