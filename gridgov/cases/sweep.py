@@ -11,7 +11,11 @@ time, in one transaction per batch:
 3. insert the batch's notices in one statement: the unique constraint is the last word — if another sweep
    won a race the engine could not see (SQLite has no row locks), the batch rolls back and is taken again;
 4. apply the action to the batch (:meth:`gridgov.cases.engine.Lifecycle.perform_system_batch`: effects in
-   memory, one bulk update, one bulk insert of log rows and statistics records, notifications set-based).
+   memory, one bulk update, one bulk insert of log rows and statistics records, and the batch's share of the
+   digests staged in the outbox, :mod:`gridgov.cases.digest`).
+
+At the end of a lifecycle's run its digests are flushed: one notification per audience and action, not
+per case. A run takes at most CASE_SWEEP_LIMIT cases a plan (settings.GRIDGOV), CASE_SWEEP_BATCH at a time.
 
 So the cost per case is a share of a handful of statements, not a transaction and ~20 queries.
 """

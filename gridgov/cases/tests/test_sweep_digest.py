@@ -185,3 +185,21 @@ def test_a_sweep_of_500_cases_takes_as_many_statements_as_one_of_50(city, settin
     else:  # Django cuts SQLite's bulk inserts and updates into chunks of at most 999 parameters: ~15 more at 500
         assert counts[0] <= counts[1] <= counts[0] + 20, counts  # (one statement a case would be 450 more)
     assert counts[0] < 50, counts
+
+
+def test_the_due_query_can_be_answered_from_an_index_not_a_scan_of_the_cases(city):
+    """A sweep with nothing to do must cost an index range scan, whatever the number of open cases. On a test
+    database the planner prefers a scan of a tiny table, so it is told not to: if no index serves the query
+    it still has to scan the table, and the plan says so."""
+    if connection.vendor != "postgresql":
+        pytest.skip("EXPLAIN's plan format and enable_seqscan are PostgreSQL's")
+    overdue(city, 3)
+    due = sweep._due(EVENTS, EVENTS.sweeps[0], LATE).order_by("deadline", "pk").values_list("pk", flat=True)[:500]
+    with connection.cursor() as cur:
+        cur.execute("SET enable_seqscan = off")
+        try:
+            plan = due.explain()
+        finally:
+            cur.execute("RESET enable_seqscan")
+    assert "Seq Scan on events_event" not in plan, plan
+    assert "Index" in plan and "events_event" in plan, plan
