@@ -112,6 +112,7 @@ class Lifecycle:
     select_related: tuple[str, ...] = ("center", "region")  # read with the locked row (only the case row is locked)
     guard_with_now: bool = False       # guards take (case, now)
     sweeps: tuple = ()                 # gridgov.cases.sweep.SweepPlan rows
+    worklist_url: str = ""             # the worklist's URL name: the sweep's digests link to it, filtered
     closed_statuses: tuple[str, ...] = ()  # reaching one records closed_on_time against due_at
     live_statuses: tuple[str, ...] | None = None  # "open" for the statistics (default: open_statuses)
     tally_related: tuple[str, ...] = ("region",)  # read with each case when the rollups are recomputed
@@ -208,9 +209,10 @@ class Lifecycle:
         """Who is told what about this transition (:class:`gridgov.cases.notify.Message` rows)."""
         return self.messages_of(case, entry) if self.messages_of is not None else []
 
-    def batch_messages(self, cases: list, entries: list) -> list:
-        """The messages of a sweep's batch (override to read what they need for the whole batch at once)."""
-        return [m for case, entry in zip(cases, entries, strict=True) for m in self.messages(case, entry, {})]
+    def batch_messages(self, cases: list, entries: list) -> list[list]:
+        """The messages of a sweep's batch, a list per case (override to read what they need for the whole
+        batch at once). The sweep does not send them: it counts their audiences into digests."""
+        return [self.messages(case, entry, {}) for case, entry in zip(cases, entries, strict=True)]
 
     def after_transition(self, case, entry, private: dict, before: dict) -> None:
         """Runs inside the transaction, after the log row: sends :meth:`messages`."""
@@ -222,8 +224,11 @@ class Lifecycle:
         rows are written inside the transaction and delivered after commit by :mod:`gridgov.core.notify`.)"""
 
     def after_system_batch(self, cases: list, entries: list) -> None:
-        """The batch form of :meth:`after_transition`: the whole batch's messages resolved and sent at once."""
-        notify.send(self.batch_messages(cases, entries))
+        """The batch form of :meth:`after_transition`: who the batch's messages would tell is staged for the
+        sweep's digests (:mod:`gridgov.cases.digest`: one notification per audience and sweep, not per case)."""
+        from gridgov.cases import digest
+
+        digest.stage(self, cases, entries, self.batch_messages(cases, entries))
 
     # --- the engine --------------------------------------------------------------------------
 

@@ -317,3 +317,19 @@ class DeptTally(models.Model):
         verbose_name = _("部门统计汇总")
         verbose_name_plural = _("部门统计汇总")
         constraints = [models.UniqueConstraint(fields=["kind", "department", "day"], name="uniq_dept_tally")]
+
+
+class SweepDigest(models.Model):
+    """What a sweep's batch has to tell one audience (a center's operators, a department's liaisons, the leaders
+    of a region, one user), written in the batch's transaction: the outbox of the sweep's digests. At the end of
+    a sweep (:func:`gridgov.cases.digest.flush`) the rows of a lifecycle are summed into ONE notification per
+    audience and action, and deleted in the same transaction — so a sweep killed after some batches loses no
+    digest: the next sweep's flush sends what it left."""
+
+    kind = models.CharField(max_length=16)       # the lifecycle (event, dispute, petition …)
+    action = models.CharField(max_length=32)     # the sweep plan's system action (sla_escalate …)
+    audience = models.CharField(max_length=16)   # operator / liaison / leader / user (gridgov.cases.notify)
+    target = models.CharField(max_length=32)     # the region id, department id, region code or user id
+    count = models.PositiveIntegerField()
+    numbers = models.JSONField(default=list)     # the first case numbers (at most digest.NUMBERS)
+    created_at = models.DateTimeField(default=timezone.now)

@@ -11,7 +11,11 @@ time, in one transaction per batch:
 3. insert the batch's notices in one statement: the unique constraint is the last word — if another sweep
    won a race the engine could not see (SQLite has no row locks), the batch rolls back and is taken again;
 4. apply the action to the batch (:meth:`gridgov.cases.engine.Lifecycle.perform_system_batch`: effects in
-   memory, one bulk update, one bulk insert of log rows and statistics records, notifications set-based).
+   memory, one bulk update, one bulk insert of log rows and statistics records, and the batch's share of the
+   digests staged in the outbox, :mod:`gridgov.cases.digest`).
+
+At the end of a lifecycle's run its digests are flushed: one notification per audience and action, not
+per case. A run takes at most CASE_SWEEP_LIMIT cases a plan (settings.GRIDGOV), CASE_SWEEP_BATCH at a time.
 
 So the cost per case is a share of a handful of statements, not a transaction and ~20 queries.
 """
@@ -23,14 +27,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from gridgov.cases import sla
+from gridgov.cases import digest, sla
 from gridgov.cases.engine import Lifecycle, lifecycles
 
-BATCH = 500
 log = logging.getLogger("gridgov.sweep")
 
 
@@ -51,6 +55,8 @@ class SweepPlan:
     deadline_of: Callable[[object], datetime] | None = None  # the notice's deadline
     order_by: tuple[str, ...] = ()  # default: (deadline, "pk")
     related: tuple[str, ...] = ()  # read with the locked rows, besides the lifecycle's select_related
+    # the title of the sweep's digest to each audience (gridgov.cases.digest), with %(count)d the cases
+    digest: object = ""
 
 
 def _running_q(lc: Lifecycle, plan: SweepPlan) -> Q:
@@ -96,7 +102,12 @@ def _batch(lc: Lifecycle, plan: SweepPlan, now: datetime, size: int) -> tuple[in
         return len(ids), len(entries)
 
 
-def run_plan(lc: Lifecycle, plan: SweepPlan, now: datetime, limit: int, batch: int = BATCH) -> int:
+def run_plan(lc: Lifecycle, plan: SweepPlan, now: datetime, limit: int | None = None, batch: int | None = None
+             ) -> int:
+    """Batches of ``plan`` until none is due or ``limit`` cases were taken (default: the settings'
+    CASE_SWEEP_LIMIT and CASE_SWEEP_BATCH); the rest is the next run's."""
+    limit = settings.GRIDGOV["CASE_SWEEP_LIMIT"] if limit is None else limit
+    batch = batch or settings.GRIDGOV["CASE_SWEEP_BATCH"]
     swept = seen = 0
     retries = 0
     while seen < limit:
@@ -118,15 +129,18 @@ def run_plan(lc: Lifecycle, plan: SweepPlan, now: datetime, limit: int, batch: i
     return swept
 
 
-def sweep_lifecycle(lc: Lifecycle, now: datetime | None = None, limit: int = 5000) -> dict:
+def sweep_lifecycle(lc: Lifecycle, now: datetime | None = None, limit: int | None = None) -> dict:
+    """Every plan of ``lc``, then its digests (one notification per audience and action: what this run
+    staged, and whatever a run that died before its flush left)."""
     now = now or timezone.now()
     counts = {plan.counter: 0 for plan in lc.sweeps}
     for plan in lc.sweeps:
         counts[plan.counter] += run_plan(lc, plan, now, limit)
+    digest.flush(lc)
     return counts
 
 
-def sweep_all(now: datetime | None = None, limit: int = 5000) -> dict[str, dict]:
+def sweep_all(now: datetime | None = None, limit: int | None = None) -> dict[str, dict]:
     """Every registered lifecycle's sweep (``manage.py case_sweep``); a lifecycle that fails is logged and
     reported in its counts, and the others still run."""
     now = now or timezone.now()

@@ -45,13 +45,13 @@ def messages(d: Dispute, entry: DisputeLog, grade_before: str, mediator_users=No
     return out
 
 
-def batch_messages(disputes: list[Dispute], entries: list[DisputeLog]) -> list[Message]:
-    """The sweep's batch (system actions: the grade does not change): every message resolved and written
-    together, the mediators' accounts read in one query."""
+def batch_messages(disputes: list[Dispute], entries: list[DisputeLog]) -> list[list[Message]]:
+    """The sweep's batch (system actions: the grade does not change), a list per case, the mediators'
+    accounts read in one query."""
     from gridgov.accounts.models import User
 
     ids = {d.mediator.user_id for d in disputes if d.mediator_id and d.mediator.user_id}
     accounts = User.objects.in_bulk(ids) if ids else {}
-    return [m for d, entry in zip(disputes, entries, strict=True)
-            for m in messages(d, entry, d.risk_grade,
-                              [accounts[d.mediator.user_id]] if d.mediator_id and d.mediator.user_id else [])]
+    return [messages(d, entry, d.risk_grade,
+                     [accounts[d.mediator.user_id]] if d.mediator_id and d.mediator.user_id else [])
+            for d, entry in zip(disputes, entries, strict=True)]

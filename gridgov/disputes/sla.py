@@ -28,7 +28,7 @@ def sla_q(state: str, now=None) -> Q:
     return core_sla.q(state, Q(status__in=RUNNING_STATUSES), now)
 
 
-def sweep(now: datetime | None = None, limit: int = 5000) -> dict:
+def sweep(now: datetime | None = None, limit: int | None = None) -> dict:
     """Report overdue cases, remind near-due ones, and remind of the judicial-confirmation window."""
     counts = sweep_lifecycle(workflow.LIFECYCLE, now, limit)
     return {"reminded": counts["reminded"], "overdue": counts["overdue"], "confirm": counts["confirm"]}

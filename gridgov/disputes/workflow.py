@@ -294,6 +294,7 @@ CONFIRM_PLAN = SweepPlan(
     still_due=lambda d, now: d.agreement.confirmation_last_day >= timezone.localdate(now),
     deadline_of=lambda d: confirm_deadline(d.agreement.confirmation_last_day),
     params=lambda d: {"note": confirm_note(d.agreement)},
+    digest=gettext_lazy("调解协议司法确认申请期限将至的纠纷%(count)d件"),
 )
 
 
@@ -321,10 +322,13 @@ class DisputeLifecycle(Lifecycle):
     category_path = "dispute_type"
     # in this order: an overdue case is reported before near-due ones are reminded, then the 司法确认 window
     sweeps = (
-        SweepPlan(DisputeNotice.Kind.OVERDUE, "sla_overdue", OVERDUE, "overdue"),
-        SweepPlan(DisputeNotice.Kind.REMIND, "sla_remind", NEAR_DUE, "reminded"),
+        SweepPlan(DisputeNotice.Kind.OVERDUE, "sla_overdue", OVERDUE, "overdue",
+                  digest=gettext_lazy("调解已超期纠纷%(count)d件")),
+        SweepPlan(DisputeNotice.Kind.REMIND, "sla_remind", NEAR_DUE, "reminded",
+                  digest=gettext_lazy("调解即将超期纠纷%(count)d件")),
         CONFIRM_PLAN,
     )
+    worklist_url = "disputes:list"
 
     def category_of(self, d: Dispute) -> str:
         return d.dispute_type
@@ -354,7 +358,7 @@ class DisputeLifecycle(Lifecycle):
     def messages(self, d: Dispute, entry: DisputeLog, before: dict) -> list:
         return notifications.messages(d, entry, before.get("grade_before", d.risk_grade))
 
-    def batch_messages(self, disputes: list, entries: list) -> list:
+    def batch_messages(self, disputes: list, entries: list) -> list[list]:
         return notifications.batch_messages(disputes, entries)
 
     def after_transition(self, d: Dispute, entry: DisputeLog, private: dict, before: dict) -> None:

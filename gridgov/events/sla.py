@@ -40,7 +40,7 @@ def sla_q(state: str, now: datetime | None = None) -> Q:
     return core_sla.q(state, Q(status__in=OPEN_STATUSES), now)
 
 
-def sweep(now: datetime | None = None, limit: int = 5000) -> dict:
+def sweep(now: datetime | None = None, limit: int | None = None) -> dict:
     """Remind near-due cases and escalate overdue ones, exactly once per case, kind and deadline
     (the kernel's set-based sweep engine, :mod:`gridgov.cases.sweep`)."""
     counts = sweep_lifecycle(workflow.LIFECYCLE, now, limit)

@@ -429,11 +429,14 @@ class EventLifecycle(Lifecycle):
     tally_related = ("region", "grid", "category", "center")
     category_path = "category__code"
     sweeps = (
-        SweepPlan(SlaNotice.Kind.ESCALATE, "sla_escalate", OVERDUE, "escalated"),
-        SweepPlan(SlaNotice.Kind.REMIND, "sla_remind", NEAR_DUE, "reminded"),
+        SweepPlan(SlaNotice.Kind.ESCALATE, "sla_escalate", OVERDUE, "escalated",
+                  digest=gettext_lazy("已超期事件%(count)d件，已升级督办")),
+        SweepPlan(SlaNotice.Kind.REMIND, "sla_remind", NEAR_DUE, "reminded", digest=gettext_lazy("即将超期事件%(count)d件")),
         SweepPlan(assists.NOTICE_KIND, "assist_remind", OVERDUE, "assists_reminded", candidates=assists.overdue_candidates,
-                  still_due=assists.still_overdue, deadline_of=assists.notice_deadline, order_by=("pk",)),
+                  still_due=assists.still_overdue, deadline_of=assists.notice_deadline, order_by=("pk",),
+                  digest=gettext_lazy("协办部门未按时报到的事件%(count)d件")),
     )
+    worklist_url = "events:list"
 
     def category_of(self, event: Event) -> str:
         return event.category.code

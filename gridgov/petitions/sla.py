@@ -92,7 +92,7 @@ def reply_rate(qs, now: datetime | None = None) -> dict:
 COUNTS = ("reminded", "escalated", "ack_reminded", "ack_overdue")  # the keys, in the order they are reported
 
 
-def sweep(now: datetime | None = None, limit: int = 5000) -> dict:
+def sweep(now: datetime | None = None, limit: int | None = None) -> dict:
     """Remind near-due petitions and escalate overdue ones — the stage deadline and the letters'
     7-day reply — exactly once per petition, kind and deadline. Safe to run twice or concurrently."""
     counts = sweep_lifecycle(workflow.LIFECYCLE, now, limit)

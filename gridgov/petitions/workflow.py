@@ -441,11 +441,16 @@ class PetitionLifecycle(Lifecycle):
     guard_with_now = True
     # in the order the sweep has always run them: the stage deadline, then a letter's 7-day reply
     sweeps = (
-        SweepPlan(K.ESCALATE, "sla_escalate", OVERDUE, "escalated", params=lambda p: {"_deadline": p.deadline}),
-        SweepPlan(K.REMIND, "sla_remind", NEAR_DUE, "reminded", params=lambda p: {"_deadline": p.deadline}),
-        SweepPlan(K.ACK_OVERDUE, "ack_overdue", OVERDUE, "ack_overdue", **ACK),
-        SweepPlan(K.ACK_REMIND, "ack_remind", NEAR_DUE, "ack_reminded", **ACK),
+        SweepPlan(K.ESCALATE, "sla_escalate", OVERDUE, "escalated", params=lambda p: {"_deadline": p.deadline},
+                  digest=gettext_lazy("已超期信访件%(count)d件，已升级")),
+        SweepPlan(K.REMIND, "sla_remind", NEAR_DUE, "reminded", params=lambda p: {"_deadline": p.deadline},
+                  digest=gettext_lazy("即将超期信访件%(count)d件")),
+        SweepPlan(K.ACK_OVERDUE, "ack_overdue", OVERDUE, "ack_overdue", **ACK,
+                  digest=gettext_lazy("未在七日内回复的来信%(count)d件")),
+        SweepPlan(K.ACK_REMIND, "ack_remind", NEAR_DUE, "ack_reminded", **ACK,
+                  digest=gettext_lazy("即将超过七日未回复的来信%(count)d件")),
     )
+    worklist_url = "petitions:list"
 
     def running_q(self) -> Q:
         return open_q()

@@ -9,7 +9,7 @@ from docx import Document
 from gridgov.core.models import Notification
 from gridgov.disputes import services, sla
 from gridgov.disputes.agreement import build_docx
-from gridgov.disputes.models import Agreement, DisputeNotice
+from gridgov.disputes.models import Agreement, DisputeLog, DisputeNotice
 
 from .test_workflow import S, drive
 
@@ -121,7 +121,12 @@ def test_the_sweep_takes_its_cases_set_based(make_dispute, city, mediators):
     assert DisputeNotice.objects.filter(kind="overdue").count() == 8
     assert DisputeNotice.objects.filter(kind="confirm").count() == 8
     mediator = mediators["a"].user
-    assert Notification.objects.filter(kind="sla_overdue", recipient=mediator).count() == 8
-    assert Notification.objects.filter(kind="sla_overdue", recipient=city.operator_a).count() == 8
-    reminders = Notification.objects.filter(kind="confirm_remind", recipient=mediator)
-    assert reminders.count() == 8 and all("申请司法确认的最后一日" in n.body for n in reminders)
+    # one digest per audience and sweep: the mediator and the center's operator each got two of each kind
+    for who in (mediator, city.operator_a):
+        told = Notification.objects.filter(kind="sla_overdue", recipient=who).order_by("pk")
+        assert [n.subject for n in told] == ["调解已超期纠纷2件", "调解已超期纠纷6件"]
+    reminders = Notification.objects.filter(kind="confirm_remind", recipient=mediator).order_by("pk")
+    assert [n.subject for n in reminders] == ["调解协议司法确认申请期限将至的纠纷2件", "调解协议司法确认申请期限将至的纠纷6件"]
+    # the last day of each agreement stays in its case's log
+    notes = DisputeLog.objects.filter(action="confirm_remind").values_list("note", flat=True)
+    assert len(notes) == 8 and all("申请司法确认的最后一日" in n for n in notes)
