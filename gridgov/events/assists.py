@@ -237,14 +237,25 @@ def as_dict(call: Assist, now: datetime) -> dict:
     }
 
 
-def inbox_q(tab: str, department_id: int) -> Q:
+def inbox_q(tab: str, department_id: int, unindexed: bool = False) -> Q:
     """The inbox tabs' share of an assisting department: to report in, reported (part to record), done."""
-    mine = Q(assists__department_id=department_id, assists__withdrawn_at__isnull=True)
+    # a subquery on the calls, not a join: an event is listed once however many calls it had
+    calls = Assist.objects.filter(department_id=department_id)
     if tab == "pending":
-        return mine & Q(assists__reported_in_at__isnull=True, assists__feedback_at__isnull=True, status__in=STATES)
+        ids = calls.filter(withdrawn_at__isnull=True, reported_in_at__isnull=True, feedback_at__isnull=True)
+        return Q(pk__in=ids.values("event_id"), status__in=STATES)
     if tab == "handling":
-        return mine & Q(assists__reported_in_at__isnull=False, assists__feedback_at__isnull=True, status__in=STATES)
-    return Q(assists__department_id=department_id, assists__feedback_at__isnull=False)
+        ids = calls.filter(withdrawn_at__isnull=True, reported_in_at__isnull=False, feedback_at__isnull=True)
+        return Q(pk__in=ids.values("event_id"), status__in=STATES)
+    ids = calls.filter(feedback_at__isnull=False).values("event_id")
+    if unindexed:
+        from django.db.models import BigIntegerField, F
+        from django.db.models.lookups import In
+
+        from gridgov.cases.scope import Unindexed
+
+        return Q(In(Unindexed(F("pk"), output_field=BigIntegerField()), ids))
+    return Q(pk__in=ids)
 
 
 def with_own_deadline(qs: QuerySet, department_id: int) -> QuerySet:

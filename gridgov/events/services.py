@@ -8,7 +8,6 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -24,12 +23,14 @@ from gridgov.core.text import as_pk
 from gridgov.events import followup, hotline, routing, workflow
 from gridgov.events.models import (
     OPEN_STATUSES,
+    WORKLIST_ORDER,
     Attachment,
     Category,
     Event,
     EventLog,
     Rating,
     Source,
+    Status,
     Urgency,
 )
 from gridgov.regions.models import Region
@@ -437,6 +438,7 @@ def filtered_events(user, *, status: str = "", category: str = "", region: str =
     of the command center open exactly the cases it counted."""
     from django.db.models import Q
 
+    from gridgov.cases.scope import region_under_q
     from gridgov.events import counted, sla
 
     errors = {}
@@ -451,7 +453,7 @@ def filtered_events(user, *, status: str = "", category: str = "", region: str =
     if region:
         if not region.isdigit():
             errors["region"] = [_("区划代码无效")]
-        qs = qs.filter(region__code__startswith=region)
+        qs = qs.filter(region_under_q(region))
     if sla_state:
         if sla_state not in (sla.NORMAL, sla.NEAR_DUE, sla.OVERDUE):
             errors["sla_state"] = [_("时限状态无效")]
@@ -477,7 +479,8 @@ def filtered_events(user, *, status: str = "", category: str = "", region: str =
         qs = qs.filter(reporter=user)
     if errors:
         raise ValidationFailed(_("筛选条件有误"), errors)
-    return qs.distinct().order_by(F("deadline").asc(nulls_last=True), "-created_at")
+    # no DISTINCT: the scope and every filter here read many-valued relations in subqueries, never joins
+    return qs.order_by(*WORKLIST_ORDER)
 
 
 def counts_by_status(user, **filters) -> dict[str, int]:
@@ -489,5 +492,18 @@ def counts_by_status(user, **filters) -> dict[str, int]:
 
     filters.pop("status", None)
     qs = filtered_events(user, **filters).order_by()
-    rows = qs.values("status").annotate(n=Count("pk", distinct=True)).order_by()
+    rows = qs.values("status").annotate(n=Count("pk")).order_by()
     return {r["status"]: r["n"] for r in rows}
+
+
+def capped_counts_by_status(user, cap: int, **filters) -> dict[str, tuple[int, bool]]:
+    """:func:`counts_by_status` for a page: each status counted up to ``cap`` rows — ``{status: (count,
+    more)}``, ``more`` when the status holds more than ``cap``. One short query a status, each stopping at
+    ``cap`` rows of an index, where the GROUP BY reads every visible event (a city's two million)."""
+    filters.pop("status", None)
+    qs = filtered_events(user, **filters).order_by()
+    out = {}
+    for code in Status.values:
+        n = qs.filter(status=code).values("pk")[: cap + 1].count()
+        out[code] = (min(n, cap), n > cap)
+    return out

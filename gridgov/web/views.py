@@ -13,7 +13,7 @@ anything outside the user's scope) is the 404 page.
 
 from __future__ import annotations
 
-from functools import wraps
+from functools import cached_property, wraps
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -23,6 +23,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from gridgov.accounts.models import User
+from gridgov.cases.scope import scan_in_order
 from gridgov.core.errors import DomainError, ValidationFailed
 from gridgov.core.models import Notification
 
@@ -67,9 +68,58 @@ def roles_required(*roles):
     return decorator
 
 
-def paginate(request, qs, per_page: int = PAGE_SIZE):
-    """The page of ``qs`` named by ``?page=`` (out of range: the last page)."""
-    return Paginator(qs, per_page).get_page(request.GET.get("page"))
+# how many rows a list counts at most: past it the total shows as "10000+" (a COUNT of a city's two million
+# events costs more than the page itself, and nobody pages that far)
+COUNT_CAP = 10_000
+# past this many rows a list's page is read along the index of its order (its rows are dense enough in it)
+IN_ORDER_ABOVE = 1_000
+
+
+class CappedPaginator(Paginator):
+    """A paginator whose total is counted up to ``cap`` rows, or up to the rows the requested page needs
+    (``wanted``), plus one: previous and next keep working on every page, past the cap too. ``capped``: the
+    total is more than ``cap`` and ``count`` only a lower bound."""
+
+    def __init__(self, object_list, per_page, *, cap: int | None = None, wanted: int = 1):
+        super().__init__(object_list, per_page)
+        self.cap, self.wanted = COUNT_CAP if cap is None else cap, max(wanted, 1)
+        self.capped = False
+
+    @cached_property
+    def count(self) -> int:
+        limit = max(self.cap, self.wanted * self.per_page) + 1
+        qs = self.object_list
+        n = qs.order_by().values("pk")[:limit].count() if hasattr(qs, "values") else len(qs[:limit])
+        # all there is when fewer than asked for came back; else a lower bound, shown as "cap+"
+        self.capped = n == limit
+        return n
+
+    def page(self, number):
+        """The page, its rows read now: a list of more than IN_ORDER_ABOVE rows along the index of its order
+        (:func:`gridgov.cases.scope.scan_in_order`)."""
+        page = super().page(number)
+        if self.count > IN_ORDER_ABOVE and hasattr(page.object_list, "query"):
+            with scan_in_order():
+                page.object_list = list(page.object_list)
+        return page
+
+
+def capped_count(qs, cap: int | None = None) -> tuple[int, bool]:
+    """How many rows ``qs`` holds, counted up to ``cap`` (COUNT_CAP; the count, and whether there are more)."""
+    cap = COUNT_CAP if cap is None else cap
+    n = qs.order_by().values("pk")[: cap + 1].count()
+    return min(n, cap), n > cap
+
+
+def paginate(request, qs, per_page: int | None = None):
+    """The page of ``qs`` named by ``?page=`` (out of range: the last page); the total counted up to
+    COUNT_CAP (:class:`CappedPaginator`)."""
+    number = request.GET.get("page")
+    try:
+        wanted = int(number) if number and number != "last" else 1
+    except ValueError:
+        wanted = 1
+    return CappedPaginator(qs, per_page or PAGE_SIZE, wanted=min(wanted, 10_000_000)).get_page(number)
 
 
 def localize_iso(value):

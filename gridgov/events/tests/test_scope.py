@@ -1,11 +1,13 @@
-from gridgov.events.models import event_scope_q
+from gridgov.cases.tally import under
+from gridgov.events.models import Event, event_scope_q
 from gridgov.regions.models import Region
 
 
 def test_operator_region_scope_is_a_prefix_of_region_codes(city):
     q = event_scope_q(city.operator_a)
-    assert "371502001" in str(q)
-    visible = Region.objects.filter(code__startswith=city.operator_a.region.code)
+    sql = str(Event.objects.filter(q).query)
+    assert "371502001" in sql and "371502002" in sql and "LIKE" not in sql
+    visible = Region.objects.filter(under(city.operator_a.region.code))
     assert set(visible.values_list("code", flat=True)) == {"371502001", "371502001001"}
 
 
