@@ -3,6 +3,8 @@
     .venv/bin/python bench/registry_import.py --rows 100000            # setup + generate + import
     .venv/bin/python bench/registry_import.py --rows 1000000 --reimport 0
     .venv/bin/python bench/registry_import.py --rows 100000 --phase import   # re-use the file and a fresh DB
+    .venv/bin/python bench/registry_import.py --rows 200000 --db postgres     # PostgreSQL bench_import_<N>
+    .venv/bin/python bench/registry_import.py --rows 20000 --phase measure    # into the database as it is now
 
 What it does (a benchmark, not a test; nothing here is collected by pytest)
 --------------------------------------------------------------------------
@@ -19,7 +21,13 @@ What it does (a benchmark, not a test; nothing here is collected by pytest)
    resident memory (VmRSS, sampled after every committed chunk, and the peak ``ru_maxrss``). With
    ``--reimport 1`` the same file is imported a second time (every row must come back "unchanged").
 
-Each phase runs in its own child process, so the import's peak memory is the import's alone.
+4. ``floor``: the same number of rows written with a plain ``executemany`` INSERT (chunks of 500 a
+   transaction, values made beforehand) into a table shaped like the residents table, in the same database
+   and the same run: the rate nothing in Python stands in the way of. Reported with the import's ratio to it.
+
+With ``--db postgres`` the database is ``bench_import_<N>`` on 127.0.0.1:5432 (dropped and created by
+``setup``); the .xlsx is the same file.  Each phase runs in its own child process, so the import's peak memory
+is the import's alone.
 Results go to ``bench/out/registry-<N>.json`` and are printed.
 """
 
@@ -50,9 +58,20 @@ GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平�
 RELATIONS = ["户主", "配偶", "子女", "父母", "孙子女", "其他"]
 
 
+PG = "postgres://postgres@127.0.0.1:5432/"
+
+
 def paths(rows: int) -> dict[str, Path]:
     return {"db": OUT / f"registry-{rows}.sqlite3", "xlsx": OUT / f"registry-{rows}.xlsx",
-            "json": OUT / f"registry-{rows}.json"}
+            "json": OUT / f"registry-{rows}{'-pg' if _db() == 'postgres' else ''}.json"}
+
+
+def _db() -> str:
+    return os.environ.get("BENCH_DB", "sqlite")
+
+
+def db_url(rows: int) -> str:
+    return f"{PG}bench_import_{rows}" if _db() == "postgres" else f"sqlite:///{paths(rows)['db']}"
 
 
 def rss_mb() -> float:
@@ -73,9 +92,16 @@ def peak_mb() -> float:
 def phase_setup(rows: int) -> dict:
     db = paths(rows)["db"]
     db.parent.mkdir(parents=True, exist_ok=True)
-    for suffix in ("", "-wal", "-shm"):
-        Path(str(db) + suffix).unlink(missing_ok=True)
-    benchlib.setup_django(f"sqlite:///{db}")
+    if _db() == "postgres":
+        import psycopg
+
+        with psycopg.connect(PG + "postgres", autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS bench_import_{rows}")
+            conn.execute(f"CREATE DATABASE bench_import_{rows}")
+    else:
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(db) + suffix).unlink(missing_ok=True)
+    benchlib.setup_django(db_url(rows))
     from django.core.management import call_command
 
     from gridgov.accounts.models import User
@@ -101,7 +127,7 @@ def phase_generate(rows: int, seed: int) -> dict:
     from openpyxl import Workbook
     from stdnum.cn import ric
 
-    os.environ["DATABASE_URL"] = f"sqlite:///{paths(rows)['db']}"
+    os.environ["DATABASE_URL"] = db_url(rows)
     communities = _communities()
     rnd = random.Random(seed)
     t = time.perf_counter()
@@ -136,8 +162,40 @@ def phase_generate(rows: int, seed: int) -> dict:
             "xlsx_mb": round(paths(rows)["xlsx"].stat().st_size / 2**20, 1), "generate_peak_rss_mb": round(peak_mb())}
 
 
+def phase_floor(rows: int, chunk: int) -> dict:
+    """executemany INSERT of ``rows`` resident-shaped rows, ``chunk`` a transaction: the floor of the import."""
+    benchlib.setup_django(db_url(rows))
+    from django.db import connection, transaction
+
+    with connection.cursor() as cur:
+        cur.execute("DROP TABLE IF EXISTS bench_floor_resident")
+        cur.execute("CREATE TABLE bench_floor_resident (id INTEGER PRIMARY KEY, name VARCHAR(50), id_type VARCHAR(16), "
+                    "id_number_enc TEXT, id_hash VARCHAR(64), id_masked VARCHAR(32), birth_date DATE, sex VARCHAR(1), "
+                    "phone_enc TEXT, phone_hash VARCHAR(64), household VARCHAR(16), hukou_place VARCHAR(100), "
+                    "relation VARCHAR(20), moved_in DATE, house_id INTEGER, region_id INTEGER)")
+        cur.execute("CREATE INDEX bench_floor_resident_hash ON bench_floor_resident (id_hash)")
+    token = "gAAAAAB" + "x" * 130  # the length of a Fernet token of an 18-character number
+    values = [(i, f"姓名{i % 97}", "ric", token, f"{i:064x}", "371502********123X", date(1980, 1, 1) + timedelta(days=i % 9000),
+               "M", token, f"{i * 7:064x}", "registered", "山东省聊城市", "户主", date(2020, 1, 1), i // 3, i % 2408)
+              for i in range(chunk)]
+    sql = ("INSERT INTO bench_floor_resident VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, "
+           "%s)")
+    t = time.perf_counter()
+    done = 0
+    while done < rows:
+        n = min(chunk, rows - done)
+        batch = [(done + v[0], *v[1:4], f"{done + v[0]:064x}", *v[5:]) for v in values[:n]]
+        with transaction.atomic(), connection.cursor() as cur:
+            cur.executemany(sql, batch)
+        done += n
+    wall = time.perf_counter() - t
+    with connection.cursor() as cur:
+        cur.execute("DROP TABLE bench_floor_resident")
+    return {"floor_s": round(wall, 1), "floor_rows_per_s": round(rows / wall)}
+
+
 def phase_import(rows: int, label: str, chunk: int) -> dict:
-    benchlib.setup_django(f"sqlite:///{paths(rows)['db']}")
+    benchlib.setup_django(db_url(rows))
     from gridgov.accounts.models import User
     from gridgov.registry.excel.importer import import_rows
     from gridgov.registry.models import Address, Change, House, Resident
@@ -179,7 +237,8 @@ def phase_import(rows: int, label: str, chunk: int) -> dict:
 def child(phase: str, args) -> dict:
     cmd = [sys.executable, __file__, "--rows", str(args.rows), "--seed", str(args.seed), "--chunk", str(args.chunk),
            "--phase", phase, "--child"]
-    out = subprocess.run(cmd, check=True, stdout=subprocess.PIPE, text=True).stdout
+    out = subprocess.run(cmd, check=True, stdout=subprocess.PIPE, text=True,
+                         env={**os.environ, "BENCH_DB": args.db}).stdout
     lines = out.splitlines()
     for line in lines[:-1]:
         print(line, flush=True)
@@ -192,27 +251,39 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--chunk", type=int, default=500, help="rows per transaction")
     parser.add_argument("--reimport", type=int, default=1, help="1: import the same file a second time")
-    parser.add_argument("--phase", choices=["all", "setup", "generate", "import", "reimport"], default="all")
+    parser.add_argument("--phase", choices=["all", "setup", "generate", "import", "reimport", "floor", "measure"], default="all")
+    parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--no-generate", action="store_true", help="re-use bench/out/registry-<N>.xlsx")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
 
     if args.child:
         run = {"setup": lambda: phase_setup(args.rows), "generate": lambda: phase_generate(args.rows, args.seed),
                "import": lambda: phase_import(args.rows, "import", args.chunk),
-               "reimport": lambda: phase_import(args.rows, "reimport", args.chunk)}[args.phase]
+               "reimport": lambda: phase_import(args.rows, "reimport", args.chunk),
+               "floor": lambda: phase_floor(args.rows, args.chunk)}[args.phase]
         result = run()
         print(json.dumps(result, ensure_ascii=False), flush=True)
         return
 
-    result: dict = {"rows": args.rows, "chunk": args.chunk, "python": sys.version.split()[0],
-                    "cpus": os.cpu_count(), "started": time.strftime("%Y-%m-%d %H:%M:%S")}
-    phases = {"all": ["setup", "generate", "import"] + (["reimport"] if args.reimport else []),
-              "import": ["setup", "import"] + (["reimport"] if args.reimport else [])}.get(args.phase, [args.phase])
+    result: dict = {"rows": args.rows, "chunk": args.chunk, "db": args.db, "python": sys.version.split()[0],
+                    "cpus": os.cpu_count(), "started": time.strftime("%Y-%m-%d %H:%M:%S"),
+                    "load_before": os.getloadavg()[0]}
+    again = ["reimport"] if args.reimport else []
+    phases = {"all": ["setup"] + ([] if args.no_generate else ["generate"]) + ["import"] + again + ["floor"],
+              "import": ["setup", "import"] + again + ["floor"],
+              "measure": ["import"] + again + ["floor"]}.get(args.phase, [args.phase])
     for phase in phases:
         print(f"· {phase} …", flush=True)
         result.update(child(phase, args))
         print(f"  {json.dumps({k: v for k, v in result.items() if k.startswith(phase)}, ensure_ascii=False)}",
               flush=True)
+    result["load_after"] = os.getloadavg()[0]
+    if "floor_rows_per_s" in result and "import_rows_per_s" in result:
+        result["import_to_floor"] = round(result["import_rows_per_s"] / result["floor_rows_per_s"], 3)
+        if "reimport_rows_per_s" in result:
+            result["reimport_to_floor"] = round(result["reimport_rows_per_s"] / result["floor_rows_per_s"], 3)
+    os.environ["BENCH_DB"] = args.db
     target = paths(args.rows)["json"]
     previous = json.loads(target.read_text()) if target.exists() else {}
     target.write_text(json.dumps({**previous, **result}, ensure_ascii=False, indent=2))

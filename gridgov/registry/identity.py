@@ -5,6 +5,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 from django.utils.translation import gettext as _
 from stdnum import exceptions as stdnum_errors
@@ -58,6 +59,7 @@ def check_ric(value: str, today: date | None = None) -> CheckedId:
     return CheckedId(number=number, birth_date=born, sex=sex)
 
 
+@lru_cache(maxsize=8192)  # a few thousand division codes: bounded, and the table lookup is the check's slow part
 def _known_region(code6: str) -> bool:
     """The code is in stdnum's table of division codes, in any period: the province *and* the rest of the
     code (379999 is in a known province but is no division)."""

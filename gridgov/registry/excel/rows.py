@@ -92,7 +92,7 @@ class _LRU(OrderedDict):
 
 class RowImporter:
     def __init__(self, actor, kind: str, cols: list[Column], positions: dict[str, int], report: ImportReport,
-                 source: str, categories: list[KeyCategory]):
+                 source: str, categories: list[KeyCategory], *, batch: bool = True):
         self.actor, self.kind, self.report, self.source = actor, kind, report, source
         self.positions = positions  # column key → index in the file's rows
         self.by_key = {c.key: c for c in cols}
@@ -105,6 +105,11 @@ class RowImporter:
         self.workers = _LRU(4096)
         self.pending: list[tuple[_LRU, Any, Any]] = []  # cache entries made by the current row
         self.handler = getattr(self, f"_{kind}")
+        self.batch = None
+        if kind == "residents" and batch:
+            from gridgov.registry.excel.batch import ResidentBatch  # it builds on this module
+
+            self.batch = ResidentBatch(self)
 
     # -- plumbing
 
@@ -126,7 +131,7 @@ class RowImporter:
     def run(self, chunk: list[tuple[int, tuple]]) -> None:
         try:
             with transaction.atomic():
-                results = [self._row(n, row) for n, row in chunk]
+                results = self.batch.run(chunk) if self.batch else [self._row(n, row) for n, row in chunk]
         except DatabaseError:  # the chunk's commit failed: start clean and write row by row
             self._clear()
             results = [self._row(n, row) for n, row in chunk]
@@ -237,15 +242,17 @@ class RowImporter:
 
     _ADDRESS_PARSERS = {k: as_text for k in ("region", "road", "building", "unit", "floor", "room", "grid")}
 
+    RESIDENT_PARSERS = {
+        **_ADDRESS_PARSERS,
+        "name": as_text, "id_type": as_id_type, "id_number": as_document_number,
+        "sex": lambda x: as_choice(x, "sex", [("M", "男"), ("F", "女")]),
+        "birth_date": lambda x: as_date(x, "birth_date"),
+        "phone": as_text, "household": lambda x: as_choice(x, "household", Resident.Household.choices),
+        "hukou_place": as_text, "relation": as_text, "moved_in": lambda x: as_date(x, "moved_in"),
+    }
+
     def _residents(self, values: dict) -> str:
-        v = self._collect(values, {
-            **self._ADDRESS_PARSERS,
-            "name": as_text, "id_type": as_id_type, "id_number": as_document_number,
-            "sex": lambda x: as_choice(x, "sex", [("M", "男"), ("F", "女")]),
-            "birth_date": lambda x: as_date(x, "birth_date"),
-            "phone": as_text, "household": lambda x: as_choice(x, "household", Resident.Household.choices),
-            "hukou_place": as_text, "relation": as_text, "moved_in": lambda x: as_date(x, "moved_in"),
-        })
+        v = self._collect(values, self.RESIDENT_PARSERS)
         # only the importer's own record is updated; a number kept elsewhere becomes a transfer request
         before = find_in_scope(self.actor, v["id_type"], v["id_number"]) if v["id_number"] else None
         address = self._address(v)

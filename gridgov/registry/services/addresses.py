@@ -6,7 +6,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
@@ -50,6 +50,25 @@ def _next_address_code(region: Region) -> str:
     AddressSequence.objects.filter(pk=seq.pk).update(last=F("last") + 1)
     seq.refresh_from_db(fields=["last"])
     return f"{region.code}{seq.last:06d}"
+
+
+def reserve_address_codes(needed: dict[int, str], counts: dict[int, int]) -> dict[int, list[str]]:
+    """Address codes in blocks: ``counts[region_id]`` new codes for each community (``needed[region_id]`` is its
+    12-digit code), in the order :func:`_next_address_code` would hand them out one at a time.  Two queries
+    whatever the number of regions: the missing counter rows inserted, then every counter moved on by its count
+    in one UPDATE … RETURNING (which also locks the counters until the transaction ends)."""
+    if not counts:
+        return {}
+    AddressSequence.objects.bulk_create([AddressSequence(region_id=r) for r in counts], ignore_conflicts=True)
+    table = connection.ops.quote_name(AddressSequence._meta.db_table)
+    last = connection.ops.quote_name("last")
+    cases = " ".join("WHEN %s THEN %s" for _r in counts)
+    params: list[int] = [v for item in counts.items() for v in item] + list(counts)
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {table} SET {last} = {last} + CASE region_id {cases} END "
+                       f"WHERE region_id IN ({', '.join(['%s'] * len(counts))}) RETURNING region_id, {last}", params)
+        ends = dict(cursor.fetchall())
+    return {r: [f"{needed[r]}{n:06d}" for n in range(ends[r] - c + 1, ends[r] + 1)] for r, c in counts.items()}
 
 
 def get_or_create_address(actor, data: AddressInput, source: str = "web") -> tuple[Address, bool]:

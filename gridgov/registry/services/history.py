@@ -29,22 +29,42 @@ def _value(obj, name):
     return v if isinstance(v, (str, int, float, bool, list, dict, type(None))) else str(v)
 
 
-def snapshot(obj) -> dict:
+def snapshot(obj, phones: dict[str, str] | None = None) -> dict:
+    """Comparable, recordable values of ``obj``.  ``phones`` (plain name → number) gives sealed phones the
+    caller already holds in the clear, so they need not be decrypted (bulk writes)."""
     out = {}
     for f in obj._meta.concrete_fields:
         if f.name in ("id", "updated_at", "created_at", "key", "id_hash"):
             continue
         if f.name in SEALED_PHONES:
             plain = SEALED_PHONES[f.name]
-            out[plain] = crypto.mask_phone(getattr(obj, plain) or "")
+            value = phones[plain] if phones is not None and plain in phones else getattr(obj, plain)
+            out[plain] = crypto.mask_phone(value or "")
         elif f.name.endswith("phone_hash"):
             out[f"_{f.name}"] = getattr(obj, f.name)  # compared, never recorded
+        elif f.is_relation:
+            out[f.name] = getattr(obj, f.attname)  # the key itself: no query for the related row
         else:
             out[f.name] = _value(obj, f.name)
     return out
 
 
+def creation_change(obj, actor, source: str = "web", phones: dict[str, str] | None = None) -> Change:
+    """The (unsaved) :class:`Change` row that records the creation of ``obj`` (saved, or given its pk by a
+    bulk insert): what :func:`record_change` writes for a new record, for callers that insert in bulk."""
+    changes = {k: [None, v] for k, v in snapshot(obj, phones).items() if v not in (None, "", [], {})}
+    changes.pop("id_number_enc", None)
+    for k in [k for k in changes if k.startswith("_")]:
+        changes.pop(k)
+    return Change(model=obj._meta.model_name, object_id=obj.pk, action="create",
+                  actor=actor if isinstance(actor, User) else None, changes=changes, source=source[:32])
+
+
 def record_change(obj, actor, before: dict | None, action: str = "", source: str = "web") -> Change | None:
+    if before is None and not action:
+        change = creation_change(obj, actor, source)
+        change.save()
+        return change
     after = snapshot(obj)
     if before is None:
         changes = {k: [None, v] for k, v in after.items() if v not in (None, "", [], {})}

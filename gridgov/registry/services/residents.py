@@ -206,6 +206,26 @@ def _write_resident(actor, resident: Resident | None, data: ResidentInput, clean
     return resident
 
 
+def new_resident_rows(data: ResidentInput, clean: dict, house: House, region, grid_id: int | None, phone: str
+                      ) -> tuple[Resident, Residence]:
+    """The unsaved rows :func:`_write_resident` would leave for a new person moving into ``house`` (whose address
+    is in ``region``, grid ``grid_id``): the record as it stands after the move, and its stay — for bulk inserts
+    (the stay's ``resident`` is set once the record has its key).  ``clean`` is from :func:`_check_resident`,
+    ``phone`` its checked phone."""
+    checked = clean["checked"]
+    relation = (data.relation or "").strip()[:20]
+    on = data.moved_in or timezone.localdate()
+    resident = Resident(
+        name=clean["name"], id_type=data.id_type, id_number_enc=crypto.encrypt(checked.number),
+        id_hash=crypto.lookup_hash(f"{data.id_type}:{checked.number}"), id_masked=crypto.mask_id(checked.number),
+        birth_date=clean["birth_date"], sex=clean["sex"], household=data.household,
+        hukou_place=(data.hukou_place or "").strip()[:100], relation=relation, house=house, region=region,
+        grid_id=grid_id, moved_in=on, moved_out=None)
+    if phone:
+        resident.phone = phone
+    return resident, Residence(house=house, relation=relation, moved_in=on)
+
+
 def _move(resident: Resident, house: House | None, on: date, relation: str = "") -> None:
     Residence.objects.filter(resident=resident, moved_out__isnull=True).update(moved_out=on)
     if house is None:

@@ -1,0 +1,295 @@
+"""The chunked fast path of the resident import: the rows of a chunk are read and checked in Python first, then
+the database is asked once per kind (the communities and grids not cached yet, the residents by identity hash,
+which of them the importer may write, the addresses by key, the houses at them), and new people are written
+with bulk inserts — addresses (codes reserved in blocks), houses, residents, stays and history rows.
+
+Every row the fast path cannot vouch for goes through :class:`~gridgov.registry.excel.rows.RowImporter`'s own
+per-row path, in file order: a row with any error (so the error report is the per-row path's), a person already
+on record who would change or who is kept outside the importer's scope (a transfer request), a document seen
+earlier in the same chunk, a row whose address or grid the importer may not use.  Before such a row the new
+people gathered so far are written, so the rows change the database in the order of the file and the outcome is
+the per-row path's.  A person on record whom the row would leave as they are is counted unchanged without a
+write, compared by keyed hashes and stored values (nothing is decrypted).  Only new people are encrypted."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count
+
+from gridgov.core import crypto
+from gridgov.core.errors import DomainError
+from gridgov.regions.models import Grid, Region
+from gridgov.registry.excel.rows import _LRU, RowImporter, _Rejected
+from gridgov.registry.models import Address, Change, House, Residence, Resident
+from gridgov.registry.services.access import check_grid_in_scope, check_region_in_scope
+from gridgov.registry.services.addresses import address_key, reserve_address_codes
+from gridgov.registry.services.history import creation_change
+from gridgov.registry.services.residents import ResidentInput, _check_resident, new_resident_rows
+
+_PART_MAX = {"building": 20, "unit": 10, "floor": 10, "room": 20}  # the columns' lengths (the service allows 20)
+
+
+@dataclass
+class _Row:
+    index: int  # position in the chunk
+    data: ResidentInput | None = None
+    clean: dict | None = None
+    id_hash: str = ""
+    household_given: bool = False
+    region: Region | None = None
+    grid: Grid | None = None  # the grid the address service would resolve for the row
+    road: str = ""
+    parts: dict | None = None
+    key: str = ""
+    fast: bool = False
+
+
+class ResidentBatch:
+    """One per import (it keeps bounded caches of communities, grids and scope answers)."""
+
+    def __init__(self, importer: RowImporter):
+        self.imp = importer
+        self.actor, self.source = importer.actor, importer.source
+        self.regions = _LRU(8192)  # community code → Region | None
+        self.default_grids = _LRU(8192)  # region id → the single general grid | None
+        self.grids = _LRU(8192)  # (grid code, region id) → Grid | None
+        self.scope = _LRU(16384)  # ("r" | "g", id) → may the importer write there
+
+    # -- the chunk
+
+    def run(self, chunk: list[tuple[int, tuple]]) -> list:
+        rows = [self._prepare(i, row) for i, (_n, row) in enumerate(chunk)]
+        self._resolve_places(rows)
+        fast = [r for r in rows if r.fast]
+        stored = self._stored([r.id_hash for r in fast])
+        outcomes: list[Any] = [None] * len(chunk)
+        pending: list[_Row] = []
+        seen: set[str] = set()
+
+        def slow(i: int) -> None:
+            self._write(pending, chunk, outcomes)
+            pending.clear()
+            outcomes[i] = self.imp._row(*chunk[i])
+
+        for r in rows:
+            first = r.id_hash not in seen
+            if r.id_hash:
+                seen.add(r.id_hash)
+            if not (r.fast and first):
+                slow(r.index)
+                continue
+            record = stored.get(r.id_hash)
+            if record is None:
+                pending.append(r)
+            elif self._unchanged(r, record):
+                outcomes[r.index] = (chunk[r.index][0], "unchanged", [], chunk[r.index][1], {})
+            else:
+                slow(r.index)
+        self._write(pending, chunk, outcomes)
+        return outcomes
+
+    # -- reading and checking, no database
+
+    def _prepare(self, index: int, row: tuple) -> _Row:
+        out = _Row(index)
+        values = self.imp.values(row)
+        try:
+            v = self.imp._collect(values, self.imp.RESIDENT_PARSERS)
+        except _Rejected:
+            return out  # the per-row path says what is wrong
+        out.household_given = bool(v["household"])
+        data = ResidentInput(
+            name=v["name"], id_type=v["id_type"], id_number=v["id_number"], phone=v["phone"],
+            household=v["household"] or Resident.Household.REGISTERED, hukou_place=v["hukou_place"],
+            relation=v["relation"], moved_in=v["moved_in"], birth_date=v["birth_date"], sex=v["sex"])
+        clean, errors = _check_resident(data)
+        checked = clean["checked"]
+        if checked is not None:
+            out.id_hash = crypto.lookup_hash(f"{data.id_type}:{checked.number}")
+        if errors or checked is None or len(clean["name"]) > 50:
+            return out
+        out.data, out.clean = data, clean
+        road = (v["road"] or "").strip()
+        parts = {n: (v[n] or "").strip() for n in _PART_MAX}
+        if not road or len(road) > 100 or any(len(parts[n]) > m for n, m in _PART_MAX.items()):
+            return out
+        out.road, out.parts = road, parts
+        out.fast = True
+        out.region = v["region"]  # the code until _resolve_places
+        out.grid = v["grid"]
+        return out
+
+    # -- communities and grids: one query per kind for what is not cached
+
+    def _resolve_places(self, rows: list[_Row]) -> None:
+        fast = [r for r in rows if r.fast]
+        codes = {r.region for r in fast if r.region and r.region not in self.regions}
+        if codes:
+            found = {g.code: g for g in Region.objects.filter(code__in=codes, level=Region.Level.COMMUNITY)}
+            for code in codes:
+                self.regions.put(code, found.get(code))
+        regions = {}
+        for r in fast:
+            region = self.regions.get(r.region) if r.region else None
+            if region is None:
+                r.fast = False
+            else:
+                regions[region.pk] = region
+                r.region = region
+        fast = [r for r in fast if r.fast]
+        need_default = {r.region.pk for r in fast if not r.grid and r.region.pk not in self.default_grids}
+        if need_default:
+            single = {row["community"] for row in Grid.objects.filter(
+                community__in=need_default, active=True, kind=Grid.Kind.GENERAL).values("community").annotate(
+                n=Count("id")).filter(n=1)}
+            grids = {g.community_id: g for g in Grid.objects.filter(
+                community__in=single, active=True, kind=Grid.Kind.GENERAL)} if single else {}
+            for pk in need_default:
+                self.default_grids.put(pk, grids.get(pk))
+        wanted = {(r.grid, r.region.pk) for r in fast if r.grid and (r.grid, r.region.pk) not in self.grids}
+        if wanted:
+            found_grids = {(g.code, g.community_id): g for g in Grid.objects.filter(
+                code__in={c for c, _r in wanted}, community__in={p for _c, p in wanted})}
+            for pair in wanted:
+                self.grids.put(pair, found_grids.get(pair))
+        for r in fast:
+            if r.grid:
+                grid = self.grids.get((r.grid, r.region.pk))
+                if grid is None:
+                    r.fast = False  # "no such grid in this community": the per-row path says so
+                    continue
+            else:
+                grid = self.default_grids.get(r.region.pk)
+            r.grid = grid
+            if not (self._may("r", r.region) and self._may("g", grid)):
+                r.fast = False
+                continue
+            r.key = address_key(r.region, r.road, **r.parts)
+
+    def _may(self, kind: str, obj) -> bool:
+        """The access checks of the address and resident services, cached per community and grid."""
+        if obj is None:
+            return True
+        key = (kind, obj.pk)
+        answer = self.scope.get(key)
+        if answer is None:
+            try:
+                (check_region_in_scope if kind == "r" else check_grid_in_scope)(self.actor, obj)
+                answer = True
+            except DomainError:
+                answer = False
+            self.scope.put(key, answer)
+        return answer
+
+    def _may_grid_id(self, grid_id: int | None) -> bool:
+        if grid_id is None:
+            return True
+        return self._may("g", Grid(pk=grid_id))  # the check needs the key only
+
+    # -- people on record
+
+    def _stored(self, hashes: list[str]) -> dict[str, dict]:
+        """Residents of these identity hashes with what decides "unchanged", and whether the importer may write
+        them (two queries)."""
+        if not hashes:
+            return {}
+        found = {row["id_hash"]: row for row in Resident.objects.filter(id_hash__in=set(hashes)).values(
+            "pk", "id_type", "id_hash", "name", "birth_date", "sex", "phone_hash", "household", "hukou_place",
+            "relation", "house_id", "house__address__key", "house__address__grid_id")}
+        if found:
+            mine = set(Resident.objects.visible_to(self.actor).filter(
+                pk__in=[row["pk"] for row in found.values()]).values_list("pk", flat=True))
+            for row in found.values():
+                row["mine"] = row["pk"] in mine
+        return found
+
+    def _unchanged(self, r: _Row, record: dict) -> bool:
+        """Would the per-row path leave this record as it is (its ``_save`` comparison)?"""
+        data, clean = r.data, r.clean
+        if not record["mine"] or record["id_type"] != data.id_type or record["house_id"] is None:
+            return False
+        if record["house__address__key"] != r.key or not self._may_grid_id(record["house__address__grid_id"]):
+            return False
+        phone = clean["phone"]
+        household = data.household if r.household_given else record["household"]
+        return (record["name"] == clean["name"] and record["birth_date"] == clean["birth_date"]
+                and record["sex"] == clean["sex"] and household == record["household"]
+                and (not phone or crypto.phone_hash(phone) == record["phone_hash"])
+                and (data.hukou_place or record["hukou_place"] or "").strip()[:100] == record["hukou_place"]
+                and (data.relation or record["relation"] or "").strip()[:20] == record["relation"])
+
+    # -- bulk writes of new people
+
+    def _write(self, rows: list[_Row], chunk: list, outcomes: list) -> None:
+        while rows:
+            addresses = {a.key: a for a in Address.objects.select_for_update().filter(
+                key__in={r.key for r in rows}).only("pk", "key", "region_id", "grid_id")}
+            # an existing address the importer may not use stops the batch: that row goes the per-row way
+            stop = next((i for i, r in enumerate(rows) if r.key in addresses
+                         and not self._may_grid_id(addresses[r.key].grid_id)), len(rows))
+            self._insert(rows[:stop], addresses, chunk, outcomes)
+            if stop == len(rows):
+                return
+            i = rows[stop].index
+            outcomes[i] = self.imp._row(*chunk[i])
+            rows = rows[stop + 1:]
+
+    def _insert(self, rows: list[_Row], addresses: dict[str, Address], chunk: list, outcomes: list) -> None:
+        if not rows:
+            return
+        made: dict[int, dict[str, int]] = {r.index: {} for r in rows}
+        new_addresses: dict[str, tuple[_Row, Address]] = {}
+        for r in rows:
+            if r.key not in addresses and r.key not in new_addresses:
+                new_addresses[r.key] = (r, Address(region=r.region, grid=r.grid, road=r.road, key=r.key,
+                                                   **r.parts))
+        counts: dict[int, int] = {}
+        codes_of = {}
+        for r, _a in new_addresses.values():
+            counts[r.region.pk] = counts.get(r.region.pk, 0) + 1
+            codes_of[r.region.pk] = r.region.code
+        codes = reserve_address_codes(codes_of, counts)
+        for r, address in new_addresses.values():
+            address.code = codes[r.region.pk].pop(0)
+        Address.objects.bulk_create([a for _r, a in new_addresses.values()])
+        for r, address in new_addresses.values():
+            addresses[r.key] = address
+            made[r.index]["address"] = 1
+        houses = {h.address_id: h for h in House.objects.select_for_update().filter(
+            address__in=[addresses[k].pk for k in {r.key for r in rows} if k not in new_addresses])}
+        new_houses: list[tuple[_Row, House]] = []
+        for r in rows:
+            address = addresses[r.key]
+            if address.pk not in houses:
+                house = House(address=address)
+                houses[address.pk] = house
+                new_houses.append((r, house))
+                made[r.index]["house"] = 1
+        House.objects.bulk_create([h for _r, h in new_houses])
+        people = []
+        for r in rows:
+            address = addresses[r.key]
+            people.append(new_resident_rows(r.data, r.clean, houses[address.pk], r.region, address.grid_id,
+                                            r.clean["phone"]))
+        Resident.objects.bulk_create([p for p, _s in people])
+        for person, stay in people:
+            stay.resident = person
+        Residence.objects.bulk_create([s for _p, s in people])
+        # the history rows in the per-row order: the row's new address, its new house, the person
+        address_of = {a.pk: a for _r, a in new_addresses.values()}
+        house_of = {id(h): h for _r, h in new_houses}
+        changes: list[Change] = []
+        for r, (person, _stay) in zip(rows, people, strict=True):
+            address = addresses[r.key]
+            if made[r.index].get("address"):
+                changes.append(creation_change(address_of[address.pk], self.actor, self.source))
+            house = houses[address.pk]
+            if made[r.index].get("house") and id(house) in house_of:
+                changes.append(creation_change(house, self.actor, self.source, {"owner_phone": ""}))
+            changes.append(creation_change(person, self.actor, self.source, {"phone": r.clean["phone"]}))
+        Change.objects.bulk_create(changes)
+        for r in rows:
+            number, row = chunk[r.index]
+            outcomes[r.index] = (number, "submitted", [], row, made[r.index])

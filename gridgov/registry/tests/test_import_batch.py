@@ -1,0 +1,244 @@
+"""The chunked fast path of the resident import (``excel.batch``) against the per-row path it stands in for:
+the same database afterwards, the same report, nothing left by a chunk that failed, and a number of queries
+per chunk that does not grow with the rows."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from django.db import DatabaseError, connection, transaction
+from django.test.utils import CaptureQueriesContext
+
+from gridgov.core import crypto
+from gridgov.registry.excel.importer import import_rows
+from gridgov.registry.excel.rows import RowImporter
+from gridgov.registry.models import Address, AddressSequence, Change, House, Residence, Resident, TransferRequest
+from gridgov.registry.tests.test_excel import (
+    COMMUNITY_A,
+    COMMUNITY_B,
+    GRID_A1,
+    GRID_A2,
+    RESIDENT_HEADERS,
+    bad_checksum,
+    make_id,
+    resident_row,
+    xlsx,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def _sorted(rows) -> list:
+    return sorted(rows, key=repr)  # None next to dates
+
+
+def _state() -> dict:
+    """The registry as natural keys (no primary keys: PostgreSQL does not roll its sequences back), history
+    rows in the order they were written."""
+    addr = dict(Address.objects.values_list("pk", "key"))
+    house_key = {h: addr[a] for h, a in House.objects.values_list("pk", "address_id")}
+    person = dict(Resident.objects.values_list("pk", "id_hash"))
+
+    def natural(model: str, pk: int):
+        return {"address": addr, "house": house_key, "resident": person}.get(model, {}).get(pk, pk)
+
+    def changes(c: dict) -> dict:
+        out = dict(c)
+        for fk, model in (("house", "house"), ("address", "address")):
+            if fk in out:
+                out[fk] = [natural(model, v) if v else v for v in out[fk]]
+        return out
+
+    return {
+        "addresses": _sorted(Address.objects.values_list("key", "code", "region_id", "grid_id", "road", "building",
+                                                        "unit", "floor", "room", "lng", "lat")),
+        "houses": _sorted((house_key[h.pk], h.structure, h.use, h.status, h.area, h.owner_name, h.owner_phone_hash)
+                         for h in House.objects.all()),
+        "residents": _sorted(
+            (r.id_hash, r.name, r.id_type, r.id_masked, crypto.decrypt(r.id_number_enc), r.birth_date, r.sex,
+             r.phone_hash, r.phone, r.household, r.hukou_place, house_key.get(r.house_id), r.region_id, r.grid_id,
+             r.relation, r.moved_in, r.moved_out) for r in Resident.objects.all()),
+        "stays": _sorted((person[s.resident_id], house_key[s.house_id], s.relation, s.moved_in, s.moved_out)
+                        for s in Residence.objects.all()),
+        "history": [(c.model, natural(c.model, c.object_id), c.action, c.actor_id, changes(c.changes), c.source)
+                    for c in Change.objects.order_by("pk")],
+        "transfers": _sorted((person[t.resident_id], house_key[t.house_id], t.status, t.source, str(t.values))
+                            for t in TransferRequest.objects.all()),
+        "sequences": _sorted(AddressSequence.objects.values_list("region_id", "last")),
+    }
+
+
+def _report(report) -> tuple:
+    return (report.created, report.updated, report.unchanged, report.submitted, report.rejected,
+            report.also_created, [(r.row, r.errors, r.values) for r in report.rejected_rows], report.summary())
+
+
+def _both_ways(actor, path, **kw):
+    """Import ``path`` by the per-row path and by the fast path, each from the same starting point (the first
+    rolled back): the two reports and the two database states."""
+    out = {}
+    for batch in (False, True):
+        with transaction.atomic():
+            report = import_rows(actor, "residents", path, "same.xlsx", batch=batch, **kw)
+            out[batch] = (_report(report), _state())
+            if not batch:
+                transaction.set_rollback(True)
+    return out[False], out[True]
+
+
+@pytest.fixture
+def on_record(city, tmp_path):
+    """People already registered by the per-row path: three in grid A1 (kept by township A), one in township B."""
+    ids = {k: make_id(b) for k, b in (("same", "19700101"), ("phone", "19710202"), ("dup", "19720303"),
+                                      ("b", "19730404"))}
+    rows = [resident_row("原样", ids["same"], phone="13800000001", room="101"),
+            resident_row("换号", ids["phone"], phone="13800000002", room="101"),
+            resident_row("重复", ids["dup"], room="102")]
+    import_rows(city.worker_a, "residents", xlsx(tmp_path, RESIDENT_HEADERS, rows, "base.xlsx"), batch=False)
+    import_rows(city.operator_b, "residents", xlsx(tmp_path, RESIDENT_HEADERS, [resident_row(
+        "柳园人", ids["b"], region=COMMUNITY_B, road="柳园路", grid="")], "b.xlsx"), batch=False)
+    return ids
+
+
+def person(name, number, relation="户主", **kw):
+    row = resident_row(name, number, **kw)
+    row[6] = relation
+    return row
+
+
+def mixed(tmp_path, ids):
+    new = [make_id(f"198{i}0{i + 1}1{i}") for i in range(6)]
+    rows = [
+        resident_row("新人甲", new[0], phone="13900000001", room="201"),  # new, new address
+        person("新人乙", new[1], "配偶", room="201"),  # new, same new address
+        resident_row("原样", ids["same"], phone="13800000001", room="101"),  # unchanged
+        resident_row("换号", ids["phone"], phone="13800009999", room="101"),  # changed phone
+        resident_row("错校验", bad_checksum(new[2]), room="301"),  # rejected
+        resident_row("新人丙", new[2], moved_in="2099-01-01", room="302"),  # rejected: future date
+        resident_row("柳园人改", ids["b"], room="401"),  # kept in township B: a transfer request
+        resident_row("新人丁", new[3], room="101", household="流动人口"),  # new, existing address and house
+        person("新人甲", new[0], "户主", phone="13900000001", room="201"),  # duplicate: unchanged
+        resident_row("新人戊", new[4], grid=GRID_A2, room="501"),  # rejected: not the worker's grid
+        resident_row("新人己", new[5], room="202"),  # new
+        resident_row("新人乙改", new[1], room="203"),  # duplicate, changed: moves to a new address
+        resident_row("", new[2], room="303"),  # rejected: no name
+        resident_row("重复", ids["dup"], room="102"),  # unchanged
+    ]
+    return xlsx(tmp_path, RESIDENT_HEADERS, rows, "mixed.xlsx")
+
+
+@pytest.mark.parametrize("chunk", [500, 3])
+def test_the_fast_path_leaves_the_database_and_the_report_as_the_per_row_path(city, on_record, tmp_path, chunk,
+                                                                               monkeypatch):
+    per_row = []
+    real = RowImporter._row
+
+    def spy(self, number, row):
+        per_row.append((self.batch is not None, number))
+        return real(self, number, row)
+
+    monkeypatch.setattr(RowImporter, "_row", spy)
+    (row_report, row_state), (fast_report, fast_state) = _both_ways(city.worker_a, mixed(tmp_path, on_record),
+                                                                    chunk_size=chunk)
+    # the fast path wrote the 4 new people and passed the 2 unchanged ones; the rest went row by row
+    # (row 10 repeats row 2: in the same chunk it goes row by row; in a later chunk it is on record, unchanged)
+    assert [n for fast, n in per_row if fast] == [5, 6, 7, 8] + ([10] if chunk > 9 else []) + [11, 13, 14]
+    assert fast_report == row_report
+    assert fast_state == row_state
+    counts = fast_report[:5]
+    assert counts == (0, 2, 3, 5, 4)  # updated: the changed phone and the moved duplicate; unchanged 3
+    assert len(fast_state["transfers"]) == 1
+
+
+def test_an_operator_and_an_administrator_get_the_per_row_outcome_too(city, on_record, tmp_path):
+    path = mixed(tmp_path, on_record)
+    for actor in (city.operator_a, city.admin):
+        (row_report, row_state), (fast_report, fast_state) = _both_ways(actor, path)
+        assert fast_report == row_report and fast_state == row_state
+
+
+def test_a_file_with_errors_gets_the_per_row_report(city, tmp_path):
+    ids = [make_id("19900101") for _ in range(4)]
+    rows = [resident_row("好", ids[0]), resident_row("坏", bad_checksum(ids[1])),
+            resident_row("外", ids[2], region=COMMUNITY_B, road="柳园路", grid=""),
+            resident_row("没社区", ids[3], region="371502009009"), resident_row("没路", ids[3], road=""),
+            resident_row("长", ids[3], unit="12345678901")]
+    (row_report, _s), (fast_report, _f) = _both_ways(city.worker_a, xlsx(tmp_path, RESIDENT_HEADERS, rows))
+    assert fast_report == row_report
+    assert [r[0] for r in fast_report[6]] == [3, 4, 5, 6] + ([7] if connection.vendor == "postgresql" else [])
+
+
+def _new_people(tmp_path, n: int, name: str):
+    rows = [resident_row(f"人{i}", make_id(f"19{50 + i % 40}0{1 + i % 9}1{i % 9}"), room=str(100 + i // 3),
+                         grid=GRID_A1 if i % 2 else "", region=COMMUNITY_A) for i in range(n)]
+    return xlsx(tmp_path, RESIDENT_HEADERS, rows, name)
+
+
+def test_a_chunk_that_fails_half_written_leaves_the_database_as_it_was(city, on_record, tmp_path, monkeypatch):
+    before = _state()
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the disk is gone")
+
+    monkeypatch.setattr(Residence.objects, "bulk_create", broken)  # after addresses, houses and residents
+    with pytest.raises(RuntimeError):
+        import_rows(city.worker_a, "residents", _new_people(tmp_path, 30, "n.xlsx"))
+    assert _state() == before
+
+
+def test_a_database_error_in_a_chunk_falls_back_to_the_per_row_path(city, on_record, tmp_path, monkeypatch):
+    path = mixed(tmp_path, on_record)
+    with transaction.atomic():
+        expected = _report(import_rows(city.worker_a, "residents", path, "same.xlsx", batch=False)), _state()
+        transaction.set_rollback(True)
+    calls = []
+    real = Change.objects.bulk_create
+
+    def once(objs, *args, **kwargs):
+        if not calls:
+            calls.append(1)
+            raise DatabaseError("serialization failure")
+        return real(objs, *args, **kwargs)
+
+    monkeypatch.setattr(Change.objects, "bulk_create", once)
+    report = import_rows(city.worker_a, "residents", path, "same.xlsx")
+    assert calls and (_report(report), _state()) == expected
+
+
+def test_queries_per_chunk_do_not_grow_with_the_rows(city, tmp_path):
+    def queries(n: int, name: str) -> int:
+        path = _new_people(tmp_path, n, name)
+        with CaptureQueriesContext(connection) as ctx:
+            report = import_rows(city.admin, "residents", path, chunk_size=1000)
+        assert report.submitted == n
+        with CaptureQueriesContext(connection) as again:
+            assert import_rows(city.admin, "residents", path, chunk_size=1000).unchanged == n
+        return len(ctx), len(again)
+
+    small, small_again = queries(10, "s.xlsx")
+    big, big_again = queries(300, "b.xlsx")
+    # bulk inserts are split by the database's parameter limit (SQLite: 999 a statement), nothing else grows
+    assert big <= small + 20, (small, big)
+    assert big_again <= small_again + 2, (small_again, big_again)
+    assert big_again <= 8
+
+
+def test_a_person_moved_away_is_not_unchanged(city, tmp_path):
+    number = make_id("19660606")
+    path = xlsx(tmp_path, RESIDENT_HEADERS, [resident_row("搬走", number)])
+    import_rows(city.worker_a, "residents", path)
+    Resident.objects.update(house=None, moved_out=date(2024, 1, 1))
+    (row_report, row_state), (fast_report, fast_state) = _both_ways(city.worker_a, path)
+    assert fast_report == row_report and fast_state == row_state
+    assert fast_report[1] == 1  # updated: moved back in
+
+
+def test_other_documents_and_rows_without_a_number_get_the_per_row_outcome(city, tmp_path):
+    rows = [resident_row("护照人", "E12345678", id_type="护照"),
+            resident_row("护照人", "E12345678", id_type="护照", room="102"),  # the same passport: moves
+            resident_row("无号", "", id_type="护照", room="103")]  # no number: always a new record
+    (row_report, row_state), (fast_report, fast_state) = _both_ways(
+        city.worker_a, xlsx(tmp_path, RESIDENT_HEADERS, rows))
+    assert fast_report == row_report and fast_state == row_state
+    assert fast_report[3] == 2 and fast_report[1] == 1
