@@ -381,12 +381,31 @@ class Lifecycle:
             for case in rows:
                 case.updated_at = written
             fields.append("updated_at")
-        self.model.objects.bulk_update(rows, fields)
+        write_grouped(self.model, rows, fields)
         entries = self.log_model.objects.bulk_create(logs)
         TransitionRecord.objects.bulk_create(records)
         delta.write()
         self.after_system_batch(rows, entries)
         return entries
+
+
+def write_grouped(model, rows: list, fields: list[str]) -> None:
+    """Write ``fields`` of ``rows``: one ``UPDATE … SET … WHERE id IN (…)`` per distinct tuple of values (a
+    sweep's batch writes few: the escalation target is the parent of a handful of centers), instead of
+    Django's ``bulk_update``, whose ``CASE WHEN id = … THEN …`` per row and field costs far more to build than
+    to run. Values that cannot be grouped (a JSON value), or as many groups as rows: ``bulk_update``."""
+    attnames = [model._meta.get_field(f).attname for f in fields]
+    groups: dict = {}
+    try:
+        for row in rows:
+            groups.setdefault(tuple(getattr(row, a) for a in attnames), []).append(row.pk)
+    except TypeError:  # an unhashable value
+        groups = {}
+    if not groups or len(groups) * 4 > len(rows) + 4:
+        model.objects.bulk_update(rows, fields)
+        return
+    for values, ids in groups.items():
+        model.objects.filter(pk__in=ids).update(**dict(zip(attnames, values, strict=True)))
 
 
 # --- the statistics hook ----------------------------------------------------------------------
