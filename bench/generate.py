@@ -262,11 +262,13 @@ def generate_events(n: int, seed: int, as_of, timings: dict | None = None) -> di
     plan = gen_events.plan(n, seed, as_of, first_id=first_id)
     if timings is not None:
         timings["events: plan"] = round(time.perf_counter() - t, 2)
+    print(f"  planned in {time.perf_counter() - t:.1f} s", flush=True)
     with gen_load.without_indexes(gen_load.tables(), timings):
         t = time.perf_counter()
         made = gen_load.write(plan, as_of)
         if timings is not None:
             timings["events: write"] = round(time.perf_counter() - t, 2)
+        print(f"  written in {time.perf_counter() - t:.1f} s", flush=True)
     if connection.vendor == "postgresql":
         from django.core.management.color import no_style
 
