@@ -389,6 +389,9 @@ def _timeline(event: Event) -> list[dict]:
     ]
 
 
+DUPLICATES_SHOWN = 10
+
+
 def event_context(
     request, event: Event, *, error_action: str = "", errors: dict | None = None, error_message: str = "", values=None
 ) -> dict:
@@ -399,7 +402,9 @@ def event_context(
     default_dept = event.category.default_department if event.category.default_department_id else None
     duplicates = []
     if "merge" in allowed and event.lng is not None and event.lat is not None:
-        duplicates = services.find_duplicates(event.category, event.lng, event.lat, user=user, exclude_pk=event.pk)
+        # the nearest few (the query itself reads at most 200 candidates from the category/status/time index)
+        duplicates = services.find_duplicates(event.category, event.lng, event.lat, user=user,
+                                              exclude_pk=event.pk)[:DUPLICATES_SHOWN]
     pending = (
         event.extension_requests.filter(state=ExtensionRequest.State.PENDING)
         .select_related("department", "requested_by")
