@@ -39,9 +39,12 @@ def _state() -> dict:
     addr = dict(Address.objects.values_list("pk", "key"))
     house_key = {h: addr[a] for h, a in House.objects.values_list("pk", "address_id")}
     person = dict(Resident.objects.values_list("pk", "id_hash"))
+    transfer = {t: (person[r], house_key[h]) for t, r, h in
+                TransferRequest.objects.values_list("pk", "resident_id", "house_id")}
 
     def natural(model: str, pk: int):
-        return {"address": addr, "house": house_key, "resident": person}.get(model, {}).get(pk, pk)
+        return {"address": addr, "house": house_key, "resident": person,
+                "transferrequest": transfer}.get(model, {}).get(pk, pk)
 
     def changes(c: dict) -> dict:
         out = dict(c)
