@@ -167,7 +167,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database-url", required=True, help="a COPY of a bench base: events are written into it")
     parser.add_argument("--duration", type=int, default=20, help="seconds of load per server (default 20)")
-    parser.add_argument("--warmup", type=int, default=3, help="seconds of load before measuring (default 3)")
+    parser.add_argument("--warmup", type=int, default=60,
+                        help="seconds of load before measuring: each worker builds its grid index first (default 60)")
     parser.add_argument("--port", type=int, default=8310)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker (default 4)")
