@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import math
 from array import array
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import shapely
@@ -79,8 +79,9 @@ class GridIndex:
     def find(self, lng: float, lat: float) -> int | None:
         """The pk of the grid holding the point, or None."""
         r = self.raster
-        if r is None:
-            return None
+        if r is None:  # no grids, or the raster is still being built: the exact way
+            position = self.exact(lng, lat) if self.id_list else None
+            return None if position is None else self.id_list[position]
         fx = (lng - r.x0) * r.inv
         fy = (lat - r.y0) * r.inv
         if not (0 <= fx < r.nx and 0 <= fy < r.ny):
@@ -99,7 +100,12 @@ class GridIndex:
         n = len(xs)
         out = np.full(n, NO_GRID, dtype=np.int64)
         r = self.raster
-        if r is None or not n:
+        if not n or not self.id_list:
+            return out
+        if r is None:  # the raster is still being built: every point the exact way
+            positions = positions_covering(self.tree, shapely.points(xs, ys))
+            hit = positions != _BIG
+            out[hit] = self.ids[positions[hit]]
             return out
         flat = r.cell_of(xs, ys)
         cells = np.full(n, EMPTY, dtype=np.int64)
@@ -123,17 +129,29 @@ def positions_covering(tree: shapely.STRtree, points: np.ndarray) -> np.ndarray:
     return best
 
 
-def build(geometries: list, ids: list[int], stamp: tuple | None) -> GridIndex:
-    """An index over valid, non-empty ``geometries`` (already in code order) with their pks."""
+def build(geometries: list, ids: list[int], stamp: tuple | None, *, raster: bool = True) -> GridIndex:
+    """An index over valid, non-empty ``geometries`` (already in code order) with their pks; without its
+    raster when ``raster`` is false (every lookup then goes the exact way; :func:`with_raster` adds it)."""
     array_ = np.array(geometries, dtype=object)
     shapely.prepare(array_)
     tree = shapely.STRtree(array_)
     hull = None
     if geometries:
-        hull = shapely.convex_hull(shapely.multipoints(shapely.get_coordinates(array_)))
+        coords = shapely.get_coordinates(array_)
+        # a line through every vertex has the same convex hull as the points, and is one geometry to make
+        # (a multipoint of 20,000 grids' vertices took a second to build)
+        hull = shapely.convex_hull(shapely.linestrings(coords) if len(coords) > 1 else shapely.multipoints(coords))
         shapely.prepare(hull)
     return GridIndex(stamp=stamp, tree=tree, geometries=array_, ids=np.array(ids, dtype=np.int64), hull=hull,
-                     raster=build_raster(tree, array_) if geometries else None, id_list=[int(i) for i in ids])
+                     raster=build_raster(tree, array_) if geometries and raster else None,
+                     id_list=[int(i) for i in ids])
+
+
+def with_raster(index: GridIndex) -> GridIndex:
+    """The same index with its raster built (the slow part of a build: seconds at 20,000 grids)."""
+    if index.raster is not None or not index.id_list:
+        return index
+    return replace(index, raster=build_raster(index.tree, index.geometries))
 
 
 def _linework(geometries: np.ndarray) -> np.ndarray:

@@ -36,8 +36,9 @@ DELETE of the grid table (TRUNCATE too on PostgreSQL) — so ``save()``, ``Query
 
 A process reads the stamp at most once per ``GRIDGOV["GRID_STAMP_TTL_S"]`` (1 s by default); between reads
 a lookup costs no query at all.  **Staleness bound: a grid change committed at time t is used by every
-process's lookups from t + TTL on** (plus the rebuild itself, well under a second for a city's 20,000
-grids).  In the process that made the change it is seen at once: ``save()`` and ``delete()`` of a grid
+process's lookups from t + TTL on** (plus the rebuild of the tree, milliseconds; for more than
+``RASTER_INLINE_MAX_GRIDS`` grids the raster follows in a background thread — seconds at 20,000 grids —
+and until it is there lookups take the exact way, with the same answers).  In the process that made the change it is seen at once: ``save()`` and ``delete()`` of a grid
 (signals) and the grid services forget the stamp, so the next lookup reads it again;
 ``invalidate_all()`` drops the stamp and every cached object (this index and the map outlines,
 ``gridgov.regions.outlines``) — the tests call it around each test.  A bump rolled back with its
@@ -78,6 +79,9 @@ from gridgov.regions.models import Grid, GridVersion
 log = logging.getLogger(__name__)
 
 _caches: list[StampedCache] = []
+# Up to this many grids the raster is built with the tree (well under a second); above it, in the background
+# (about 3–4 s for 20,000 grids on this project's machine: no request should wait for it).
+RASTER_INLINE_MAX_GRIDS = 2_000
 
 
 class StampedCache:
@@ -161,7 +165,36 @@ def build_index(stamp: tuple | None = None) -> GridIndex:
             geometry = shapely.make_valid(geometry)
         geometries.append(geometry)
         ids.append(pk)
-    return gridindex.build(geometries, ids, stamp)
+    if len(geometries) <= RASTER_INLINE_MAX_GRIDS:
+        return gridindex.build(geometries, ids, stamp)
+    # a city's grids: the tree now (a few milliseconds), the raster in a thread of its own; until it is
+    # there every lookup takes the exact way, with the same answers
+    index = gridindex.build(geometries, ids, stamp, raster=False)
+    threading.Thread(target=_add_raster, args=(index,), name="grid-raster", daemon=True).start()
+    return index
+
+
+def _add_raster(index: GridIndex) -> None:
+    try:
+        full = gridindex.with_raster(index)
+    except Exception:  # the exact way keeps answering; the next rebuild tries again
+        log.exception("the grid raster could not be built; lookups stay on the exact path")
+        return
+    with _index.lock:
+        if _index.value is index:  # not replaced by a newer build meanwhile
+            _index.value = full
+
+
+def raster_ready(timeout: float = 120.0) -> bool:
+    """Wait until this process's index has its raster (benchmarks measure the warm path); False on timeout."""
+    deadline = time.monotonic() + timeout
+    while True:
+        index = grid_index()
+        if index.raster is not None or not index.id_list:
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.05)
 
 
 _index = StampedCache(build_index)

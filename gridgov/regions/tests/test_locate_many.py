@@ -111,3 +111,39 @@ def test_locate_many_with_no_grids_answers_no_grid(db):
 def test_locate_many_refuses_bad_points(db, lngs, lats):
     with pytest.raises(ValueError):
         locate_many(lngs, lats)
+
+
+def test_a_large_city_answers_at_once_and_the_same_before_and_after_its_raster(city, settings, monkeypatch):
+    """Above RASTER_INLINE_MAX_GRIDS the first lookup does not wait for the raster: the index comes without
+    it, every lookup takes the exact way, and the raster arrives from its thread with the same answers."""
+    import threading
+
+    import numpy as np
+
+    from gridgov.regions import gridindex, spatial
+
+    monkeypatch.setattr(spatial, "RASTER_INLINE_MAX_GRIDS", 0)
+    started = threading.Event()
+    release = threading.Event()
+    real = gridindex.with_raster
+
+    def slow(index):
+        started.set()
+        release.wait(10)
+        return real(index)
+
+    monkeypatch.setattr(gridindex, "with_raster", slow)
+    spatial.invalidate_all()
+    bare = spatial.grid_index()
+    assert started.wait(5) and bare.raster is None and bare.id_list
+    rng = np.random.default_rng(7)
+    x0, y0, x1, y1 = (float(v) for v in __import__("shapely").total_bounds(bare.geometries))
+    xs, ys = rng.uniform(x0 - 0.01, x1 + 0.01, 400), rng.uniform(y0 - 0.01, y1 + 0.01, 400)
+    before = [spatial.locate_id(x, y) for x, y in zip(xs, ys, strict=True)]
+    before_many = spatial.locate_many(xs, ys)
+    release.set()
+    assert spatial.raster_ready(10)
+    assert spatial.grid_index().raster is not None
+    assert [spatial.locate_id(x, y) for x, y in zip(xs, ys, strict=True)] == before
+    assert list(spatial.locate_many(xs, ys)) == list(before_many)
+    assert any(v is not None for v in before) and any(v is None for v in before)
