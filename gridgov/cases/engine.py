@@ -30,7 +30,7 @@ from django.db.models import Model, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gridgov.cases import notify, tally
+from gridgov.cases import notify, numbers, tally
 from gridgov.cases.models import TransitionRecord
 from gridgov.core.crypto import mask_phone
 from gridgov.core.errors import Conflict, Forbidden, ValidationFailed
@@ -317,13 +317,27 @@ class Lifecycle:
         return entry
 
     def open(self, case, actor, now: datetime, action: str = "report", data: dict | None = None,
-             before: dict | None = None):
+             before: dict | None = None, number_prefix: str = "", fill: Callable[[], None] | None = None):
         """Write a new case (its first status and stage already set by the caller), its first log row
-        and record, and run the after-transition hook."""
+        and record, and run the after-transition hook.
+
+        With ``number_prefix`` the case is numbered here (:func:`gridgov.cases.numbers.next_number`), as late
+        as possible: the day's number and the day's rollups are rows every new case of the city writes, and
+        their row locks last until commit, so they are written after everything that is the case's own
+        (the case row under a provisional number, its first log row, ``fill()`` — its attachments, parties —
+        ), and only what must carry the number (the record, the messages) follows them."""
+        if number_prefix:
+            case.number = numbers.provisional()
         case.save()
         entry = self._log(case, action, actor, "", "", data or {}, now)
+        if fill is not None:
+            fill()
+        # --- from here on, rows shared by every new case: keep this part short
+        tally.apply(self, case.pk, None, self.share(case), new=True)
+        if number_prefix:
+            case.number = numbers.next_number(timezone.localdate(now), number_prefix)
+            type(case).objects.filter(pk=case.pk).update(number=case.number)
         record(self, case, action, "", actor, None, now)
-        tally.apply(self, case.pk, None, self.share(case))
         self.after_transition(case, entry, {}, before or {})
         transaction.on_commit(lambda: self.after_commit(case, entry))
         return entry

@@ -120,6 +120,7 @@ class Delta:
         self.tally: dict[tuple, Counter] = defaultdict(Counter)
         self.mix: dict[tuple, Counter] = defaultdict(Counter)
         self.open_rows: dict[tuple, tuple | None] = {}  # (kind, case_id) -> row values, None: delete
+        self.new_cases: set[tuple] = set()  # (kind, case_id) of cases opened here: no OpenCase row to replace
         self.dept: dict[tuple, Counter] = defaultdict(Counter)
 
     def add(self, kind: str, share: Share | None, sign: int) -> None:
@@ -136,7 +137,10 @@ class Delta:
                     if m in MIX_MEASURES:
                         mix[m] += sign * v
 
-    def change(self, kind: str, case_id: int, before: Share | None, after: Share | None) -> None:
+    def change(self, kind: str, case_id: int, before: Share | None, after: Share | None, new: bool = False
+               ) -> None:
+        if new:
+            self.new_cases.add((kind, case_id))
         if before != after:
             self.add(kind, before, -1)
             self.add(kind, after, +1)
@@ -167,7 +171,8 @@ class Delta:
         rows = {key: row for key, row in self.open_rows.items() if row is not None}
         by_kind: dict[str, list[int]] = defaultdict(list)
         for kind, case_id in list(gone) + list(rows):
-            by_kind[kind].append(case_id)
+            if (kind, case_id) not in self.new_cases:
+                by_kind[kind].append(case_id)
         for kind, ids in by_kind.items():
             OpenCase.objects.filter(kind=kind, case_id__in=ids).delete()
         if rows:
@@ -205,10 +210,11 @@ def _upsert(model, keys: tuple[str, ...], measures: tuple[str, ...], rows: dict[
 
 
 def apply(lc, case_id: int, before: Share | None, after: Share | None,
-          flows: Iterable[tuple[date, int, str]] = ()) -> None:
-    """Add one transition's difference to the rollups (the engine calls this inside the transaction)."""
+          flows: Iterable[tuple[date, int, str]] = (), new: bool = False) -> None:
+    """Add one transition's difference to the rollups (the engine calls this inside the transaction).
+    ``new``: the case is being opened in this transaction, so it has no OpenCase row yet."""
     delta = Delta()
-    delta.change(lc.kind, case_id, before, after)
+    delta.change(lc.kind, case_id, before, after, new=new)
     for day, department_id, measure in flows:
         delta.flow(lc.kind, day, department_id, measure)
     delta.write()

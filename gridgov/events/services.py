@@ -14,7 +14,6 @@ from django.utils.translation import gettext as _
 
 from gridgov.accounts.models import Department, User
 from gridgov.cases.engine import Citizen
-from gridgov.cases.numbers import next_number
 from gridgov.cases.uploads import serve_upload, store_upload, validate_upload
 from gridgov.core import crypto
 from gridgov.core.errors import NotFound, ValidationFailed
@@ -230,7 +229,6 @@ def create_event(actor, data: EventInput, *, idempotency_key: str = "", now: dat
     try:
         with transaction.atomic():
             event = Event(
-                number=next_number(timezone.localdate(now)),
                 source=source, category=cat, title=(data.title or "").strip() or cat.name, description=clean["description"],
                 lng=data.lng, lat=data.lat, address=data.address.strip(), grid=grid, region=region,
                 center=center_for(region), urgency=data.urgency or cat.urgency,
@@ -239,9 +237,11 @@ def create_event(actor, data: EventInput, *, idempotency_key: str = "", now: dat
                 idempotency_scope=scope if key else "", idempotency_key=key, idempotency_fingerprint=fingerprint,
                 created_at=now,
             )
-            opening = workflow.open_event(event, actor, now)
-            for upload in data.attachments:
-                add_attachment(event, upload, actor)
+            def attach() -> None:
+                for upload in data.attachments:
+                    add_attachment(event, upload, actor)
+
+            opening = workflow.open_event(event, actor, now, fill=attach if data.attachments else None)
             if data.resolve_on_spot:
                 workflow.perform(event, "resolve_on_spot", actor, {"note": data.on_spot_result}, now=now)
                 event.refresh_from_db()

@@ -521,12 +521,13 @@ def due_moment(event: Event, now: datetime) -> datetime:
     return at
 
 
-def open_event(event: Event, actor, now: datetime) -> EventLog:
-    """Write a new event in its first state with its acceptance deadline and the "report" entry."""
+def open_event(event: Event, actor, now: datetime, fill=None) -> EventLog:
+    """Write a new event in its first state with its acceptance deadline and the "report" entry, and number
+    it (SJ…) at the end of the transaction; ``fill()`` writes what else is its own (attachments) before."""
     event.status = S.REPORTED
     start_accept_stage(event, now)
     event.due_at = due_moment(event, now)
-    return LIFECYCLE.open(event, actor, now, "report")
+    return LIFECYCLE.open(event, actor, now, "report", number_prefix="" if event.number else "SJ", fill=fill)
 
 
 __all__ = ["SYSTEM", "Citizen", "perform", "allowed_actions", "open_event", "TRANSITIONS", "check"]

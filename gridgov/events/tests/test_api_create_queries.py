@@ -7,8 +7,10 @@ from gridgov.accounts.models import ApiToken
 
 NEW = {"category": "0301", "description": "路面有大量垃圾未清理", "lng": 116.005, "lat": 36.405, "address": "古城路1号"}
 # 37 statements before issue 13 (token UPDATE every request, 5 calendar reads, 3 for the number, the grid's
-# boundary, the timeline and the empty lists re-read); the savepoints of the test's own transaction included
-MAX_QUERIES = 22
+# boundary, the timeline and the empty lists re-read); 22 with the number drawn at the start; 20 since it is
+# drawn last (one more UPDATE for the number, no savepoint around it, no OpenCase DELETE for a new case); the
+# savepoints of the test's own transaction included
+MAX_QUERIES = 20
 
 
 def _same_instants(value):
@@ -57,3 +59,30 @@ def test_a_replayed_create_answers_with_the_detail_read_back(city, cats, client)
     again = _post(client, raw, "k-4")
     assert (first.status_code, again.status_code) == (201, 200)
     assert _same_instants(first.json()) == _same_instants(again.json())
+
+
+def test_the_rows_every_create_shares_are_written_after_the_events_own(city, cats, client):
+    """The day's rollups and the day's number are locked until commit by every create of the city, so a
+    create writes its own rows first and then those, and the number last but for what must carry it."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _t, raw = ApiToken.issue(city.worker_a)
+    assert _post(client, raw, "warm-up").status_code == 201
+    with CaptureQueriesContext(connection) as ctx:
+        answer = _post(client, raw, "k-order")
+    assert answer.status_code == 201
+    sqls = [q["sql"] for q in ctx.captured_queries]
+
+    def first(prefix):
+        return next(i for i, s in enumerate(sqls) if s.startswith(prefix))
+
+    own = [first('INSERT INTO "events_event" '), first('INSERT INTO "events_eventlog"')]
+    shared = [first('INSERT INTO "cases_tally"'), first('UPDATE "events_dailysequence"')]
+    assert max(own) < min(shared), sqls
+    number = answer.json()["number"]
+    assert sqls[shared[1] + 1].startswith('UPDATE "events_event" SET "number"') and number in sqls[shared[1] + 1]
+    # nothing of the event's own is written after the number: only the record and the messages carry it
+    after = [s.split(" (")[0] for s in sqls[shared[1] + 2:] if s.startswith(("INSERT", "UPDATE", "DELETE"))]
+    assert set(after) <= {'INSERT INTO "cases_transitionrecord"', 'INSERT INTO "core_notification"'}, after
+    assert not [s for s in sqls if s.startswith('DELETE FROM "cases_opencase"')]  # a new case has no row to replace
