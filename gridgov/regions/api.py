@@ -50,6 +50,7 @@ class BulkLookupIn(Schema):
     points: list[tuple[Longitude, Latitude]] = Field(
         ..., min_length=1, max_length=BULK_LOOKUP_LIMIT,
         description=f"坐标列表 [[经度, 纬度], …]（WGS-84），至多 {BULK_LOOKUP_LIMIT} 个",
+        examples=[[[115.985, 36.457], [116.002, 36.401]]],
     )
 
 
