@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from django.db import transaction
 from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
@@ -28,22 +29,36 @@ if str(BENCH) not in sys.path:
 N_EVENTS = 2_000
 
 
-@pytest.fixture
-def city(db):
-    """The 聊城 divisions, the demo grids, people and 2,000 generated events, as bench/generate.py makes them."""
+@pytest.fixture(scope="module")
+def generated(django_db_setup, django_db_blocker):
+    """The 聊城 divisions, the demo grids, people and 2,000 generated events, as bench/generate.py makes them —
+    made once for this module inside a transaction that is rolled back after its last test (each test runs in
+    a savepoint of it, so what one test writes is gone before the next)."""
     import generate
 
     from gridgov.core.notify import muted
     from gridgov.regions import services as regions
 
-    as_of = timezone.now().replace(microsecond=0)
-    with muted():
-        regions.import_divisions(BENCH.parent / "data" / "divisions" / "3715", "3715")
-        regions.generate_demo_grids("3715", per_community=2)
-        generate.subdivide_grids(5_000)
-        generate.create_people()
-        made = generate.generate_events(N_EVENTS, 7, as_of)
-    return {"as_of": as_of, "made": made}
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            as_of = timezone.now().replace(microsecond=0)
+            with muted():
+                regions.import_divisions(BENCH.parent / "data" / "divisions" / "3715", "3715")
+                regions.generate_demo_grids("3715", per_community=2)
+                generate.subdivide_grids(5_000)
+                generate.create_people()
+                made = generate.generate_events(N_EVENTS, 7, as_of)
+            yield {"as_of": as_of, "made": made}
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
+@pytest.fixture
+def city(generated, db):
+    return generated
 
 
 def test_every_event_has_its_log_and_records_ending_in_its_status(city):
