@@ -239,8 +239,11 @@ def worklist(request):
     ]
     unsatisfied = (capped_count(Event.objects.visible_to(user).filter(counted.rating_q(counted.PENDING)))
                    if role_of(user) in (R.OPERATOR, R.ADMIN, R.LEADER) else None)
+    # the list's total is the sum of its statuses' chips: no second count of the same rows
+    listed = {c for c in params["status"].split(",") if c} or set(Status.values)
+    known = None if errors else (sum(counts[c][0] for c in listed), any(counts[c][1] for c in listed))
     ctx = {
-        "page": paginate(request, _with_related(qs)),
+        "page": paginate(request, _with_related(qs), known=known),
         "params": params,
         "errors": errors,
         "chips": chips,

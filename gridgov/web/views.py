@@ -80,14 +80,25 @@ class CappedPaginator(Paginator):
     (``wanted``), plus one: previous and next keep working on every page, past the cap too. ``capped``: the
     total is more than ``cap`` and ``count`` only a lower bound."""
 
-    def __init__(self, object_list, per_page, *, cap: int | None = None, wanted: int = 1):
+    def __init__(self, object_list, per_page, *, cap: int | None = None, wanted: int = 1,
+                 known: tuple[int, bool] | None = None):
         super().__init__(object_list, per_page)
         self.cap, self.wanted = COUNT_CAP if cap is None else cap, max(wanted, 1)
         self.capped = False
+        self.known = known
 
     @cached_property
     def count(self) -> int:
         limit = max(self.cap, self.wanted * self.per_page) + 1
+        if self.known is not None:
+            # counted already (a worklist's status chips, under the same filters): the exact total, or "more
+            # than cap" — enough unless the requested page lies past the cap
+            n, more = self.known
+            if not more:
+                return n
+            if limit == self.cap + 1:
+                self.capped = True
+                return limit
         qs = self.object_list
         n = qs.order_by().values("pk")[:limit].count() if hasattr(qs, "values") else len(qs[:limit])
         # all there is when fewer than asked for came back; else a lower bound, shown as "cap+"
@@ -111,15 +122,15 @@ def capped_count(qs, cap: int | None = None) -> tuple[int, bool]:
     return min(n, cap), n > cap
 
 
-def paginate(request, qs, per_page: int | None = None):
+def paginate(request, qs, per_page: int | None = None, known: tuple[int, bool] | None = None):
     """The page of ``qs`` named by ``?page=`` (out of range: the last page); the total counted up to
-    COUNT_CAP (:class:`CappedPaginator`)."""
+    COUNT_CAP (:class:`CappedPaginator`), or ``known``: (the total, whether it is more than COUNT_CAP)."""
     number = request.GET.get("page")
     try:
         wanted = int(number) if number and number != "last" else 1
     except ValueError:
         wanted = 1
-    return CappedPaginator(qs, per_page or PAGE_SIZE, wanted=min(wanted, 10_000_000)).get_page(number)
+    return CappedPaginator(qs, per_page or PAGE_SIZE, wanted=min(wanted, 10_000_000), known=known).get_page(number)
 
 
 def localize_iso(value):

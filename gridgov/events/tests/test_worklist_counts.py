@@ -100,3 +100,20 @@ def test_the_api_counts_by_status_under_the_same_filters(city, report, api):
     assert status == 200 and body["count"] == 1 and body["counts_by_status"] == {"reported": 1}
     status, body = api("get", "/events?q=垃圾&status=accepted", city.operator_a)
     assert body["count"] == 0 and body["counts_by_status"] == {"reported": 1}
+
+
+def test_the_total_of_a_list_of_several_statuses_is_its_rows_counted_once(city, report):
+    from gridgov.events.models import Event
+
+    now = timezone.now()
+    events = [report(now=now, description=f"路灯不亮{i}") for i in range(4)]
+    c = as_user(city.operator_a)
+    _accept(c, events[0])
+    _accept(c, events[1])
+    url = reverse("events:list")
+    visible = Event.objects.visible_to(city.operator_a)
+    for status in ("reported,accepted", "accepted", "accepted,accepted", "closed,reported"):
+        wanted = set(status.split(","))
+        r = c.get(url, {"status": status})
+        assert total(r) == visible.filter(status__in=wanted).count(), status
+        assert len(re.findall(r'data-testid="status-badge"', r.content.decode())) == total(r)
