@@ -305,10 +305,12 @@ def inbox(request):
     if user.department_id is None:
         return forbidden(request, _("您的账号未关联部门，请联系管理员"))
     base = services.filtered_events(user)
-    tabs = []
+    tabs, known = [], None
     for code, label in INBOX_TABS:
         n, more = capped_count(base.filter(_inbox_q(code, user.department_id)))
         tabs.append({"code": code, "label": label, "count": n, "more": more})
+        if code == tab:
+            known = (n, more)  # the page's total: the tab's count, not a second count of the same rows
     qs = assists.with_own_deadline(base.filter(_inbox_q(tab, user.department_id)), user.department_id)
     if tab == "done":
         qs = qs.order_by("-updated_at")
@@ -316,7 +318,7 @@ def inbox(request):
         request,
         "events/inbox.html",
         {
-            "page": paginate(request, _with_related(qs)),
+            "page": paginate(request, _with_related(qs), known=known),
             "tab": tab,
             "tabs": tabs,
             "department": user.department,

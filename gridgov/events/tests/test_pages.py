@@ -418,6 +418,16 @@ def test_the_inbox_lists_dispatched_events_for_that_departments_liaison_only(cit
     assert e.number in table(c.get(reverse("events:inbox"), {"tab": "handling"}))
 
 
+def test_the_inbox_pager_totals_the_tabs_count_and_pages_through_it(city, report, monkeypatch):
+    monkeypatch.setattr("gridgov.web.views.PAGE_SIZE", 2)
+    for _ in range(3):
+        dispatched(city, report)
+    c = as_user(city.liaison_cg)
+    body = text(c.get(reverse("events:inbox")))
+    assert "待签收/报到 <b>3</b>" in body and "第 1 / 2 页，共 3 件" in body
+    assert "第 2 / 2 页，共 3 件" in text(c.get(reverse("events:inbox"), {"page": 2}))
+
+
 def test_an_assisting_department_sees_the_case_to_report_in_then_under_handling(city, report):
     e = report(now=timezone.now())
     services.perform_action(city.operator_a, e, "accept", {})
