@@ -15,15 +15,12 @@ default, as a model instance would. Values must be what the field stores: JSON f
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, time
-from decimal import Decimal
-from uuid import UUID
+from datetime import datetime
 
 from django.db import connection, models
 from django.db.models.fields import NOT_PROVIDED
 from django.utils import timezone
-
-_PLAIN = (str, int, float, bool, type(None))
+from django.utils.functional import Promise
 
 
 def _columns(model) -> list | None:
@@ -45,22 +42,29 @@ def _columns(model) -> list | None:
     return out
 
 
-def _value(v, is_json: bool):
-    if is_json or isinstance(v, _PLAIN):
-        return v
-    if isinstance(v, datetime):
-        if v.tzinfo is None:
-            raise ValueError("a naive datetime cannot be written by gridgov.cases.bulk.insert")
-        return v.isoformat()
-    if isinstance(v, date | time):
-        return v.isoformat()
-    if isinstance(v, Decimal | UUID):
+def _iso(v) -> str:
+    if isinstance(v, datetime) and v.tzinfo is None:
+        raise ValueError("a naive datetime cannot be written by gridgov.cases.bulk.insert")
+    return v.isoformat()
+
+
+def _converter(f):
+    """How a field's value becomes JSON: None when it already is (strings, numbers, booleans, JSON)."""
+    if isinstance(f, models.DateTimeField | models.DateField | models.TimeField):
+        return _iso
+    if isinstance(f, models.DecimalField | models.UUIDField):
+        return str
+    return None
+
+
+def _default(v):
+    if isinstance(v, Promise):  # a lazy translation
         return str(v)
     raise TypeError(f"gridgov.cases.bulk.insert cannot send {type(v).__name__}")
 
 
 def insert(model, rows: list[dict], chunk: int = 10_000) -> None:
-    """Insert ``rows`` (dicts by attname) into ``model``'s table."""
+    """Insert ``rows`` (dicts by attname, every row the same keys) into ``model``'s table."""
     if not rows:
         return
     cols = _columns(model) if connection.vendor == "postgresql" else None
@@ -73,21 +77,23 @@ def insert(model, rows: list[dict], chunk: int = 10_000) -> None:
                if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)}
     missing = {attname: f.get_default() for attname, _c, _t, f, _j in cols
                if attname not in rows[0] and attname not in stamped}
-    names = [attname for attname, *_rest in cols]
-    json_cols = {attname for attname, _c, _t, _f, j in cols if j}
     qn = connection.ops.quote_name
     spec = ", ".join(f"{qn(c)} {t}" for _a, c, t, _f, _j in cols)
     target = ", ".join(qn(c) for _a, c, *_rest in cols)
     sql = (f"INSERT INTO {qn(model._meta.db_table)} ({target}) SELECT {target} "
            f"FROM jsonb_to_recordset(%s::jsonb) AS r({spec})")
+    convert = [(attname, c) for attname, _c, _t, f, _j in cols if (c := _converter(f)) is not None]
     with connection.cursor() as cur:
         for i in range(0, len(rows), chunk):
             doc = []
             for r in rows[i:i + chunk]:
-                if missing or stamped:
-                    r = {**missing, **r, **stamped}
-                doc.append({n: _value(r[n], n in json_cols) for n in names})
-            cur.execute(sql, [json.dumps(doc, ensure_ascii=False, separators=(",", ":"))])
+                d = {**missing, **r, **stamped} if missing or stamped else dict(r)
+                for n, c in convert:
+                    v = d[n]
+                    if v is not None:
+                        d[n] = c(v)
+                doc.append(d)
+            cur.execute(sql, [json.dumps(doc, ensure_ascii=False, separators=(",", ":"), default=_default)])
 
 
 def row_of(obj) -> dict:
