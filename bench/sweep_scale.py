@@ -12,6 +12,7 @@ counter), ANALYZE; then, with ``now`` two hours past the deadline:
   sweep's batch size, one transaction (then put back, so the sweep sees the rows as they were);
 * one sweep of every lifecycle (``gridgov.cases.sweep.sweep_all``): N escalations, N log rows, N notices, N
   statistics records, one digest per audience; checked: every case escalated once;
+* the sweep again, nothing to do but N cases overdue and already escalated (after VACUUM ANALYZE);
 * the same N cases made not due (deadline a month ahead; PostgreSQL: VACUUM ANALYZE), then the sweep with nothing to do, ``--noop-runs``
   times (median, p95), and the due query's plan (EXPLAIN) printed.
 """
@@ -153,6 +154,15 @@ def one_run(url: str, n: int, noop_runs: int) -> dict:
     out["escalated_once"] = (logs.count() == n == SlaNotice.objects.filter(kind="escalate").count()
                              and logs.values("event").distinct().count() == n)
     out["notifications"] = Notification.objects.filter(kind="sla_escalate").count()
+    # nothing to do, but N cases overdue and already escalated (still open): the due query must pass them by
+    with connection.cursor() as cur:
+        cur.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
+    after = []
+    for _ in range(max(3, noop_runs // 4)):
+        t = time.perf_counter()
+        assert sweep.sweep_all(LATE)["event"]["escalated"] == 0
+        after.append(time.perf_counter() - t)
+    out["noop_escalated_s"] = after
     # nothing to do: the same cases, their deadline a month ahead
     Event.objects.update(deadline=LATE + timedelta(days=30), warn_at=LATE + timedelta(days=24))
     with connection.cursor() as cur:
@@ -191,11 +201,13 @@ def main() -> None:
         results.append(one_run(url, args.cases, args.noop_runs))
         r = results[-1]
         noop = sorted(r["noop_s"])
-        print(json.dumps({k: v for k, v in r.items() if k not in ("noop_s", "plan")}, ensure_ascii=False))
+        print(json.dumps({k: v for k, v in r.items() if k not in ("noop_s", "noop_escalated_s", "plan")}, ensure_ascii=False))
         print(f"{connection.vendor}: {args.cases} cases: sweep {r['sweep_s']:.2f} s ({args.cases / r['sweep_s']:,.0f}/s), "
               f"floor UPDATE {r['floor_s']:.2f} s, ratio {r['sweep_s'] / r['floor_s']:.1f}x; no-op sweep median "
               f"{statistics.median(noop) * 1000:.1f} ms, p95 {benchlib.percentile(noop, 95) * 1000:.1f} ms; "
               f"load {r['load_before']} -> {r['load_after']}")
+        print(f"no-op over the {args.cases} escalated (still overdue) cases: median "
+              f"{statistics.median(r['noop_escalated_s']) * 1000:.1f} ms, max {max(r['noop_escalated_s']) * 1000:.1f} ms")
         print(r["plan"])
     if len(results) > 1:
         print("median sweep s:", statistics.median(r["sweep_s"] for r in results))

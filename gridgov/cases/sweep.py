@@ -54,7 +54,10 @@ class SweepPlan:
     candidates: Callable[[datetime], QuerySet] | None = None  # the due cases not yet noticed of this kind
     still_due: Callable[[object, datetime], bool] | None = None  # re-checked on the locked row
     deadline_of: Callable[[object], datetime] | None = None  # the notice's deadline
-    order_by: tuple[str, ...] = ()  # default: (deadline, "pk")
+    # default: (deadline, "pk") for the overdue, (warn_at, "pk") for the near-due — the column the range is on, so
+    # that the index that answers the filter also gives the order (ordered by deadline, SQLite walks the deadline
+    # index from now on, through every case not yet due, to find the near-due ones)
+    order_by: tuple[str, ...] = ()
     related: tuple[str, ...] = ()  # read with the locked rows, besides the lifecycle's select_related
     # the title of the sweep's digest to each audience (gridgov.cases.digest), with %(count)d the cases
     digest: object = ""
@@ -86,7 +89,7 @@ def _due(lc: Lifecycle, plan: SweepPlan, now: datetime):
 def _batch(lc: Lifecycle, plan: SweepPlan, now: datetime, size: int) -> tuple[int, int]:
     """One batch in one transaction: (cases selected, cases swept)."""
     due = _due(lc, plan, now)
-    order = plan.order_by or (plan.deadline, "pk")
+    order = plan.order_by or (plan.warn_at if plan.state == sla.NEAR_DUE else plan.deadline, "pk")
     deadline_of = plan.deadline_of or (lambda c: getattr(c, plan.deadline))
     # which cases are due: one indexed query, outside the transaction (a sweep with nothing to do opens none);
     # the lock below re-checks them
