@@ -12,7 +12,8 @@ counter), ANALYZE; then, with ``now`` two hours past the deadline:
   sweep's batch size, one transaction (then put back, so the sweep sees the rows as they were);
 * one sweep of every lifecycle (``gridgov.cases.sweep.sweep_all``): N escalations, N log rows, N notices, N
   statistics records, one digest per audience; checked: every case escalated once;
-* the same N cases made not due (deadline a month ahead), then the sweep with nothing to do, ``--noop-runs``
+* the sweep again, nothing to do but N cases overdue and already escalated (after VACUUM ANALYZE);
+* the same N cases made not due (deadline a month ahead; PostgreSQL: VACUUM ANALYZE), then the sweep with nothing to do, ``--noop-runs``
   times (median, p95), and the due query's plan (EXPLAIN) printed.
 """
 
@@ -109,7 +110,6 @@ def floor_update(county: int, batch: int) -> float:
 
 
 def one_run(url: str, n: int, noop_runs: int) -> dict:
-    from django.conf import settings
     from django.db import connection
 
     from gridgov.cases import sweep
@@ -117,7 +117,7 @@ def one_run(url: str, n: int, noop_runs: int) -> dict:
     from gridgov.events.models import Event, EventLog, SlaNotice
 
     out = populate(n)
-    batch = settings.GRIDGOV["CASE_SWEEP_BATCH"]
+    batch = sweep.batch_size()
     out["load_before"] = load()
     out["floor_s"] = floor_update(out["county"], batch)
     t = time.perf_counter()
@@ -128,6 +128,23 @@ def one_run(url: str, n: int, noop_runs: int) -> dict:
         prof = cProfile.Profile()
         counts = prof.runcall(sweep.sweep_all, LATE)
         pstats.Stats(prof).sort_stats("cumulative").print_stats(35)
+        pstats.Stats(prof).sort_stats("tottime").print_stats(25)
+    elif os.environ.get("SWEEP_QUERIES"):  # the statements' time by kind and table (what the database spent)
+        from collections import Counter
+
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as ctx:
+            counts = sweep.sweep_all(LATE)
+        spent, calls = Counter(), Counter()
+        for q in ctx.captured_queries:
+            words = q["sql"].split()
+            key = " ".join(words[:3] if words[0] in ("INSERT", "DELETE") else words[:2] if words[0] == "UPDATE"
+                           else words[:1] + [w for w in words if w.startswith('"') and w.endswith('"')][:1])
+            spent[key] += float(q["time"])
+            calls[key] += 1
+        for key, s in spent.most_common(12):
+            print(f"statements: {s:.2f} s {calls[key]}x {key[:100]}")
     else:
         counts = sweep.sweep_all(LATE)
     out["sweep_s"] = time.perf_counter() - t
@@ -137,10 +154,21 @@ def one_run(url: str, n: int, noop_runs: int) -> dict:
     out["escalated_once"] = (logs.count() == n == SlaNotice.objects.filter(kind="escalate").count()
                              and logs.values("event").distinct().count() == n)
     out["notifications"] = Notification.objects.filter(kind="sla_escalate").count()
+    # nothing to do, but N cases overdue and already escalated (still open): the due query must pass them by
+    with connection.cursor() as cur:
+        cur.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
+    after = []
+    for _ in range(max(3, noop_runs // 4)):
+        t = time.perf_counter()
+        assert sweep.sweep_all(LATE)["event"]["escalated"] == 0
+        after.append(time.perf_counter() - t)
+    out["noop_escalated_s"] = after
     # nothing to do: the same cases, their deadline a month ahead
     Event.objects.update(deadline=LATE + timedelta(days=30), warn_at=LATE + timedelta(days=24))
     with connection.cursor() as cur:
-        cur.execute("ANALYZE")
+        # PostgreSQL: VACUUM, as autovacuum would soon: the mass UPDATE above leaves N dead index entries at
+        # the old deadlines, which an index scan of "deadline <= now" visits until they are cleaned
+        cur.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
     samples = []
     for _ in range(noop_runs):
         t = time.perf_counter()
@@ -173,11 +201,13 @@ def main() -> None:
         results.append(one_run(url, args.cases, args.noop_runs))
         r = results[-1]
         noop = sorted(r["noop_s"])
-        print(json.dumps({k: v for k, v in r.items() if k not in ("noop_s", "plan")}, ensure_ascii=False))
+        print(json.dumps({k: v for k, v in r.items() if k not in ("noop_s", "noop_escalated_s", "plan")}, ensure_ascii=False))
         print(f"{connection.vendor}: {args.cases} cases: sweep {r['sweep_s']:.2f} s ({args.cases / r['sweep_s']:,.0f}/s), "
               f"floor UPDATE {r['floor_s']:.2f} s, ratio {r['sweep_s'] / r['floor_s']:.1f}x; no-op sweep median "
               f"{statistics.median(noop) * 1000:.1f} ms, p95 {benchlib.percentile(noop, 95) * 1000:.1f} ms; "
               f"load {r['load_before']} -> {r['load_after']}")
+        print(f"no-op over the {args.cases} escalated (still overdue) cases: median "
+              f"{statistics.median(r['noop_escalated_s']) * 1000:.1f} ms, max {max(r['noop_escalated_s']) * 1000:.1f} ms")
         print(r["plan"])
     if len(results) > 1:
         print("median sweep s:", statistics.median(r["sweep_s"] for r in results))

@@ -272,7 +272,8 @@ GRIDGOV = {
     "NEAR_DUE_RATIO": float(os.environ.get("GRIDGOV_NEAR_DUE_RATIO", "0.8")),
     # the most cases one sweep run takes per plan (the rest is left for the next run), and its batch size
     "CASE_SWEEP_LIMIT": int(os.environ.get("GRIDGOV_CASE_SWEEP_LIMIT", "200000")),
-    "CASE_SWEEP_BATCH": int(os.environ.get("GRIDGOV_CASE_SWEEP_BATCH", "500")),
+    # 0: by database (gridgov.cases.sweep.batch_size: 5,000 on PostgreSQL, 500 on SQLite)
+    "CASE_SWEEP_BATCH": int(os.environ.get("GRIDGOV_CASE_SWEEP_BATCH", "0")),
     # attachments
     "MAX_PHOTO_BYTES": int(os.environ.get("GRIDGOV_MAX_PHOTO_BYTES", str(10 * 1024 * 1024))),
     "MAX_MEDIA_BYTES": int(os.environ.get("GRIDGOV_MAX_MEDIA_BYTES", str(50 * 1024 * 1024))),

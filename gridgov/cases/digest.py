@@ -100,6 +100,8 @@ def flush(lc) -> int:
     returns the number of digests (messages) sent."""
     from gridgov.accounts.models import User
 
+    if not SweepDigest.objects.filter(kind=lc.kind).exists():  # nothing staged: one query, no transaction
+        return 0
     with transaction.atomic():
         rows = list(SweepDigest.objects.filter(kind=lc.kind).order_by("pk").select_for_update(skip_locked=True))
         if not rows:

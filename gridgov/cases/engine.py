@@ -21,6 +21,7 @@ Effects get ``(case, actor, params, now)`` and return the log's ``data`` (or Non
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -30,12 +31,13 @@ from django.db.models import Model, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gridgov.cases import notify, numbers, tally
+from gridgov.cases import bulk, notify, numbers, tally
 from gridgov.cases.models import TransitionRecord
 from gridgov.core.crypto import mask_phone
 from gridgov.core.errors import Conflict, Forbidden, ValidationFailed
 
 SYSTEM = None  # the actor of sweeps
+log = logging.getLogger("gridgov.cases")
 
 
 @dataclass(frozen=True)
@@ -94,6 +96,10 @@ class Transition:
     # an action taken for a department that is not the case's own (a 协办 department's 报到): ``(case, actor) ->
     # (department id, deadline)``, read before the effect, instead of department_id_of() and ``clock``
     concerns: Callable | None = None
+    # False: the action changes nothing the case counts for in the rollups (no status, none of the fields its
+    # share reads), so the sweep's batch does not compute the shares before and after — it checks the first
+    # case of each batch and, if the shares differ after all, computes them for every case (and logs an error)
+    recount: bool = True
     extra: dict = field(default_factory=dict)
 
 
@@ -360,18 +366,20 @@ class Lifecycle:
     def perform_system_batch(self, cases: list, action: str, now: datetime, params_of: Callable | None = None
                              ) -> list:
         """``perform(case, action, SYSTEM)`` for many locked cases at once, set-based: the effects run in
-        memory, then one bulk update of the written fields, one bulk insert of log rows and of records,
-        and one call of :meth:`after_system_batch`. For the sweep's actions only (no guard, the system as
+        memory, then one grouped update of the written fields, one insert of the log rows and one of the records
+        (:func:`gridgov.cases.bulk.insert`: one statement each on PostgreSQL), and one call of
+        :meth:`after_system_batch`; the log rows returned carry no ids. For the sweep's actions only (no guard, the system as
         actor, the log's note from ``params_of(case)["note"]`` if any); the caller holds the row locks and
         has checked the state."""
         t = self.transition(action)
         effect = self._effect(t)
         rows, logs, records = [], [], []
         delta = tally.Delta()
+        recount = t.recount or t.target is not None
         for case in cases:
             if case.status not in t.sources:
                 continue
-            share_before = self.share(case)
+            share_before = self.share(case) if recount or not rows else None
             from_status, deadline = case.status, getattr(case, t.clock)
             params = dict(params_of(case) if params_of else {})
             note = params.setdefault("note", "")
@@ -381,12 +389,17 @@ class Lifecycle:
             if t.target is not None:
                 case.status = t.target
             self._mark_closing(case, from_status, now)
-            delta.change(self.kind, case.pk, share_before, self.share(case))
+            if recount:
+                delta.change(self.kind, case.pk, share_before, self.share(case))
+            elif not rows and share_before != self.share(case):  # the declaration is wrong: count every case
+                log.error("%s %s is declared recount=False but changed a case's share", self.kind, action)
+                recount = True
+                delta.change(self.kind, case.pk, share_before, self.share(case))
             rows.append(case)
             logs.append(self.log_model(**{self.case_field: case}, actor=None, actor_label=actor_label(SYSTEM),
                                        action=action, from_status=from_status, to_status=case.status, note=note,
                                        data=data, created_at=now, **self.log_fields(case, action)))
-            records.append(_record_row(self, case, action, from_status, SYSTEM, deadline, now))
+            records.append(_record_values(self, case, action, from_status, SYSTEM, deadline, now))
         if not rows:
             return []
         fields = list(t.writes) + (["status", "closed_on_time"] if t.target is not None else [])
@@ -396,11 +409,11 @@ class Lifecycle:
                 case.updated_at = written
             fields.append("updated_at")
         write_grouped(self.model, rows, fields)
-        entries = self.log_model.objects.bulk_create(logs)
-        TransitionRecord.objects.bulk_create(records)
+        bulk.insert(self.log_model, [bulk.row_of(entry) for entry in logs])  # the log rows get no ids here
+        bulk.insert(TransitionRecord, records)
         delta.write()
-        self.after_system_batch(rows, entries)
-        return entries
+        self.after_system_batch(rows, logs)
+        return logs
 
 
 def write_grouped(model, rows: list, fields: list[str]) -> None:
@@ -424,15 +437,20 @@ def write_grouped(model, rows: list, fields: list[str]) -> None:
 
 # --- the statistics hook ----------------------------------------------------------------------
 
-def _record_row(lc: Lifecycle, case, action, from_status, actor, deadline, now, department=None, flows=()
-                ) -> TransitionRecord:
-    return TransitionRecord(
+def _record_values(lc: Lifecycle, case, action, from_status, actor, deadline, now, department=None, flows=()
+                   ) -> dict:
+    return dict(
         kind=lc.kind, case_id=case.pk, number=case.number, region_id=case.region_id, center_id=case.center_id,
         category=(lc.category_of(case) or "")[:32], action=action, from_status=from_status or "",
         to_status=case.status, actor_role=actor_role(actor), department_id=department,
         flows=",".join(flows) if department else "",
         on_time=None if deadline is None else now <= deadline, at=now,
     )
+
+
+def _record_row(lc: Lifecycle, case, action, from_status, actor, deadline, now, department=None, flows=()
+                ) -> TransitionRecord:
+    return TransitionRecord(**_record_values(lc, case, action, from_status, actor, deadline, now, department, flows))
 
 
 def record(lc: Lifecycle, case, action, from_status, actor, deadline, now, department=None, flows=()

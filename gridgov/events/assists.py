@@ -169,15 +169,16 @@ def messages(event: Event, entry: EventLog, link: str) -> list[Message]:
 
 # --- the sweep: a department that has not reported in by its deadline --------------------------
 
-def _unnoticed(now: datetime | None = None) -> QuerySet:
-    """The open, unreported calls of an event (OuterRef) whose deadline has no reminder yet (and has passed)."""
+def _unnoticed(now: datetime) -> QuerySet:
+    """The open, unreported calls whose deadline has passed and has no reminder yet."""
     noticed = SlaNotice.objects.filter(event=OuterRef("event"), kind=NOTICE_KIND, deadline=OuterRef("report_deadline"))
-    qs = Assist.objects.filter(_open(), event=OuterRef("pk"), reported_in_at__isnull=True).exclude(Exists(noticed))
-    return qs.filter(report_deadline__lte=now) if now is not None else qs
+    return Assist.objects.filter(_open(), reported_in_at__isnull=True, report_deadline__lte=now).exclude(Exists(noticed))
 
 
 def overdue_candidates(now: datetime) -> QuerySet:
-    return Event.objects.filter(Exists(_unnoticed(now)), status__in=STATES)
+    """The events with such a call: ``id IN (their events)``, so that the calls (few) lead the query — as an
+    ``EXISTS`` per event, SQLite scans every event to find none."""
+    return Event.objects.filter(pk__in=_unnoticed(now).values("event_id"), status__in=STATES)
 
 
 def _not_reminded(event: Event) -> QuerySet:

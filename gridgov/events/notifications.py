@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -17,6 +19,21 @@ def _link(event: Event) -> str:
         return reverse("events:detail", args=[event.number])
     except Exception:
         return f"/events/{event.number}/"
+
+
+_PLAIN_NUMBER = re.compile(r"[A-Za-z0-9_-]+")
+
+
+def batch_messages(events: list[Event], entries: list[EventLog]) -> list[list[Message]]:
+    """The sweep's batch, a list per case: the detail links made from one ``reverse`` (a number of letters,
+    digits, ``-`` and ``_`` appears in its link as it is), not one a case."""
+    marker = "0" * 8
+    template = _link(Event(number=marker))
+    if template.count(marker) != 1:
+        return [messages(e, entry) for e, entry in zip(events, entries, strict=True)]
+    head, tail = template.split(marker)
+    return [messages(e, entry, f"{head}{e.number}{tail}" if _PLAIN_NUMBER.fullmatch(e.number) else None)
+            for e, entry in zip(events, entries, strict=True)]
 
 
 def _lead(event: Event) -> tuple:
@@ -54,10 +71,10 @@ def dissatisfaction_alert(event: Event, entry: EventLog, subject: str, link: str
                    entry.note[:200], link, operators_of=(event.center_id,))
 
 
-def messages(event: Event, entry: EventLog) -> list[Message]:
+def messages(event: Event, entry: EventLog, link: str | None = None) -> list[Message]:
     a = entry.action
     subject = f"{event.number} {event.category.name}"
-    link = _link(event)
+    link = _link(event) if link is None else link
     center = (event.center_id,)
     if a == "report":
         receipt = hotline_receipt(event)

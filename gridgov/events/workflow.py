@@ -222,11 +222,12 @@ TRANSITIONS: dict[str, Transition] = {
                    needs_note=True, effect="explain_dissatisfaction", guard=followup.explain_guard),
         Transition("supervise", gettext_lazy("督办"), OPEN, None, supervisor, effect="supervise"),
         Transition("supplement", gettext_lazy("补充情况"), OPEN, None, can_supplement, needs_note=True),
-        Transition("sla_remind", gettext_lazy("即将超期提醒"), OPEN, None, system),
+        # the sweep's actions change nothing an event counts for (tally_counts, its place, clock): recount=False
+        Transition("sla_remind", gettext_lazy("即将超期提醒"), OPEN, None, system, recount=False),
         Transition("sla_escalate", gettext_lazy("超期升级"), OPEN, None, system, effect="sla_escalate",
-                   writes=("escalated_center",)),
+                   writes=("escalated_center",), recount=False),
         Transition("assist_remind", gettext_lazy("协办未报到提醒"), assists.STATES, None, system,
-                   effect="assist_remind"),
+                   effect="assist_remind", recount=False),
     ]
 }
 
@@ -440,6 +441,9 @@ class EventLifecycle(Lifecycle):
 
     def category_of(self, event: Event) -> str:
         return event.category.code
+
+    def batch_messages(self, events: list, entries: list) -> list[list]:
+        return notifications.batch_messages(events, entries)
 
     def tally_counts(self, event: Event) -> dict[str, int]:
         """What an event counts for (docs/evaluation.md gives each measure's rule)."""
