@@ -21,7 +21,7 @@ What it does (a benchmark, not a test; nothing here is collected by pytest)
    resident memory (VmRSS, sampled after every committed chunk, and the peak ``ru_maxrss``). With
    ``--reimport 1`` the same file is imported a second time (every row must come back "unchanged").
 
-4. ``floor``: the same number of rows written with a plain ``executemany`` INSERT (chunks of 500 a
+4. ``floor``: the same number of rows written with a plain ``executemany`` INSERT (chunks of ``--chunk`` a
    transaction, values made beforehand) into a table shaped like the residents table, in the same database
    and the same run: the rate nothing in Python stands in the way of. Reported with the import's ratio to it.
 
@@ -253,7 +253,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=2026)
-    parser.add_argument("--chunk", type=int, default=500, help="rows per transaction")
+    parser.add_argument("--chunk", type=int, default=2000, help="rows per transaction (the importer's default)")
     parser.add_argument("--reimport", type=int, default=1, help="1: import the same file a second time")
     parser.add_argument("--phase", choices=["all", "setup", "generate", "import", "reimport", "floor", "measure"], default="all")
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
