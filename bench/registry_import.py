@@ -21,12 +21,12 @@ What it does (a benchmark, not a test; nothing here is collected by pytest)
    resident memory (VmRSS, sampled after every committed chunk, and the peak ``ru_maxrss``). With
    ``--reimport 1`` the same file is imported a second time (every row must come back "unchanged").
 
-4. ``floor``: the same number of rows written with a plain ``executemany`` INSERT (chunks of 500 a
+4. ``floor``: the same number of rows written with a plain ``executemany`` INSERT (chunks of ``--chunk`` a
    transaction, values made beforehand) into a table shaped like the residents table, in the same database
    and the same run: the rate nothing in Python stands in the way of. Reported with the import's ratio to it.
 
-With ``--db postgres`` the database is ``bench_import_<N>`` on 127.0.0.1:5432 (dropped and created by
-``setup``); the .xlsx is the same file.  Each phase runs in its own child process, so the import's peak memory
+With ``--db postgres`` the database is ``bench_import_<N>`` on 127.0.0.1:5432, or ``$BENCH_PG_NAME`` (dropped and
+created by ``setup``); the .xlsx is the same file.  Each phase runs in its own child process, so the import's peak memory
 is the import's alone.
 Results go to ``bench/out/registry-<N>.json`` and are printed.
 """
@@ -70,8 +70,12 @@ def _db() -> str:
     return os.environ.get("BENCH_DB", "sqlite")
 
 
+def pg_name(rows: int) -> str:
+    return os.environ.get("BENCH_PG_NAME") or f"bench_import_{rows}"
+
+
 def db_url(rows: int) -> str:
-    return f"{PG}bench_import_{rows}" if _db() == "postgres" else f"sqlite:///{paths(rows)['db']}"
+    return f"{PG}{pg_name(rows)}" if _db() == "postgres" else f"sqlite:///{paths(rows)['db']}"
 
 
 def rss_mb() -> float:
@@ -96,8 +100,8 @@ def phase_setup(rows: int) -> dict:
         import psycopg
 
         with psycopg.connect(PG + "postgres", autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS bench_import_{rows}")
-            conn.execute(f"CREATE DATABASE bench_import_{rows}")
+            conn.execute(f"DROP DATABASE IF EXISTS {pg_name(rows)}")
+            conn.execute(f"CREATE DATABASE {pg_name(rows)}")
     else:
         for suffix in ("", "-wal", "-shm"):
             Path(str(db) + suffix).unlink(missing_ok=True)
@@ -249,7 +253,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=2026)
-    parser.add_argument("--chunk", type=int, default=500, help="rows per transaction")
+    parser.add_argument("--chunk", type=int, default=2000, help="rows per transaction (the importer's default)")
     parser.add_argument("--reimport", type=int, default=1, help="1: import the same file a second time")
     parser.add_argument("--phase", choices=["all", "setup", "generate", "import", "reimport", "floor", "measure"], default="all")
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")

@@ -2,9 +2,10 @@
 
 * :func:`.template.template_workbook` — an empty .xlsx per kind with Chinese headers, a row of hints,
   dropdowns and text-formatted code columns.
-* :func:`.importer.import_rows` — reads the file as a stream (openpyxl read-only, ``values_only``), maps the
-  header row by name (any column order), and sends every row through the registry services
-  (:mod:`.rows`), which validate (ID checksum, dates, codes, phones) and enforce the importer's scope. Each
+* :func:`.importer.import_rows` — reads the first sheet as a stream (:mod:`.sheet`: lxml ``iterparse`` with
+  openpyxl's cell typing; openpyxl read-only as the fallback), maps the header row by name (any column order),
+  and sends plain resident rows through the chunked fast path (:mod:`.batch`) and every other row through the
+  registry services (:mod:`.rows`), which validate (ID checksum, dates, codes, phones) and enforce the importer's scope. Each
   row is written inside its own savepoint: a rejected row leaves nothing of itself (not even the address it
   would have created), good rows are kept. Rows are committed in chunks (one transaction per chunk) for
   speed. A row whose record would not change is rolled back and counted as unchanged, so importing

@@ -186,6 +186,9 @@ class ResidentBatch:
     def _may_grid_id(self, grid_id: int | None) -> bool:
         if grid_id is None:
             return True
+        answer = self.scope.get(("g", grid_id))
+        if answer is not None:
+            return answer
         return self._may("g", Grid(pk=grid_id))  # the check needs the key only
 
     # -- people on record

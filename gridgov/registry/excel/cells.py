@@ -9,6 +9,7 @@ import unicodedata
 from datetime import date, datetime
 from typing import Any
 
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop as N_
 
@@ -88,23 +89,55 @@ def as_date(value: Any, key: str) -> date | None:
     raise CellError(key, _("日期格式不正确，请写成2024-01-05"))
 
 
+def _choice_table(choices) -> dict[str, str]:
+    return {str(label): v for v, label in choices} | {str(v): v for v, _label in choices}
+
+
+def _not_a_choice(key: str, s: str, choices) -> CellError:
+    return CellError(key, _("“%(v)s”不是可选值（%(c)s）") % {"v": s, "c": "/".join(str(lb) for _v, lb in choices)})
+
+
 def as_choice(value: Any, key: str, choices, default: str = "") -> str:
     s = as_text(value)
     if not s:
         return default
-    table = {str(label): v for v, label in choices} | {str(v): v for v, _label in choices}
+    table = _choice_table(choices)
     if s in table:
         return table[s]
-    raise CellError(key, _("“%(v)s”不是可选值（%(c)s）") % {"v": s, "c": "/".join(str(lb) for _v, lb in choices)})
+    raise _not_a_choice(key, s, choices)
+
+
+class ChoiceParser:
+    """``as_choice`` for a fixed list of choices, its table of labels made once per language (a label is
+    translated when the table is made, as ``as_choice`` does on every call)."""
+
+    def __init__(self, key: str, choices, default: str = ""):
+        self.key, self.choices, self.default = key, list(choices), default
+        self.tables: dict[str | None, dict[str, str]] = {}
+
+    def __call__(self, value: Any) -> str:
+        s = as_text(value)
+        if not s:
+            return self.default
+        language = get_language()
+        table = self.tables.get(language)
+        if table is None:
+            table = self.tables[language] = _choice_table(self.choices)
+        if s in table:
+            return table[s]
+        raise _not_a_choice(self.key, s, self.choices)
 
 
 _ID_TYPE_ALIASES = {"身份证": Resident.IdType.RIC, "二代身份证": Resident.IdType.RIC}
 RISK_ALIASES = {"高风险": RiskLevel.HIGH, "中风险": RiskLevel.MEDIUM, "低风险": RiskLevel.LOW}
 
 
+_ID_TYPES = ChoiceParser("id_type", Resident.IdType.choices, Resident.IdType.RIC)
+
+
 def as_id_type(value: Any) -> str:
     s = as_text(value)
-    return _ID_TYPE_ALIASES.get(s) or as_choice(s, "id_type", Resident.IdType.choices, Resident.IdType.RIC)
+    return _ID_TYPE_ALIASES.get(s) or _ID_TYPES(s)
 
 
 def as_int(value: Any, key: str) -> int | None:

@@ -1,4 +1,4 @@
-"""Importing a file: the first sheet streamed (openpyxl read-only), the header row mapped by name (any column order;
+"""Importing a file: the first sheet streamed (:mod:`.sheet`, openpyxl read-only as the fallback), the header row mapped by name (any column order;
 unknown, duplicate or missing required headers reject the whole file), the hint row skipped, and the rows
 sent in chunks to :class:`~gridgov.registry.excel.rows.RowImporter`."""
 
@@ -27,9 +27,10 @@ from gridgov.registry.excel.columns import (
 )
 from gridgov.registry.excel.report import ImportReport
 from gridgov.registry.excel.rows import RowImporter
+from gridgov.registry.excel.sheet import open_rows
 from gridgov.registry.services.access import can_write
 
-CHUNK_SIZE = 500  # rows per transaction; a row on the per-row path has its own savepoint inside
+CHUNK_SIZE = 2000  # rows per transaction (queries per chunk do not grow with it); a per-row row has its own savepoint
 
 
 def _map_headers(kind: str, header_row: tuple, cols: list[Column]) -> dict[str, int]:
@@ -83,6 +84,17 @@ def _open(path_or_file):
 
 
 def _rows(path_or_file) -> Iterator[tuple]:
+    """The first sheet's rows: by the streaming reader of :mod:`.sheet`, or by openpyxl when that one cannot read
+    the workbook's structure (openpyxl then rejects the file or reads it)."""
+    rows = open_rows(path_or_file)
+    if rows is not None:
+        return rows
+    if hasattr(path_or_file, "seek"):
+        path_or_file.seek(0)
+    return _openpyxl_rows(path_or_file)
+
+
+def _openpyxl_rows(path_or_file) -> Iterator[tuple]:
     wb = _open(path_or_file)
     try:
         ws = wb.worksheets[0]

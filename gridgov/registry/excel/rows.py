@@ -18,6 +18,7 @@ from gridgov.registry import identity
 from gridgov.registry.excel.cells import (
     RISK_ALIASES,
     CellError,
+    ChoiceParser,
     as_choice,
     as_date,
     as_document_number,
@@ -245,9 +246,9 @@ class RowImporter:
     RESIDENT_PARSERS = {
         **_ADDRESS_PARSERS,
         "name": as_text, "id_type": as_id_type, "id_number": as_document_number,
-        "sex": lambda x: as_choice(x, "sex", [("M", "男"), ("F", "女")]),
+        "sex": ChoiceParser("sex", [("M", "男"), ("F", "女")]),
         "birth_date": lambda x: as_date(x, "birth_date"),
-        "phone": as_text, "household": lambda x: as_choice(x, "household", Resident.Household.choices),
+        "phone": as_text, "household": ChoiceParser("household", Resident.Household.choices),
         "hukou_place": as_text, "relation": as_text, "moved_in": lambda x: as_date(x, "moved_in"),
     }
 
