@@ -13,13 +13,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import os
-import threading
-import time
 from functools import lru_cache
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
-from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from django.conf import settings
 
 
@@ -27,67 +23,21 @@ def _derived(purpose: str) -> bytes:
     return hashlib.sha256(f"gridgov:{purpose}:{settings.SECRET_KEY}".encode()).digest()
 
 
-def _keys(keys: str) -> list[bytes]:
-    if keys:
-        return [k.strip().encode() for k in keys.split(",") if k.strip()]
-    return [base64.urlsafe_b64encode(_derived("field-encryption"))]
-
-
 @lru_cache(maxsize=4)
 def _fernet(keys: str) -> MultiFernet:
-    return MultiFernet([Fernet(k) for k in _keys(keys)])
+    if keys:
+        return MultiFernet([Fernet(k.strip().encode()) for k in keys.split(",") if k.strip()])
+    return MultiFernet([Fernet(base64.urlsafe_b64encode(_derived("field-encryption")))])
 
 
 def fernet() -> MultiFernet:
     return _fernet(settings.GRIDGOV_FIELD_KEY)
 
 
-class FernetWriter:
-    """Fernet tokens as ``Fernet.encrypt`` makes them (version 0x80, timestamp, random IV, AES-128-CBC of the
-    PKCS7-padded data, HMAC-SHA256 of all that with the signing key, URL-safe base64), read by ``Fernet.decrypt``
-    like any other.  ``Fernet.encrypt`` opens a new OpenSSL cipher context for every token (about 40 µs, most of
-    its cost); here one AES block context is kept per thread and CBC is chained block by block (the data are a
-    few blocks: an identity number or a phone)."""
-
-    def __init__(self, key: bytes):
-        raw = base64.urlsafe_b64decode(key)
-        if len(raw) != 32:
-            raise ValueError("Fernet key must be 32 url-safe base64-encoded bytes.")
-        self._signing, self._encryption = raw[:16], raw[16:]
-        self._local = threading.local()
-
-    def _block(self):
-        ctx = getattr(self._local, "ctx", None)
-        if ctx is None:
-            ctx = self._local.ctx = Cipher(algorithms.AES(self._encryption), modes.ECB()).encryptor()
-        return ctx
-
-    def encrypt_at(self, data: bytes, at: int, iv: bytes) -> bytes:
-        pad = 16 - len(data) % 16
-        padded = data + bytes((pad,)) * pad
-        block = self._block()
-        previous = int.from_bytes(iv, "big")
-        out = []
-        for i in range(0, len(padded), 16):
-            chunk = block.update((int.from_bytes(padded[i:i + 16], "big") ^ previous).to_bytes(16, "big"))
-            out.append(chunk)
-            previous = int.from_bytes(chunk, "big")
-        basic = b"\x80" + at.to_bytes(8, "big") + iv + b"".join(out)
-        return base64.urlsafe_b64encode(basic + hmac.digest(self._signing, basic, "sha256"))
-
-    def encrypt(self, data: bytes) -> bytes:
-        return self.encrypt_at(data, int(time.time()), os.urandom(16))
-
-
-@lru_cache(maxsize=4)
-def _writer(keys: str) -> FernetWriter:
-    return FernetWriter(_keys(keys)[0])  # the first key encrypts (MultiFernet's rule)
-
-
 def encrypt(value: str) -> str:
     if not value:
         return ""
-    return _writer(settings.GRIDGOV_FIELD_KEY).encrypt(value.encode()).decode()
+    return fernet().encrypt(value.encode()).decode()
 
 
 def decrypt(token: str) -> str:
