@@ -10,11 +10,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from django.utils.translation import gettext as _
+from lxml import etree
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 
-from gridgov.core.errors import Forbidden
+from gridgov.core.errors import Forbidden, ValidationFailed
 from gridgov.registry.excel.cells import as_text
 from gridgov.registry.excel.columns import (
     REPORT_HEADERS,
@@ -83,9 +84,25 @@ def _open(path_or_file):
             "e": type(exc).__name__}]) from exc
 
 
+def _check_archive(path_or_file) -> None:
+    """Every part of the file read through once and checked against its CRC before anything is written, so that
+    a truncated or damaged file is refused whole rather than found broken half-way through the import."""
+    try:
+        with zipfile.ZipFile(path_or_file) as archive:
+            bad = archive.testzip()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError) as exc:
+        bad = type(exc).__name__
+    finally:
+        if hasattr(path_or_file, "seek"):
+            path_or_file.seek(0)
+    if bad is not None:
+        raise FileRejected([_("无法读取文件，请上传Excel 2007及以上版本的.xlsx文件（%(e)s）") % {"e": bad}])
+
+
 def _rows(path_or_file) -> Iterator[tuple]:
     """The first sheet's rows: by the streaming reader of :mod:`.sheet`, or by openpyxl when that one cannot read
     the workbook's structure (openpyxl then rejects the file or reads it)."""
+    _check_archive(path_or_file)
     rows = open_rows(path_or_file)
     if rows is not None:
         return rows
@@ -102,6 +119,26 @@ def _openpyxl_rows(path_or_file) -> Iterator[tuple]:
         yield from ws.iter_rows(values_only=True)
     finally:
         wb.close()
+
+
+def _readable(source_rows: Iterator[tuple], report: ImportReport) -> Iterator[tuple]:
+    """The rows, with a sheet that breaks off half-way (XML that is not well formed inside an intact archive) as a
+    clear error, never a server error: refused whole while nothing was written, else an error that says how many
+    rows were imported before the break (each chunk is its own transaction; importing the mended file again
+    counts those rows as unchanged)."""
+    number = 0
+    try:
+        for number, row in enumerate(source_rows, start=1):  # noqa: B007 - the last number is the message's
+            yield row
+    except (etree.XMLSyntaxError, ValueError, IndexError, KeyError, zipfile.BadZipFile, OSError, EOFError) as exc:
+        written = report.created + report.updated + report.unchanged + report.submitted + report.rejected
+        if not written:
+            raise FileRejected([_("文件第%(n)d行之后的内容无法读取（%(e)s）") % {"n": number, "e": type(exc).__name__}]
+                               ) from exc
+        raise ValidationFailed(
+            _("文件第%(n)d行之后的内容无法读取（%(e)s），导入在此中止：此前的%(m)d行已按结果导入，"
+              "修正文件后可重新导入（已导入的行将计为未变化）") % {"n": number, "e": type(exc).__name__, "m": written},
+            {"file": [_("文件第%(n)d行之后的内容无法读取") % {"n": number}]}, code="file_broken") from exc
 
 
 def import_rows(actor, kind: str, path_or_file, source_name: str = "", *, chunk_size: int = CHUNK_SIZE,
@@ -123,7 +160,7 @@ def import_rows(actor, kind: str, path_or_file, source_name: str = "", *, chunk_
     categories = key_categories() if kind == "key_persons" else []
     cols = columns(kind, categories)
     source_rows = _rows(path_or_file)
-    rows = enumerate(source_rows, start=1)  # numbered as Excel shows them
+    rows = enumerate(_readable(source_rows, report), start=1)  # numbered as Excel shows them
     try:
         header = None
         for _number, row in rows:  # the first non-blank row holds the column names

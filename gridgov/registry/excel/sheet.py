@@ -40,7 +40,7 @@ _DIGITS = "0123456789"
 
 def _iterparse(source, tag: str):
     return etree.iterparse(source, events=("end",), tag=tag, remove_comments=True, remove_pis=True,
-                           resolve_entities=False, no_network=True, huge_tree=True)
+                           resolve_entities=False, no_network=True)
 
 
 def _drop_done(element) -> None:

@@ -245,3 +245,49 @@ def test_other_documents_and_rows_without_a_number_get_the_per_row_outcome(city,
         city.worker_a, xlsx(tmp_path, RESIDENT_HEADERS, rows))
     assert fast_report == row_report and fast_state == row_state
     assert fast_report[3] == 2 and fast_report[1] == 1
+
+
+def _with_sheet_cut(path, tmp_path, after_rows: int):
+    """The same workbook with its sheet's XML broken off after ``after_rows`` rows (an intact archive)."""
+    import re
+    import zipfile
+
+    out = tmp_path / f"cut-{after_rows}.xlsx"
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            data = src.read(item)
+            if re.fullmatch(r"xl/worksheets/sheet\d+\.xml", item.filename):
+                ends = [m.end() for m in re.finditer(rb"</row>", data)]
+                data = data[:ends[after_rows - 1]] + b"<row r="  # not well formed from here on
+            dst.writestr(item, data)
+    return out
+
+
+def test_a_truncated_file_is_refused_whole(city, on_record, tmp_path):
+    from gridgov.registry.excel.columns import FileRejected
+
+    path = _new_people(tmp_path, 12, "t.xlsx")
+    cut = tmp_path / "truncated.xlsx"
+    cut.write_bytes(path.read_bytes()[:-200])
+    before = _state()
+    with pytest.raises(FileRejected):
+        import_rows(city.worker_a, "residents", cut)
+    assert _state() == before
+
+
+def test_a_sheet_broken_off_half_way_is_an_error_not_a_crash(city, on_record, tmp_path):
+    from gridgov.core.errors import ValidationFailed
+    from gridgov.registry.excel.columns import FileRejected
+
+    path = _new_people(tmp_path, 30, "b.xlsx")
+    broken = _with_sheet_cut(path, tmp_path, 22)  # the header row, then 21 people
+    before, people = _state(), Resident.objects.count()
+    # in one chunk: refused whole, nothing written
+    with pytest.raises(FileRejected):
+        import_rows(city.worker_a, "residents", broken, chunk_size=500)
+    assert _state() == before
+    # in chunks of 5: the chunks before the break are in, and the error says so
+    with pytest.raises(ValidationFailed) as caught:
+        import_rows(city.worker_a, "residents", broken, chunk_size=5)
+    assert caught.value.code == "file_broken" and "此前的20行已按结果导入" in str(caught.value.message)
+    assert Resident.objects.count() == people + 20
