@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import prefetch_related_objects
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -293,11 +294,12 @@ def report_as_citizen(data: EventInput, client: str, idempotency_key: str = "") 
 
 def get_visible(user, number: str) -> Event:
     """The event if ``user`` may see it; otherwise NotFound, whether it exists or not."""
-    event = Event.objects.visible_to(user).filter(number=number).select_related(
-        "category", "region", "center", "grid", "lead_department", "reporter"
-    ).first()
+    event = Event.objects.visible_to(user).filter(number=number).order_by().first()
     if event is None:
         raise NotFound(_("未找到该事件"))
+    # the related rows by key, one short query each: joined to the case and its scope, PostgreSQL spent 8–16 ms
+    # planning the seven-table query (0.4 ms to run it)
+    prefetch_related_objects([event], "category", "region", "center", "grid", "lead_department", "reporter")
     return event
 
 
