@@ -64,6 +64,21 @@ def test_another_township_gets_404_for_reading_and_acting(city, cats, api):
     assert Event.objects.get().status == Status.REPORTED
 
 
+def test_another_departments_liaison_gets_404_for_a_dispatched_case_and_nothing_changes(city, cats, api):
+    """A liaison sees the cases their own department was dispatched to (the involved-department EXISTS), for
+    writes as for reads: 住建's liaison cannot read or sign a case dispatched to 城管 alone."""
+    _s, b = api("post", "/events", city.worker_a, NEW)
+    n = b["number"]
+    assert api("post", f"/events/{n}/actions/accept", city.operator_a, {})[0] == 200
+    assert api("post", f"/events/{n}/actions/dispatch", city.operator_a, {"lead_department": "CG"})[0] == 200
+    before = Event.objects.values().get(number=n)
+    assert api("get", f"/events/{n}", city.liaison_zj)[0] == 404
+    assert api("post", f"/events/{n}/actions/sign", city.liaison_zj, {})[0] == 404
+    assert api("post", f"/events/{n}/actions/feedback", city.liaison_zj, {"note": "已处理"})[0] == 404
+    assert Event.objects.values().get(number=n) == before
+    assert api("get", f"/events/{n}", city.liaison_cg)[0] == 200
+
+
 def test_wrong_state_is_409_and_not_yours_is_403(city, cats, api):
     _s, b = api("post", "/events", city.worker_a, NEW)
     n = b["number"]
