@@ -23,7 +23,8 @@ def legal_advice(user, d: Dispute, k: int = 5) -> list[Advice]:
 
     if not Dispute.objects.visible_to(user).filter(pk=d.pk).exists():  # never advise outside scope
         raise NotFound(_("未找到该纠纷"))
-    hits = laws.consult(d.description[: laws.MAX_DESCRIPTION], k=k).hits  # a long description: its beginning
+    # a long description: its beginning; the dispute's type favours the kinds of dispute of that type
+    hits = laws.consult(d.description[: laws.MAX_DESCRIPTION], k=k, dispute_type=d.dispute_type).hits
     cited = set(d.cited_articles.values_list("article_id", flat=True))
     return [Advice(hit=h, cited=h.article.pk in cited) for h in hits]
 
@@ -45,6 +46,6 @@ def cited_article(d: Dispute, value) -> dict:
     # keep the consultation's score when the article is one of its suggestions
     from gridgov.laws import services as laws
 
-    score = next((h.score for h in laws.consult(d.description[: laws.MAX_DESCRIPTION], k=20).hits
+    score = next((h.score for h in laws.consult(d.description[: laws.MAX_DESCRIPTION], k=20, dispute_type=d.dispute_type).hits
                   if h.article.pk == article.pk), None)
     return {"article": article, "score": score}

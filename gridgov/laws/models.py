@@ -21,9 +21,12 @@ class Law(models.Model):
         REPEALED = "repealed", _("已废止")
         NOT_YET = "not_yet", _("尚未生效")
 
-    # 已失效: texts no longer in force (a repealed law, an old version, a text since amended); the library's
-    # search leaves them out unless asked (含已失效), the consultation never uses them
-    LAPSED_STATUSES = (Status.REPEALED, Status.HISTORICAL, Status.AMENDED)
+    # 已失效: texts no longer in force (a repealed law, an old version); the library's search leaves them
+    # out unless asked (含已失效), the consultation never uses them.  已被修改 is not among them: a law
+    # amended since (刑法 by its 修正案) is in force as amended, and its text here is the consolidated one.
+    LAPSED_STATUSES = (Status.REPEALED, Status.HISTORICAL)
+    # what the consultation ranks
+    EFFECTIVE_STATUSES = (Status.IN_FORCE, Status.AMENDED)
 
     key = models.CharField(_("来源标识"), max_length=300, unique=True)
     title = models.CharField(_("标题"), max_length=200, db_index=True)
@@ -34,6 +37,8 @@ class Law(models.Model):
     promulgated = models.DateField(_("公布日期"), null=True, blank=True)
     effective = models.DateField(_("施行日期"), null=True, blank=True)
     status = models.CharField(_("时效性"), max_length=20, choices=Status.choices, default=Status.IN_FORCE)
+    status_note = models.CharField(_("时效性说明"), max_length=300, blank=True,
+                                   help_text=_("时效性由更正表改定时的依据（见 docs/laws.md）"))
     source = models.CharField(_("来源"), max_length=300, blank=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
@@ -44,6 +49,17 @@ class Law(models.Model):
 
     def __str__(self):
         return self.title
+
+    @property
+    def in_effect(self) -> bool:
+        return self.status in self.EFFECTIVE_STATUSES
+
+    @property
+    def status_hint(self) -> str:
+        """The status as people read it next to an article: 已被修改 says the amended text applies."""
+        if self.status == self.Status.AMENDED:
+            return str(_("已被修改，按修改后的文本施行"))
+        return str(self.get_status_display())
 
     @property
     def short_title(self) -> str:

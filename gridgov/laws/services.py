@@ -4,12 +4,13 @@
   from the FTS5 table, PostgreSQL from its GIN full-text index.  If no article has every word, the
   articles with any of them are returned (``SearchResults.partial``).  Matches are wrapped in
   ``<mark>`` in an escaped snippet.  Articles of laws no longer in force (``Law.LAPSED_STATUSES``:
-  已废止, 历史版本, 已被修改) are left out unless ``include_lapsed`` (含已失效) — or a law is named —
+  已废止, 历史版本; 已被修改 is in force as amended) are left out unless ``include_lapsed`` (含已失效) — or a law is named —
   and ``SearchResults.lapsed_hidden`` says how many of them matched.
 * ``consult(description)`` — a dispute described in everyday words → the most relevant articles.
-  Ranking is Okapi BM25 computed in Python (``laws.consult``) over an index of the in-force laws,
-  so SQLite and PostgreSQL give the same ranking; the query is widened by a small table of
-  colloquial words → legal terms (``laws.consult.EXPANSIONS``).  Every hit explains its score.
+  Ranking is computed in Python (``laws.consult``: BM25 over the laws in effect, widened by a table of
+  everyday words → the statutes' words and by the kinds of dispute the description sounds like,
+  ``laws.lexicon``), so SQLite and PostgreSQL give the same ranking.  Every hit says why, in words
+  (``Hit.reasons``).
 
 People see no score: a hit's ``relevance`` is its score as a share of the best hit's (0–100), shown on the
 pages as 相关度 高 / 中 / 低 (``relevance_label``).
@@ -57,6 +58,7 @@ class Hit:
     score: float = 0.0
     explanation: list[Explanation] = field(default_factory=list)
     relevance: int = 0  # the score as a percentage of the best hit's in the same answer (0 when unranked)
+    reasons: list = field(default_factory=list)  # consultation: why, in words (``Reason``)
 
     @property
     def relevance_label(self) -> str:
@@ -167,32 +169,74 @@ def search(query: str, limit: int = 20, law: Law | int | None = None, include_la
 
 
 @dataclass
+class Reason:
+    """One reason, in words, why an article was suggested."""
+
+    kind: str  # "topic": the dispute sounds like a kind whose usual articles include this one;
+    #            "words": words of the description found in the article;
+    #            "terms": the statute's words for the description's everyday words, found in the article
+    text: str  # Chinese, for people
+    words: list[str] = field(default_factory=list)
+
+
+@dataclass
 class Consultation:
     description: str
     terms: list[str]  # the description's own words
     expanded: list[str]  # legal terms added by the expansion table
     hits: list[Hit]
+    topics: list[str] = field(default_factory=list)  # the kinds of dispute recognised (纠纷类别), strongest first
+    description_html: str = ""  # the description, escaped, its words that led to a suggestion marked
 
 
-def consult(description: str, k: int = 5) -> Consultation:
+def reasons_of(hit: Hit, ranked) -> list[Reason]:
+    out = []
+    for m in ranked.topics:
+        said = "、".join(f"“{w}”" for w in dict.fromkeys(m.words))
+        out.append(Reason("topic", f"您提到{said}，像是「{m.topic.label}」方面的问题，这是常用的条文",
+                          list(dict.fromkeys(m.words))))
+    own = [e.term for e in hit.explanation if e.source is None and len(e.term) > 1]
+    if own:
+        out.append(Reason("words", "条文中有您说的：" + "、".join(own), own))
+    legal: dict[str, list[str]] = {}
+    for e in hit.explanation:
+        if e.source is not None:
+            legal.setdefault(e.source, []).append(e.term)
+    if legal:
+        pairs = "；".join(f"您说的“{word}”，条文里叫" + "、".join(f"“{t}”" for t in terms) for word, terms in legal.items())
+        out.append(Reason("terms", pairs, [t for terms in legal.values() for t in terms]))
+    return out
+
+
+def consult(description: str, k: int = 5, dispute_type: str | None = None) -> Consultation:
+    """The articles most relevant to ``description``; ``dispute_type`` (a DisputeType value), when
+    known, favours the kinds of dispute of that type."""
     description = _check_text(description, MAX_DESCRIPTION, "纠纷描述")
     k = max(1, min(int(k), 50))
     index = get_index()
-    query = index.query(description)
+    query = index.query(description, dispute_type)
     ranked = index.rank(query, k)
     rows = Article.objects.select_related("law").in_bulk([r.article_id for r in ranked])
     hits = []
+    said: set[str] = set()
     for r in ranked:
         article = rows.get(r.article_id)
         if article is None:  # deleted since the index was built; the next call rebuilds it
             continue
         words = [e.term for e in r.explanation]
-        hits.append(Hit(article=article, score=r.score, explanation=r.explanation,
-                        highlight=lawtext.highlight(article.text, words, context=SNIPPET * 2)))
+        hit = Hit(article=article, score=r.score, explanation=r.explanation,
+                  highlight=lawtext.highlight(article.text, words, context=SNIPPET * 2))
+        hit.reasons = reasons_of(hit, r)
+        hits.append(hit)
+        said.update(e.source or e.term for e in r.explanation)
+        for m in r.topics:
+            said.update(m.words)
     best = max((h.score for h in hits), default=0.0)
     for h in hits:
         h.relevance = round(100 * h.score / best) if best > 0 else 0
-    return Consultation(description=description, terms=query.own_terms, expanded=query.expanded_terms, hits=hits)
+    return Consultation(description=description, terms=query.own_terms, expanded=query.expanded_terms, hits=hits,
+                        topics=[m.topic.label for m in query.topics],
+                        description_html=lawtext.highlight(description, [w for w in said if len(w) > 1]))
 
 
 # --- reading ----------------------------------------------------------------------------------------

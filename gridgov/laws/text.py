@@ -67,6 +67,16 @@ def _get_jieba():
     return _jieba
 
 
+def get_jieba():
+    """jieba, initialised once per process."""
+    return _get_jieba()
+
+
+def normalize(text: str) -> str:
+    """Full-width letters and digits as ASCII, lower case (ＫＴＶ → ktv): how the lexicon's keys are written."""
+    return unicodedata.normalize("NFKC", text).lower()
+
+
 def _is_word(token: str) -> bool:
     return any(unicodedata.category(ch)[0] in "LN" for ch in token)
 

@@ -8,6 +8,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
 from gridgov.core.errors import DomainError
+from gridgov.disputes.models import DisputeType
 from gridgov.laws import services
 from gridgov.web.views import not_found
 
@@ -15,8 +16,8 @@ from gridgov.web.views import not_found
 @login_required
 @require_http_methods(["GET", "POST"])
 def home(request):
-    context: dict = {"q": request.GET.get("q", "").strip(), "description": "",
-                     "include_lapsed": request.GET.get("lapsed") == "1"}
+    context: dict = {"q": request.GET.get("q", "").strip(), "description": "", "dispute_type": "",
+                     "dispute_types": DisputeType.choices, "include_lapsed": request.GET.get("lapsed") == "1"}
     status = 200
     if context["q"]:
         try:
@@ -25,8 +26,11 @@ def home(request):
             context["search_error"], status = exc.message, 400
     if request.method == "POST":
         context["description"] = request.POST.get("description", "").strip()
+        chosen = request.POST.get("dispute_type", "")
+        context["dispute_type"] = chosen if chosen in DisputeType.values else ""  # an unknown type: as if none
         try:
-            context["consultation"] = services.consult(context["description"], k=5)
+            context["consultation"] = services.consult(context["description"], k=5,
+                                                       dispute_type=context["dispute_type"] or None)
         except DomainError as exc:
             context["consult_error"], status = exc.message, 400
     template = "laws/home.html"

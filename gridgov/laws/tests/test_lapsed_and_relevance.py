@@ -1,5 +1,6 @@
-"""The law library leaves out articles of laws no longer in force (已废止 / 历史版本 / 已被修改) unless asked
-(含已失效), says how many it left out, and shows people a relevance in words — never "BM25" nor a raw score."""
+"""The law library leaves out articles of laws no longer in force (已废止 / 历史版本) unless asked (含已失效),
+says how many it left out, keeps a law 已被修改 (in force as amended), shows every article's status, and shows
+people a relevance in words — never "BM25" nor a raw score."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ def tiaojie():
     return Law.objects.get(title="中华人民共和国人民调解法（节选）")
 
 
-@pytest.mark.parametrize("status", [Law.Status.REPEALED, Law.Status.HISTORICAL, Law.Status.AMENDED])
+@pytest.mark.parametrize("status", [Law.Status.REPEALED, Law.Status.HISTORICAL])
 def test_search_hides_the_articles_of_a_lapsed_law_unless_asked(samples, status):
     assert [h.article.label for h in services.search("人民调解委员会 费用").hits] == ["第四条"]
     Law.objects.filter(pk=tiaojie().pk).update(status=status)
@@ -34,6 +35,23 @@ def test_search_hides_the_articles_of_a_lapsed_law_unless_asked(samples, status)
     assert [h.article.label for h in shown.hits] == ["第四条"] and shown.lapsed_hidden == 0
     # within the law itself, its articles are all there
     assert [h.article.label for h in services.search("费用", law=tiaojie()).hits] == ["第四条"]
+
+
+def test_an_amended_law_stays_in_the_search_and_the_consultation_with_its_status(worker_client):
+    Law.objects.filter(pk=tiaojie().pk).update(status=Law.Status.AMENDED)
+    assert [h.article.label for h in services.search("人民调解委员会 费用").hits] == ["第四条"]
+    assert any(h.article.law_id == tiaojie().pk for h in services.consult("调解委员会收不收费用").hits)
+
+    html = worker_client.post("/laws/", {"description": "调解委员会收不收费用"}).content.decode()
+    assert "已被修改" in html and "按修改后的文本施行" in html
+    body = worker_client.get("/api/v1/laws/search", {"q": "人民调解委员会 费用"}).json()
+    assert body["results"][0]["law"]["status_hint"] == "已被修改，按修改后的文本施行"
+
+
+def test_every_suggested_article_shows_its_status(worker_client):
+    html = worker_client.post("/laws/", {"description": "老公打我，想申请保护令"}).content.decode()
+    hits = re.findall(r'<article class="law-hit">(.*?)</article>', html, re.S)
+    assert hits and all("现行有效" in h for h in hits)
 
 
 def test_laws_not_yet_in_force_stay_in_the_search(samples):
@@ -80,4 +98,5 @@ def test_the_api_documents_relevance_and_filters_lapsed_laws(worker_client):
     assert len(body["results"]) == 1
     body = worker_client.post("/api/v1/laws/consult", {"description": "家庭暴力 保护令"},
                               content_type="application/json").json()
-    assert body["results"][0]["relevance"] == 100
+    assert body["results"][0]["relevance"] == "高"
+    assert "score" not in body["results"][0] and "matched" not in body["results"][0]

@@ -87,9 +87,20 @@ def test_api_consult_ranks_articles_and_explains_them(worker_client):
 
     body = r.json()
     assert r.status_code == 200 and 0 < len(body["results"]) <= 3
-    scores = [h["score"] for h in body["results"]]
-    assert scores == sorted(scores, reverse=True)
-    assert body["results"][0]["matched"][0]["term"] in body["terms"] + body["expanded"]
+    top = body["results"][0]
+    assert top["relevance"] == "高" and top["reasons"]
+    assert set(top["reasons"][0]["words"]) <= set(body["terms"] + body["expanded"])
+    assert "<mark>" in body["description_highlight"]
+
+
+def test_api_consult_takes_the_dispute_type_and_refuses_an_unknown_one(worker_client):
+    ok = worker_client.post("/api/v1/laws/consult", {"description": "调解达成协议后对方不履行", "dispute_type": "contract"},
+                            content_type="application/json")
+    bad = worker_client.post("/api/v1/laws/consult", {"description": "调解达成协议后对方不履行", "dispute_type": "xyz"},
+                             content_type="application/json")
+
+    assert ok.status_code == 200 and ok.json()["results"]
+    assert bad.status_code in (400, 422) and "dispute_type" in bad.content.decode()
 
 
 def test_api_law_detail_lists_the_articles_in_order(worker_client):
