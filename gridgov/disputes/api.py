@@ -275,23 +275,33 @@ class DisputeActionIn(Schema):
     article: RefId | None = Field(None, description="cite_law: the article id (from legal-advice or /laws/search)")
 
 
+class AdviceReason(Schema):
+    kind: str
+    text: str
+    words: list[str]
+
+
 class AdviceOut(Schema):
     article_id: int
     law: str
+    law_status: str = Field(description="法律的时效性：现行有效、已被修改（按修改后的文本施行）……")
     article: str
     text: str
     highlight: str
-    score: float
+    relevance: str = Field(description="相关度：高、中或低")
+    reasons: list[AdviceReason] = Field(description="为什么推荐这一条（中文）")
     cited: bool
 
 
 @router.get("/disputes/{number}/legal-advice", response={200: list[AdviceOut], 404: Error}, auth=api_auth)
 def legal_advice(request, number: str, k: int = Query(5, ge=1, le=20)):
-    """法律咨询: the law articles most relevant to the dispute's description (BM25), and whether each is
-    cited on the case; cite one with the action `cite_law` `{article}`."""
+    """法律咨询: the law articles most relevant to the dispute's description and type, why each was
+    suggested, and whether each is cited on the case; cite one with the action `cite_law` `{article}`."""
     d = services.get_visible(request.auth, number)
-    return [{"article_id": a.hit.article.pk, "law": a.hit.article.law.title, "article": a.hit.article.label,
-             "text": a.hit.article.text, "highlight": a.hit.highlight, "score": round(a.hit.score, 4),
+    return [{"article_id": a.hit.article.pk, "law": a.hit.article.law.title,
+             "law_status": a.hit.article.law.get_status_display(), "article": a.hit.article.label,
+             "text": a.hit.article.text, "highlight": a.hit.highlight, "relevance": a.hit.relevance_label,
+             "reasons": [{"kind": r.kind, "text": r.text, "words": r.words} for r in a.hit.reasons],
              "cited": a.cited} for a in legal.legal_advice(request.auth, d, k=k)]
 
 

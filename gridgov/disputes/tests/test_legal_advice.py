@@ -46,6 +46,8 @@ def test_citing_an_article_links_it_to_the_case_and_logs_it_once(city, case, api
     assert DisputeArticle.objects.filter(dispute=case).count() == 1
     status, advice = api("get", f"/disputes/{case.number}/legal-advice", city.operator_a)
     assert status == 200 and [a["cited"] for a in advice if a["article_id"] == top.pk] == [True]
+    assert all(a["relevance"] in ("高", "中", "低") and a["reasons"] and a["law_status"] for a in advice)
+    assert not any("score" in a for a in advice)
 
 
 def test_an_unknown_article_is_a_field_error_and_nothing_is_written(city, case, api):
