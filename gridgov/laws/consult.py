@@ -36,6 +36,7 @@ from django.db.models import Count, Max
 
 from gridgov.laws import lexicon
 from gridgov.laws import text as lawtext
+from gridgov.laws.casebase import CaseBase
 from gridgov.laws.models import Article, Law
 
 K1 = 1.2
@@ -52,6 +53,9 @@ NEAR_LAWS = frozenset({  # 宪法相关法 laws a resident does meet
 TOPIC_WEIGHT = 2.0  # a recognised kind's first article gains this share of the best lexical score …
 TOPIC_DECAY = 0.1  # … each later one this much less …
 TOPIC_FLOOR = 0.7  # … but never less than this share of the first's
+CASE_WEIGHT = 1.0  # a similar consultation's articles gain this share of the best lexical score, times the similarity
+CASE_NEIGHBOURS = 3
+CASE_MIN_SIMILARITY = 0.15
 TYPE_MATCH = 1.5  # a kind of the dispute's own type (when the type is known) counts this much more
 TYPE_MISMATCH = 0.5
 # The laws grassroots mediators cite most (人民调解 practice): a mild prior, not a filter.
@@ -84,11 +88,13 @@ class TopicMatch:
 
 @dataclass
 class Query:
+    description: str
     weights: dict[str, float]
     own_terms: list[str]
     expanded_terms: list[str]
     expansions: list[Expansion] = field(default_factory=list)
     topics: list[TopicMatch] = field(default_factory=list)
+    leave_out_same: bool = False  # measuring: a labelled case never finds itself in the case base
 
     def source_of(self, term: str) -> str | None:
         """The description's word that brought in a statute's word (None for the description's own)."""
@@ -112,6 +118,7 @@ class Ranked:
     score: float
     explanation: list[Explanation]
     topics: list[TopicMatch] = field(default_factory=list)
+    cases: list[tuple[str, float]] = field(default_factory=list)  # similar consultations: (description, cosine)
 
 
 def words_of(description: str) -> set[str]:
@@ -175,7 +182,13 @@ def analyze(description: str, dispute_type: str | None = None) -> Query:
         for m in topics:
             m.strength = m.strength / best
         topics.sort(key=lambda m: -m.strength)
-    return Query(weights=weights, own_terms=own, expanded_terms=added, expansions=expansions, topics=topics)
+    return Query(description=description, weights=weights, own_terms=own, expanded_terms=added, expansions=expansions,
+                 topics=topics)
+
+
+def _case_features(description: str) -> tuple[list[str], list[str]]:
+    q = analyze(description)
+    return [t for e in q.expansions for t in e.terms], [m.topic.key for m in q.topics]
 
 
 class ConsultIndex:
@@ -244,6 +257,8 @@ class ConsultIndex:
                     rank += 1
             self.topic_docs[topic.key] = (np.array(list(docs), dtype=np.int64),
                                           np.array(list(docs.values()), dtype=np.float64))
+        self.by_number = by_number
+        self.casebase = CaseBase.load(_case_features)
 
     @staticmethod
     def _law_prior(law: Law) -> float:
@@ -288,6 +303,17 @@ class ConsultIndex:
             scores[docs] += bonus
             for d in docs.tolist():
                 topic_of.setdefault(d, []).append(m)
+        case_of: dict[int, list[tuple[str, float]]] = {}
+        terms = [t for e in query.expansions for t in e.terms]
+        for case, similarity in self.casebase.similar(query.description, terms, [m.topic.key for m in query.topics],
+                                                      CASE_NEIGHBOURS,
+                                                      exclude=query.description if query.leave_out_same else None):
+            if similarity < CASE_MIN_SIMILARITY:
+                break
+            for title, number in case.articles:
+                for d in self.by_number.get((title, number), ()):
+                    scores[d] += CASE_WEIGHT * similarity * reference
+                    case_of.setdefault(d, []).append((case.description, similarity))
         hit = np.flatnonzero(scores > 0)
         if not len(hit):
             return []
@@ -305,7 +331,8 @@ class ConsultIndex:
                                                    source=query.source_of(term)))
             explanation.sort(key=lambda e: -e.score)
             out.append(Ranked(article_id=int(self.ids[doc]), score=round(float(scores[doc]), 4),
-                              explanation=explanation, topics=topic_of.get(int(doc), [])))
+                              explanation=explanation, topics=topic_of.get(int(doc), []),
+                              cases=case_of.get(int(doc), [])))
         return out
 
 

@@ -13,6 +13,9 @@ only totals.
 
 recall@k: the share of cases with at least one expected article among the top k.
 mean recall: the average, over cases, of the share of a case's expected articles found in the top k.
+
+A case never finds itself: the consultation's case base (``laws.casebase``, built from the tuning
+parts) is consulted without the case being measured (leave-one-out).
 """
 
 from __future__ import annotations
@@ -70,7 +73,7 @@ def evaluate(k: int = 5, cases: list[dict] | None = None, *, with_type: bool = F
     result = Evaluation(k=k)
     for case in cases if cases is not None else load_cases():
         started = time.perf_counter()
-        consultation = services.consult(case["description"], k=k,
+        consultation = services.consult(case["description"], k=k, leave_out_same=True,
                                         dispute_type=case.get("dispute_type") if with_type else None)
         result.seconds.append(time.perf_counter() - started)
         found = {(h.article.law.title, h.article.number) for h in consultation.hits}

@@ -15,12 +15,16 @@ Every key is matched on word boundaries (``consult.analyze``): a key counts only
 segmentation of the description starts and ends a word, so 地 is not found in 工地 or in
 "哗啦哗啦地", and 签 is not found in 签收.  A trigger ``"A+B"`` needs both words.  One-character keys
 are kept only for words that mean one thing on their own (狗, 偷); function words never are.
-Article numbers are checked against the corpus by ``tests/test_lexicon.py``.
+Article numbers are checked against the corpus by ``tests/test_consult.py``.  ``lexicon_more.json`` adds
+more everyday vocabulary (signal words per kind, everyday word → statute words), written from how
+residents talk without looking at any labelled case; ``_merge_more`` folds it in when the module loads.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, replace
+from pathlib import Path
 
 MINFA = "中华人民共和国民法典"
 LAODONG_HT = "中华人民共和国劳动合同法"
@@ -440,3 +444,21 @@ TOPICS: tuple[Topic, ...] = (
           ("判了", "判决", "法院判", "调解书", "强制执行", "执行", "不履行", "老赖"),
           ((MINSU, (247, 248, 252)), (TIAOJIE, (31, 33)))),
 )
+
+
+MORE = Path(__file__).with_name("lexicon_more.json")
+
+
+def _merge_more(path: Path = MORE):
+    global TOPICS
+    if not path.is_file():
+        return
+    more = json.loads(path.read_text(encoding="utf-8"))
+    for word, terms in more.get("expansions", {}).items():
+        EXPANSIONS.setdefault(word, tuple(terms))
+    extra = more.get("triggers", {})
+    TOPICS = tuple(replace(t, triggers=t.triggers + tuple(w for w in extra.get(t.key, ()) if w not in t.triggers))
+                   for t in TOPICS)
+
+
+_merge_more()

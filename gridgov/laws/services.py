@@ -173,6 +173,7 @@ class Reason:
     """One reason, in words, why an article was suggested."""
 
     kind: str  # "topic": the dispute sounds like a kind whose usual articles include this one;
+    #            "case": a similar labelled consultation cites it;
     #            "words": words of the description found in the article;
     #            "terms": the statute's words for the description's everyday words, found in the article
     text: str  # Chinese, for people
@@ -192,9 +193,13 @@ class Consultation:
 def reasons_of(hit: Hit, ranked) -> list[Reason]:
     out = []
     for m in ranked.topics:
-        said = "、".join(f"“{w}”" for w in dict.fromkeys(m.words))
-        out.append(Reason("topic", f"您提到{said}，像是「{m.topic.label}」方面的问题，这是常用的条文",
-                          list(dict.fromkeys(m.words))))
+        words = list(dict.fromkeys(m.words))
+        words = [w for w in words if not any(w != other and w in other for other in words)]  # 退 inside 退押金
+        said = "、".join(f"“{w}”" for w in words)
+        out.append(Reason("topic", f"您提到{said}，像是「{m.topic.label}」方面的问题，这是常用的条文", words))
+    if ranked.cases:
+        said = "、".join(f"“{lawtext.shorten(d, 24)}”" for d, _ in ranked.cases[:2])
+        out.append(Reason("case", f"与相似的咨询{said}引用的条文相同", []))
     own = [e.term for e in hit.explanation if e.source is None and len(e.term) > 1]
     if own:
         out.append(Reason("words", "条文中有您说的：" + "、".join(own), own))
@@ -208,13 +213,16 @@ def reasons_of(hit: Hit, ranked) -> list[Reason]:
     return out
 
 
-def consult(description: str, k: int = 5, dispute_type: str | None = None) -> Consultation:
+def consult(description: str, k: int = 5, dispute_type: str | None = None, *,
+            leave_out_same: bool = False) -> Consultation:
     """The articles most relevant to ``description``; ``dispute_type`` (a DisputeType value), when
-    known, favours the kinds of dispute of that type."""
+    known, favours the kinds of dispute of that type.  ``leave_out_same`` is for measuring: the case
+    base's case with this very description is not consulted."""
     description = _check_text(description, MAX_DESCRIPTION, "纠纷描述")
     k = max(1, min(int(k), 50))
     index = get_index()
     query = index.query(description, dispute_type)
+    query.leave_out_same = leave_out_same
     ranked = index.rank(query, k)
     rows = Article.objects.select_related("law").in_bulk([r.article_id for r in ranked])
     hits = []

@@ -77,6 +77,11 @@ def normalize(text: str) -> str:
     return unicodedata.normalize("NFKC", text).lower()
 
 
+def shorten(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters with … when longer."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def _is_word(token: str) -> bool:
     return any(unicodedata.category(ch)[0] in "LN" for ch in token)
 

@@ -12,11 +12,13 @@ import pytest
 from gridgov.laws import consult, evaluation, services
 from gridgov.laws.models import Article, Law
 
-RECALL_AT_5_MIN = 0.85  # measured 0.896 (43/48)
-MEAN_RECALL_MIN = 0.65  # measured 0.707
-TUNING_RECALL_AT_5_MIN = 0.80  # measured 0.837 (149/178)
-SEALED_RECALL_AT_5_FLOOR = 0.52  # measured 0.553 (110/199): a regression guard, below the issue's target …
-SEALED_RECALL_AT_5_TARGET = 0.70  # … which is not reached yet (xfail, strict: it fails loudly once it passes)
+# measured with leave-one-out (a case never finds itself in the case base), docs/performance.md
+RECALL_AT_5_MIN = 0.85  # measured 0.917 (44/48)
+MEAN_RECALL_MIN = 0.65  # measured 0.721
+TUNING_RECALL_AT_5_MIN = 0.80  # measured 0.843 (150/178)
+SEALED_RECALL_AT_5_FLOOR = 0.56  # measured 0.598 (119/199): a regression guard, below the issue's target …
+SEALED_RECALL_AT_5_TARGET = 0.70  # … which it does not reach (xfail, strict: it fails loudly once it passes)
+SEALED2_RECALL_AT_5_MIN = 0.70  # the issue's target; measured 0.730 (111/152) on the second sealed set
 
 
 def ref(hit):
@@ -57,10 +59,15 @@ def test_the_sealed_part_is_unchanged_and_does_not_regress(corpus, db):
     assert e.recall_at_k >= SEALED_RECALL_AT_5_FLOOR, f"sealed recall@5 {e.recall_at_k:.3f} ({e.hit_cases}/{e.cases})"
 
 
-@pytest.mark.xfail(strict=True, reason="issue 14's target recall@5 ≥ 0.70 on the sealed part is not reached (0.553)")
+@pytest.mark.xfail(strict=True, reason="issue 14's target recall@5 ≥ 0.70 is not reached on the first sealed part (0.598)")
 def test_the_sealed_part_reaches_the_issue_target(corpus, db):
     e = sealed_evaluation()
     assert e.recall_at_k >= SEALED_RECALL_AT_5_TARGET, f"sealed recall@5 {e.recall_at_k:.3f} ({e.hit_cases}/{e.cases})"
+
+
+def test_the_second_sealed_set_is_unchanged_and_reaches_the_issue_target(corpus, db):
+    e = sealed_evaluation("sealed2")
+    assert e.recall_at_k >= SEALED2_RECALL_AT_5_MIN, f"sealed2 recall@5 {e.recall_at_k:.3f} ({e.hit_cases}/{e.cases})"
 
 
 def test_every_article_the_lexicon_names_is_in_the_corpus(corpus, db):
@@ -71,13 +78,13 @@ def test_every_article_the_lexicon_names_is_in_the_corpus(corpus, db):
 def test_the_ranking_is_the_same_on_every_database(corpus, db):
     # These lists were produced on SQLite; CI runs this same test on PostgreSQL.
     assert [ref(h) for h in services.consult("楼上邻居天天半夜装修吵得孩子睡不着").hits] == [
-        ("中华人民共和国民法典", "第二百九十四条"), ("中华人民共和国生态环境法典", "第五百八十八条"),
-        ("中华人民共和国生态环境法典", "第一千一百八十九条"), ("中华人民共和国治安管理处罚法", "第八十八条"),
-        ("中华人民共和国民法典", "第二百八十八条")]
+        ("中华人民共和国民法典", "第二百九十四条"), ("中华人民共和国治安管理处罚法", "第八十八条"),
+        ("中华人民共和国生态环境法典", "第五百八十八条"), ("中华人民共和国生态环境法典", "第五百九十五条"),
+        ("中华人民共和国生态环境法典", "第一千一百八十九条")]
     assert [ref(h) for h in services.consult("老板拖了三个月工资不给").hits] == [
         ("中华人民共和国劳动合同法", "第三十条"), ("中华人民共和国劳动合同法", "第八十五条"),
-        ("中华人民共和国劳动合同法", "第三十八条"), ("中华人民共和国劳动法", "第九十一条"),
-        ("中华人民共和国劳动争议调解仲裁法", "第二条")]
+        ("中华人民共和国劳动合同法", "第三十八条"), ("中华人民共和国劳动法", "第五十条"),
+        ("中华人民共和国劳动法", "第九十一条")]
 
 
 def test_each_hit_says_why_in_words(corpus, db):
@@ -85,7 +92,7 @@ def test_each_hit_says_why_in_words(corpus, db):
     top = c.hits[0]
 
     assert "出租人" in c.expanded and "押金" in c.terms
-    assert c.topics[0] == "房屋租赁" and "<mark>房东</mark>" in c.description_html
+    assert c.topics[0] == "房屋租赁" and c.description_html.startswith("<mark>房东")
     kinds = {r.kind: r for r in top.reasons}
     assert "「房屋租赁」" in kinds["topic"].text and "房东" in kinds["topic"].words
     assert "您说的“房东”，条文里叫" in kinds["terms"].text and "出租人" in kinds["terms"].words
