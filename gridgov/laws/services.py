@@ -201,12 +201,15 @@ def reasons_of(hit: Hit, ranked) -> list[Reason]:
         said = "、".join(f"“{lawtext.shorten(d, 24)}”" for d, _ in ranked.cases[:2])
         out.append(Reason("case", f"与相似的咨询{said}引用的条文相同", []))
     own = [e.term for e in hit.explanation if e.source is None and len(e.term) > 1]
+    own = [t for t in own if not any(t != other and t in other for other in own)]
     if own:
         out.append(Reason("words", "条文中有您说的：" + "、".join(own), own))
     legal: dict[str, list[str]] = {}
     for e in hit.explanation:
         if e.source is not None:
             legal.setdefault(e.source, []).append(e.term)
+    for word, terms in legal.items():  # 劳动报酬, not also 劳动, 报酬 and 劳动报
+        legal[word] = [t for t in terms if not any(t != other and t in other for other in terms)]
     if legal:
         pairs = "；".join(f"您说的“{word}”，条文里叫" + "、".join(f"“{t}”" for t in terms) for word, terms in legal.items())
         out.append(Reason("terms", pairs, [t for terms in legal.values() for t in terms]))
