@@ -10,12 +10,14 @@ The index is a cache: each process builds its own on first use and rebuilds it w
 stamp (article count and largest id, law count and latest ``updated_at``) changes, so several
 processes stay correct after an import.
 
-A description is read in three ways (``analyze``), all on word boundaries (see ``lexicon``):
+A description is read in four ways (``analyze`` and ``rank``), the lexicon's on word boundaries:
 
 1. its own words (jieba search mode), each weighted 1.0, a one-character word ``SHORT_WEIGHT``;
 2. the statutes' words for its everyday words (``lexicon.EXPANSIONS``), weighted ``EXPANSION_WEIGHT``;
 3. the kinds of dispute it sounds like (``lexicon.TOPICS``): each recognised kind lends its articles
-   a share of the best lexical score, the first-listed articles the most.
+   a share of the best lexical score, the first-listed articles the most;
+4. the labelled consultations most like it (``casebase``): their articles gain the best lexical score
+   times ``CASE_WEIGHT`` times the similarity.
 
 The lexical score is Okapi BM25 (k1 = 1.2, b = 0.75) summed over the words, times a law prior: the
 laws grassroots mediation cites most weigh ``COMMON_LAW_BOOST``; laws about the organisation of the

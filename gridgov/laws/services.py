@@ -23,6 +23,7 @@ from pathlib import Path
 
 from django.db import connection
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from gridgov.core.errors import NotFound, ValidationFailed
 from gridgov.laws import importer
@@ -196,14 +197,15 @@ def reasons_of(hit: Hit, ranked) -> list[Reason]:
         words = list(dict.fromkeys(m.words))
         words = [w for w in words if not any(w != other and w in other for other in words)]  # 退 inside 退押金
         said = "、".join(f"“{w}”" for w in words)
-        out.append(Reason("topic", f"您提到{said}，像是「{m.topic.label}」方面的问题，这是常用的条文", words))
+        out.append(Reason("topic", _("您提到%(words)s，像是「%(kind)s」方面的问题，这是常用的条文")
+                          % {"words": said, "kind": m.topic.label}, words))
     if ranked.cases:
-        said = "、".join(f"“{lawtext.shorten(d, 24)}”" for d, _ in ranked.cases[:2])
-        out.append(Reason("case", f"与相似的咨询{said}引用的条文相同", []))
+        said = "、".join(f"“{lawtext.shorten(d, 24)}”" for d, _similarity in ranked.cases[:2])
+        out.append(Reason("case", _("与相似的咨询%(cases)s引用的条文相同") % {"cases": said}, []))
     own = [e.term for e in hit.explanation if e.source is None and len(e.term) > 1]
     own = [t for t in own if not any(t != other and t in other for other in own)]
     if own:
-        out.append(Reason("words", "条文中有您说的：" + "、".join(own), own))
+        out.append(Reason("words", _("条文中有您说的：%(words)s") % {"words": "、".join(own)}, own))
     legal: dict[str, list[str]] = {}
     for e in hit.explanation:
         if e.source is not None:
@@ -211,7 +213,8 @@ def reasons_of(hit: Hit, ranked) -> list[Reason]:
     for word, terms in legal.items():  # 劳动报酬, not also 劳动, 报酬 and 劳动报
         legal[word] = [t for t in terms if not any(t != other and t in other for other in terms)]
     if legal:
-        pairs = "；".join(f"您说的“{word}”，条文里叫" + "、".join(f"“{t}”" for t in terms) for word, terms in legal.items())
+        pairs = "；".join(_("您说的“%(word)s”，条文里叫%(terms)s") % {"word": word, "terms": "、".join(f"“{t}”" for t in terms)}
+                         for word, terms in legal.items())
         out.append(Reason("terms", pairs, [t for terms in legal.values() for t in terms]))
     return out
 
