@@ -20,22 +20,10 @@ from django.utils.translation import gettext_lazy as _
 from gridgov.cases.models import Case, CaseAttachment, CaseLog, CaseNotice, CaseParty, upload_path
 from gridgov.cases.scope import case_scope_q
 from gridgov.core.crypto import SealedPhone
+from gridgov.laws import taxonomy
 
-
-class DisputeType(models.TextChoices):
-    MARRIAGE = "marriage", _("婚姻家庭")
-    NEIGHBOR = "neighbor", _("邻里")
-    HOUSING = "housing", _("房屋宅基地")
-    LAND = "land", _("土地承包")
-    LABOR = "labor", _("劳动争议/欠薪")
-    PROPERTY = "property", _("物业")
-    EXPROPRIATION = "expropriation", _("征地拆迁")
-    MEDICAL = "medical", _("医疗")
-    TRAFFIC = "traffic", _("交通事故")
-    CONSUMER = "consumer", _("消费")
-    CONTRACT = "contract", _("合同债务")
-    ENVIRONMENT = "environment", _("环境")
-    OTHER = "other", _("其他")
+# the taxonomy lives with the law library's consultation, which reads it too
+DisputeType = taxonomy.DisputeType
 
 
 class Channel(models.TextChoices):

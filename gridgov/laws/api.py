@@ -11,8 +11,8 @@ from ninja import Query, Router, Schema
 from pydantic import Field
 
 from gridgov.accounts.auth import api_auth
-from gridgov.disputes.models import DisputeType
 from gridgov.laws import services
+from gridgov.laws.taxonomy import DisputeType
 
 router = Router(tags=["laws"], auth=api_auth)
 

@@ -8,8 +8,8 @@ from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
 from gridgov.core.errors import DomainError
-from gridgov.disputes.models import DisputeType
 from gridgov.laws import services
+from gridgov.laws.taxonomy import DisputeType
 from gridgov.web.views import not_found
 
 

@@ -64,7 +64,7 @@ def test_the_lexicon_has_no_one_character_function_words_and_no_ambiguous_lone_c
 
 
 def test_every_kind_names_its_dispute_types_from_the_taxonomy():
-    from gridgov.disputes.models import DisputeType
+    from gridgov.laws.taxonomy import DisputeType
 
     assert len({t.key for t in lexicon.TOPICS}) == len(lexicon.TOPICS)
     for topic in lexicon.TOPICS:
