@@ -46,8 +46,8 @@ class SearchOut(Schema):
 
 
 class Reason(Schema):
-    kind: str = Field(description="topic：像是某类纠纷，本条是这类纠纷的常用条文；words：条文中有描述里的词；"
-                                  "terms：描述里的日常说法在法律上的用语出现在条文中")
+    kind: str = Field(description="topic：像是某类纠纷，本条是这类纠纷的常用条文；case：相似的咨询引用了本条；"
+                                  "words：条文中有描述里的词；terms：描述里的日常说法在法律上的用语出现在条文中")
     text: str = Field(description="给人看的说明（中文）")
     words: list[str] = Field(description="相关的词（在 highlight 中已用 <mark> 标出）")
 
