@@ -30,6 +30,7 @@ from gridgov.laws import importer
 from gridgov.laws import text as lawtext
 from gridgov.laws.consult import Explanation, get_index
 from gridgov.laws.models import Article, Law
+from gridgov.laws.taxonomy import DisputeType
 
 MAX_LIMIT = 100
 SNIPPET = 160
@@ -191,27 +192,30 @@ class Consultation:
     description_html: str = ""  # the description, escaped, its words that led to a suggestion marked
 
 
+def _longest_only(words: list[str]) -> list[str]:
+    """The distinct words, without those inside a longer one (退 inside 退押金, 报酬 inside 劳动报酬)."""
+    words = list(dict.fromkeys(words))
+    return [w for w in words if not any(w != other and w in other for other in words)]
+
+
 def reasons_of(hit: Hit, ranked) -> list[Reason]:
     out = []
     for m in ranked.topics:
-        words = list(dict.fromkeys(m.words))
-        words = [w for w in words if not any(w != other and w in other for other in words)]  # 退 inside 退押金
+        words = _longest_only(m.words)
         said = "、".join(f"“{w}”" for w in words)
         out.append(Reason("topic", _("您提到%(words)s，像是「%(kind)s」方面的问题，这是常用的条文")
                           % {"words": said, "kind": m.topic.label}, words))
     if ranked.cases:
         said = "、".join(f"“{lawtext.shorten(d, 24)}”" for d, _similarity in ranked.cases[:2])
         out.append(Reason("case", _("与相似的咨询%(cases)s引用的条文相同") % {"cases": said}, []))
-    own = [e.term for e in hit.explanation if e.source is None and len(e.term) > 1]
-    own = [t for t in own if not any(t != other and t in other for other in own)]
+    own = _longest_only([e.term for e in hit.explanation if e.source is None and len(e.term) > 1])
     if own:
         out.append(Reason("words", _("条文中有您说的：%(words)s") % {"words": "、".join(own)}, own))
     legal: dict[str, list[str]] = {}
     for e in hit.explanation:
         if e.source is not None:
             legal.setdefault(e.source, []).append(e.term)
-    for word, terms in legal.items():  # 劳动报酬, not also 劳动, 报酬 and 劳动报
-        legal[word] = [t for t in terms if not any(t != other and t in other for other in terms)]
+    legal = {word: _longest_only(terms) for word, terms in legal.items()}
     if legal:
         pairs = "；".join(_("您说的“%(word)s”，条文里叫%(terms)s") % {"word": word, "terms": "、".join(f"“{t}”" for t in terms)}
                          for word, terms in legal.items())
@@ -225,6 +229,8 @@ def consult(description: str, k: int = 5, dispute_type: str | None = None, *,
     known, favours the kinds of dispute of that type.  ``leave_out_same`` is for measuring: the case
     base's case with this very description is not consulted."""
     description = _check_text(description, MAX_DESCRIPTION, "纠纷描述")
+    if dispute_type and dispute_type not in DisputeType.values:
+        raise ValidationFailed(_("纠纷类型无效"), fields={"dispute_type": [_("请从列表中选择纠纷类型")]})
     k = max(1, min(int(k), 50))
     index = get_index()
     query = index.query(description, dispute_type)

@@ -26,8 +26,7 @@ def home(request):
             context["search_error"], status = exc.message, 400
     if request.method == "POST":
         context["description"] = request.POST.get("description", "").strip()
-        chosen = request.POST.get("dispute_type", "")
-        context["dispute_type"] = chosen if chosen in DisputeType.values else ""  # an unknown type: as if none
+        context["dispute_type"] = request.POST.get("dispute_type", "")
         try:
             context["consultation"] = services.consult(context["description"], k=5,
                                                        dispute_type=context["dispute_type"] or None)

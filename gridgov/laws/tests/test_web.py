@@ -54,6 +54,12 @@ def test_htmx_gets_only_the_results(worker_client):
     assert "law-hit" in html and "<html" not in html
 
 
+def test_an_unknown_dispute_type_is_a_400_with_a_message(worker_client):
+    r = worker_client.post("/laws/", {"description": "老板拖欠工资", "dispute_type": "xyz"})
+
+    assert r.status_code == 400 and "纠纷类型无效" in r.content.decode()
+
+
 def test_an_empty_description_is_a_400_with_a_message(worker_client):
     r = worker_client.post("/laws/", {"description": "  "})
 
