@@ -31,7 +31,7 @@ from django.db.models import Model, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gridgov.cases import bulk, notify, numbers, tally
+from gridgov.cases import bulk, notify, numbers, signals, tally
 from gridgov.cases.models import TransitionRecord
 from gridgov.core.crypto import mask_phone
 from gridgov.core.errors import Conflict, Forbidden, ValidationFailed
@@ -319,6 +319,7 @@ class Lifecycle:
             tally.apply(self, case.pk, share_before, self.share(case),
                         [(timezone.localdate(now), department, m) for m in flows] if department else ())
             self.after_transition(case, entry, private, before)
+            signals.transitioned.send(sender=type(self), lifecycle=self, case=case, entry=entry)
             transaction.on_commit(lambda: self.after_commit(case, entry))
         return entry
 
@@ -345,6 +346,7 @@ class Lifecycle:
             type(case).objects.filter(pk=case.pk).update(number=case.number)
         record(self, case, action, "", actor, None, now)
         self.after_transition(case, entry, {}, before or {})
+        signals.transitioned.send(sender=type(self), lifecycle=self, case=case, entry=entry)
         transaction.on_commit(lambda: self.after_commit(case, entry))
         return entry
 

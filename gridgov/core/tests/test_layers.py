@@ -12,7 +12,8 @@ ROOT = Path(__file__).resolve().parents[2]  # gridgov/
 
 # lowest first
 LAYERS = ["core", "worktime", "accounts", "regions", "cases", "web", "registry", "events", "laws", "disputes",
-          "petitions", "stats", "assessments", "warnings", "analysis", "command", "demo"]
+          "petitions", "stats", "assessments", "warnings", "analysis", "open311",
+          "interop", "points", "command", "demo"]
 GLUE = {"api", "urls", "settings", "asgi", "wsgi", "conftest", "testing", "e2e"}
 
 
