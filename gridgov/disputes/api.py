@@ -127,7 +127,7 @@ class DisputeDetail(DisputeBrief):
     timeline: list[dict]
     sessions: list[SessionOut]
     agreement: AgreementOut | None
-    cited_articles: list[dict] = Field(default_factory=list, description="引用的法条：law, article, article_id, score")
+    cited_articles: list[dict] = Field(default_factory=list, description="引用的法条：law, article, article_id, relevance（高/中/低；手工引用为 null）")
 
 
 def brief(d: Dispute, now=None) -> dict:
@@ -168,7 +168,7 @@ def detail(d: Dispute, actor) -> dict:
             "performed_on": ag.performed_on, "confirmation_last_day": ag.confirmation_last_day,
             "docx": f"/api/v1/disputes/{d.number}/agreement.docx"},
         "cited_articles": [{"article_id": c.article_id, "law": c.article.law.title, "article": c.article.label,
-                            "score": c.score} for c in legal.cited_articles(d)],
+                            "relevance": legal.relevance_label(c.relevance)} for c in legal.cited_articles(d)],
     })
     return out
 

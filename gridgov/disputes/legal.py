@@ -43,9 +43,18 @@ def cited_article(d: Dispute, value) -> dict:
         raise ValidationFailed(_("请选择要引用的法条"), {"article": [_("未找到该法条")]}) from None
     if d.cited_articles.filter(article=article).exists():
         raise ValidationFailed(_("该法条已引用"), {"article": [_("该法条已引用")]})
-    # keep the consultation's score when the article is one of its suggestions
+    # keep the consultation's relevance when the article is one of its suggestions
     from gridgov.laws import services as laws
 
-    score = next((h.score for h in laws.consult(d.description[: laws.MAX_DESCRIPTION], k=20, dispute_type=d.dispute_type).hits
-                  if h.article.pk == article.pk), None)
-    return {"article": article, "score": score}
+    hits = laws.consult(d.description[: laws.MAX_DESCRIPTION], k=20, dispute_type=d.dispute_type).hits
+    hit = next((h for h in hits if h.article.pk == article.pk), None)
+    return {"article": article, "relevance": hit.relevance if hit is not None else None}
+
+
+def relevance_label(relevance: int | None) -> str | None:
+    """高 / 中 / 低 for a cited article's stored relevance (None: cited by hand, not suggested)."""
+    if relevance is None:
+        return None
+    from gridgov.laws.services import Hit
+
+    return Hit.label_of(relevance)

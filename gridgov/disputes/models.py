@@ -328,7 +328,9 @@ class DisputeArticle(models.Model):
     dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="cited_articles")
     article = models.ForeignKey("laws.Article", on_delete=models.CASCADE, related_name="disputes",
                                 verbose_name=_("法条"))
-    score = models.FloatField(_("相关度"), null=True, blank=True)  # from the consultation; None when cited by hand
+    # the consultation's relevance (0–100, the share of its best hit's score; shown as 高/中/低 like the
+    # consultation itself); None when the article was cited by hand. The raw score is never kept.
+    relevance = models.PositiveSmallIntegerField(_("相关度"), null=True, blank=True)
     cited_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                  related_name="+")
     created_at = models.DateTimeField(default=timezone.now)

@@ -251,7 +251,7 @@ def _regrade(d, actor, params, now):
 def _cite_law(d, actor, params, now):
     article = params["article"]
     DisputeArticle.objects.get_or_create(dispute=d, article=article, defaults={
-        "score": params.get("score"), "cited_by": actor if isinstance(actor, User) else None, "created_at": now})
+        "relevance": params.get("relevance"), "cited_by": actor if isinstance(actor, User) else None, "created_at": now})
     return {"law": article.law.title, "article": article.label}
 
 

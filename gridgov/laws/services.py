@@ -64,10 +64,14 @@ class Hit:
 
     @property
     def relevance_label(self) -> str:
+        return self.label_of(self.relevance)
+
+    @staticmethod
+    def label_of(relevance: int) -> str:
         """相关度 in words for people (no number): 高 from 2/3 of the best hit's score, 中 from 1/3, else 低."""
-        if self.relevance >= 67:
+        if relevance >= 67:
             return "高"
-        return "中" if self.relevance >= 34 else "低"
+        return "中" if relevance >= 34 else "低"
 
 
 @dataclass

@@ -36,9 +36,10 @@ def test_citing_an_article_links_it_to_the_case_and_logs_it_once(city, case, api
     top = legal.legal_advice(city.operator_a, case)[0].hit.article
     status, body = api("post", f"/disputes/{case.number}/actions/cite_law", city.operator_a, {"article": top.pk})
     assert status == 200
+    # the consultation's top hit: relevance 高, kept as a share of the best hit (100), never a raw score
     assert body["cited_articles"] == [{"article_id": top.pk, "law": top.law.title, "article": top.label,
-                                       "score": pytest.approx(body["cited_articles"][0]["score"])}]
-    assert body["cited_articles"][0]["score"] > 0  # it came from the consultation
+                                       "relevance": "高"}]
+    assert DisputeArticle.objects.get(dispute=case).relevance == 100
     assert body["timeline"][-1]["action"] == "cite_law" and body["timeline"][-1]["data"]["article"] == top.label
     assert body["status"] == "accepted"  # citing does not move the case
     status, body = api("post", f"/disputes/{case.number}/actions/cite_law", city.operator_a, {"article": top.pk})
@@ -79,3 +80,16 @@ def test_a_long_description_is_advised_on_its_beginning(city, library, make_disp
     d = make_dispute(dispute_type="marriage", description="丈夫喝了酒就打人，经常家暴妻子。" + "双方多次争吵。" * 400)
     assert len(d.description) > 2000
     assert legal.legal_advice(city.operator_a, d)  # no error on the case page
+
+
+def test_an_article_cited_by_hand_has_no_relevance(city, case, api):
+    from gridgov.laws import services as laws
+    from gridgov.laws.models import Article
+
+    # what cite_law looks the article up in: the consultation's top 20 for the case
+    suggested = {h.article.pk for h in laws.consult(case.description, k=20, dispute_type=case.dispute_type).hits}
+    other = Article.objects.exclude(pk__in=suggested).order_by("pk").first()
+    status, body = api("post", f"/disputes/{case.number}/actions/cite_law", city.operator_a, {"article": other.pk})
+    assert status == 200
+    cited = [c for c in body["cited_articles"] if c["article_id"] == other.pk]
+    assert cited == [{"article_id": other.pk, "law": other.law.title, "article": other.label, "relevance": None}]
