@@ -446,6 +446,15 @@ TOPICS: tuple[Topic, ...] = (
 )
 
 
+def _with_situations(kinds: tuple[Topic, ...]) -> tuple[Topic, ...]:
+    """The kinds followed by the narrow situations inside them (``situations.py``)."""
+    from gridgov.laws.situations import SITUATIONS
+
+    return kinds + tuple(Topic(*row) for row in SITUATIONS)
+
+
+TOPICS = _with_situations(TOPICS)
+
 MORE = Path(__file__).with_name("lexicon_more.json")
 
 

@@ -117,3 +117,22 @@ def test_an_amended_law_is_consulted_and_a_wrongly_repealed_one_is_corrected(cor
     assert any(h.article.law_id == xingfa.pk for h in theft)
     land = services.consult("承包期还没到，村里要把俺家的承包地收回去", k=5).hits
     assert any(h.article.law_id == chengbao.pk for h in land)
+
+
+# one description per situation, written for this test (not taken from any part of the evaluation set)
+SITUATION_CASES = [
+    ("我老婆怀孕五个月了，我跟她实在过不下去，现在能离婚吗", ("中华人民共和国民法典", "第一千零八十二条")),
+    ("前年把旧面包车卖给邻村老李，一直没去车管所过户，上礼拜他开车把人撞了", ("中华人民共和国民法典", "第一千二百一十条")),
+    ("小区门口那排梧桐，一刮大风树枝断下来，把停着的电动车砸坏了", ("中华人民共和国民法典", "第一千二百五十七条")),
+    ("隔壁盖三层楼挖地基，俺家的老房子墙上裂了一道大口子", ("中华人民共和国民法典", "第二百九十五条")),
+    ("租的房子住了半年，房东说把房卖了，新房主让我月底前搬走", ("中华人民共和国民法典", "第七百二十五条")),
+    ("我跟表哥合伙开了个饭馆，他没跟我商量就把他那份转给了外人", ("中华人民共和国民法典", "第九百七十四条")),
+    ("在老家交了八年社保，现在到这边打工了，以前交的还算不算", ("中华人民共和国社会保险法", "第十九条")),
+    ("丈夫去世后我一直照顾公公，公公走了，大伯子说儿媳妇不算一家人没资格分房", ("中华人民共和国民法典", "第一千一百二十九条")),
+]
+
+
+@pytest.mark.parametrize(("description", "expected"), SITUATION_CASES)
+def test_a_situation_inside_a_kind_brings_its_own_article_to_the_top_five(corpus, db, description, expected):
+    hits = services.consult(description, k=5).hits
+    assert expected in [ref(h) for h in hits], [ref(h) for h in hits]

@@ -70,3 +70,21 @@ def test_every_kind_names_its_dispute_types_from_the_taxonomy():
     for topic in lexicon.TOPICS:
         assert topic.triggers and topic.articles and topic.label
         assert set(topic.dispute_types) <= set(DisputeType.values), topic.key
+
+
+@pytest.mark.parametrize(("description", "situation"), [
+    ("离婚的时候房子和存款怎么分", "divorce_pregnancy"),  # a divorce, but no pregnancy or birth
+    ("车被人追尾了，对方全责", "sold_car_unregistered"),  # a car accident, but nothing sold
+    ("房东不退押金", "landlord_sells"),  # a tenancy, but no sale
+])
+def test_a_situation_needs_its_own_fact_not_just_its_kind(description, situation):
+    assert situation not in topics_of(description)
+
+
+def test_situations_are_kinds_with_a_few_articles_each():
+    from gridgov.laws.situations import SITUATIONS
+
+    keys = {row[0] for row in SITUATIONS}
+    assert keys <= {t.key for t in lexicon.TOPICS}
+    for topic in (t for t in lexicon.TOPICS if t.key in keys):
+        assert sum(len(refs) for _law, refs in topic.articles) <= 6, topic.key
