@@ -6,7 +6,8 @@ Parts (``load_part``):
   was adjusted on;
 * ``tuning`` — ``tests/consult_eval/tuning.json``: the tuning half of the issue-14 pool;
 * ``sealed`` — ``tests/consult_eval/sealed.json``: the test half, never read while tuning;
-* ``sealed2`` — ``tests/consult_eval/sealed2.json``: a second test set by new writers, sealed as a whole.
+* ``sealed2`` — ``tests/consult_eval/sealed2.json``: a second test set by new writers, sealed as a whole;
+* ``sealed3`` — ``tests/consult_eval/sealed3.json``: a third, by another writer, sealed as a whole.
 
 A sealed part's evaluation keeps no misses (``evaluate(..., keep_misses=False)``), so the tools print
 only totals.
@@ -31,10 +32,12 @@ from gridgov.laws import services
 TESTS = Path(__file__).parent / "tests"
 CASES = TESTS / "consult_cases.json"
 PARTS = {"first48": CASES, "tuning": TESTS / "consult_eval" / "tuning.json",
-         "sealed": TESTS / "consult_eval" / "sealed.json", "sealed2": TESTS / "consult_eval" / "sealed2.json"}
-SEALED = ("sealed", "sealed2")
+         "sealed": TESTS / "consult_eval" / "sealed.json", "sealed2": TESTS / "consult_eval" / "sealed2.json",
+         "sealed3": TESTS / "consult_eval" / "sealed3.json"}
+SEALED = ("sealed", "sealed2", "sealed3")
 SEALED_SHA256 = {"sealed": "628804fd2d844e22db2004f79559596420ed64255807571c7581924eca57da6e",  # docs/laws.md
-                 "sealed2": "fcac983ed5466fb86073749aeebbab943108bc765e242c6623fd24c3f738cad4"}
+                 "sealed2": "fcac983ed5466fb86073749aeebbab943108bc765e242c6623fd24c3f738cad4",
+                 "sealed3": "cf0f7bfd8ba51fa69cfe1bb59425a78c7ea9de21baa0d8dea6bc46dba1de3d1a"}
 
 
 @dataclass

@@ -15,10 +15,11 @@ from gridgov.laws.models import Article, Law
 # measured with leave-one-out (a case never finds itself in the case base), docs/performance.md
 RECALL_AT_5_MIN = 0.85  # measured 0.917 (44/48)
 MEAN_RECALL_MIN = 0.65  # measured 0.721
-TUNING_RECALL_AT_5_MIN = 0.80  # measured 0.843 (150/178)
-SEALED_RECALL_AT_5_FLOOR = 0.56  # measured 0.598 (119/199): a regression guard, below the issue's target …
+TUNING_RECALL_AT_5_MIN = 0.90  # measured 0.949 (169/178) after round 3 (0.843 before: the situations)
+SEALED_RECALL_AT_5_FLOOR = 0.56  # measured 0.603 (120/199): a regression guard, below the issue's target …
 SEALED_RECALL_AT_5_TARGET = 0.70  # … which it does not reach (xfail, strict: it fails loudly once it passes)
-SEALED2_RECALL_AT_5_MIN = 0.70  # the issue's target; measured 0.730 (111/152) on the second sealed set
+SEALED2_RECALL_AT_5_MIN = 0.70  # the issue's target; measured 0.743 (113/152) on the second sealed set
+SEALED3_RECALL_AT_5_FLOOR = 0.65  # measured 0.681 (109/160) on the third sealed set: a regression guard …
 
 
 def ref(hit):
@@ -68,6 +69,17 @@ def test_the_sealed_part_reaches_the_issue_target(corpus, db):
 def test_the_second_sealed_set_is_unchanged_and_reaches_the_issue_target(corpus, db):
     e = sealed_evaluation("sealed2")
     assert e.recall_at_k >= SEALED2_RECALL_AT_5_MIN, f"sealed2 recall@5 {e.recall_at_k:.3f} ({e.hit_cases}/{e.cases})"
+
+
+def test_the_third_sealed_set_is_unchanged_and_does_not_regress(corpus, db):
+    e = sealed_evaluation("sealed3")
+    assert e.recall_at_k >= SEALED3_RECALL_AT_5_FLOOR, f"sealed3 recall@5 {e.recall_at_k:.3f} ({e.hit_cases}/{e.cases})"
+
+
+@pytest.mark.xfail(strict=True, reason="issue 14's target recall@5 ≥ 0.70 is not reached on the third sealed set (0.681)")
+def test_the_third_sealed_set_reaches_the_issue_target(corpus, db):
+    e = sealed_evaluation("sealed3")
+    assert e.recall_at_k >= SEALED_RECALL_AT_5_TARGET, f"sealed3 recall@5 {e.recall_at_k:.3f} ({e.hit_cases}/{e.cases})"
 
 
 def test_every_article_the_lexicon_names_is_in_the_corpus(corpus, db):
