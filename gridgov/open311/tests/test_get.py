@@ -190,3 +190,11 @@ def test_a_naive_moment_is_read_in_the_citys_time_zone(o311, file):
     found = o311("get", "v2/requests.json", {"start_date": "2026-11-20T09:00:00", "end_date": "2026-11-20T11:00:00"})
     assert [r["service_request_id"] for r in found[1]] == [event.number]
     assert Event.objects.get().created_at == datetime(2026, 11, 20, 10, 0, tzinfo=TZ)
+
+
+def test_the_list_costs_the_same_few_queries_however_many_requests_it_holds(o311, file, django_assert_max_num_queries):
+    for i in range(6):
+        file(phone=f"1390000000{i}")
+    with django_assert_max_num_queries(2):  # the page: one joined query (the read limit lives in the cache)
+        status, body, _r = o311("get", "v2/requests.json")
+    assert status == 200 and len(body) == 6
