@@ -97,8 +97,8 @@ def _moment(raw: str, name: str, errors: dict, *, end: bool = False) -> datetime
     raw = (raw or "").strip()
     if not raw:
         return None
-    try:  # an unescaped "+" in a query string arrives as a space
-        moment = parse_datetime(raw.replace(" ", "+"))
+    try:  # an unescaped "+" of an offset arrives as a space: "…T00:00:00 08:00"
+        moment = parse_datetime(raw) or parse_datetime(raw[:-6] + raw[-6:].replace(" ", "+"))
         day = parse_date(raw) if moment is None and len(raw) == 10 else None
     except ValueError:  # well formed, but no such day or time (2026-13-45)
         moment = day = None

@@ -221,11 +221,9 @@ def _given_attributes(form) -> dict[str, list[str]]:
     given: dict[str, list[str]] = {}
     for name in form:
         if name.startswith("attribute[") and name.endswith("]"):
-            code = name[len("attribute["):-1]
-            if code.endswith("[]"):
-                code = code[:-2]
-            code = code.rstrip("]")
-            given.setdefault(code, []).extend(v for v in form.getlist(name))
+            inner = name[len("attribute["):]
+            code = inner[:-3] if inner.endswith("][]") else inner[:-1]
+            given.setdefault(code, []).extend(form.getlist(name))
     return given
 
 

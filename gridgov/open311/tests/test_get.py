@@ -198,3 +198,11 @@ def test_the_list_costs_the_same_few_queries_however_many_requests_it_holds(o311
     with django_assert_max_num_queries(2):  # the page: one joined query (the read limit lives in the cache)
         status, body, _r = o311("get", "v2/requests.json")
     assert status == 200 and len(body) == 6
+
+
+def test_an_unescaped_plus_of_an_offset_and_a_space_separated_moment_are_read(o311, file):
+    event = file(now=datetime(2026, 11, 20, 10, 0, tzinfo=TZ))
+    for start, end in (("2026-11-20T09:00:00 08:00", "2026-11-20T11:00:00 08:00"),
+                       ("2026-11-20 09:00:00", "2026-11-20 11:00:00")):
+        found = o311("get", "v2/requests.json", {"start_date": start, "end_date": end})
+        assert [r["service_request_id"] for r in found[1]] == [event.number]

@@ -173,3 +173,31 @@ def test_the_phones_hourly_limit_of_every_citizen_channel_applies(o311, new_requ
     assert o311("post", "v2/requests.json", new_request())[0] == 201
     status, xml, _r = o311("post", "v2/requests.xml", new_request())
     assert status == 429 and xml.findtext("error/code") == "429"
+
+
+@pytest.mark.parametrize("name", ["attribute[kinds][]", "attribute[kinds]"])
+def test_a_multivaluelist_takes_several_values_in_either_form(client, new_request, attrs, name):
+    from gridgov.open311.models import ServiceAttribute
+
+    ServiceAttribute.objects.create(category=attrs[0].category, code="kinds", datatype="multivaluelist", order=3,
+                                    description="垃圾种类", values=[{"key": "food", "name": "厨余"},
+                                                                   {"key": "build", "name": "建筑垃圾"}])
+    resp = client.post("/open311/v2/requests.json", {**new_request(), name: ["food", "build"]})
+    assert resp.status_code == 201
+    assert ServiceRequest.objects.get().attributes["kinds"] == ["food", "build"]
+    assert "垃圾种类：厨余、建筑垃圾" in Event.objects.get().description
+
+
+def test_a_datetime_attribute_must_be_a_moment(o311, new_request, attrs):
+    from gridgov.open311.models import ServiceAttribute
+
+    ServiceAttribute.objects.create(category=attrs[0].category, code="seen", datatype="datetime", order=3,
+                                    description="发现时间")
+    status, body, _r = o311("post", "v2/requests.json", new_request(**{"attribute[seen]": "2026-02-30T10:00"}))
+    assert status == 400 and body[0]["description"].startswith("attribute[seen]:")
+    assert o311("post", "v2/requests.json", new_request(**{"attribute[seen]": "2026-11-30T10:00:00+08:00"}))[0] == 201
+
+
+def test_a_single_value_attribute_refuses_two_values(client, new_request):
+    resp = client.post("/open311/v2/requests.json", {**new_request(), "attribute[blocked]": ["yes", "no"]})
+    assert resp.status_code == 400 and "attribute[blocked]: 只能填写一个值" in resp.content.decode()
