@@ -1,15 +1,19 @@
 """Open311 in the admin: client applications (the key shown once, on creation or renewal), the services'
 extra fields, and the requests filed (read only)."""
 
-from django.contrib import admin, messages
+from django.contrib import admin
+from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
 from gridgov.open311.models import ClientApplication, ServiceAttribute, ServiceRequest
 
 
-def _show_key_once(request, app: ClientApplication, raw: str) -> None:
-    messages.warning(request, _("“%(name)s”的 api_key（只显示这一次，请立即复制交给对方；系统只保存其摘要）：%(key)s")
-                     % {"name": app.name, "key": raw})
+def _key_page(request, issued: list):
+    """The new keys on a page of their own, never in a message (messages may travel in a cookie) or a log."""
+    response = TemplateResponse(request, "admin/open311/key_issued.html",
+                                {"issued": issued, "title": _("Open311 api_key"), **admin.site.each_context(request)})
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @admin.register(ClientApplication)
@@ -30,14 +34,22 @@ class ClientApplicationAdmin(admin.ModelAdmin):
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
         if raw:
-            _show_key_once(request, obj, raw)
+            request.open311_issued = [(obj, raw)]
+
+    def response_add(self, request, obj, post_url_continue=None):
+        issued = getattr(request, "open311_issued", None)
+        if issued:
+            return _key_page(request, issued)
+        return super().response_add(request, obj, post_url_continue)
 
     @admin.action(description=_("重新生成密钥（旧密钥立即失效）"))
     def renew_key(self, request, queryset):
+        issued = []
         for app in queryset:
             raw = app.new_key()
             app.save(update_fields=["key_hash", "prefix"])
-            _show_key_once(request, app, raw)
+            issued.append((app, raw))
+        return _key_page(request, issued)
 
 
 @admin.register(ServiceAttribute)

@@ -12,6 +12,7 @@ from datetime import datetime, time, timedelta
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from gridgov.events.models import OPEN_STATUSES, Status
 from gridgov.open311 import conf
@@ -19,14 +20,14 @@ from gridgov.open311.models import ClientApplication, ServiceRequest
 from gridgov.open311.services import Open311Error, bad_request, service_notice
 
 STATUS_NOTES = {
-    Status.REPORTED: "已收到，待受理",
-    Status.ACCEPTED: "已受理，待派遣",
-    Status.DISPATCHED: "已派遣至处置部门",
-    Status.HANDLING: "处置部门正在处置",
-    Status.HANDLED: "已处置，待综治中心核查",
-    Status.CLOSED: "已办结",
-    Status.REJECTED: "不予受理",
-    Status.MERGED: "已与同一问题的其他反映合并办理",
+    Status.REPORTED: gettext_noop("已收到，待受理"),
+    Status.ACCEPTED: gettext_noop("已受理，待派遣"),
+    Status.DISPATCHED: gettext_noop("已派遣至处置部门"),
+    Status.HANDLING: gettext_noop("处置部门正在处置"),
+    Status.HANDLED: gettext_noop("已处置，待综治中心核查"),
+    Status.CLOSED: gettext_noop("已办结"),
+    Status.REJECTED: gettext_noop("不予受理"),
+    Status.MERGED: gettext_noop("已与同一问题的其他反映合并办理"),
 }
 
 

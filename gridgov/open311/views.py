@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from gridgov.core.errors import DomainError
@@ -31,11 +32,11 @@ def endpoint(methods: tuple[str, ...] = ("GET",), public: bool = True):
         @functools.wraps(view)
         def inner(request, *args, fmt: str = "json", **kwargs):
             try:
-                if request.method not in methods:
-                    raise Open311Error(405, f"method: 不支持 {request.method} 请求")
+                if request.method not in methods and not (request.method == "HEAD" and "GET" in methods):
+                    raise Open311Error(405, _("method: 不支持 %(m)s 请求") % {"m": request.method})
                 params = request.POST if request.method == "POST" else request.GET
                 services.check_jurisdiction(params.get("jurisdiction_id"), request.get_host())
-                if public and request.method == "GET":
+                if public and request.method in ("GET", "HEAD"):
                     services.check_reads(client_ip(request))
                 response = view(request, *args, fmt=fmt, **kwargs)
             except Open311Error as exc:
@@ -101,4 +102,4 @@ def token(request, token, fmt):
 @csrf_exempt
 def not_found(request, path=""):
     fmt = "xml" if request.path.endswith(".xml") else "json"
-    return _error(fmt, Open311Error(404, "path: 未找到该接口（见 /open311/discovery.json）"))
+    return _error(fmt, Open311Error(404, _("path: 未找到该接口（见 /open311/discovery.json）")))

@@ -44,17 +44,31 @@ def test_the_command_refuses_a_create_without_a_name(db):
         call_command("open311_key", "create", stdout=StringIO(), stderr=StringIO())
 
 
+def _shown_keys(resp) -> list[str]:
+    return re.findall(r'class="open311-key">(o311_[\w-]+)<', resp.content.decode())
+
+
 def test_an_administrator_sees_the_key_once_when_adding_an_application(client, city):
     client.force_login(city.admin)
     resp = client.post("/admin/open311/clientapplication/add/",
-                       {"name": "热线系统", "contact": "李工", "active": "on", "rate_limit_per_hour": "30"}, follow=True)
-    assert resp.status_code == 200
-    shown = [str(m) for m in resp.context["messages"]]
-    raw = next(re.search(r"o311_[\w-]+", m).group(0) for m in shown if "o311_" in m)
+                       {"name": "热线系统", "contact": "李工", "active": "on", "rate_limit_per_hour": "30"})
+    assert resp.status_code == 200 and "no-store" in resp["Cache-Control"]
+    (raw,) = _shown_keys(resp)
     app = ClientApplication.authenticate(raw)
     assert app.name == "热线系统" and app.created_by == city.admin
-    page = client.get(f"/admin/open311/clientapplication/{app.pk}/change/").content.decode()
-    assert raw not in page and app.prefix in page
+    for page in (f"/admin/open311/clientapplication/{app.pk}/change/", "/admin/open311/clientapplication/"):
+        text = client.get(page).content.decode()
+        assert raw not in text and app.prefix in text
+    assert raw not in str(client.cookies)
+
+
+def test_the_admin_action_renews_keys_and_shows_them_once(client, city):
+    app, old = ClientApplication.issue("随手拍")
+    client.force_login(city.admin)
+    resp = client.post("/admin/open311/clientapplication/",
+                       {"action": "renew_key", "_selected_action": [app.pk]})
+    (new,) = _shown_keys(resp)
+    assert ClientApplication.authenticate(old) is None and ClientApplication.authenticate(new) == app
 
 
 def test_the_admins_service_attribute_form_checks_list_values(client, city):

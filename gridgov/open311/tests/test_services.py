@@ -75,3 +75,7 @@ def test_an_unknown_path_or_format_is_a_spec_404(o311, cats):
 def test_a_method_the_endpoint_does_not_take_is_a_405_in_the_spec_format(o311, cats):
     status, body, _r = o311("post", "v2/services.json")
     assert status == 405 and body[0]["code"] == 405
+
+
+def test_head_is_answered_like_get(client, cats):
+    assert client.head("/open311/v2/services.json").status_code == 200
