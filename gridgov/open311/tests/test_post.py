@@ -201,3 +201,16 @@ def test_a_datetime_attribute_must_be_a_moment(o311, new_request, attrs):
 def test_a_single_value_attribute_refuses_two_values(client, new_request):
     resp = client.post("/open311/v2/requests.json", {**new_request(), "attribute[blocked]": ["yes", "no"]})
     assert resp.status_code == 400 and "attribute[blocked]: 只能填写一个值" in resp.content.decode()
+
+
+def test_a_failure_after_the_event_was_written_leaves_nothing_behind(o311, new_request, monkeypatch):
+    from gridgov.open311.services import Open311Error
+
+    def refuse():
+        raise Open311Error(400, "token: 测试")
+
+    monkeypatch.setattr(ServiceRequest, "new_token", staticmethod(refuse))
+    status, body, _r = o311("post", "v2/requests.json",
+                            new_request(media=SimpleUploadedFile("p.png", image_bytes(), content_type="image/png")))
+    assert status == 400 and body == [{"code": 400, "description": "token: 测试"}]
+    assert nothing_written() and not Attachment.objects.exists()
