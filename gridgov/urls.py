@@ -23,6 +23,7 @@ urlpatterns = [
     path("evaluation/", include("gridgov.command.urls_evaluation")),
     path("reports/", include("gridgov.command.urls_reports")),
     path("analysis/", include("gridgov.analysis.urls")),
+    path("open311/", include("gridgov.open311.urls")),
     # the shell (home), the event pages (namespace "events"), and the "web" namespace: the shell's
     # notifications page and the citizen pages of events, in one include so both reverse
     path("", include(web_urls)),
