@@ -21,16 +21,6 @@ class SubscriptionForm(forms.ModelForm):
     class Meta:
         model = Subscription
         fields = ("department", "name", "url", "actions", "active")
-        field_classes = {"url": forms.URLField}
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["url"].assume_scheme = "https"
-
-    def clean(self):
-        data = super().clean()
-        self.instance.url, self.instance.actions = data.get("url") or "", data.get("actions") or []
-        return data
 
 
 @admin.register(Subscription)
