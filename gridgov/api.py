@@ -193,6 +193,9 @@ def _register() -> None:
     from gridgov.analysis.api import router as analysis_router
 
     api.add_router("/analysis/", analysis_router)
+    from gridgov.interop.api import router as interop_router
+
+    api.add_router("/interop/", interop_router)
 
 
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}

@@ -8,3 +8,9 @@ class InteropConfig(AppConfig):
     name = "gridgov.interop"
     label = "interop"
     verbose_name = _("部门系统对接")
+
+    def ready(self) -> None:
+        from gridgov.cases.signals import transitioned
+        from gridgov.interop import outbound
+
+        transitioned.connect(outbound.stage, dispatch_uid="interop.stage")
