@@ -1,0 +1,45 @@
+import importlib
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+
+from gridgov.points.models import Participant, PointEntry, PointRule
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _entry():
+    who = Participant.objects.create(phone="13800138000")
+    rule, _ = PointRule.objects.get_or_create(code="report_accepted", defaults={"name": "上报被受理", "points": 5})
+    return PointEntry.objects.create(participant=who, rule=rule, points=5, source="event:1")
+
+
+def test_the_database_refuses_to_update_or_delete_a_ledger_entry():
+    entry = _entry()
+    table = PointEntry._meta.db_table
+    with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cur:
+        cur.execute(f"UPDATE {table} SET points = 500 WHERE id = %s", [entry.pk])
+    with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cur:
+        cur.execute(f"DELETE FROM {table} WHERE id = %s", [entry.pk])
+    assert PointEntry.objects.get(pk=entry.pk).points == 5
+
+
+def test_the_same_source_cannot_be_awarded_twice_by_the_same_rule():
+    entry = _entry()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        PointEntry.objects.create(participant=entry.participant, rule=entry.rule, points=5, source="event:1")
+    assert PointEntry.objects.count() == 1
+
+
+def test_the_participant_is_keyed_by_the_phone_hash_and_the_phone_is_sealed():
+    who = Participant.objects.create(phone="13800138000")
+    assert "13800138000" not in who.phone_enc and who.phone == "13800138000"
+
+
+def test_the_default_rules_are_installed_by_the_migration():
+    from django.apps import apps
+
+    importlib.import_module("gridgov.points.migrations.0002_default_rules").add_defaults(apps, None)
+    rules = {r.code: (r.points, r.daily_cap) for r in PointRule.objects.all()}
+    assert rules["report_accepted"] == (5, 20) and rules["followup_useful"][0] == 2
+    assert rules["hazard_confirmed"][0] == 10
