@@ -14,8 +14,8 @@ class Participant(models.Model):
 
     kind = models.CharField(_("类型"), max_length=16, choices=KIND_CHOICES, default="citizen")
     name = models.CharField(_("姓名"), max_length=64, blank=True)
-    phone_enc = models.TextField(blank=True, editable=False)
-    phone_hash = models.CharField(max_length=64, unique=True, editable=False)
+    phone_enc = models.TextField(_("手机号(加密)"), blank=True, editable=False)
+    phone_hash = models.CharField(_("手机号摘要"), max_length=64, unique=True, editable=False)
     phone = SealedPhone("phone")
     community = models.ForeignKey(
         "regions.Region", verbose_name=_("社区"), null=True, blank=True, on_delete=models.PROTECT

@@ -5,6 +5,8 @@
 - ``georeport`` 0.3.1: read-only, and parses the XML answers with xmltodict, so it checks their shape.
 """
 
+from urllib.parse import urlparse
+
 import pytest
 from civicbot.http import HttpTransport, RateLimiter
 from civicbot.open311 import CONFIRM_TOKEN, Open311Client
@@ -19,7 +21,9 @@ from gridgov.open311.tests.conftest import PHONE
 def civic(live_server, app_key, attrs):
     endpoint = Endpoint(id="gridgov-test", name="测试市", base_url=f"{live_server.url}/open311/v2", write=True)
     transport = HttpTransport(timeout=30, rate_limiter=RateLimiter(min_interval=0))
-    return Open311Client(endpoint, transport, jurisdiction_id="localhost")
+    # the server answers to its host name; the live server binds 127.0.0.1 or localhost depending on the run
+    host = urlparse(live_server.url).hostname
+    return Open311Client(endpoint, transport, jurisdiction_id=host)
 
 
 def file(civic, app_key, **kw):
@@ -68,7 +72,7 @@ def test_civicbot_checks_attributes_against_the_servers_definition(civic, app_ke
 def test_georeport_reads_services_and_requests_as_xml(live_server, civic, app_key):
     a = file(civic, app_key, phone="13900000001")["service_request_id"]
     b = file(civic, app_key, phone="13900000002")["service_request_id"]
-    client = GeoReport(f"{live_server.url}/open311/v2", jurisdiction="localhost", output_format="xml")
+    client = GeoReport(f"{live_server.url}/open311/v2", jurisdiction=urlparse(live_server.url).hostname, output_format="xml")
     services = client.get_service_list()
     assert {"service_code": "0301", "service_name": "道路保洁"}.items() <= next(
         s for s in services if s["service_code"] == "0301").items()
