@@ -8,3 +8,9 @@ class PointsConfig(AppConfig):
     name = "gridgov.points"
     label = "points"
     verbose_name = _("积分")
+
+    def ready(self) -> None:
+        from gridgov.cases.signals import transitioned
+        from gridgov.points import services
+
+        transitioned.connect(services.on_transition, dispatch_uid="points.award")
