@@ -24,6 +24,7 @@ urlpatterns = [
     path("reports/", include("gridgov.command.urls_reports")),
     path("analysis/", include("gridgov.analysis.urls")),
     path("open311/", include("gridgov.open311.urls")),
+    path("points/", include("gridgov.points.urls")),
     # the shell (home), the event pages (namespace "events"), and the "web" namespace: the shell's
     # notifications page and the citizen pages of events, in one include so both reverse
     path("", include(web_urls)),
