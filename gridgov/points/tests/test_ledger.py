@@ -43,3 +43,18 @@ def test_the_default_rules_are_installed_by_the_migration():
     rules = {r.code: (r.points, r.daily_cap) for r in PointRule.objects.all()}
     assert rules["report_accepted"] == (5, 20) and rules["followup_useful"][0] == 2
     assert rules["hazard_confirmed"][0] == 10
+
+
+def test_the_admin_registers_a_volunteer_by_phone_and_refuses_a_phone_already_registered(db, client):
+    from django.contrib.auth import get_user_model
+
+    admin_user = get_user_model().objects.create_superuser("root", password="x", role="admin")
+    client.force_login(admin_user)
+    form = {"kind": "volunteer", "name": "赵志愿", "phone_number": "139 0000 3333", "community": ""}
+    assert client.post("/admin/points/participant/add/", form).status_code == 302
+    who = Participant.objects.get()
+    assert who.kind == "volunteer" and who.phone == "13900003333"
+    again = client.post("/admin/points/participant/add/", form)
+    assert again.status_code == 200 and "该手机号已登记为积分参与者" in again.content.decode()
+    listing = client.get("/admin/points/participant/").content.decode()
+    assert "赵**" in listing and "139****3333" in listing and "13900003333" not in listing
