@@ -435,6 +435,10 @@ def load_demo(events: int = DEFAULT_EVENTS, log=None) -> dict:
 
         with transaction.atomic():
             generate_assessments(log)
+        from gridgov.points.demo import generate_catalogue
+
+        with transaction.atomic():
+            generate_catalogue(lambda m: _log(log, m))
         from gridgov.warnings.demo import generate_warnings
 
         generate_warnings(log)  # the rules over everything above (each new warning in its own transaction)

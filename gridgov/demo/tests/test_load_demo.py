@@ -27,12 +27,19 @@ def test_load_demo_builds_a_living_city_and_a_second_run_duplicates_nothing(db, 
     from gridgov.laws.models import Article, Law
 
     assert Law.objects.exists() and Article.objects.filter(law__title__contains="人民调解法").exists()
+    from gridgov.points.models import CatalogueItem, Participant, PointEntry, Redemption
+
+    # the citizens' and callers' accepted reports earned points through the signal; their communities got a catalogue
+    assert PointEntry.objects.filter(rule__code="report_accepted", points__gt=0).exists()
+    assert CatalogueItem.objects.exists() and Redemption.objects.count() == 1
+    assert all(p.balance == sum(p.entries.values_list("points", flat=True)) for p in Participant.objects.all())
     counts = (Event.objects.count(), EventLog.objects.count(), User.objects.count(), grids, Resident.objects.count(),
-              Article.objects.count())
+              Article.objects.count(), PointEntry.objects.count(), CatalogueItem.objects.count())
 
     call_command("load_demo", "--events", "120")
     assert (Event.objects.count(), EventLog.objects.count(), User.objects.count(), Grid.objects.count(),
-            Resident.objects.count(), Article.objects.count()) == counts
+            Resident.objects.count(), Article.objects.count(), PointEntry.objects.count(),
+            CatalogueItem.objects.count()) == counts
 
 
 def test_every_demo_event_log_is_consistent_with_its_state(db):
