@@ -196,6 +196,9 @@ def _register() -> None:
     from gridgov.interop.api import router as interop_router
 
     api.add_router("/interop/", interop_router)
+    from gridgov.points.api import router as points_router
+
+    api.add_router("/points/", points_router)
 
 
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}

@@ -260,6 +260,14 @@ def display_name(p: Participant) -> str:
     return mask_name(p.name) or _("居民 %(phone)s") % {"phone": crypto.mask_phone(p.phone)}
 
 
+def community_in_scope(user, code: str) -> Region:
+    """A community the user may rank; any other code is a 404."""
+    found = Region.objects.filter(staff_scope_q(user, "code"), code=code, level=Region.Level.COMMUNITY).first()
+    if found is None:
+        raise NotFound(_("未找到该社区"), {"community": [_("未找到该社区或不在您的辖区内")]})
+    return found
+
+
 def ranking(user, community: Region | None = None, limit: int = 50) -> list[dict]:
     """Participants of the communities in the user's scope, by the points they earned (awards net of
     reversals; spending does not lower a rank), names and phones masked."""

@@ -107,9 +107,9 @@ def ranking(request):
     community = None
     code = request.GET.get("community", "")
     if code:
-        community = Region.objects.filter(services.staff_scope_q(request.user, "code"), code=code,
-                                          level=Region.Level.COMMUNITY).first()
-        if community is None:
+        try:
+            community = services.community_in_scope(request.user, code)
+        except DomainError:
             return not_found(request)
     communities = Region.objects.filter(services.staff_scope_q(request.user, "code"),
                                         level=Region.Level.COMMUNITY).order_by("code")[:500]
