@@ -1,7 +1,7 @@
 # Sourced by scripts/serve_demo.sh (the demo) and scripts/serve.sh (`make serve`, production):
 # the processes a gridgov installation runs beside its web servers, started in the background.
 # start_background: TASK_WORKERS task workers (deliver notifications), one sweep for every lifecycle on the case
-# kernel, the visits' sweep, the early-warning rules, the weekly/monthly reports (通报) and the monthly analysis
+# kernel, the visits' sweep, the early-warning rules, the departments' webhook retries (interop_deliver), the weekly/monthly reports (通报) and the monthly analysis
 # drafts (一分析三报告); logs under $LOG_DIR; their pids are added to $pids.
 # start_web: gunicorn with WEB_WORKERS processes × WEB_THREADS threads on $HOST:$PORT; its pid is $web.
 
@@ -17,6 +17,8 @@ start_background() {
     "$PY" manage.py visit_sweep --loop --interval 3600 >>"$LOG_DIR/sweeps.log" 2>&1 &
     pids="$pids $!"
     "$PY" manage.py warning_sweep --loop --interval 600 >>"$LOG_DIR/sweeps.log" 2>&1 &
+    pids="$pids $!"
+    "$PY" manage.py interop_deliver --loop --interval "${DELIVER_INTERVAL:-15}" >>"$LOG_DIR/deliveries.log" 2>&1 &
     pids="$pids $!"
     "$PY" manage.py stats_reports --loop --interval 3600 >>"$LOG_DIR/reports.log" 2>&1 &
     pids="$pids $!"

@@ -14,7 +14,7 @@ mkdir -p "$LOG_DIR"
 pids=""
 TASK_WORKERS=1 start_background
 trap 'kill $pids 2>/dev/null || true' EXIT INT TERM
-echo "demo: task worker, sweeps and reports running (logs in var/worker.log, var/sweeps.log, var/reports.log)"
+echo "demo: task worker, sweeps, webhook deliveries and reports running (logs in var/worker.log, var/sweeps.log, var/deliveries.log, var/reports.log)"
 # (`manage.py runserver` starts a thread per request; it is for development and keeps no connection open.)
 # Static files are served by WhiteNoise; requests are logged to var/access.log.
 WEB_WORKERS=${WEB_WORKERS:-2}

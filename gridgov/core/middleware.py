@@ -22,6 +22,23 @@ MESSAGES = {
 }
 
 
+# Apps whose paths speak another protocol's error format (Open311's ``[{"code", "description"}]``) register a
+# renderer for their path prefix in their AppConfig.ready(): ``(request, status, messages) -> HttpResponse``.
+# The middleware below answers a refused request under that prefix with it instead of an HTML page.
+ERROR_RENDERERS: dict[str, object] = {}
+
+
+def register_error_renderer(prefix: str, render) -> None:
+    ERROR_RENDERERS[prefix] = render
+
+
+def _renderer_for(path: str):
+    for prefix, render in ERROR_RENDERERS.items():
+        if path.startswith(prefix):
+            return render
+    return None
+
+
 def json_error(status: int) -> JsonResponse:
     code, message = MESSAGES.get(status, MESSAGES[500] if status >= 500 else MESSAGES[400])
     return JsonResponse({"code": code, "message": message}, status=status)
@@ -109,6 +126,8 @@ class RejectControlCharactersMiddleware:
         if request.path.startswith(API_PREFIX):
             return JsonResponse({"code": "bad_request", "message": message, "fields": {"__all__": [_("上传内容格式无效")]}},
                                 status=400)
+        if render := _renderer_for(request.path):
+            return render(request, 400, [str(message)])
         from django.http import HttpResponseBadRequest
 
         return HttpResponseBadRequest(f'<!doctype html><meta charset="utf-8"><title>{_("请求无效")}</title><p>{message}</p>',
@@ -123,6 +142,8 @@ class RejectControlCharactersMiddleware:
         if request.path.startswith(API_PREFIX):
             return JsonResponse({"code": "invalid", "message": _("输入有误，请检查标出的字段"),
                                  "fields": {f: [MESSAGE] for f in fields}}, status=422)
+        if render := _renderer_for(request.path):
+            return render(request, 400, [f"{f}: {MESSAGE}" for f in fields])
         from django.http import HttpResponseBadRequest
 
         text = _("提交的内容有误：%(names)s %(message)s。请返回修改后再提交。") % {

@@ -442,4 +442,8 @@ def load_demo(events: int = DEFAULT_EVENTS, log=None) -> dict:
         from gridgov.warnings.demo import generate_warnings
 
         generate_warnings(log)  # the rules over everything above (each new warning in its own transaction)
+        from gridgov.open311.demo import ensure_service_attributes
+
+        with transaction.atomic():
+            ensure_service_attributes(log)
     return {"logins": logins, "events": made}

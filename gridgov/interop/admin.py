@@ -14,13 +14,27 @@ from gridgov.interop import keys, outbound
 from gridgov.interop.models import Delivery, DepartmentKey, Subscription
 
 
+def _action_choices() -> list[tuple[str, str]]:
+    """The event workflow's human actions (the system's reminders and escalations are not pushed), by label."""
+    from gridgov.events.workflow import TRANSITIONS
+
+    return [(code, f"{t.label}（{code}）") for code, t in TRANSITIONS.items() if not code.startswith(("sla_", "assist_remind"))]
+
+
 class SubscriptionForm(forms.ModelForm):
+    actions = forms.MultipleChoiceField(
+        label=gettext_lazy("推送的操作"), required=False, widget=forms.CheckboxSelectMultiple,
+        help_text=gettext_lazy("不勾选则按默认列表推送：派遣、核查、延期审批、退回、重启、督办、更正位置"))
     new_secret = forms.CharField(label=gettext_lazy("签名密钥"), required=False, max_length=200,
                                  help_text=gettext_lazy("留空：新建时自动生成（保存后显示一次），修改时保持不变"))
 
     class Meta:
         model = Subscription
         fields = ("department", "name", "url", "actions", "active")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["actions"].choices = _action_choices()
 
 
 @admin.register(Subscription)

@@ -8,3 +8,11 @@ class Open311Config(AppConfig):
     name = "gridgov.open311"
     label = "open311"
     verbose_name = _("Open311 接口")
+
+    def ready(self):
+        from gridgov.core.middleware import register_error_renderer
+        from gridgov.open311.render import refused
+
+        # a request refused before any view (control characters, an unparsable multipart body) gets the spec's
+        # error list too, in the format its path asks for
+        register_error_renderer("/open311/", refused)

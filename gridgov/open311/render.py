@@ -40,3 +40,9 @@ def respond(fmt: str, root: str, data, status: int = 200) -> HttpResponse:
     else:
         body = json.dumps(data, ensure_ascii=False).encode()
     return HttpResponse(body, status=status, content_type=CONTENT_TYPES.get(fmt, CONTENT_TYPES["json"]))
+
+
+def refused(request, status: int, messages: list[str]) -> HttpResponse:
+    """The spec's error list for a request refused before any view, in the format its path names (.xml or JSON)."""
+    fmt = "xml" if request.path.endswith(".xml") else "json"
+    return respond(fmt, "errors", [{"code": status, "description": m} for m in messages], status=status)

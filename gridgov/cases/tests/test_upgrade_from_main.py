@@ -62,8 +62,13 @@ OLD_LEAVES = {
 RENAMED_TABLES: dict[str, str] = {}
 # A column the upgrade renames on purpose: (old table, old column) -> new column.
 RENAMED_COLUMNS: dict[tuple[str, str], str] = {}
-# A column the upgrade drops on purpose: old table -> its dropped columns. None today.
-DROPPED_COLUMNS: dict[str, set[str]] = {}
+# A column the upgrade drops on purpose: old table -> its dropped columns.
+DROPPED_COLUMNS: dict[str, set[str]] = {
+    # disputes 0011: a cited article's raw consultation score (an engine-internal number, not comparable across
+    # engines and never shown) gave way to the 0–100 relevance shown as 高/中/低; old citations keep their article
+    # and read as cited without a relevance
+    "disputes_disputearticle": {"score"},
+}
 # Tables ``migrate`` itself adds rows to (a new migration, the content types and permissions of a new
 # model): their old rows must all be there unchanged, new rows may follow.
 GROWING_TABLES = {"django_migrations", "django_content_type", "auth_permission"}

@@ -214,3 +214,21 @@ def test_a_failure_after_the_event_was_written_leaves_nothing_behind(o311, new_r
                             new_request(media=SimpleUploadedFile("p.png", image_bytes(), content_type="image/png")))
     assert status == 400 and body == [{"code": 400, "description": "token: 测试"}]
     assert nothing_written() and not Attachment.objects.exists()
+
+
+@pytest.mark.parametrize("path", ["v2/requests.json", "v2/requests.xml"])
+def test_a_control_character_is_a_400_in_the_spec_format_and_writes_nothing(client, new_request, path):
+    resp = client.post(f"/open311/{path}", new_request(description="路口垃圾\x00很多"))
+    assert resp.status_code == 400 and nothing_written()
+    if path.endswith(".xml"):
+        assert resp["Content-Type"].startswith("text/xml") or "xml" in resp["Content-Type"]
+        assert b"<errors>" in resp.content and "description: 不能包含控制字符" in resp.content.decode()
+    else:
+        assert resp.json() == [{"code": 400, "description": "description: 不能包含控制字符"}]
+
+
+def test_a_multipart_body_without_a_boundary_is_a_400_in_the_spec_format(client, db):
+    resp = client.generic("POST", "/open311/v2/requests.json", b"--x\r\nbroken", content_type="multipart/form-data")
+    assert resp.status_code == 400 and nothing_written()
+    ((error,),) = [resp.json()]
+    assert error["code"] == 400 and "无法解析" in error["description"]

@@ -28,3 +28,4 @@ class Command(BaseCommand):
                 host = "127.0.0.1"
             site = f"http://{host}:{os.environ.get('PORT') or '8000'}/"
             self.stdout.write(f"打开 {site} 登录；管理后台 /admin/；接口文档 /api/v1/docs")
+            self.stdout.write(f"Open311 接口：{site}open311/discovery.json（发放 api_key：python manage.py open311_key create --name 应用名）")
