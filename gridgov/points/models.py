@@ -56,6 +56,18 @@ class PointRule(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def clean(self) -> None:
+        """Every category code must exist (the admin's form calls this): a typo would silently match nothing."""
+        from django.core.exceptions import ValidationError
+
+        from gridgov.events.models import Category
+
+        codes = [c.strip() for c in self.categories.split(",") if c.strip()]
+        unknown = sorted(set(codes) - set(Category.objects.filter(code__in=codes).values_list("code", flat=True)))
+        if unknown:
+            raise ValidationError({"categories": _("未知的分类编码：%(codes)s") % {"codes": "、".join(unknown)}})
+        self.categories = ",".join(codes)
+
     def covers(self, category_code: str) -> bool:
         prefixes = [c.strip() for c in self.categories.split(",") if c.strip()]
         return not prefixes or any(category_code.startswith(p) for p in prefixes)

@@ -58,3 +58,18 @@ def test_the_admin_registers_a_volunteer_by_phone_and_refuses_a_phone_already_re
     assert again.status_code == 200 and "该手机号已登记为积分参与者" in again.content.decode()
     listing = client.get("/admin/points/participant/").content.decode()
     assert "赵**" in listing and "139****3333" in listing and "13900003333" not in listing
+
+
+def test_a_rules_categories_must_be_known_codes(db):
+    from django.core.exceptions import ValidationError
+
+    from gridgov.events.taxonomy import install_default_categories
+
+    install_default_categories()
+    rule = PointRule(code="x", name="测试", points=1, categories="02, 0301")
+    rule.clean()
+    assert rule.categories == "02,0301" and rule.covers("0203") and rule.covers("0301") and not rule.covers("0302")
+    rule.categories = "02,9999"
+    with pytest.raises(ValidationError) as exc:
+        rule.clean()
+    assert "9999" in str(exc.value.message_dict["categories"])
