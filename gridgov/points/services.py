@@ -156,6 +156,15 @@ def reverse(event: Event, code: str, source: str, at: datetime, reason: str) -> 
 
 # --- redemption -----------------------------------------------------------------------------------
 
+def _row_id(value) -> int | None:
+    """A row id from a form or a URL: a positive 64-bit integer, else None (never a database overflow)."""
+    try:
+        pk = int(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+    return pk if 1 <= pk <= 2**63 - 1 else None
+
+
 def catalogue(participant: Participant | None):
     if participant is None or participant.community_id is None:
         return CatalogueItem.objects.none()
@@ -167,10 +176,7 @@ def request_redemption(phone_hash: str, item_id, now: datetime | None = None) ->
     now = now or timezone.now()
     with transaction.atomic():
         who = Participant.objects.select_for_update().filter(phone_hash=phone_hash).first()
-        try:
-            item_pk = int(item_id)
-        except (TypeError, ValueError):
-            item_pk = None
+        item_pk = _row_id(item_id)
         item = (CatalogueItem.objects.select_for_update().filter(pk=item_pk, active=True).first()
                 if item_pk is not None else None)
         if item is None or who is None or item.community_id != who.community_id:
@@ -201,10 +207,9 @@ def redemptions_visible_to(user):
 
 
 def _locked_redemption(user, pk) -> Redemption:
-    try:
-        pk = int(pk)
-    except (TypeError, ValueError):
-        raise NotFound(_("未找到该兑换记录")) from None
+    pk = _row_id(pk)
+    if pk is None:
+        raise NotFound(_("未找到该兑换记录"))
     r = redemptions_visible_to(user).select_for_update(of=("self",)).filter(pk=pk).first()
     if r is None:
         raise NotFound(_("未找到该兑换记录"))

@@ -48,7 +48,7 @@ def test_a_redemption_takes_the_cost_and_refuses_to_overdraw(city, rich, item):
 def test_an_item_of_another_community_an_inactive_or_unknown_item_is_a_field_error(city, rich, item):
     other = CatalogueItem.objects.create(community=city.community_b, name="义诊", cost=1)
     off = CatalogueItem.objects.create(community=city.community_a, name="下架", cost=1, active=False)
-    for pk in (other.pk, off.pk, 999999, "abc", None):
+    for pk in (other.pk, off.pk, 999999, "abc", None, 10**30, -1):
         with pytest.raises(ValidationFailed) as exc:
             services.request_redemption(rich.phone_hash, pk)
         assert "item" in exc.value.fields
@@ -92,6 +92,8 @@ def test_staff_out_of_scope_get_not_found(city, rich, item):
         with pytest.raises(NotFound):
             services.cancel_redemption(user, r.pk)
     assert Redemption.objects.get(pk=r.pk).status == Redemption.Status.REQUESTED
+    with pytest.raises(NotFound):
+        services.confirm_redemption(city.operator_a, 10**30)  # no overflow in the database: a 404
 
 
 @pytest.mark.django_db(transaction=True)
