@@ -1,8 +1,8 @@
 """Similar consultations (相似咨询): labelled everyday descriptions and the articles a mediator cited.
 
 ``casebase.json`` holds descriptions written in everyday words, each with the articles a mediator would
-cite (built by ``scripts/build_law_casebase.py`` from the labelled cases the consultation was tuned on —
-never from a sealed test part).  A new description is compared with each of them; the articles of the
+cite (built by ``scripts/build_law_casebase.py`` from the labelled cases the consultation was tuned on and
+the written library in ``consultations/`` — never from a sealed test part).  A new description is compared with each of them; the articles of the
 most similar ones are suggested too, and the suggestion says which consultation it resembles.
 
 Similarity is the cosine of two sparse vectors: the description's character pairs (中文 bigrams,
@@ -62,8 +62,13 @@ class CaseBase:
         self.idf = {k: math.log(1 + self.n / (1 + v)) for k, v in df.items()}
         self.default_idf = math.log(1 + self.n)
         self.cases: list[Case] = []
+        # an inverted index (feature → [(case, weight)]): a query visits only the cases sharing a feature with
+        # it, so the library can grow without every consultation reading all of it
+        self.postings: dict[str, list[tuple[int, float]]] = {}
         for c, f in raw:
             v = self._weigh(f)
+            for key, weight in v.items():
+                self.postings.setdefault(key, []).append((len(self.cases), weight))
             self.cases.append(Case(description=c["description"], articles=[tuple(a) for a in c["articles"]],
                                    vector=v, norm=math.sqrt(sum(x * x for x in v.values())) or 1.0))
 
@@ -84,12 +89,14 @@ class CaseBase:
             return []
         q = self._weigh(features(description, terms, topics))
         qn = math.sqrt(sum(x * x for x in q.values())) or 1.0
+        dots: dict[int, float] = {}
+        for key, w in q.items():
+            for i, weight in self.postings.get(key, ()):
+                dots[i] = dots.get(i, 0.0) + w * weight
         scored = []
-        for case in self.cases:
-            if exclude is not None and case.description == exclude:
-                continue
-            dot = sum(w * case.vector[key] for key, w in q.items() if key in case.vector)
-            if dot > 0:
+        for i, dot in dots.items():
+            case = self.cases[i]
+            if dot > 0 and not (exclude is not None and case.description == exclude):
                 scored.append((case, dot / (qn * case.norm)))
         scored.sort(key=lambda p: (-p[1], p[0].description))
         return scored[:k]
