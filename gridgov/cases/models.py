@@ -7,6 +7,7 @@ had, so adopting them moved no data). A concrete model may re-declare a field to
 - :class:`Case` — number, status, the owning center and region, the current stage's deadline with its
   ``warn_at`` and provisional flag, ``closed_at``. ``status`` is written only by the transition engine
   (:mod:`gridgov.cases.engine`).
+- :class:`SweptCase` — a Case the SLA sweep works on its stage deadline: with the sweep's marks.
 - :class:`CaseLog` — one append-only row per transition; the concrete log adds the foreign key to its case.
 - :class:`CaseAttachment` — a file checked and stored by :mod:`gridgov.cases.uploads`.
 - :class:`CaseNotice` — a once-only SLA notice; the concrete model's unique constraint on
@@ -60,6 +61,19 @@ class Case(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+
+class SweptCase(Case):
+    """A case the SLA sweep reminds and escalates on its stage deadline: the sweep's marks, written with its
+    action — the deadline the case was escalated (overdue) and reminded (near due) for; a case whose mark
+    differs from its deadline is still to sweep. The concrete model declares ``marks.sweep_indexes(…)``
+    (:mod:`gridgov.cases.marks`)."""
+
+    sla_overdue_for = models.DateTimeField(null=True, blank=True, editable=False, verbose_name=_("已超期处置的时限"))
+    sla_near_due_for = models.DateTimeField(null=True, blank=True, editable=False, verbose_name=_("已临期提醒的时限"))
+
+    class Meta:
+        abstract = True
 
 
 class CaseLog(AppendOnly):
