@@ -4,7 +4,6 @@ moves, filled from the notices by the data migration, and the due queries answer
 import importlib
 from datetime import timedelta
 
-import pytest
 from django.apps import apps
 from django.db import connection
 
