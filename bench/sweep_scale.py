@@ -80,7 +80,7 @@ def populate(n: int) -> dict:
         services.perform_action(city.operator_a, Event.objects.get(pk=e.pk), "dispatch",
                                 {"lead_department": "CG", "deadline": (T0 + timedelta(hours=2)).isoformat()}, now=T0)
     e = Event.objects.get(pk=e.pk)
-    cols = [f.column for f in Event._meta.concrete_fields if not f.primary_key]
+    cols = [f.column for f in Event._meta.concrete_fields if not f.primary_key and not f.generated]
     select = ", ".join("'S' || s.g" if c == "number" else "''" if c == "idempotency_key" else f"e.{c}" for c in cols)
     with connection.cursor() as cur:
         cur.execute(f"WITH RECURSIVE s(g) AS (SELECT 1 UNION ALL SELECT g + 1 FROM s WHERE g < %s) "

@@ -26,6 +26,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from gridgov.cases import marks
 from gridgov.core.crypto import SealedPhone, mask_phone
 from gridgov.core.models import AppendOnly
 
@@ -71,6 +72,14 @@ class SweptCase(Case):
 
     sla_overdue_for = models.DateTimeField(null=True, blank=True, editable=False, verbose_name=_("已超期处置的时限"))
     sla_near_due_for = models.DateTimeField(null=True, blank=True, editable=False, verbose_name=_("已临期提醒的时限"))
+    # computed by the database from the marks and the deadline (still to escalate / remind for this deadline):
+    # the partial indexes' predicate, and a column with statistics, which the comparison itself is not
+    sla_overdue_todo = models.GeneratedField(expression=marks.overdue_todo_expression(),
+                                             output_field=models.BooleanField(), db_persist=True,
+                                             verbose_name=_("待超期处置"))
+    sla_near_due_todo = models.GeneratedField(expression=marks.near_due_todo_expression(),
+                                              output_field=models.BooleanField(), db_persist=True,
+                                              verbose_name=_("待临期提醒"))
 
     class Meta:
         abstract = True

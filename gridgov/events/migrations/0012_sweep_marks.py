@@ -1,4 +1,5 @@
-# The SLA sweep's marks (gridgov.cases.marks): the two columns, filled from the notices, and their partial indexes.
+# The SLA sweep's marks (gridgov.cases.marks): the two columns, the two generated "still to sweep" columns,
+# the marks filled from the notices, then the partial indexes (built once, over the marked rows).
 
 from django.conf import settings
 from django.db import migrations, models
@@ -32,14 +33,23 @@ class Migration(migrations.Migration):
             name='sla_overdue_for',
             field=models.DateTimeField(blank=True, editable=False, null=True, verbose_name='已超期处置的时限'),
         ),
-        # filled before the indexes are built, so that each is built once over the marked rows
+        migrations.AddField(
+            model_name='event',
+            name='sla_near_due_todo',
+            field=models.GeneratedField(db_persist=True, expression=models.Q(('deadline__isnull', False), models.Q(('sla_near_due_for__isnull', True), models.Q(('sla_near_due_for', models.F('deadline')), _negated=True), _connector='OR'), models.Q(('sla_overdue_for__isnull', True), models.Q(('sla_overdue_for', models.F('deadline')), _negated=True), _connector='OR')), output_field=models.BooleanField(), verbose_name='待临期提醒'),
+        ),
+        migrations.AddField(
+            model_name='event',
+            name='sla_overdue_todo',
+            field=models.GeneratedField(db_persist=True, expression=models.Q(('deadline__isnull', False), models.Q(('sla_overdue_for__isnull', True), models.Q(('sla_overdue_for', models.F('deadline')), _negated=True), _connector='OR')), output_field=models.BooleanField(), verbose_name='待超期处置'),
+        ),
         migrations.RunPython(fill_marks, migrations.RunPython.noop),
         migrations.AddIndex(
             model_name='event',
-            index=models.Index(condition=models.Q(('deadline__isnull', False), models.Q(('sla_overdue_for__isnull', True), models.Q(('sla_overdue_for', models.F('deadline')), _negated=True), _connector='OR')), fields=['status', 'deadline'], name='event_sla_overdue_todo'),
+            index=models.Index(condition=models.Q(('sla_overdue_todo', True)), fields=['status', 'deadline'], name='event_sla_overdue_todo'),
         ),
         migrations.AddIndex(
             model_name='event',
-            index=models.Index(condition=models.Q(('deadline__isnull', False), models.Q(('sla_near_due_for__isnull', True), models.Q(('sla_near_due_for', models.F('deadline')), _negated=True), _connector='OR'), models.Q(('sla_overdue_for__isnull', True), models.Q(('sla_overdue_for', models.F('deadline')), _negated=True), _connector='OR')), fields=['status', 'warn_at'], name='event_sla_near_todo'),
+            index=models.Index(condition=models.Q(('sla_near_due_todo', True)), fields=['status', 'warn_at'], name='event_sla_near_todo'),
         ),
     ]
