@@ -1,5 +1,7 @@
-# The SLA sweep's marks (gridgov.cases.marks): the two columns, the two generated "still to sweep" columns,
-# the marks filled from the notices, then the partial indexes (built once, over the marked rows).
+# The SLA sweep's marks (gridgov.cases.marks): the two columns, the two generated "still to sweep" columns, and
+# the marks filled from the notices; the partial indexes follow in the next migration (PostgreSQL refuses
+# CREATE INDEX in the transaction that updated rows with deferred foreign-key checks pending, and built after the
+# fill each is built once over the marked rows).
 
 from django.conf import settings
 from django.db import migrations, models
@@ -44,12 +46,4 @@ class Migration(migrations.Migration):
             field=models.GeneratedField(db_persist=True, expression=models.Q(('deadline__isnull', False), models.Q(('sla_overdue_for__isnull', True), models.Q(('sla_overdue_for', models.F('deadline')), _negated=True), _connector='OR')), output_field=models.BooleanField(), verbose_name='待超期处置'),
         ),
         migrations.RunPython(fill_marks, migrations.RunPython.noop),
-        migrations.AddIndex(
-            model_name='dispute',
-            index=models.Index(condition=models.Q(('sla_overdue_todo', True)), fields=['status', 'deadline'], name='dispute_sla_overdue_todo'),
-        ),
-        migrations.AddIndex(
-            model_name='dispute',
-            index=models.Index(condition=models.Q(('sla_near_due_todo', True)), fields=['status', 'warn_at'], name='dispute_sla_near_todo'),
-        ),
     ]
