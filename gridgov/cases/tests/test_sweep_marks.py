@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from django.apps import apps
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from gridgov.cases import marks, sla, sweep
 from gridgov.cases.tests.test_sweep_digest import EVENTS, LATE, T0, overdue
@@ -127,3 +128,15 @@ def test_the_index_predicates_are_the_marks_filters():
     names = {i.name: i.condition for i in Event._meta.indexes}
     assert names["event_sla_overdue_todo"] == marks.overdue_unmarked()
     assert names["event_sla_near_todo"] == marks.near_due_unmarked()
+
+
+def test_a_run_that_marked_many_cases_refreshes_the_tables_statistics_and_a_small_one_does_not(city, settings):
+    settings.GRIDGOV = {**settings.GRIDGOV, "CASE_SWEEP_ANALYZE_AFTER": 3}
+    overdue(city, 2)
+    with CaptureQueriesContext(connection) as ctx:
+        assert sweep.sweep_lifecycle(EVENTS, LATE)["escalated"] == 2
+    assert not [q for q in ctx.captured_queries if q["sql"].startswith("ANALYZE")]
+    overdue(city, 3)
+    with CaptureQueriesContext(connection) as ctx:
+        assert sweep.sweep_lifecycle(EVENTS, LATE)["escalated"] == 3
+    assert [q["sql"] for q in ctx.captured_queries if q["sql"].startswith("ANALYZE")] == ['ANALYZE "events_event"']
