@@ -134,7 +134,7 @@ def without_indexes(tables: list[str], timings: dict | None = None):
 def _event_columns():
     from gridgov.events.models import Event
 
-    return [f for f in Event._meta.concrete_fields]
+    return [f for f in Event._meta.concrete_fields if not f.generated]  # the database computes the generated ones
 
 
 def write(plan: Plan, as_of, chunk: int = CHUNK, progress: bool = True) -> dict:

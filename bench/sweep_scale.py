@@ -12,7 +12,9 @@ counter), ANALYZE; then, with ``now`` two hours past the deadline:
   sweep's batch size, one transaction (then put back, so the sweep sees the rows as they were);
 * one sweep of every lifecycle (``gridgov.cases.sweep.sweep_all``): N escalations, N log rows, N notices, N
   statistics records, one digest per audience; checked: every case escalated once;
-* the sweep again, nothing to do but N cases overdue and already escalated (after VACUUM ANALYZE);
+* the sweep again, nothing to do but N cases overdue and already escalated: 3 times straight after the sweep,
+  (PostgreSQL) 3 times after ANALYZE alone, then after VACUUM ANALYZE; the plans of the two due queries at each
+  point (PostgreSQL: EXPLAIN (ANALYZE, BUFFERS));
 * the same N cases made not due (deadline a month ahead; PostgreSQL: VACUUM ANALYZE), then the sweep with nothing to do, ``--noop-runs``
   times (median, p95), and the due query's plan (EXPLAIN) printed.
 """
@@ -79,7 +81,7 @@ def populate(n: int) -> dict:
         services.perform_action(city.operator_a, Event.objects.get(pk=e.pk), "dispatch",
                                 {"lead_department": "CG", "deadline": (T0 + timedelta(hours=2)).isoformat()}, now=T0)
     e = Event.objects.get(pk=e.pk)
-    cols = [f.column for f in Event._meta.concrete_fields if not f.primary_key]
+    cols = [f.column for f in Event._meta.concrete_fields if not f.primary_key and not f.generated]
     select = ", ".join("'S' || s.g" if c == "number" else "''" if c == "idempotency_key" else f"e.{c}" for c in cols)
     with connection.cursor() as cur:
         cur.execute(f"WITH RECURSIVE s(g) AS (SELECT 1 UNION ALL SELECT g + 1 FROM s WHERE g < %s) "
@@ -154,7 +156,26 @@ def one_run(url: str, n: int, noop_runs: int) -> dict:
     out["escalated_once"] = (logs.count() == n == SlaNotice.objects.filter(kind="escalate").count()
                              and logs.values("event").distinct().count() == n)
     out["notifications"] = Notification.objects.filter(kind="sla_escalate").count()
-    # nothing to do, but N cases overdue and already escalated (still open): the due query must pass them by
+    # nothing to do, but N cases overdue and already escalated (still open): the due query must pass them by;
+    # first straight after the sweep (its UPDATE's dead index entries still there), then after VACUUM
+    fresh = []
+    for _ in range(3):
+        t = time.perf_counter()
+        assert sweep.sweep_all(LATE)["event"]["escalated"] == 0
+        fresh.append(time.perf_counter() - t)
+    out["noop_escalated_unvacuumed_s"] = fresh
+    out["plan_unvacuumed"] = due_plans(batch)
+    if connection.vendor == "postgresql":
+        # fresh statistics but the dead index entries still there (what an autoanalyze before the autovacuum gives)
+        with connection.cursor() as cur:
+            cur.execute("ANALYZE")
+        analyzed = []
+        for _ in range(3):
+            t = time.perf_counter()
+            assert sweep.sweep_all(LATE)["event"]["escalated"] == 0
+            analyzed.append(time.perf_counter() - t)
+        out["noop_escalated_analyzed_s"] = analyzed
+        out["plan_analyzed"] = due_plans(batch)
     with connection.cursor() as cur:
         cur.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
     after = []
@@ -163,6 +184,7 @@ def one_run(url: str, n: int, noop_runs: int) -> dict:
         assert sweep.sweep_all(LATE)["event"]["escalated"] == 0
         after.append(time.perf_counter() - t)
     out["noop_escalated_s"] = after
+    out["plan_escalated"] = due_plans(batch)
     # nothing to do: the same cases, their deadline a month ahead
     Event.objects.update(deadline=LATE + timedelta(days=30), warn_at=LATE + timedelta(days=24))
     with connection.cursor() as cur:
@@ -184,6 +206,26 @@ def one_run(url: str, n: int, noop_runs: int) -> dict:
     return out
 
 
+def due_plans(batch: int) -> dict:
+    """The events' two due queries (overdue by deadline, near due by warn_at) as the sweep sends them, with
+    their plans: PostgreSQL EXPLAIN (ANALYZE, BUFFERS), SQLite EXPLAIN QUERY PLAN."""
+    from django.db import connection
+
+    from gridgov.cases import sla
+    from gridgov.cases.engine import lifecycle
+    from gridgov.cases.sweep import _due
+
+    lc = lifecycle("event")
+    plans = {}
+    for plan in lc.sweeps[:2]:
+        order = ("warn_at", "pk") if plan.state == sla.NEAR_DUE else ("deadline", "pk")
+        qs = _due(lc, plan, LATE).order_by(*order).values_list("pk", flat=True)[:batch]
+        plans[plan.state] = {"sql": str(qs.query),
+                             "plan": qs.explain(analyze=True, buffers=True) if connection.vendor == "postgresql"
+                             else qs.explain()}
+    return plans
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--cases", type=int, default=200_000)
@@ -201,14 +243,27 @@ def main() -> None:
         results.append(one_run(url, args.cases, args.noop_runs))
         r = results[-1]
         noop = sorted(r["noop_s"])
-        print(json.dumps({k: v for k, v in r.items() if k not in ("noop_s", "noop_escalated_s", "plan")}, ensure_ascii=False))
+        print(json.dumps({k: v for k, v in r.items() if k not in ("noop_s", "noop_escalated_s", "noop_escalated_unvacuumed_s",
+                                                                   "plan", "plan_escalated", "plan_unvacuumed",
+                                                                   "noop_escalated_analyzed_s", "plan_analyzed")}, ensure_ascii=False))
         print(f"{connection.vendor}: {args.cases} cases: sweep {r['sweep_s']:.2f} s ({args.cases / r['sweep_s']:,.0f}/s), "
               f"floor UPDATE {r['floor_s']:.2f} s, ratio {r['sweep_s'] / r['floor_s']:.1f}x; no-op sweep median "
               f"{statistics.median(noop) * 1000:.1f} ms, p95 {benchlib.percentile(noop, 95) * 1000:.1f} ms; "
               f"load {r['load_before']} -> {r['load_after']}")
+        print(f"no-op over the {args.cases} escalated cases straight after the sweep (no VACUUM yet): "
+              + ", ".join(f"{x * 1000:.1f}" for x in r["noop_escalated_unvacuumed_s"]) + " ms")
         print(f"no-op over the {args.cases} escalated (still overdue) cases: median "
               f"{statistics.median(r['noop_escalated_s']) * 1000:.1f} ms, max {max(r['noop_escalated_s']) * 1000:.1f} ms")
         print(r["plan"])
+        if "noop_escalated_analyzed_s" in r:
+            print("no-op over the escalated cases after ANALYZE, before VACUUM: "
+                  + ", ".join(f"{x * 1000:.1f}" for x in r["noop_escalated_analyzed_s"]) + " ms")
+            for state, p in r["plan_analyzed"].items():
+                print(f"due query ({state}) over the escalated cases, after ANALYZE, before VACUUM:\n{p['plan']}")
+        for state, p in r["plan_unvacuumed"].items():
+            print(f"due query ({state}) over the escalated cases, before VACUUM:\n{p['plan']}")
+        for state, p in r["plan_escalated"].items():
+            print(f"due query ({state}) over the escalated cases:\n{p['sql']}\n{p['plan']}")
     if len(results) > 1:
         print("median sweep s:", statistics.median(r["sweep_s"] for r in results))
     benchlib.OUT_DIR.mkdir(parents=True, exist_ok=True)

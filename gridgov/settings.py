@@ -277,6 +277,9 @@ GRIDGOV = {
     "CASE_SWEEP_LIMIT": int(os.environ.get("GRIDGOV_CASE_SWEEP_LIMIT", "200000")),
     # 0: by database (gridgov.cases.sweep.batch_size: 5,000 on PostgreSQL, 500 on SQLite)
     "CASE_SWEEP_BATCH": int(os.environ.get("GRIDGOV_CASE_SWEEP_BATCH", "0")),
+    # a run that marked at least this many cases of a table refreshes its statistics (ANALYZE): the planner then
+    # knows the partial index of the cases still to sweep is nearly empty (gridgov.cases.marks); 0: never
+    "CASE_SWEEP_ANALYZE_AFTER": int(os.environ.get("GRIDGOV_CASE_SWEEP_ANALYZE_AFTER", "10000")),
     # attachments
     "MAX_PHOTO_BYTES": int(os.environ.get("GRIDGOV_MAX_PHOTO_BYTES", str(10 * 1024 * 1024))),
     "MAX_MEDIA_BYTES": int(os.environ.get("GRIDGOV_MAX_MEDIA_BYTES", str(50 * 1024 * 1024))),

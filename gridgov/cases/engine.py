@@ -365,14 +365,15 @@ class Lifecycle:
             **self.log_fields(case, action),
         )
 
-    def perform_system_batch(self, cases: list, action: str, now: datetime, params_of: Callable | None = None
-                             ) -> list:
+    def perform_system_batch(self, cases: list, action: str, now: datetime, params_of: Callable | None = None,
+                             also: dict | None = None) -> list:
         """``perform(case, action, SYSTEM)`` for many locked cases at once, set-based: the effects run in
         memory, then one grouped update of the written fields, one insert of the log rows and one of the records
         (:func:`gridgov.cases.bulk.insert`: one statement each on PostgreSQL), and one call of
         :meth:`after_system_batch`; the log rows returned carry no ids. For the sweep's actions only (no guard, the system as
         actor, the log's note from ``params_of(case)["note"]`` if any); the caller holds the row locks and
-        has checked the state."""
+        has checked the state. ``also``: column → expression set on the same rows in the same UPDATE (the sweep's
+        mark, ``F("deadline")``: SQL reads the row as it was before the statement)."""
         t = self.transition(action)
         effect = self._effect(t)
         rows, logs, records = [], [], []
@@ -410,7 +411,7 @@ class Lifecycle:
             for case in rows:
                 case.updated_at = written
             fields.append("updated_at")
-        write_grouped(self.model, rows, fields)
+        write_grouped(self.model, rows, fields, also)
         bulk.insert(self.log_model, [bulk.row_of(entry) for entry in logs])  # the log rows get no ids here
         bulk.insert(TransitionRecord, records)
         delta.write()
@@ -418,11 +419,13 @@ class Lifecycle:
         return logs
 
 
-def write_grouped(model, rows: list, fields: list[str]) -> None:
+def write_grouped(model, rows: list, fields: list[str], also: dict | None = None) -> None:
     """Write ``fields`` of ``rows``: one ``UPDATE … SET … WHERE id IN (…)`` per distinct tuple of values (a
     sweep's batch writes few: the escalation target is the parent of a handful of centers), instead of
     Django's ``bulk_update``, whose ``CASE WHEN id = … THEN …`` per row and field costs far more to build than
-    to run. Values that cannot be grouped (a JSON value), or as many groups as rows: ``bulk_update``."""
+    to run. Values that cannot be grouped (a JSON value), or as many groups as rows: ``bulk_update`` (then
+    ``also`` in one more UPDATE). ``also``: column → expression, the same for every row (set in each UPDATE)."""
+    also = also or {}
     attnames = [model._meta.get_field(f).attname for f in fields]
     groups: dict = {}
     try:
@@ -431,10 +434,13 @@ def write_grouped(model, rows: list, fields: list[str]) -> None:
     except TypeError:  # an unhashable value
         groups = {}
     if not groups or len(groups) * 4 > len(rows) + 4:
-        model.objects.bulk_update(rows, fields)
+        if fields:
+            model.objects.bulk_update(rows, fields)
+        if also:
+            model.objects.filter(pk__in=[row.pk for row in rows]).update(**also)
         return
     for values, ids in groups.items():
-        model.objects.filter(pk__in=ids).update(**dict(zip(attnames, values, strict=True)))
+        model.objects.filter(pk__in=ids).update(**dict(zip(attnames, values, strict=True)), **also)
 
 
 # --- the statistics hook ----------------------------------------------------------------------

@@ -7,6 +7,7 @@ had, so adopting them moved no data). A concrete model may re-declare a field to
 - :class:`Case` — number, status, the owning center and region, the current stage's deadline with its
   ``warn_at`` and provisional flag, ``closed_at``. ``status`` is written only by the transition engine
   (:mod:`gridgov.cases.engine`).
+- :class:`SweptCase` — a Case the SLA sweep works on its stage deadline: with the sweep's marks.
 - :class:`CaseLog` — one append-only row per transition; the concrete log adds the foreign key to its case.
 - :class:`CaseAttachment` — a file checked and stored by :mod:`gridgov.cases.uploads`.
 - :class:`CaseNotice` — a once-only SLA notice; the concrete model's unique constraint on
@@ -25,6 +26,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from gridgov.cases import marks
 from gridgov.core.crypto import SealedPhone, mask_phone
 from gridgov.core.models import AppendOnly
 
@@ -60,6 +62,27 @@ class Case(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+
+class SweptCase(Case):
+    """A case the SLA sweep reminds and escalates on its stage deadline: the sweep's marks, written with its
+    action — the deadline the case was escalated (overdue) and reminded (near due) for; a case whose mark
+    differs from its deadline is still to sweep. The concrete model declares ``marks.sweep_indexes(…)``
+    (:mod:`gridgov.cases.marks`)."""
+
+    sla_overdue_for = models.DateTimeField(null=True, blank=True, editable=False, verbose_name=_("已超期处置的时限"))
+    sla_near_due_for = models.DateTimeField(null=True, blank=True, editable=False, verbose_name=_("已临期提醒的时限"))
+    # computed by the database from the marks and the deadline (still to escalate / remind for this deadline):
+    # the partial indexes' predicate, and a column with statistics, which the comparison itself is not
+    sla_overdue_todo = models.GeneratedField(expression=marks.overdue_todo_expression(),
+                                             output_field=models.BooleanField(), db_persist=True,
+                                             verbose_name=_("待超期处置"))
+    sla_near_due_todo = models.GeneratedField(expression=marks.near_due_todo_expression(),
+                                              output_field=models.BooleanField(), db_persist=True,
+                                              verbose_name=_("待临期提醒"))
+
+    class Meta:
+        abstract = True
 
 
 class CaseLog(AppendOnly):

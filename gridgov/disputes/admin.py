@@ -61,7 +61,7 @@ class DisputeAdmin(admin.ModelAdmin):
         "address", "grid", "region", "center", "event", "reporter", "reporter_name", "reporter_phone_enc",
         "reporter_phone_hash", "status", "mediator", "chosen_by_party", "risk_computed", "risk_reasons",
         "risk_assessed_at", "risk_override", "risk_override_reason", "stage_started_at", "deadline", "deadline_unit",
-        "warn_at", "deadline_provisional", "referral", "result", "satisfaction", "reopen_count", "created_at",
+        "warn_at", "deadline_provisional", "sla_overdue_for", "sla_near_due_for", "sla_overdue_todo", "sla_near_due_todo", "referral", "result", "satisfaction", "reopen_count", "created_at",
         "updated_at", "closed_at", "due_at", "closed_on_time", "idempotency_scope", "idempotency_key", "idempotency_fingerprint",
     )
     inlines = [PartyInline]

@@ -17,7 +17,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from gridgov.cases.models import Case, CaseAttachment, CaseLog, CaseNotice, CaseParty, upload_path
+from gridgov.cases import marks
+from gridgov.cases.models import CaseAttachment, CaseLog, CaseNotice, CaseParty, SweptCase, upload_path
 from gridgov.cases.scope import case_scope_q
 from gridgov.core.crypto import SealedPhone
 from gridgov.laws import taxonomy
@@ -140,7 +141,7 @@ class DisputeQuerySet(models.QuerySet):
         return self.filter(status__in=OPEN_STATUSES)
 
 
-class Dispute(Case):
+class Dispute(SweptCase):
     number = models.CharField(_("纠纷编号"), max_length=20, unique=True)
     source = models.CharField(_("来源"), max_length=16, choices=Source.choices)
     dispute_type = models.CharField(_("纠纷类型"), max_length=16, choices=DisputeType.choices)
@@ -200,7 +201,8 @@ class Dispute(Case):
         ordering = ["-created_at"]
         verbose_name = _("矛盾纠纷")
         verbose_name_plural = _("矛盾纠纷")
-        indexes = [models.Index(fields=["status", "deadline"]), models.Index(fields=["mediator", "status"])]
+        indexes = [models.Index(fields=["status", "deadline"]), models.Index(fields=["mediator", "status"]),
+                   *marks.sweep_indexes("dispute")]
         constraints = [models.UniqueConstraint(fields=["idempotency_scope", "idempotency_key"],
                                                condition=~Q(idempotency_key=""), name="uniq_dispute_idempotency")]
 

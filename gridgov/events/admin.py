@@ -57,7 +57,7 @@ class EventAdmin(admin.ModelAdmin):
         "id", "number", "source", "category", "title", "description", "lng", "lat", "address", "grid", "region",
         "center", "urgency", "people_involved", "reporter", "reporter_name", "reporter_phone_enc",
         "reporter_phone_hash", "status", "lead_department", "stage_started_at", "deadline", "deadline_unit",
-        "warn_at", "deadline_provisional", "due_at", "rework_count", "return_count", "extension_count", "reopen_count", "escalation_count",
+        "warn_at", "deadline_provisional", "due_at", "sla_overdue_for", "sla_near_due_for", "sla_overdue_todo", "sla_near_due_todo", "rework_count", "return_count", "extension_count", "reopen_count", "escalation_count",
         "resolved_on_spot", "result", "merged_into", "supervision", "escalated_center", "rating", "rating_comment",
         "followup_rating", "followup_respondent", "dissatisfaction_pending", "idempotency_scope", "idempotency_key", "idempotency_fingerprint", "created_at", "updated_at", "closed_at",
         "closed_on_time",

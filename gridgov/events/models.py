@@ -14,7 +14,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from gridgov.cases.models import Case, CaseAttachment, CaseLog, CaseNotice, upload_path
+from gridgov.cases import marks
+from gridgov.cases.models import CaseAttachment, CaseLog, CaseNotice, SweptCase, upload_path
 from gridgov.cases.scope import NOTHING, case_scope_q, likely
 from gridgov.core.crypto import SealedPhone
 
@@ -162,7 +163,7 @@ class EventQuerySet(models.QuerySet):
         return self.filter(status__in=OPEN_STATUSES)
 
 
-class Event(Case):
+class Event(SweptCase):
     number = models.CharField(_("事件编号"), max_length=20, unique=True)
     source = models.CharField(_("来源"), max_length=16, choices=Source.choices)
     category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="events", verbose_name=_("分类"))
@@ -265,6 +266,8 @@ class Event(Case):
             models.Index(fields=["lead_department", "status"], name="event_lead_status"),
             # the inbox's 已反馈 tab, newest change first
             models.Index(fields=["updated_at"], name="event_updated_at"),
+            # the SLA sweep's cases still to escalate or remind (the marks; gridgov.cases.marks)
+            *marks.sweep_indexes("event"),
         ]
 
     @property

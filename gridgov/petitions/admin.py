@@ -32,7 +32,7 @@ class PetitionAdmin(admin.ModelAdmin):
         "transferred_to_department", "transferred_to_agency", "decision_reason", "accepted_at", "reply_text",
         "replied_on", "reply_delivered_on", "review_requested_at", "review_replied_on", "review_delivered_on",
         "recheck_requested_at", "recheck_replied_on", "closed_at", "closed_on_time", "due_at", "extension_days", "stage_started_at", "deadline",
-        "deadline_unit", "warn_at", "deadline_provisional", "ack_due_at", "ack_warn_at", "acked_at", "repeat_of",
+        "deadline_unit", "warn_at", "deadline_provisional", "sla_overdue_for", "sla_near_due_for", "sla_overdue_todo", "sla_near_due_todo", "ack_due_at", "ack_warn_at", "acked_at", "repeat_of",
         "repeat_count", "leader", "created_at", "updated_at",
     )
 

@@ -16,7 +16,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from gridgov.cases.models import Case, CaseAttachment, CaseLog, CaseNotice, CaseParty, upload_path
+from gridgov.cases import marks
+from gridgov.cases.models import CaseAttachment, CaseLog, CaseNotice, CaseParty, SweptCase, upload_path
 from gridgov.cases.scope import case_scope_q, of_department
 
 
@@ -72,7 +73,7 @@ def petition_scope_q(user) -> Q:
     )
 
 
-class Petition(Case):
+class Petition(SweptCase):
     number = models.CharField(_("信访编号"), max_length=20, unique=True)
     channel = models.CharField(_("信访形式"), max_length=8, choices=Channel.choices)
     subject = models.CharField(_("信访事项"), max_length=200)
@@ -149,7 +150,8 @@ class Petition(Case):
         ordering = ["-registered_at"]
         verbose_name = _("信访件")
         verbose_name_plural = _("信访件")
-        indexes = [models.Index(fields=["status", "deadline"]), models.Index(fields=["channel", "registered_at"])]
+        indexes = [models.Index(fields=["status", "deadline"]), models.Index(fields=["channel", "registered_at"]),
+                   *marks.sweep_indexes("petition")]
 
     @property
     def is_open(self) -> bool:

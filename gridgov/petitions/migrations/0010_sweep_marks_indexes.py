@@ -1,0 +1,21 @@
+# The partial indexes of the cases still to sweep (gridgov.cases.marks), after the marks were filled.
+
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+
+    dependencies = [
+        ('petitions', '0009_sweep_marks'),
+    ]
+
+    operations = [
+        migrations.AddIndex(
+            model_name='petition',
+            index=models.Index(condition=models.Q(('sla_overdue_todo', True)), fields=['status', 'deadline'], name='petition_sla_overdue_todo'),
+        ),
+        migrations.AddIndex(
+            model_name='petition',
+            index=models.Index(condition=models.Q(('sla_near_due_todo', True)), fields=['status', 'warn_at'], name='petition_sla_near_todo'),
+        ),
+    ]
