@@ -24,11 +24,15 @@ class Participant(models.Model):
         "regions.Region", verbose_name=_("社区"), null=True, blank=True, on_delete=models.PROTECT
     )
     balance = models.IntegerField(_("余额"), default=0)
+    # points earned: awards net of reversals (spending does not lower it) — the ranking's key, cached like the
+    # balance in the ledger writer's transaction, so a community's ranking reads an index, not the ledger
+    earned = models.IntegerField(_("累计获得"), default=0)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("积分参与者")
         verbose_name_plural = _("积分参与者")
+        indexes = [models.Index(fields=["community", "-earned", "id"], name="points_participant_ranking")]
 
     def __str__(self) -> str:
         from gridgov.points.services import display_name

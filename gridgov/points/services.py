@@ -116,6 +116,10 @@ def _capped(who: Participant, rule: PointRule, at: datetime) -> tuple[int, str]:
     return left, _("（已达每日上限 %(cap)s 分）") % {"cap": rule.daily_cap}
 
 
+# the entries that count as earned (the ranking): awards and their reversals, not redemptions or refunds
+EARNING_KINDS = (EntryKind.AWARD, EntryKind.REVERSAL)
+
+
 def _write(who: Participant, rule: PointRule | None, kind: str, points: int, source: str, reason: str,
            at: datetime) -> PointEntry | None:
     """The ledger's one writer: the entry and the cached balance together; None when the entry exists.
@@ -127,8 +131,10 @@ def _write(who: Participant, rule: PointRule | None, kind: str, points: int, sou
     except IntegrityError:
         return None
     if points:
-        Participant.objects.filter(pk=who.pk).update(balance=F("balance") + points)
+        earned = points if kind in EARNING_KINDS else 0
+        Participant.objects.filter(pk=who.pk).update(balance=F("balance") + points, earned=F("earned") + earned)
         who.balance += points
+        who.earned += earned
     return entry
 
 
@@ -275,13 +281,17 @@ def community_in_scope(user, code: str) -> Region:
 
 def ranking(user, community: Region | None = None, limit: int = 50) -> list[dict]:
     """Participants of the communities in the user's scope, by the points they earned (awards net of
-    reversals; spending does not lower a rank), names and phones masked."""
-    qs = Participant.objects.filter(staff_scope_q(user, "community__code"))
+    reversals; spending does not lower a rank; ties share a rank: 1, 1, 3), names and phones masked. Reads the
+    cached ``earned`` through the (community, -earned) index, never the ledger."""
+    qs = Participant.objects.filter(staff_scope_q(user, "community__code"), earned__gt=0)
     if community is not None:
         qs = qs.filter(community=community)
-    earned = Sum("entries__points", filter=Q(entries__kind__in=[EntryKind.AWARD, EntryKind.REVERSAL]))
-    rows = (qs.annotate(earned=earned).filter(earned__gt=0).select_related("community")
-            .order_by("-earned", "id")[:limit])
-    return [{"rank": i, "name": mask_name(p.name) or "—", "phone": crypto.mask_phone(p.phone),
-             "kind": p.get_kind_display(), "community": p.community.name if p.community_id else "",
-             "earned": p.earned, "balance": p.balance} for i, p in enumerate(rows, start=1)]
+    rows = list(qs.select_related("community").order_by("-earned", "id")[:limit])
+    out, rank = [], 0
+    for i, p in enumerate(rows, start=1):
+        if i == 1 or p.earned != rows[i - 2].earned:
+            rank = i
+        out.append({"rank": rank, "name": mask_name(p.name) or "—", "phone": crypto.mask_phone(p.phone),
+                    "kind": p.get_kind_display(), "community": p.community.name if p.community_id else "",
+                    "earned": p.earned, "balance": p.balance})
+    return out

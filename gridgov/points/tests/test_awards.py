@@ -44,6 +44,8 @@ def balance(phone=PHONE) -> int:
 def assert_cache_is_the_ledger():
     for p in Participant.objects.all():
         assert p.balance == (p.entries.aggregate(s=Sum("points"))["s"] or 0), p.pk
+        earned = p.entries.filter(kind__in=["award", "reversal"]).aggregate(s=Sum("points"))["s"] or 0
+        assert p.earned == earned, p.pk
 
 
 def test_an_accepted_citizen_report_earns_its_reporter_points(city, rules, citizen_report):

@@ -152,3 +152,27 @@ def test_staff_confirm_and_cancel_on_the_redemptions_page(city, member):
     assert "理发一次" not in out.get("/points/redemptions/").content.decode()
     assert out.post(f"/points/redemptions/{r3.pk}/confirm/").status_code == 404
     assert Redemption.objects.get(pk=r3.pk).status == "requested"
+
+
+def test_equal_points_share_a_rank_and_spending_does_not_lower_it(city, member):
+    # member: 12 earned (the fixture); two more in the same community with 12 and 5
+    twin = Participant.objects.create(phone="13900002222", name="王五", community=member.community)
+    services._write(twin, None, EntryKind.AWARD, 12, "test:twin", "测试", timezone.now())
+    low = Participant.objects.create(phone="13900003333", name="赵六", community=member.community)
+    services._write(low, None, EntryKind.AWARD, 5, "test:low", "测试", timezone.now())
+    services._write(twin, None, EntryKind.REDEEM, -10, "test:spend", "测试", timezone.now())
+    rows = services.ranking(city.operator_a)
+    assert [(r["rank"], r["earned"]) for r in rows] == [(1, 12), (1, 12), (3, 5)]
+    assert Participant.objects.get(pk=twin.pk).earned == 12 and Participant.objects.get(pk=twin.pk).balance == 2
+
+
+def test_the_migration_fills_earned_from_the_ledger(city, member):
+    import importlib
+
+    from django.apps import apps
+
+    services._write(member, None, EntryKind.REVERSAL, -5, "test:rev", "测试", timezone.now())
+    services._write(member, None, EntryKind.REDEEM, -3, "test:spend", "测试", timezone.now())
+    Participant.objects.update(earned=0)  # a database from before the column
+    importlib.import_module("gridgov.points.migrations.0005_participant_earned").fill_earned(apps, None)
+    assert Participant.objects.get(pk=member.pk).earned == 12 - 5

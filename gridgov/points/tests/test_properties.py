@@ -52,6 +52,8 @@ def test_random_sequences_keep_the_balance_the_ledger_and_the_stock_consistent(c
                     pass
                 p = Participant.objects.get(pk=who.pk)
                 assert p.balance == (p.entries.aggregate(s=Sum("points"))["s"] or 0)
+                assert p.earned == (p.entries.filter(kind__in=["award", "reversal"])
+                                    .aggregate(s=Sum("points"))["s"] or 0)
                 assert p.balance >= 0  # only redemptions spend here, and they never overdraw
                 held = Redemption.objects.filter(item=items[0]).exclude(status=Redemption.Status.CANCELLED).count()
                 assert CatalogueItem.objects.get(pk=items[0].pk).stock == 4 - held
