@@ -27,6 +27,8 @@ log = logging.getLogger("gridgov.points")
 
 CODE_TTL = timedelta(minutes=10)
 MAX_ATTEMPTS = 5
+SENDS_PER_DAY = 10  # codes sent to one phone a day
+CHECKS_PER_DAY = 30  # codes checked for one phone a day, from any address
 SESSION_KEY = "points_phone_hash"
 SESSION_MASK = "points_phone_masked"
 SESSION_AT = "points_verified_at"
@@ -55,8 +57,10 @@ def _deliver(n: Notification) -> None:
 def send_code(phone: str, client: str, now: datetime | None = None) -> None:
     now = now or timezone.now()
     phone = clean_phone(phone)
-    throttle.check("points-code-phone", phone, 3, 600, _("验证码发送过于频繁，请10分钟后再试"))
+    # the client first: requests from an address over its limit do not use up the phone's own allowance
     throttle.check("points-code-client", client, 20, 3600, _("验证码发送过于频繁，请稍后再试"))
+    throttle.check("points-code-phone", phone, 3, 600, _("验证码发送过于频繁，请10分钟后再试"))
+    throttle.check("points-code-phone-day", phone, SENDS_PER_DAY, 86400, _("今天获取验证码的次数已达上限，请明天再试"))
     code = f"{secrets.randbelow(10**6):06d}"
     digest = crypto.phone_hash(phone)
     with transaction.atomic():
@@ -73,22 +77,23 @@ def verify_code(phone: str, code: str, client: str, now: datetime | None = None)
     phone = clean_phone(phone)
     throttle.check("points-verify-client", client, 30, 3600, _("尝试过于频繁，请稍后再试"))
     digest = crypto.phone_hash(phone)
+    # guesses at one phone's codes from any number of addresses: a day's cap
+    throttle.check("points-verify-phone-day", digest, CHECKS_PER_DAY, 86400, _("今天的验证次数已达上限，请明天再试"))
     code = (code or "").strip()
+    good = False
     with transaction.atomic():
         row = (LoginCode.objects.select_for_update().filter(phone_hash=digest, used=False)
                .order_by("-created_at", "-id").first())
-        if row is None or row.expires_at <= now:
-            problem = _("验证码已失效，请重新获取")
-        elif row.attempts >= MAX_ATTEMPTS:
-            problem = _("尝试次数过多，请重新获取验证码")
-        else:
+        if row is not None and row.expires_at > now and row.attempts < MAX_ATTEMPTS:
             row.attempts += 1
             good = hmac.compare_digest(row.code_hash, _code_hash(digest, code))
-            row.used = good
-            row.save(update_fields=["attempts", "used"])
-            problem = "" if good else _("验证码错误，还可尝试 %(n)s 次") % {"n": MAX_ATTEMPTS - row.attempts}
-    if problem:  # the counted attempt is committed before the refusal
-        raise ValidationFailed(_("验证失败"), {"code": [problem]})
+            row.save(update_fields=["attempts"])
+            if good:  # every code of the phone is spent, not only this one: an older one cannot sign in after it
+                LoginCode.objects.filter(phone_hash=digest, used=False).update(used=True)
+    if not good:
+        # one answer whether no code was asked for, it expired, its tries are spent or it is wrong: the page does
+        # not tell anyone whether a phone asked for a code or how many tries are left (the counted try is committed)
+        raise ValidationFailed(_("验证失败"), {"code": [_("验证码错误或已失效，请核对或重新获取")]})
     return digest
 
 

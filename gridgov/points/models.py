@@ -32,7 +32,10 @@ class Participant(models.Model):
     class Meta:
         verbose_name = _("积分参与者")
         verbose_name_plural = _("积分参与者")
-        indexes = [models.Index(fields=["community", "-earned", "id"], name="points_participant_ranking")]
+        indexes = [models.Index(fields=["community", "-earned", "id"], name="points_participant_ranking"),
+                   # the ranking of a township, county or city (no community chosen): the top of this index,
+                   # filtered by the scope, instead of sorting every participant in it
+                   models.Index(fields=["-earned", "id"], name="points_participant_top")]
 
     def __str__(self) -> str:
         from gridgov.points.services import display_name
@@ -102,6 +105,9 @@ class PointEntry(AppendOnly):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["participant", "rule", "source", "kind"], name="points_entry_once"),
+            # redemptions and refunds have no rule, and NULLs are distinct in a unique index: their own constraint
+            models.UniqueConstraint(fields=["participant", "source", "kind"], condition=models.Q(rule__isnull=True),
+                                    name="points_entry_once_without_rule"),
         ]
         indexes = [models.Index(fields=["participant", "rule", "created_at"])]
 

@@ -73,3 +73,12 @@ def test_a_rules_categories_must_be_known_codes(db):
     with pytest.raises(ValidationError) as exc:
         rule.clean()
     assert "9999" in str(exc.value.message_dict["categories"])
+
+
+def test_a_redemption_or_refund_cannot_be_written_twice_for_the_same_source():
+    who = Participant.objects.create(phone="13800138001")
+    PointEntry.objects.create(participant=who, rule=None, kind="refund", points=5, source="redemption:9")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        PointEntry.objects.create(participant=who, rule=None, kind="refund", points=5, source="redemption:9")
+    PointEntry.objects.create(participant=who, rule=None, kind="redeem", points=-5, source="redemption:9")
+    assert PointEntry.objects.filter(participant=who).count() == 2

@@ -79,10 +79,43 @@ def test_a_wrong_code_counts_and_five_wrong_tries_burn_the_code(member, sms):
     wrong = "000000" if code != "000000" else "111111"
     for _i in range(access.MAX_ATTEMPTS):
         resp = c.post("/points/", {"op": "verify", "phone": PHONE, "code": wrong})
-        assert resp.status_code == 400 and "验证码错误" in resp.content.decode()
+        assert resp.status_code == 400 and "验证码错误或已失效" in resp.content.decode()
+        assert "还可尝试" not in resp.content.decode()  # how many tries are left is not told
     resp = c.post("/points/", {"op": "verify", "phone": PHONE, "code": code})
-    assert resp.status_code == 400 and "尝试次数过多" in resp.content.decode()
+    assert resp.status_code == 400 and "验证码错误或已失效" in resp.content.decode()  # the right code, too late
     assert "积分余额" not in c.get("/points/").content.decode()
+
+
+def test_a_phone_that_asked_for_no_code_gets_the_same_answer_as_a_wrong_code(member, sms):
+    never = Client().post("/points/", {"op": "verify", "phone": "13700001234", "code": "123456"})
+    c = Client()
+    code = sms(c)
+    wrong = c.post("/points/", {"op": "verify", "phone": PHONE, "code": "000000" if code != "000000" else "111111"})
+    assert never.status_code == wrong.status_code == 400
+    def message(resp):
+        html = resp.content.decode()
+        return re.findall(r"验证码[^<]*", html)
+
+    assert message(never) == message(wrong) and "验证码错误或已失效，请核对或重新获取" in message(never)
+
+
+def test_signing_in_spends_every_earlier_code_of_the_phone(member, sms):
+    c = Client()
+    first = sms(c)
+    second = sms(c)
+    assert c.post("/points/", {"op": "verify", "phone": PHONE, "code": second}).status_code == 302
+    other = Client()
+    resp = other.post("/points/", {"op": "verify", "phone": PHONE, "code": first})
+    assert resp.status_code == 400 and "积分余额" not in other.get("/points/").content.decode()
+
+
+def test_guesses_at_one_phone_are_capped_a_day_from_any_address(member, sms, settings):
+    c = Client()
+    sms(c)
+    for i in range(access.CHECKS_PER_DAY):
+        Client(REMOTE_ADDR=f"127.0.{i // 200}.{i % 200 + 1}").post("/points/", {"op": "verify", "phone": PHONE, "code": "999999"})
+    resp = Client(REMOTE_ADDR="127.9.9.9").post("/points/", {"op": "verify", "phone": PHONE, "code": "999999"})
+    assert resp.status_code == 429 and "上限" in resp.content.decode()
 
 
 def test_an_expired_code_is_refused(member, sms):
