@@ -423,8 +423,8 @@ def write_grouped(model, rows: list, fields: list[str], also: dict | None = None
     """Write ``fields`` of ``rows``: one ``UPDATE … SET … WHERE id IN (…)`` per distinct tuple of values (a
     sweep's batch writes few: the escalation target is the parent of a handful of centers), instead of
     Django's ``bulk_update``, whose ``CASE WHEN id = … THEN …`` per row and field costs far more to build than
-    to run. Values that cannot be grouped (a JSON value), or as many groups as rows: ``bulk_update`` (then
-    ``also`` in one more UPDATE). ``also``: column → expression, the same for every row (set in each UPDATE)."""
+    to run. Values that cannot be grouped (a JSON value), or as many groups as rows: ``bulk_update`` (after
+    ``also`` in one UPDATE before it, so that its expressions read the old values in both paths). ``also``: column → expression, the same for every row (set in each UPDATE)."""
     also = also or {}
     attnames = [model._meta.get_field(f).attname for f in fields]
     groups: dict = {}
@@ -434,10 +434,10 @@ def write_grouped(model, rows: list, fields: list[str], also: dict | None = None
     except TypeError:  # an unhashable value
         groups = {}
     if not groups or len(groups) * 4 > len(rows) + 4:
+        if also:  # first: its expressions read the columns as they were, as in the grouped UPDATE below
+            model.objects.filter(pk__in=[row.pk for row in rows]).update(**also)
         if fields:
             model.objects.bulk_update(rows, fields)
-        if also:
-            model.objects.filter(pk__in=[row.pk for row in rows]).update(**also)
         return
     for values, ids in groups.items():
         model.objects.filter(pk__in=ids).update(**dict(zip(attnames, values, strict=True)), **also)

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, prefetch_related_objects
 from django.utils import timezone
 
@@ -181,7 +181,10 @@ def sweep_lifecycle(lc: Lifecycle, now: datetime | None = None, limit: int | Non
     digest.flush(lc)
     analyze_after = settings.GRIDGOV.get("CASE_SWEEP_ANALYZE_AFTER", 0)
     if analyze_after and marked >= analyze_after:
-        refresh_statistics(lc.model)
+        try:
+            refresh_statistics(lc.model)
+        except DatabaseError as exc:  # the sweep's work is committed; fresher statistics are only a help
+            log.warning("sweep: could not ANALYZE %s: %s", lc.model._meta.db_table, exc)
     return counts
 
 

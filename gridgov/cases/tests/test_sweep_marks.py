@@ -112,9 +112,12 @@ def _plan(plan, state_now) -> str:
             cur.execute("RESET enable_seqscan")
 
 
-def test_the_due_queries_are_answered_from_the_partial_indexes(city):
+def test_the_due_queries_are_answered_from_the_partial_indexes(city, settings):
     """The query's filter is the index's predicate written the same way, so the planner can use the index of the
-    cases still to sweep (PostgreSQL: told not to scan the tiny test table; SQLite: its query plan)."""
+    cases still to sweep (PostgreSQL: told not to scan the tiny test table, and with the statistics the sweep
+    refreshes after marking — as a big run does —, so that the planner knows the marked rows; SQLite: its query
+    plan)."""
+    settings.GRIDGOV = {**settings.GRIDGOV, "CASE_SWEEP_ANALYZE_AFTER": 1}
     overdue(city, 3)
     sweep.sweep_lifecycle(EVENTS, LATE)
     overdue_plan, near_plan = _plan(ESCALATE, LATE), _plan(REMIND, NEAR)
@@ -140,3 +143,36 @@ def test_a_run_that_marked_many_cases_refreshes_the_tables_statistics_and_a_smal
     with CaptureQueriesContext(connection) as ctx:
         assert sweep.sweep_lifecycle(EVENTS, LATE)["escalated"] == 3
     assert [q["sql"] for q in ctx.captured_queries if q["sql"].startswith("ANALYZE")] == ['ANALYZE "events_event"']
+
+
+def test_a_failing_analyze_does_not_fail_the_sweep_that_has_done_its_work(city, settings, monkeypatch):
+    from django.db import OperationalError
+
+    settings.GRIDGOV = {**settings.GRIDGOV, "CASE_SWEEP_ANALYZE_AFTER": 1}
+    overdue(city, 2)
+
+    def locked(model):
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(sweep, "refresh_statistics", locked)
+    assert sweep.sweep_lifecycle(EVENTS, LATE)["escalated"] == 2
+    assert SlaNotice.objects.filter(kind="escalate").count() == 2
+
+
+def test_both_write_paths_set_the_mark_from_the_deadline_as_it_was_before_the_update(city):
+    from django.db.models import F
+
+    from gridgov.cases.engine import write_grouped
+
+    cases = overdue(city, 3)
+    old = cases[0].deadline
+    for i, case in enumerate(cases):  # three different new deadlines: as many groups as rows, the bulk_update path
+        case.deadline = old + timedelta(days=i + 1)
+    write_grouped(Event, cases, ["deadline"], {marks.OVERDUE_MARK: F("deadline")})
+    assert set(Event.objects.values_list(marks.OVERDUE_MARK, flat=True)) == {old}
+    for case in cases:  # one new deadline for all: the grouped path
+        case.deadline = old + timedelta(days=9)
+    Event.objects.update(**{marks.OVERDUE_MARK: None})
+    write_grouped(Event, cases, ["deadline"], {marks.OVERDUE_MARK: F("deadline")})
+    assert set(Event.objects.values_list(marks.OVERDUE_MARK, flat=True)) == {old + timedelta(days=d) for d in (1, 2, 3)}
+    assert set(Event.objects.values_list("deadline", flat=True)) == {old + timedelta(days=9)}

@@ -5,14 +5,22 @@
 
 from django.conf import settings
 from django.db import migrations, models
+from django.db.models import Exists, F, OuterRef, Q
 
-from gridgov.cases import marks
+
+def _fill(case_model, notice_model, case_field, overdue_kind, near_due_kind):
+    """Mark each case with a notice of the kind for its current deadline (a copy frozen in this migration, so that a
+    later change to gridgov.cases.marks cannot change what it did)."""
+    for mark, kind in (("sla_overdue_for", overdue_kind), ("sla_near_due_for", near_due_kind)):
+        noticed = notice_model.objects.filter(**{case_field: OuterRef("pk")}, kind=kind, deadline=OuterRef("deadline"))
+        unmarked = Q(**{f"{mark}__isnull": True}) | ~Q(**{mark: F("deadline")})
+        case_model.objects.filter(Exists(noticed), unmarked).update(**{mark: F("deadline")})
 
 
 def fill_marks(apps, schema_editor):
     """Mark the cases already swept for their current deadline (from the notices), so that they are not
     escalated or reminded again."""
-    marks.fill(apps.get_model('disputes', 'Dispute'), apps.get_model('disputes', 'DisputeNotice'), 'dispute', 'overdue', 'remind')
+    _fill(apps.get_model('disputes', 'Dispute'), apps.get_model('disputes', 'DisputeNotice'), 'dispute', 'overdue', 'remind')
 
 
 class Migration(migrations.Migration):
