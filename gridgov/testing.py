@@ -99,3 +99,27 @@ def image_bytes(fmt: str = "PNG", size: tuple[int, int] = (8, 8), color=(200, 30
     out = io.BytesIO()
     Image.new("RGB", size, color).save(out, fmt, **save)
     return out.getvalue()
+
+
+def at_once(work, n: int = 2) -> list:
+    """Run ``work()`` in ``n`` threads released together (a barrier), each on its own database connection, closed
+    after; returns what each returned, in no particular order. For races between connections (PostgreSQL)."""
+    import threading
+
+    from django.db import connection
+
+    results, barrier = [], threading.Barrier(n)
+
+    def run():
+        try:
+            barrier.wait()
+            results.append(work())
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(n)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    return results

@@ -3,7 +3,6 @@ receiver is back, each delivered exactly once, signed, dead after the last attem
 
 import hashlib
 import hmac
-import threading
 from datetime import timedelta
 
 import pytest
@@ -14,6 +13,7 @@ from gridgov.events import services
 from gridgov.interop import outbound
 from gridgov.interop.models import Delivery
 from gridgov.interop.tests.conftest import SECRET
+from gridgov.testing import at_once
 
 
 def test_a_dispatch_stages_one_delivery_per_subscribed_department_in_the_same_transaction(
@@ -170,20 +170,7 @@ def test_two_concurrent_delivery_runs_never_send_the_same_row_twice(city, subscr
     receiver.requests.clear()
     receiver.delay = 0.01
     now = timezone.now() + timedelta(seconds=1)
-    results, barrier = [], threading.Barrier(2)
-
-    def run():
-        try:
-            barrier.wait()
-            results.append(outbound.deliver_due(now=now))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for th in threads:
-        th.start()
-    for th in threads:
-        th.join()
+    results = at_once(lambda: outbound.deliver_due(now=now))
     accepted = receiver.accepted()
     assert sorted(accepted) == sorted(expected)  # each once, none missing
     assert sum(r["delivered"] for r in results) == len(expected)

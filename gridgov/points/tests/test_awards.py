@@ -3,7 +3,6 @@ gives back what it earned; a useful 回访 and a confirmed hazard earn; the dail
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
 import pytest
@@ -17,6 +16,7 @@ from gridgov.events.tests.conftest import MONDAY_0900
 from gridgov.events.workflow import LIFECYCLE, Citizen
 from gridgov.points import services as points
 from gridgov.points.models import EntryKind, Participant, PointEntry
+from gridgov.testing import at_once
 
 T0 = MONDAY_0900
 PHONE = "13800001234"
@@ -204,23 +204,16 @@ def test_two_connections_awarding_the_same_report_at_once_write_one_entry(city, 
     for e in events:
         act(city.operator_a, e, "accept")
     # the first awards are committed; now award each 回访 in two connections at once
-    results, barrier = [], threading.Barrier(2)
     fresh = [Event.objects.get(pk=e.pk) for e in events]
 
     def run():
-        try:
-            barrier.wait()
-            for e in fresh:
-                with transaction.atomic():
-                    results.append(points.award(e, "followup_useful", f"event:{e.pk}", T0, "并发"))
-        finally:
-            connection.close()
+        out = []
+        for e in fresh:
+            with transaction.atomic():
+                out.append(points.award(e, "followup_useful", f"event:{e.pk}", T0, "并发"))
+        return out
 
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for th in threads:
-        th.start()
-    for th in threads:
-        th.join()
+    results = [r for batch in at_once(run) for r in batch]
     assert PointEntry.objects.filter(rule__code="followup_useful").count() == 3
     assert sum(r is not None for r in results) == 3
     assert balance() == 15 + 6
