@@ -384,13 +384,13 @@ def _data_rows(data: dict, region_names: dict) -> list[tuple[str, str]]:
     return rows
 
 
-def _timeline(event: Event) -> list[dict]:
-    entries = services.timeline(event)
+def _timeline(entries, attachments_by_entry: dict) -> list[dict]:
     codes = {v for e in entries for k, v in (e.data or {}).items() if k in ("from_center", "to_center")}
     names = routing.place_names(entries)
     names.update({r.code: r.center_name for r in Region.objects.filter(code__in=codes)} if codes else {})
     return [
-        {"entry": e, "data_rows": _data_rows(e.data, names), "attachments": list(e.attachments.all())} for e in entries
+        {"entry": e, "data_rows": _data_rows(e.data, names), "attachments": attachments_by_entry[e.pk]}
+        for e in entries
     ]
 
 
@@ -415,6 +415,7 @@ def event_context(
         .select_related("department", "requested_by")
         .first()
     )
+    entries, attachments_by_entry, own_attachments = services.page_timeline(event)
     values = values if values is not None else {}
     selected_assisting = values.getlist("assisting_departments") if hasattr(values, "getlist") else []
     return {
@@ -437,10 +438,10 @@ def event_context(
         "default_department_code": default_dept.code if default_dept else "",
         "duplicates": duplicates,
         "pending_extension": pending,
-        "timeline": _timeline(event),
-        "attachments": list(event.attachments.filter(log__isnull=True)),
+        "timeline": _timeline(entries, attachments_by_entry),
+        "attachments": own_attachments,
         "assisting": list(event.assisting_departments.all()),
-        "assist_calls": assists.panel(event),
+        "assist_calls": assists.panel(event, photos_by_entry=attachments_by_entry),
         "error_action": error_action,
         "errors": errors or {},
         "error_message": error_message,
