@@ -410,10 +410,13 @@ def event_context(
         # the nearest few (the query itself reads at most 200 candidates from the category/status/time index)
         duplicates = services.find_duplicates(event.category, event.lng, event.lat, user=user,
                                               exclude_pk=event.pk)[:DUPLICATES_SHOWN]
+    # the pending extension is shown only in the approve/deny forms: no statement for anyone without them
     pending = (
         event.extension_requests.filter(state=ExtensionRequest.State.PENDING)
         .select_related("department", "requested_by")
         .first()
+        if {"approve_extension", "deny_extension"} & set(allowed)
+        else None
     )
     entries, attachments_by_entry, own_attachments = services.page_timeline(event)
     values = values if values is not None else {}

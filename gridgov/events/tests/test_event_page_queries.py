@@ -3,17 +3,21 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from gridgov.events import services
-from gridgov.events.tests.test_pages import as_user, detail_url, jpeg, text
+from gridgov.events.tests.test_pages import act_url, as_user, detail_url, dispatched, jpeg, text
 
-# session, user, the viewer's region (scope), the event, its category, its grid, its reporter, the duplicates, a
-# pending extension, the log, every attachment, the dispute banner, the assisting departments, the assist calls,
-# the follow-ups, the relocation form's grids, the header's unread messages (and their count when the menu is full)
-EVENT_PAGE_STATEMENTS = 18
+# session, user, the viewer's region (scope), the event, its category, its grid, its reporter, the duplicates, the
+# log, every attachment, the dispute banner, the assisting departments, the assist calls, the follow-ups, the
+# relocation form's grids, the header's unread messages (and their count when the menu is full); a pending
+# extension only for whoever may approve it
+EVENT_PAGE_STATEMENTS = 17
+IN_HANDS_STATEMENTS = 19
 LAST: list[str] = []  # the statements of the last page read, for a failure's message
 
 
@@ -57,3 +61,19 @@ def test_the_viewers_own_rows_are_not_read_again(city, report):
     n_reporter, body = _page_statements(city.worker_a, event)
     assert body.count("现场又有新堆放 ") == 2
     assert n_reporter < n_operator <= EVENT_PAGE_STATEMENTS
+
+
+def test_a_pending_extension_is_read_for_the_center_that_may_approve_it(city, report):
+    event = dispatched(city, report)
+    liaison = as_user(city.liaison_cg)
+    liaison.post(act_url(event, "sign"))
+    later = (timezone.localtime() + timedelta(days=30)).strftime("%Y-%m-%dT%H:%M")
+    liaison.post(act_url(event, "request_extension"), {"requested_deadline": later, "note": "需要采购材料"})
+    n_center, body = _page_statements(city.operator_a, event)
+    assert 'class="pending-ext"' in body and act_url(event, "approve_extension") in body
+    n_liaison, body = _page_statements(city.liaison_cg, event)
+    assert 'class="pending-ext"' not in body
+    # in a department's hands, the actions' guards ask more: the center's approve/deny whether a request is
+    # pending (and it reads the request), the liaison's whether one is pending and whether their department has
+    # a call to report in to or feed back on
+    assert n_center <= IN_HANDS_STATEMENTS and n_liaison <= IN_HANDS_STATEMENTS, "\n".join(LAST)
