@@ -200,10 +200,11 @@ def notice_deadline(event: Event) -> datetime:
 
 # --- what pages and the API show ----------------------------------------------------------------
 
-def calls(event: Event) -> list[Assist]:
-    """The event's calls, oldest first, with the department, the people and the 协办反馈's photos."""
-    return list(event.assists.select_related("department", "reported_in_by", "feedback_by")
-                .prefetch_related("feedback_log__attachments"))
+def calls(event: Event, *, with_photos: bool = True) -> list[Assist]:
+    """The event's calls, oldest first, with the department, the people and (``with_photos``) the 协办反馈's
+    photos."""
+    qs = event.assists.select_related("department", "reported_in_by", "feedback_by")
+    return list(qs.prefetch_related("feedback_log__attachments") if with_photos else qs)
 
 
 def state_of(call: Assist, now: datetime) -> str:
@@ -269,8 +270,16 @@ def with_own_deadline(qs: QuerySet, department_id: int) -> QuerySet:
     return qs.annotate(own_report_due=Subquery(due))
 
 
-def panel(event: Event, now: datetime | None = None) -> list[dict]:
-    """The event page's 吹哨报到 panel: every call, who reported in and when (or overdue), and the parts."""
+def panel(event: Event, now: datetime | None = None, photos_by_entry: dict | None = None) -> list[dict]:
+    """The event page's 吹哨报到 panel: every call, who reported in and when (or overdue), and the parts.
+    ``photos_by_entry``: the attachments of the event's log entries by entry id, already read by the page
+    (``services.page_timeline``); a 协办反馈 entry not among them is read as before."""
     now = now or timezone.now()
+    if photos_by_entry is None:
+        found = calls(event)
+        return [{"call": c, "state": state_of(c, now), "state_label": STATE_LABELS[state_of(c, now)],
+                 "photos": photos(c)} for c in found]
+    found = calls(event, with_photos=False)
     return [{"call": c, "state": state_of(c, now), "state_label": STATE_LABELS[state_of(c, now)],
-             "photos": photos(c)} for c in calls(event)]
+             "photos": (photos_by_entry[c.feedback_log_id] if c.feedback_log_id in photos_by_entry else photos(c))}
+            for c in found]

@@ -384,13 +384,13 @@ def _data_rows(data: dict, region_names: dict) -> list[tuple[str, str]]:
     return rows
 
 
-def _timeline(event: Event) -> list[dict]:
-    entries = services.timeline(event)
+def _timeline(entries, attachments_by_entry: dict) -> list[dict]:
     codes = {v for e in entries for k, v in (e.data or {}).items() if k in ("from_center", "to_center")}
     names = routing.place_names(entries)
     names.update({r.code: r.center_name for r in Region.objects.filter(code__in=codes)} if codes else {})
     return [
-        {"entry": e, "data_rows": _data_rows(e.data, names), "attachments": list(e.attachments.all())} for e in entries
+        {"entry": e, "data_rows": _data_rows(e.data, names), "attachments": attachments_by_entry[e.pk]}
+        for e in entries
     ]
 
 
@@ -410,11 +410,15 @@ def event_context(
         # the nearest few (the query itself reads at most 200 candidates from the category/status/time index)
         duplicates = services.find_duplicates(event.category, event.lng, event.lat, user=user,
                                               exclude_pk=event.pk)[:DUPLICATES_SHOWN]
+    # the pending extension is shown only in the approve/deny forms: no statement for anyone without them
     pending = (
         event.extension_requests.filter(state=ExtensionRequest.State.PENDING)
         .select_related("department", "requested_by")
         .first()
+        if {"approve_extension", "deny_extension"} & set(allowed)
+        else None
     )
+    entries, attachments_by_entry, own_attachments = services.page_timeline(event)
     values = values if values is not None else {}
     selected_assisting = values.getlist("assisting_departments") if hasattr(values, "getlist") else []
     return {
@@ -437,10 +441,10 @@ def event_context(
         "default_department_code": default_dept.code if default_dept else "",
         "duplicates": duplicates,
         "pending_extension": pending,
-        "timeline": _timeline(event),
-        "attachments": list(event.attachments.filter(log__isnull=True)),
+        "timeline": _timeline(entries, attachments_by_entry),
+        "attachments": own_attachments,
         "assisting": list(event.assisting_departments.all()),
-        "assist_calls": assists.panel(event),
+        "assist_calls": assists.panel(event, photos_by_entry=attachments_by_entry),
         "error_action": error_action,
         "errors": errors or {},
         "error_message": error_message,

@@ -28,6 +28,9 @@ def user_unit(user) -> str:
     return ""
 
 
+NOTIFICATIONS_SHOWN = 5  # the header menu's latest unread messages
+
+
 @register.inclusion_tag("web/_notifications_menu.html", takes_context=True)
 def notifications_menu(context):
     request = context.get("request")
@@ -35,7 +38,10 @@ def notifications_menu(context):
     if user is None or not user.is_authenticated:
         return {"show": False}
     unread = Notification.objects.filter(recipient=user, read_at__isnull=True)
-    return {"show": True, "count": unread.count(), "latest": list(unread.order_by("-created_at", "-id")[:5])}
+    latest = list(unread.order_by("-created_at", "-id")[:NOTIFICATIONS_SHOWN])
+    # fewer than the menu holds: they are all of them, no need to count (one statement less on every page)
+    count = len(latest) if len(latest) < NOTIFICATIONS_SHOWN else unread.count()
+    return {"show": True, "count": count, "latest": latest}
 
 
 @register.simple_tag(takes_context=True)
