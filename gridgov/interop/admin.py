@@ -16,9 +16,10 @@ from gridgov.interop.models import Delivery, DepartmentKey, Subscription
 
 def _action_choices() -> list[tuple[str, str]]:
     """The event workflow's human actions (the system's reminders and escalations are not pushed), by label."""
+    from gridgov.cases.engine import system
     from gridgov.events.workflow import TRANSITIONS
 
-    return [(code, f"{t.label}（{code}）") for code, t in TRANSITIONS.items() if not code.startswith(("sla_", "assist_remind"))]
+    return [(code, f"{t.label}（{code}）") for code, t in TRANSITIONS.items() if t.who is not system]
 
 
 class SubscriptionForm(forms.ModelForm):
