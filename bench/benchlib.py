@@ -31,6 +31,19 @@ def sqlite_path(url: str) -> Path:
     return Path(url.split("sqlite:///", 1)[1])
 
 
+def ensure_postgres_database(url: str) -> bool:
+    """Create the PostgreSQL database ``url`` names if it does not exist yet (through the server's own
+    ``postgres`` database). Returns True when it was created."""
+    import psycopg
+
+    name = url.rsplit("/", 1)[1].split("?", 1)[0]
+    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
+        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            return False
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return True
+
+
 def setup_django(url: str) -> None:
     """Point gridgov.settings at ``url`` and run django.setup() (the real settings module)."""
     os.environ["DATABASE_URL"] = url

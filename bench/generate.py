@@ -103,6 +103,8 @@ def prepare_database(url: str, reset: bool) -> None:
             if p.exists():
                 p.unlink()
         return
+    if benchlib.ensure_postgres_database(url):
+        print(f"· created database {url.rsplit('/', 1)[1]}", flush=True)
     from django.db import connection
 
     tables = connection.introspection.table_names()

@@ -71,6 +71,9 @@ def _pick_events(city_op):
         e = (Event.objects.filter(status__in=("reported", "accepted"), category_id=busiest["category_id"],
                                   grid_id=busiest["grid_id"]).order_by("-created_at").first())
         picked[f"event page, open, busiest spot ({busiest['n']} open there)"] = e.number
+        # the same page as the operator of the event's township center: the one who may merge, so the page
+        # also runs the duplicates query and shows the (bounded) list
+        picked["@township"] = (e.number, e.region.code[:9])
     closed = Event.objects.filter(status="closed").order_by("-created_at").values_list("number", flat=True).first()
     if closed:
         picked["event page, closed"] = closed
@@ -114,6 +117,12 @@ def main() -> None:
             targets.append((f"inbox 市城市管理局, {tab}", clients["liaison 市城市管理局"], f"/inbox/?tab={tab}"))
         city_op = _user(*USERS["city 聊城市"])
         for label, number in _pick_events(city_op).items():
+            if label == "@township":
+                number, code = number
+                own = Client()
+                own.force_login(_user(f"op_{code}", "operator", code, None))
+                targets.append(("event page, busiest spot, as its township's operator", own, f"/events/{number}/"))
+                continue
             targets.append((label, floor_client, f"/events/{number}/"))
         times = {t[0]: [] for t in targets}
         info = {}

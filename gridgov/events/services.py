@@ -80,11 +80,14 @@ def distance_m(lng1: float, lat1: float, lng2: float, lat2: float) -> float:
 
 
 def find_duplicates(category: Category, lng: float, lat: float, *, user=None, exclude_pk=None,
-                    now: datetime | None = None, radius_m: int | None = None, days: int | None = None) -> list:
+                    now: datetime | None = None, radius_m: int | None = None, days: int | None = None,
+                    limit: int | None = None) -> list:
     """Open events of the same category within ``radius_m`` metres reported in the last ``days`` days.
 
-    Returns ``[(event, distance_m)]`` nearest first.  A bounding box on the indexed columns
-    narrows the rows; the exact great-circle distance decides.
+    Returns ``[(event, distance_m)]`` nearest first, at most ``limit`` of them.  A bounding box on the
+    indexed columns narrows the rows (the newest 200 in it); the exact great-circle distance decides. Only the
+    candidates' keys and places are read; the events themselves are loaded for the ones returned, so a busy
+    spot (a hundred open reports of one kind around one place) costs a page no more than a quiet one.
     """
     now = now or timezone.now()
     radius_m = radius_m or settings.GRIDGOV["DUPLICATE_RADIUS_M"]
@@ -99,13 +102,18 @@ def find_duplicates(category: Category, lng: float, lat: float, *, user=None, ex
         qs = qs.visible_to(user) if not isinstance(user, Citizen) else qs
     if exclude_pk:
         qs = qs.exclude(pk=exclude_pk)
-    found = []
-    for e in qs.select_related("category")[:200]:
-        d = distance_m(lng, lat, e.lng, e.lat)
+    near = []
+    for pk, e_lng, e_lat in qs.values_list("pk", "lng", "lat")[:200]:
+        d = distance_m(lng, lat, e_lng, e_lat)
         if d <= radius_m:
-            found.append((e, round(d)))
-    found.sort(key=lambda pair: pair[1])
-    return found
+            near.append((pk, round(d)))
+    near.sort(key=lambda pair: pair[1])  # stable: equal distances keep the newest first
+    if limit is not None:
+        near = near[:limit]
+    if not near:
+        return []
+    events = Event.objects.select_related("category").in_bulk([pk for pk, _d in near])
+    return [(events[pk], d) for pk, d in near if pk in events]
 
 
 def add_attachment(event: Event, upload, actor=None, log: EventLog | None = None) -> Attachment:

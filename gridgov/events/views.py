@@ -174,7 +174,7 @@ def duplicates(request):
     cat = Category.objects.filter(code=code, active=True).first() if code else None
     if cat is not None and lng is not None and -180 <= lng <= 180 and -90 <= lat <= 90:
         exclude_pk = Event.objects.filter(number=exclude).values_list("pk", flat=True).first() if exclude else None
-        found = services.find_duplicates(cat, lng, lat, user=request.user, exclude_pk=exclude_pk)
+        found = services.find_duplicates(cat, lng, lat, user=request.user, exclude_pk=exclude_pk, limit=10)
     can_supplement = role_of(request.user) in (R.GRID_WORKER, R.OPERATOR)
     return render(request, "events/_duplicates.html", {"found": found[:10], "can_supplement": can_supplement})
 
@@ -409,7 +409,7 @@ def event_context(
     if "merge" in allowed and event.lng is not None and event.lat is not None:
         # the nearest few (the query itself reads at most 200 candidates from the category/status/time index)
         duplicates = services.find_duplicates(event.category, event.lng, event.lat, user=user,
-                                              exclude_pk=event.pk)[:DUPLICATES_SHOWN]
+                                              exclude_pk=event.pk, limit=DUPLICATES_SHOWN)
     # the pending extension is shown only in the approve/deny forms: no statement for anyone without them
     pending = (
         event.extension_requests.filter(state=ExtensionRequest.State.PENDING)
@@ -459,7 +459,8 @@ def event_context(
         "followup_methods": FollowUp.Method.choices,
         "followup_respondents": FollowUp.Respondent.choices,
         "deadline_label": sla.stage_label(event),
-        **routing.form_choices(event, allowed),
+        **routing.form_choices(event, allowed,
+                               selected_grid=(values or {}).get("grid") if error_action == "relocate" else None),
     }
 
 

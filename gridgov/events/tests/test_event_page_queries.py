@@ -12,11 +12,11 @@ from django.utils import timezone
 from gridgov.events import services
 from gridgov.events.tests.test_pages import act_url, as_user, detail_url, dispatched, jpeg, text
 
-# session, user, the viewer's region (scope), the event, its category, its grid, its reporter, the duplicates, the
-# log, every attachment, the dispute banner, the assisting departments, the assist calls, the follow-ups, the
+# session, user, the viewer's region (scope), the event, its category, its grid, its reporter, the duplicates (their
+# keys and places, then the few shown: a busy spot's hundred candidates are not loaded as events), the log, every attachment, the dispute banner, the assisting departments, the assist calls, the follow-ups, the
 # relocation form's grids, the header's unread messages (and their count when the menu is full); a pending
 # extension only for whoever may approve it
-EVENT_PAGE_STATEMENTS = 17
+EVENT_PAGE_STATEMENTS = 18
 IN_HANDS_STATEMENTS = 19
 LAST: list[str] = []  # the statements of the last page read, for a failure's message
 

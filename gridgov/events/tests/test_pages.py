@@ -562,3 +562,23 @@ def test_the_track_page_of_a_merged_report_shows_the_original_cases_progress(cli
     body = r.content.decode()
     assert r.status_code == 200
     assert "合并办理进展" in body and original.number in body and "已受理" in body
+
+
+def test_a_busy_spot_offers_the_nearest_duplicates_first_and_reads_only_those(city, report, django_assert_num_queries):
+    now = timezone.now()
+    # twelve open reports of one kind around one place, 0–110 m away from the point asked about
+    made = [report(now=now - timedelta(minutes=i), lng=116.005 + i * 0.0001, lat=36.405) for i in range(12)]
+    everything = services.find_duplicates(made[0].category, 116.005, 36.405, now=now)
+    assert [e.pk for e, _d in everything] == [e.pk for e in made]  # nearest first
+    assert [d for _e, d in everything] == sorted(d for _e, d in everything) and everything[0][1] == 0
+    # the candidates' keys and places in one statement, the events returned in one more: not twelve rows
+    with django_assert_num_queries(2) as ctx:
+        nearest = services.find_duplicates(made[0].category, 116.005, 36.405, now=now, limit=3)
+    assert [(e.pk, d) for e, d in nearest] == [(e.pk, d) for e, d in everything[:3]]
+    assert nearest[0][0].category.code == "0301"  # loaded with the event, no statement more
+    assert "IN (" in ctx.captured_queries[1]["sql"] and len(ctx.captured_queries) == 2
+    # the event page shows at most ten of them, the nearest
+    html = text(as_user(city.operator_a).get(detail_url(made[0])))
+    panel = html[html.index('id="duplicates"'):]
+    panel = panel[:panel.index("</section>")]
+    assert [e.number in panel for e in made[1:]] == [True] * 10 + [False]

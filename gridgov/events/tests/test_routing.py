@@ -428,6 +428,29 @@ def test_the_correction_form_and_its_errors_on_the_page(report, city):
     assert "更正前" in html and "古城社区第一网格" in html and "更正后" in html and "古城社区第二网格" in html
 
 
+def test_the_correction_forms_grids_mark_the_current_one_keep_the_choice_and_are_escaped(report, city):
+    e = report()
+    city.grid_a2.name = '古城<b>"二"</b>网格'
+    city.grid_a2.save(update_fields=["name"])
+    c = as_user(city.operator_a)
+
+    def grid_select(html):
+        form = html[html.index('id="relocate-grid"'):]
+        return form[:form.index("</select>")]
+
+    select = grid_select(page(c, e))
+    assert select.count("<optgroup") == 1 and '<optgroup label="古城社区居委会">' in select
+    assert f'<option value="{city.grid_a1.code}">古城社区第一网格（当前）</option>' in select
+    assert f'<option value="{city.grid_a2.code}">古城&lt;b&gt;&quot;二&quot;&lt;/b&gt;网格</option>' in select
+    assert "<b>" not in select and " selected" not in select
+    # refused for another reason: the grid chosen is still chosen
+    r = c.post(act_url(e, "relocate"), {"lng": "abc", "lat": "36.4", "grid": city.grid_a2.code})
+    assert r.status_code == 400
+    select = grid_select(r.content.decode())
+    assert f'<option value="{city.grid_a2.code}" selected>' in select and select.count(" selected") == 1
+    assert fresh(e).grid == city.grid_a1
+
+
 def test_the_pages_act_only_in_scope(report, city):
     e = report()
     r = as_user(city.operator_b).post(act_url(e, "relocate"), {"grid": city.grid_b1.code})
