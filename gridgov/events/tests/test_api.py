@@ -118,6 +118,25 @@ def test_list_filters_and_counts(city, cats, api):
     assert body["count"] == 1
     status, body = api("get", "/events?sla_state=bogus", city.county_operator)
     assert status == 422 and "sla_state" in body["fields"]
+    assert body.get("count_capped") is None  # an error has no counts
+
+
+def test_list_counts_stop_at_the_cap_and_say_so(city, cats, api, monkeypatch):
+    from gridgov.events import api as events_api
+
+    monkeypatch.setattr(events_api, "LIST_COUNT_CAP", 2)
+    numbers = [api("post", "/events", city.worker_a, NEW)[1]["number"] for _ in range(4)]
+    Event.objects.filter(number=numbers[0]).update(status=Status.ACCEPTED)
+    status, body = api("get", "/events", city.operator_a)
+    # three reported counted up to 2 (a lower bound), one accepted exactly; the total is their sum, a lower bound
+    assert status == 200 and body["counts_by_status"] == {"reported": 2, "accepted": 1}
+    assert body["capped_statuses"] == ["reported"] and body["count"] == 3 and body["count_capped"] is True
+    assert len(body["results"]) == 4  # the list itself is not capped
+    status, body = api("get", "/events?status=accepted", city.operator_a)
+    assert body["count"] == 1 and body["count_capped"] is False and [e["number"] for e in body["results"]] == numbers[:1]
+    monkeypatch.setattr(events_api, "LIST_COUNT_CAP", 10)
+    status, body = api("get", "/events", city.operator_a)
+    assert body["count"] == 4 and body["count_capped"] is False and body["capped_statuses"] == []
 
 
 def test_attachment_upload_checks_the_content(city, cats, client):
