@@ -10,9 +10,10 @@ the city operator (``op_city``) and the liaison of 市城市管理局 (``liaison
 makes; any that is missing is made for the run. Everything runs inside one transaction that is rolled back
 at the end (sessions, users made for the run), so the database is left as it was: a base may be shared.
 
-Pages: each operator's worklist with all states and with the open states; the liaison's inbox (each tab);
+Pages: each operator's worklist with all states and with the open states; the API's event list for each of the
+four users; the liaison's inbox (each tab);
 the event page of an open event at the busiest spot (the most open events of one category in one grid: the
-longest duplicate list) as the city operator, and of a closed event. Floor: ``GET /api/v1/me`` in the same
+longest duplicate list) as the city operator and as its township's operator, and of a closed event. Floor: ``GET /api/v1/me`` in the same
 run, interleaved with the pages. Each URL: ``--warmup`` unrecorded requests, then ``--runs`` recorded ones,
 round-robin over the URLs so that load from elsewhere falls on all of them alike. Reported: median and
 p95 in ms, the ratio of the median to the floor's median, the statement count of one request, the status.
@@ -113,6 +114,9 @@ def main() -> None:
         for label in ("township 古楼街道", "county 东昌府区", "city 聊城市"):
             targets.append((f"worklist {label}, all states", clients[label], "/events/"))
             targets.append((f"worklist {label}, open", clients[label], f"/events/?status={OPEN}"))
+        # the API's list (a mobile client's or another system's worklist), with its capped counts
+        for label in ("township 古楼街道", "county 东昌府区", "city 聊城市", "liaison 市城市管理局"):
+            targets.append((f"API list {label}", clients[label], "/api/v1/events"))
         for tab in ("pending", "handling", "done"):
             targets.append((f"inbox 市城市管理局, {tab}", clients["liaison 市城市管理局"], f"/inbox/?tab={tab}"))
         city_op = _user(*USERS["city 聊城市"])
