@@ -24,7 +24,7 @@ import json
 from dataclasses import dataclass, field
 
 from django.db import connection
-from django.db.models import CharField, F, Func, Q, QuerySet
+from django.db.models import AutoField, BigAutoField, CharField, F, Func, Q, QuerySet, SmallAutoField, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.fields import NOT_PROVIDED
 from django.db.models.functions import JSONObject
@@ -67,7 +67,7 @@ class SetEffect:
     data: dict = field(default_factory=dict)
 
     def annotations(self, model) -> dict:
-        """``{alias: expression}``: ``s0…`` the fields of ``sets`` in order, ``data`` the log data as one JSON object."""
+        """``{alias: expression}``: ``gg_s0…`` the fields of ``sets`` in order, ``data`` the log data as one JSON object."""
         out = {f"gg_s{i}": expr for i, expr in enumerate(self.sets.values())}
         out["gg_data"] = JSONObject(**self.data)
         return out
@@ -117,11 +117,9 @@ def _sql(qs: QuerySet) -> tuple[str, tuple]:
 def insert_from(model, source: QuerySet, values: dict) -> int:
     """``INSERT INTO model (…) SELECT … FROM source``: one row per row of ``source`` (a queryset of the case model),
     ``values`` attname → expression over it; the other fields take their defaults, as a new instance would."""
-    from django.db.models import Value
-
     cols, ann = [], {}
     for f in model._meta.concrete_fields:
-        if f.primary_key and f.auto_created or getattr(f, "generated", False):
+        if (f.primary_key and isinstance(f, AutoField | BigAutoField | SmallAutoField)) or getattr(f, "generated", False):
             continue
         if f.attname in values:
             expr = values[f.attname]
