@@ -1,9 +1,11 @@
 """The sweep's notifications: one digest per audience and action, per sweep — not one message per case.
 
-A lifecycle's notification hook still says, case by case, who is to be told about a system action
+A lifecycle's notification hook still says who is to be told about a system action
 (:meth:`gridgov.cases.engine.Lifecycle.batch_messages`): the operators of these centers, the liaisons of
 these departments, the leaders over these regions, these users. The sweep does not send those messages;
-:func:`stage` turns a batch's messages into per-audience counts and the first case numbers, written as
+:func:`stage` turns a batch's messages into per-audience counts and the first case numbers (:func:`stage_set`:
+for an action that declares which case columns decide its audiences, ``Transition.digest_by``, the messages of
+one case per distinct tuple of them, counted by group in SQL — no Python per case), written as
 :class:`~gridgov.cases.models.SweepDigest` rows in the batch's own transaction (one insert a batch), and
 :func:`flush`, at the end of the sweep, sums a lifecycle's rows into one notification per audience and
 action — "12 件事件已超期，已升级督办" with the first :data:`NUMBERS` case numbers and a link to the worklist
@@ -20,10 +22,12 @@ import logging
 from collections import defaultdict
 
 from django.db import transaction
+from django.db.models import Count, F, Window
+from django.db.models.functions import RowNumber
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 
-from gridgov.cases import notify
+from gridgov.cases import notify, setwise
 from gridgov.cases.models import SweepDigest
 
 NUMBERS = 20  # case numbers a digest lists; the link to the worklist shows the rest
@@ -56,10 +60,58 @@ def stage(lc, cases: list, entries: list, per_case: list[list[notify.Message]]) 
             if len(numbers[k]) < NUMBERS:
                 numbers[k].append(case.number)
     notify.send(sms)  # none of today's sweep actions texts a citizen; if one does, it stays one SMS a case
+    return _write(lc, counts, numbers)
+
+
+def _write(lc, counts: dict, numbers: dict) -> list[SweepDigest]:
     rows = [SweepDigest(kind=lc.kind, action=action, audience=audience, target=target, count=n,
                         numbers=numbers[(action, audience, target)])
             for (action, audience, target), n in counts.items()]
     return SweepDigest.objects.bulk_create(rows) if rows else []
+
+
+def _order(order: tuple[str, ...]) -> list:
+    return [F(o[1:]).desc() if o.startswith("-") else F(o).asc() for o in order]
+
+
+def stage_set(lc, t, ids: list, order: tuple[str, ...]) -> list[SweepDigest]:
+    """:func:`stage` for a batch swept in SQL (call after its writes, in its transaction): the cases grouped by
+    ``t.digest_by`` in one query — each group's size and its first :data:`NUMBERS` numbers in ``order`` — and the
+    lifecycle's messages asked for the first case of each group (with its new log row): who they tell is who the
+    group's every case would tell."""
+    key = list(t.digest_by)
+    by = _order(order)
+    part = [F(k) for k in key]
+    rows = (lc.model._base_manager.filter(setwise.ids_q(ids))
+            .annotate(gg_rn=Window(RowNumber(), partition_by=part, order_by=by),
+                      gg_ord=Window(RowNumber(), order_by=by),
+                      gg_n=Window(Count("pk"), partition_by=part))
+            .filter(gg_rn__lte=NUMBERS).values_list("pk", "number", "gg_ord", "gg_rn", "gg_n", *key))
+    groups: dict = {}
+    for pk, number, ordinal, rn, n, *values in rows:
+        g = groups.setdefault(tuple(values), {"n": n, "first": None, "numbers": []})
+        g["numbers"].append((ordinal, number))
+        if rn == 1:
+            g["first"] = pk
+    firsts = [g["first"] for g in groups.values()]
+    cases = lc.model._base_manager.select_related(*lc.select_related).in_bulk(firsts)
+    entries = {}
+    for entry in lc.log_model._base_manager.filter(**{f"{lc.case_field}__in": firsts}, action=t.action).order_by("pk"):
+        entries[getattr(entry, lc.log_model._meta.get_field(lc.case_field).attname)] = entry  # its latest
+    counts: dict = defaultdict(int)
+    ranked: dict = defaultdict(list)
+    for g in groups.values():
+        keys = set()
+        for m in lc.messages(cases[g["first"]], entries[g["first"]], {}):
+            if m.phone:
+                raise ValueError(f"{lc.kind} {t.action} declares digest_by but texts a phone: an SMS is one a case")
+            keys |= audiences(m)
+        for audience in keys:
+            k = (t.action, *audience)
+            counts[k] += g["n"]
+            ranked[k].extend(g["numbers"])
+    numbers = {k: [number for _o, number in sorted(v)[:NUMBERS]] for k, v in ranked.items()}
+    return _write(lc, counts, numbers)
 
 
 def _plans(lc) -> dict:

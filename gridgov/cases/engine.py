@@ -11,12 +11,15 @@ A lifecycle is a :class:`Lifecycle` subclass: its models, a table of :class:`Tra
   after-commit hook once it has committed;
 - :meth:`Lifecycle.allowed_actions` lists what an actor may do now (pages and API offer exactly these);
 - :meth:`Lifecycle.open` writes a new case's first log row and record;
-- :meth:`Lifecycle.perform_system_batch` is the sweep's set-based form of ``perform`` for the system's
-  own actions (see :mod:`gridgov.cases.sweep`).
+- :meth:`Lifecycle.perform_system_set` is the sweep's set-based form of ``perform`` for the system's own
+  actions declared as SQL (a :class:`~gridgov.cases.setwise.SetEffect`, or none): a few statements a batch and
+  no Python per case; :meth:`Lifecycle.perform_system_batch` the form for the others (effects in Python, on
+  the batch's instances) — see :mod:`gridgov.cases.sweep`.
 
 Effects get ``(case, actor, params, now)`` and return the log's ``data`` (or None). Keys starting with
 ``_`` are private: popped from the log data and handed to :meth:`Lifecycle.after_save` and
-:meth:`Lifecycle.after_transition`.
+:meth:`Lifecycle.after_transition`. A :class:`~gridgov.cases.setwise.SetEffect` is such an effect too (it
+evaluates its expressions for the case in one query).
 """
 
 from __future__ import annotations
@@ -27,11 +30,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db import transaction
-from django.db.models import Model, Q
+from django.db.models import BooleanField, Case, ExpressionWrapper, F, Model, Q, Value, When
+from django.db.models.functions import Coalesce, JSONObject, Left
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gridgov.cases import bulk, notify, numbers, signals, tally
+from gridgov.cases import bulk, notify, numbers, setwise, signals, tally
 from gridgov.cases.models import TransitionRecord
 from gridgov.core.crypto import mask_phone
 from gridgov.core.errors import Conflict, Forbidden, ValidationFailed
@@ -87,7 +91,10 @@ class Transition:
     target: str | None  # None: the status stays
     who: Callable[[object, Model], bool]
     needs_note: bool = False
-    effect: str | Callable | None = None  # a callable, or the name of one in the lifecycle's ``effects``
+    # a callable, the name of one in the lifecycle's ``effects``, or a setwise.SetEffect (the fields it sets
+    # and its log data as SQL expressions: the sweep's batch then runs as a few statements, perform() evaluates
+    # the same expressions for its one case)
+    effect: str | Callable | None = None
     guard: Callable | None = None  # (case[, now]) -> a reason to refuse, or None
     # the case fields the effect writes, for the set-based system batch (bulk_update); "status" is implied
     writes: tuple[str, ...] = ()
@@ -100,6 +107,11 @@ class Transition:
     # share reads), so the sweep's batch does not compute the shares before and after — it checks the first
     # case of each batch and, if the shares differ after all, computes them for every case (and logs an error)
     recount: bool = True
+    # the case columns (attnames, after the action) that alone decide who this action's messages tell: the
+    # sweep's set-based batch asks the lifecycle's messages once per distinct tuple of them (one case of each),
+    # not once per case, and counts the digests' audiences by group. Declare it only when it is true (a message
+    # that depends on anything else — the log data, a related row — or texts a phone cannot be grouped)
+    digest_by: tuple[str, ...] = ()
     extra: dict = field(default_factory=dict)
 
 
@@ -376,6 +388,9 @@ class Lifecycle:
         mark, ``F("deadline")``: SQL reads the row as it was before the statement)."""
         t = self.transition(action)
         effect = self._effect(t)
+        # a SetEffect: its expressions for the whole batch in one query, not one a case
+        evaluated = (effect.evaluate(self.model, [c.pk for c in cases if c.status in t.sources])
+                     if isinstance(effect, setwise.SetEffect) else None)
         rows, logs, records = [], [], []
         delta = tally.Delta()
         recount = t.recount or t.target is not None
@@ -386,7 +401,10 @@ class Lifecycle:
             from_status, deadline = case.status, getattr(case, t.clock)
             params = dict(params_of(case) if params_of else {})
             note = params.setdefault("note", "")
-            data = (effect(case, SYSTEM, params, now) or {}) if effect else {}
+            if evaluated is not None:
+                data = effect.apply(case, evaluated[case.pk])
+            else:
+                data = (effect(case, SYSTEM, params, now) or {}) if effect else {}
             for k in [k for k in data if k.startswith("_")]:
                 data.pop(k)
             if t.target is not None:
@@ -406,6 +424,8 @@ class Lifecycle:
         if not rows:
             return []
         fields = list(t.writes) + (["status", "closed_on_time"] if t.target is not None else [])
+        if isinstance(effect, setwise.SetEffect):
+            fields += [f for f in effect.sets if f not in fields]
         if any(f.name == "updated_at" for f in self.model._meta.concrete_fields):
             written = timezone.now()  # the wall clock, as save() would (``now`` is the sweep's reference time)
             for case in rows:
@@ -417,6 +437,71 @@ class Lifecycle:
         delta.write()
         self.after_system_batch(rows, logs)
         return logs
+
+    # --- the set-based batch (a SetEffect, or no effect) -----------------------------------------------
+
+    def set_based(self, action: str) -> bool:
+        """``action`` can be swept by :meth:`perform_system_set`: its effect is SQL (a SetEffect) or none, it keeps
+        the status, changes no rollup share (``recount=False``), concerns the case's own department, says what its
+        digests are grouped by (``digest_by``), and the lifecycle adds no log columns of its own."""
+        t = self.transition(action)
+        effect = self._effect(t)
+        return ((effect is None or isinstance(effect, setwise.SetEffect)) and t.target is None
+                and not t.recount and bool(t.digest_by) and t.concerns is None
+                and type(self).log_fields is Lifecycle.log_fields)
+
+    def set_based_share_kept(self, pk, action: str, now: datetime) -> bool:
+        """The check of ``recount=False`` on a batch's first case (as :meth:`perform_system_batch` does it): its
+        rollup share before and after the effect, in memory. False (and an error logged) when they differ: the
+        declaration is wrong, and the batch must count every case (:meth:`perform_system_batch`)."""
+        t = self.transition(action)
+        case = self.model.objects.select_related(*self.tally_related).get(pk=pk)
+        before = self.share(case)
+        if before is None:
+            return True
+        effect = self._effect(t)
+        if isinstance(effect, setwise.SetEffect):
+            effect(case, SYSTEM, {}, now)
+        if before == self.share(case):
+            return True
+        log.error("%s %s is declared recount=False but changed a case's share", self.kind, action)
+        return False
+
+    def perform_system_set(self, ids: list, action: str, now: datetime, order: tuple[str, ...] = ("pk",),
+                           also: dict | None = None) -> int:
+        """``perform(case, action, SYSTEM)`` for the locked cases ``ids``, in SQL (:meth:`set_based` actions): one
+        ``INSERT … SELECT`` of the log rows, one of the statistics records, one ``UPDATE … FROM`` of the cases
+        (the effect's fields, ``also`` and ``updated_at``), every value computed by the database from the rows as
+        they were; then the batch's share of the digests, the lifecycle's messages asked once per distinct
+        ``digest_by`` tuple (:func:`gridgov.cases.digest.stage_set`). Returns the number of cases. The caller
+        holds the row locks and has checked the state; ``order`` is the cases' order in the digests' numbers."""
+        t = self.transition(action)
+        effect = self._effect(t) or setwise.SetEffect()
+        cases = self.model._base_manager.filter(setwise.ids_q(ids))
+        to_status = F("status") if t.target is None else Value(t.target)
+        log_case = self.log_model._meta.get_field(self.case_field).attname
+        logged = setwise.insert_from(self.log_model, cases, {
+            log_case: F("pk"), "actor_id": None, "actor_label": actor_label(SYSTEM), "action": action,
+            "from_status": F("status"), "to_status": to_status, "note": "", "data": JSONObject(**effect.data),
+            "created_at": Value(now)})
+        on_time = Case(When(**{f"{t.clock}__isnull": True}, then=Value(None, output_field=BooleanField())),
+                       default=ExpressionWrapper(Q(**{f"{t.clock}__gte": now}), output_field=BooleanField()))
+        recorded = setwise.insert_from(TransitionRecord, cases, {
+            "kind": self.kind, "case_id": F("pk"), "number": F("number"), "region_id": F("region_id"),
+            "center_id": F("center_id"), "category": Left(Coalesce(F(self.category_path), Value("")), 32),
+            "action": action, "from_status": F("status"), "to_status": to_status, "actor_role": actor_role(SYSTEM),
+            "department_id": None, "flows": "", "on_time": on_time, "at": Value(now)})
+        values = {**effect.sets, **(also or {})}
+        if any(f.name == "updated_at" for f in self.model._meta.concrete_fields):
+            values["updated_at"] = Value(timezone.now())  # the wall clock, as save() would
+        updated = setwise.update_from(self.model, cases, values) if values else len(ids)
+        if not logged == recorded == updated == len(ids):
+            raise RuntimeError(f"{self.kind} {action}: {len(ids)} cases, {logged} log rows, {recorded} records, "
+                               f"{updated} updated")
+        from gridgov.cases import digest
+
+        digest.stage_set(self, t, ids, order)
+        return len(ids)
 
 
 def write_grouped(model, rows: list, fields: list[str], also: dict | None = None) -> None:

@@ -3,19 +3,24 @@ lifecycle, exactly once per case, notice kind and deadline.
 
 A lifecycle declares its plans (:class:`SweepPlan`: which clock, which state, which system action) and a
 notice model with a unique constraint on (case, kind, deadline). The engine works set-based, a batch at a
-time, in one transaction per batch (its first query before it):
+time, in one transaction per batch:
 
-1. select the due case ids (the SLA filter, minus those that already have this notice), before the
-   transaction: a plan with nothing due costs this one indexed query; on the stage clock of a
+1. select the due case ids (the SLA filter, minus those that already have this notice), once for the run
+   and before any transaction: a plan with nothing due costs this one indexed query; on the stage clock of a
    :class:`~gridgov.cases.models.SweptCase` also minus the cases marked for their deadline, which is what a
    partial index holds (:mod:`gridgov.cases.marks`), so that the cases already swept are not even walked;
-2. lock those rows (PostgreSQL: ``FOR UPDATE SKIP LOCKED`` — a row another sweep or a person holds is left
+2. per batch of those ids, lock the rows (PostgreSQL: ``FOR UPDATE SKIP LOCKED`` — a row another sweep or a person holds is left
    for the next run) and re-check them under the lock, with the same filter;
 3. insert the batch's notices in one statement: the unique constraint is the last word — if another sweep
    won a race the engine could not see (SQLite has no row locks), the batch rolls back and is taken again;
-4. apply the action to the batch (:meth:`gridgov.cases.engine.Lifecycle.perform_system_batch`: effects in
-   memory, one bulk update, one bulk insert of log rows and statistics records, and the batch's share of the
-   digests staged in the outbox, :mod:`gridgov.cases.digest`), the plan's mark set in the same UPDATE.
+4. apply the action to the batch, the plan's mark set in the same UPDATE. An action declared as SQL
+   (:meth:`gridgov.cases.engine.Lifecycle.set_based`) on a plan with no Python hooks of its own runs set-based
+   end to end: the lock reads only the ids, the notices are ``INSERT … SELECT`` from the case rows, and
+   :meth:`~gridgov.cases.engine.Lifecycle.perform_system_set` writes the log rows, the records and the cases
+   in three statements and stages the digests by group — no model instance and no Python per case. Any other
+   action: :meth:`~gridgov.cases.engine.Lifecycle.perform_system_batch` (the locked rows as instances, effects
+   in memory, one bulk update, one bulk insert of log rows and statistics records, and the batch's share of the
+   digests staged in the outbox, :mod:`gridgov.cases.digest`).
 
 At the end of a lifecycle's run its digests are flushed: one notification per audience and action, not
 per case. A run takes at most CASE_SWEEP_LIMIT cases a plan (settings.GRIDGOV), CASE_SWEEP_BATCH at a time.
@@ -32,10 +37,10 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import DatabaseError, IntegrityError, connection, transaction
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, prefetch_related_objects
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Value, prefetch_related_objects
 from django.utils import timezone
 
-from gridgov.cases import bulk, digest, marks, sla
+from gridgov.cases import bulk, digest, marks, setwise, sla
 from gridgov.cases.engine import Lifecycle, lifecycles
 from gridgov.cases.models import SweptCase
 
@@ -109,30 +114,69 @@ def _due(lc: Lifecycle, plan: SweepPlan, now: datetime):
     return due.exclude(Exists(notices))
 
 
-def _batch(lc: Lifecycle, plan: SweepPlan, now: datetime, size: int) -> tuple[int, int]:
-    """One batch in one transaction: (cases selected, cases swept)."""
+def set_based(lc: Lifecycle, plan: SweepPlan) -> bool:
+    """The plan's batch runs in SQL: its action is declared so (:meth:`Lifecycle.set_based`) and the plan has no
+    Python hook of its own per case (a note, a re-check, candidates or a notice deadline of its own)."""
+    return (lc.set_based(plan.action) and plan.params is None and plan.still_due is None
+            and plan.candidates is None and plan.deadline_of is None)
+
+
+def _set_batch(lc: Lifecycle, plan: SweepPlan, now: datetime, due: QuerySet, ids: list, order) -> int | None:
+    """The batch of a :func:`set_based` plan (inside its transaction): lock and re-check with the due filter in
+    one statement that returns only the ids, insert the notices from the case rows, then the action in SQL.
+    None: the batch's first case says the action changes its rollup share after all (``recount=False`` is
+    wrong), so the caller takes the batch through the instances, which count every case."""
+    t = lc.transition(plan.action)
+    if connection.vendor == "postgresql":
+        # the foreign keys of what the batch writes (Django declares them DEFERRABLE INITIALLY DEFERRED) checked at
+        # the end of each statement instead of all at COMMIT: the same checks, one per row and key either way, but
+        # the deferred queue of 25,000 of them a batch cost more (200,000 cases: COMMIT 7.4 s deferred; 4.1 s more
+        # in the statements immediate — docs/performance.md)
+        with connection.cursor() as cur:
+            cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    locked = (due.filter(setwise.ids_q(ids), status__in=t.sources).order_by(*order)
+              .select_for_update(skip_locked=True, of=("self",)).values_list("pk", flat=True))
+    claimed = list(locked)
+    if not claimed:
+        return 0
+    if not lc.set_based_share_kept(claimed[0], plan.action, now):
+        return None
+    case_id = lc.notice_model._meta.get_field(lc.case_field).attname
+    noticed = setwise.insert_from(lc.notice_model, lc.model._base_manager.filter(setwise.ids_q(claimed)), {
+        case_id: F("pk"), "kind": Value(plan.notice_kind), "deadline": F(plan.deadline)})
+    if noticed != len(claimed):
+        raise RuntimeError(f"{lc.kind} {plan.notice_kind}: {len(claimed)} cases, {noticed} notices")
+    return lc.perform_system_set(claimed, plan.action, now, order=order, also=_marks_set(lc, plan))
+
+
+def _order(plan: SweepPlan) -> tuple[str, ...]:
+    return plan.order_by or (plan.warn_at if plan.state == sla.NEAR_DUE else plan.deadline, "pk")
+
+
+def _batch(lc: Lifecycle, plan: SweepPlan, now: datetime, ids: list) -> int:
+    """One batch in one transaction: the cases ``ids`` (listed due) locked, re-checked and swept; returns how
+    many were swept."""
     due = _due(lc, plan, now)
-    order = plan.order_by or (plan.warn_at if plan.state == sla.NEAR_DUE else plan.deadline, "pk")
+    order = _order(plan)
     deadline_of = plan.deadline_of or (lambda c: getattr(c, plan.deadline))
-    # which cases are due: one indexed query, outside the transaction (a sweep with nothing to do opens none);
-    # the lock below re-checks them
-    ids = list(due.order_by(*order).values_list("pk", flat=True)[:size])
-    if not ids:
-        return 0, 0
     with transaction.atomic():
-        locked = due.filter(pk__in=ids).order_by(*order)
+        if set_based(lc, plan):
+            done = _set_batch(lc, plan, now, due, ids, order)
+            if done is not None:
+                return done
+        locked = due.filter(setwise.ids_q(ids)).order_by(*order)
         locked = list(locked.select_for_update(skip_locked=True, of=("self",)))
         # the related rows (centers, regions, categories …): one query each for the batch, one instance per row
         # shared by its cases, instead of a join and a model instance per case
         prefetch_related_objects(locked, *lc.select_related, *plan.related)
         cases = [c for c in locked if _still_due(lc, plan, c, now)]
         if not cases:
-            return len(ids), 0
+            return 0
         case_id = lc.notice_model._meta.get_field(lc.case_field).attname
         bulk.insert(lc.notice_model, [{case_id: c.pk, "kind": plan.notice_kind, "deadline": deadline_of(c)}
                                       for c in cases])
         entries = lc.perform_system_batch(cases, plan.action, now, params_of=plan.params, also=_marks_set(lc, plan))
-        return len(ids), len(entries)
+        return len(entries)
 
 
 def batch_size() -> int:
@@ -143,28 +187,30 @@ def batch_size() -> int:
 
 def run_plan(lc: Lifecycle, plan: SweepPlan, now: datetime, limit: int | None = None, batch: int | None = None
              ) -> int:
-    """Batches of ``plan`` until none is due or ``limit`` cases were taken (default: the settings'
-    CASE_SWEEP_LIMIT and CASE_SWEEP_BATCH); the rest is the next run's."""
+    """The cases of ``plan`` due now, at most ``limit`` (default: the settings' CASE_SWEEP_LIMIT), swept in
+    batches of CASE_SWEEP_BATCH; the rest is the next run's.
+
+    Which cases are due is one indexed query for the run, outside any transaction (a sweep with nothing to do
+    opens none); each batch re-checks its share under its lock. Listed once, not once a batch: a batch's UPDATE
+    leaves its cases' old entries in the due index until VACUUM (and other sessions' snapshots may keep them
+    there longer), so a due query per batch walked every earlier batch's entries again — 11.5 s of the 200,000
+    case sweep (docs/performance.md)."""
     limit = settings.GRIDGOV["CASE_SWEEP_LIMIT"] if limit is None else limit
     batch = batch or batch_size()
-    swept = seen = 0
-    retries = 0
-    while seen < limit:
+    ids = list(_due(lc, plan, now).order_by(*_order(plan)).values_list("pk", flat=True)[:limit])
+    swept = start = retries = 0
+    while start < len(ids):
         try:
-            selected, done = _batch(lc, plan, now, min(batch, limit - seen))
+            swept += _batch(lc, plan, now, ids[start:start + batch])
         except IntegrityError:
-            # another sweep claimed some of these between our query and our insert: take the batch again
+            # another sweep claimed some of these between our query and our insert: take the batch again (its
+            # re-check leaves out what the other sweep noticed)
             retries += 1
             if retries > 5:
                 raise
             continue
-        if selected == 0:
-            break
         retries = 0  # a batch went through: a later race gets its own retries
-        seen += selected
-        swept += done
-        if done == 0:
-            break  # all held by someone else (or moved on): the next run takes them
+        start += batch  # a batch held by someone else (or moved on) is left to the next run
     return swept
 
 

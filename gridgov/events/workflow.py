@@ -25,11 +25,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.conf import settings
+from django.db.models import Case, F, When
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from gridgov.accounts.models import User
 from gridgov.cases.engine import SYSTEM, Citizen, Lifecycle, Transition, register, system
+from gridgov.cases.setwise import IsoFormat, SetEffect
 from gridgov.cases.sla import NEAR_DUE, OVERDUE, warn_moment
 from gridgov.cases.sweep import SweepPlan
 from gridgov.core import crypto
@@ -222,10 +224,13 @@ TRANSITIONS: dict[str, Transition] = {
                    needs_note=True, effect="explain_dissatisfaction", guard=followup.explain_guard),
         Transition("supervise", gettext_lazy("督办"), OPEN, None, supervisor, effect="supervise"),
         Transition("supplement", gettext_lazy("补充情况"), OPEN, None, can_supplement, needs_note=True),
-        # the sweep's actions change nothing an event counts for (tally_counts, its place, clock): recount=False
-        Transition("sla_remind", gettext_lazy("即将超期提醒"), OPEN, None, system, recount=False),
+        # the sweep's actions change nothing an event counts for (tally_counts, its place, clock): recount=False;
+        # who they tell (notifications.messages) is decided by the center, the center escalated to, the lead
+        # department and the status alone: digest_by — so the reminder and the escalation run set-based
+        Transition("sla_remind", gettext_lazy("即将超期提醒"), OPEN, None, system, recount=False,
+                   digest_by=("center_id", "lead_department_id", "status")),
         Transition("sla_escalate", gettext_lazy("超期升级"), OPEN, None, system, effect="sla_escalate",
-                   writes=("escalated_center",), recount=False),
+                   recount=False, digest_by=("center_id", "escalated_center_id", "lead_department_id", "status")),
         Transition("assist_remind", gettext_lazy("协办未报到提醒"), assists.STATES, None, system,
                    effect="assist_remind", recount=False),
     ]
@@ -398,10 +403,14 @@ def _supervise(event, actor, params, now):
     return {"level": level}
 
 
-def _sla_escalate(event, actor, params, now):
-    parent = event.center.parent if event.center.level > event.center.Level.CITY else event.center
-    event.escalated_center = parent
-    return {"to_center": parent.code, "deadline": event.deadline.isoformat() if event.deadline else None}
+def _escalated_to(path: str = "") -> Case:
+    """The center an overdue case is escalated to: its center's parent, the city's own center itself."""
+    return Case(When(center__level__gt=Region.Level.CITY, then=F(f"center__parent{path}")), default=F(f"center{path}"))
+
+
+# the escalation as SQL (gridgov.cases.setwise): perform() and the sweep's set-based batch evaluate the same
+_sla_escalate = SetEffect(sets={"escalated_center": _escalated_to()},
+                          data={"to_center": _escalated_to("__code"), "deadline": IsoFormat("deadline")})
 
 
 EFFECTS = {

@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy
 
 from gridgov.accounts.models import User
 from gridgov.cases.engine import SYSTEM, Lifecycle, Transition, register, system
+from gridgov.cases.setwise import IsoFormat, SetEffect
 from gridgov.cases.sla import NEAR_DUE, OVERDUE, warn_moment
 from gridgov.cases.sweep import SweepPlan
 from gridgov.core.errors import ValidationFailed
@@ -193,6 +194,15 @@ OPEN = tuple(OPEN_STATUSES) + (S.TRANSFERRED,)
 REPLIED_STATES = (S.REPLIED, S.REVIEW_REPLIED, S.RECHECK_REPLIED)
 ALL = tuple(S.values)
 
+def _notice(clock: str) -> SetEffect:
+    """The sweep's log data: the deadline (of ``clock``) the reminder or escalation was for (gridgov.cases.setwise:
+    perform() and the sweep's set-based batch evaluate the same expression)."""
+    return SetEffect(data={"deadline": IsoFormat(clock)})
+
+
+REMIND_BY = ("center_id", "handling_department_id")
+ESCALATE_BY = ("center_id", "handling_department_id", "region_id", "leader_id")
+
 TRANSITIONS: dict[str, Transition] = {
     t.action: t
     for t in [
@@ -225,12 +235,17 @@ TRANSITIONS: dict[str, Transition] = {
                    needs_note=True, effect="reply_recheck"),
         Transition("close", gettext_lazy("办结"), REPLIED_STATES, S.CLOSED, office, effect="close"),
         Transition("take", gettext_lazy("领导包案"), OPEN, None, region_leader, effect="take", guard=_take_guard),
-        Transition("sla_remind", gettext_lazy("即将超期提醒"), OPEN, None, system, effect="notice"),
-        Transition("sla_escalate", gettext_lazy("超期升级"), OPEN, None, system, effect="notice"),
-        Transition("ack_remind", gettext_lazy("来信回复即将超期"), ALL, None, system, effect="notice",
-                   clock="ack_due_at"),
-        Transition("ack_overdue", gettext_lazy("来信未按期回复"), ALL, None, system, effect="notice",
-                   clock="ack_due_at"),
+        # the sweep's actions: a log row with the deadline they were taken for, nothing else changes
+        # (recount=False); who they tell (notifications.messages) is decided by the center (and its parent), the
+        # handling department, the region (its leaders) and the 包案 leader alone: digest_by — set-based
+        Transition("sla_remind", gettext_lazy("即将超期提醒"), OPEN, None, system, effect=_notice("deadline"),
+                   recount=False, digest_by=REMIND_BY),
+        Transition("sla_escalate", gettext_lazy("超期升级"), OPEN, None, system, effect=_notice("deadline"),
+                   recount=False, digest_by=ESCALATE_BY),
+        Transition("ack_remind", gettext_lazy("来信回复即将超期"), ALL, None, system, effect=_notice("ack_due_at"),
+                   clock="ack_due_at", recount=False, digest_by=REMIND_BY),
+        Transition("ack_overdue", gettext_lazy("来信未按期回复"), ALL, None, system, effect=_notice("ack_due_at"),
+                   clock="ack_due_at", recount=False, digest_by=ESCALATE_BY),
     ]
 }
 
@@ -399,17 +414,12 @@ def _take(p, actor, params, now):
     return {"leader": str(actor)}
 
 
-def _notice(p, actor, params, now):
-    deadline = params.get("_deadline")
-    return {"deadline": deadline.isoformat() if deadline else None}
-
-
 EFFECTS = {
     "accept": _accept, "not_accept": _not_accept, "transfer": _transfer, "acknowledge": _acknowledge,
     "request_extension": _request_extension, "approve_extension": _approve_extension,
     "deny_extension": _deny_extension, "reply": _reply, "request_review": _request_review,
     "reply_review": _reply_review, "request_recheck": _request_recheck, "reply_recheck": _reply_recheck,
-    "close": _close, "take": _take, "notice": _notice, "record_delivery": _record_delivery,
+    "close": _close, "take": _take, "record_delivery": _record_delivery,
 }
 
 
@@ -419,7 +429,7 @@ K = PetitionNotice.Kind
 # the second clock: a letter's procedural reply, owed until it is made
 ACK = {"deadline": "ack_due_at", "warn_at": "ack_warn_at",
        "running": lambda: Q(ack_due_at__isnull=False, acked_at__isnull=True),
-       "is_running": lambda p: p.acked_at is None, "params": lambda p: {"_deadline": p.ack_due_at}}
+       "is_running": lambda p: p.acked_at is None}
 
 
 class PetitionLifecycle(Lifecycle):
@@ -441,10 +451,8 @@ class PetitionLifecycle(Lifecycle):
     guard_with_now = True
     # in the order the sweep has always run them: the stage deadline, then a letter's 7-day reply
     sweeps = (
-        SweepPlan(K.ESCALATE, "sla_escalate", OVERDUE, "escalated", params=lambda p: {"_deadline": p.deadline},
-                  digest=gettext_lazy("已超期信访件%(count)d件，已升级")),
-        SweepPlan(K.REMIND, "sla_remind", NEAR_DUE, "reminded", params=lambda p: {"_deadline": p.deadline},
-                  digest=gettext_lazy("即将超期信访件%(count)d件")),
+        SweepPlan(K.ESCALATE, "sla_escalate", OVERDUE, "escalated", digest=gettext_lazy("已超期信访件%(count)d件，已升级")),
+        SweepPlan(K.REMIND, "sla_remind", NEAR_DUE, "reminded", digest=gettext_lazy("即将超期信访件%(count)d件")),
         SweepPlan(K.ACK_OVERDUE, "ack_overdue", OVERDUE, "ack_overdue", **ACK,
                   digest=gettext_lazy("未在七日内回复的来信%(count)d件")),
         SweepPlan(K.ACK_REMIND, "ack_remind", NEAR_DUE, "ack_reminded", **ACK,

@@ -1,13 +1,18 @@
 """The sweep's set-based batch writes what the per-case engine writes: the same log rows, statistics records
-and case fields; and its bulk insert stores what Django's ``bulk_create`` stores."""
+and case fields; its two forms — in SQL (a SetEffect, no Python per case) and through instances — write the
+same rows and stage the same digests; and its bulk insert stores what Django's ``bulk_create`` stores."""
 
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+
 from gridgov.cases import bulk, sweep
 from gridgov.cases.engine import SYSTEM
-from gridgov.cases.models import TransitionRecord
-from gridgov.cases.tests.test_sweep_digest import EVENTS, LATE, overdue
+from gridgov.cases.models import SweepDigest, TransitionRecord
+from gridgov.cases.tests.test_sweep_digest import EVENTS, LATE, T0, overdue
 from gridgov.events.models import Event, EventLog, SlaNotice
 
 LOG_FIELDS = ("actor_id", "actor_label", "action", "from_status", "to_status", "note", "data", "created_at")
@@ -59,3 +64,104 @@ def test_the_bulk_insert_stores_what_bulk_create_stores(city):
     got = [EventLog.objects.filter(event=e, action=a).values_list(*LOG_FIELDS[:2], *LOG_FIELDS[3:]).get()
            for a in ("probe", "probe2")]
     assert got[0] == got[1] and got[0][-2:] == (data, at)
+
+
+# --- the batch in SQL, the batch through instances, perform(): the same rows ----------------------------------
+
+CASE_FIELDS = ("status", "center_id", "escalated_center_id", "lead_department_id", "sla_overdue_for",
+               "sla_near_due_for", "deadline", "warn_at")
+NEAR = T0 + timedelta(hours=1, minutes=45)  # past the 2 h deadline's warning moment (80 %), before the deadline
+
+
+def mixed(city) -> list[Event]:
+    """Cases whose digests differ: two townships' centers, one already at the county's center (escalated to the
+    city's), one at the city's own center (escalated to itself), one handled (its lead department's liaisons are
+    no longer told), one accepted (no lead department), one handling."""
+    cases = overdue(city, 5, "a") + overdue(city, 3, "b")
+    Event.objects.filter(pk=cases[1].pk).update(center=city.county)
+    Event.objects.filter(pk=cases[2].pk).update(center=city.city)
+    Event.objects.filter(pk=cases[3].pk).update(status="handled")
+    Event.objects.filter(pk=cases[4].pk).update(status="accepted", lead_department=None)
+    Event.objects.filter(pk=cases[6].pk).update(status="handling")
+    return cases
+
+
+def outcome(cases: list[Event], action: str) -> dict:
+    ids = [e.pk for e in cases]
+    return {
+        "logs": list(EventLog.objects.filter(event_id__in=ids, action=action).order_by("event_id")
+                     .values_list("event_id", *LOG_FIELDS)),
+        "records": list(TransitionRecord.objects.filter(kind="event", case_id__in=ids, action=action)
+                        .order_by("case_id").values_list("case_id", "number", *RECORD_FIELDS)),
+        "cases": list(Event.objects.filter(pk__in=ids).order_by("pk").values_list("pk", *CASE_FIELDS)),
+        "notices": list(SlaNotice.objects.filter(event_id__in=ids).order_by("event_id", "kind")
+                        .values_list("event_id", "kind", "deadline")),
+        "digests": sorted(SweepDigest.objects.values_list("action", "audience", "target", "count", "numbers")),
+    }
+
+
+def swept(monkeypatch, cases, now, action, set_based: bool) -> dict:
+    """The sweep's writes and staged digests (the flush left out), then rolled back."""
+    monkeypatch.setattr(sweep.digest, "flush", lambda lc: 0)
+    real = sweep.set_based
+    used = []
+    monkeypatch.setattr(sweep, "set_based", lambda lc, plan: used.append(real(lc, plan)) or (set_based and used[-1]))
+    with transaction.atomic():
+        counts = sweep.sweep_lifecycle(EVENTS, now)
+        out = outcome(cases, action)
+        transaction.set_rollback(True)
+    monkeypatch.undo()
+    assert sum(counts.values()) == len(cases), counts
+    assert True in used  # the plan is one the SQL form takes
+    return out
+
+
+def performed(cases, now, action) -> dict:
+    """perform() case by case (no notices, no digests), then rolled back."""
+    with transaction.atomic():
+        for e in cases:
+            EVENTS.perform(e, action, SYSTEM, now=now)
+        out = outcome(cases, action)
+        transaction.set_rollback(True)
+    return out
+
+
+@pytest.mark.parametrize("action,now", [("sla_escalate", LATE), ("sla_remind", NEAR)])
+def test_the_batch_in_sql_writes_what_the_batch_through_instances_and_perform_write(city, monkeypatch, action, now):
+    cases = mixed(city)
+    in_sql = swept(monkeypatch, cases, now, action, set_based=True)
+    through_instances = swept(monkeypatch, cases, now, action, set_based=False)
+    one_by_one = performed(cases, now, action)
+    assert len(in_sql["logs"]) == len(in_sql["records"]) == len(in_sql["notices"]) == len(cases)
+    assert in_sql == through_instances
+    for key in ("logs", "records"):
+        assert in_sql[key] == one_by_one[key], key
+    # perform() leaves the sweep's marks alone (they are the sweep's); every other field the same
+    assert [c[:5] + c[7:] for c in in_sql["cases"]] == [c[:5] + c[7:] for c in one_by_one["cases"]]
+    # the digests: one row per audience of the batch, with the cases it concerns
+    digests = {(a, t): (n, numbers) for _act, a, t, n, numbers in in_sql["digests"]}
+    numbers = {e.pk: e.number for e in cases}
+    assert digests[("operator", str(city.township_a.pk))][0] == 3  # cases 0, 3, 4 stayed at township A's center
+    assert digests[("operator", str(city.township_b.pk))] == (3, [numbers[e.pk] for e in cases[5:]])
+    if action == "sla_escalate":
+        assert digests[("operator", str(city.city.pk))][0] == 2  # escalated from the county's center, and its own
+        assert in_sql["logs"][2][-2]["to_center"] == city.city.code
+        assert in_sql["logs"][0][-2] == {"to_center": city.county.code, "deadline": "2026-11-23T03:00:00+00:00"}
+    assert digests[("liaison", str(city.dept_cg.pk))][0] == len(cases) - 2  # all but the handled and the accepted
+
+
+def test_the_batch_in_sql_takes_a_handful_of_statements_and_no_instance_per_case(city, monkeypatch):
+    cases = overdue(city, 30)
+    made = []
+    real_init = Event.__init__
+
+    def counting_init(self, *args, **kwargs):
+        made.append(1)
+        real_init(self, *args, **kwargs)
+
+    monkeypatch.setattr(Event, "__init__", counting_init)
+    with CaptureQueriesContext(connection) as ctx:
+        assert sweep.run_plan(EVENTS, EVENTS.sweeps[0], LATE) == len(cases)
+    # the rollup check and the digest read one case each; the batch of 30 is not read as instances
+    assert len(made) <= 4, len(made)
+    assert len(ctx.captured_queries) < 20, [q["sql"][:80] for q in ctx.captured_queries]

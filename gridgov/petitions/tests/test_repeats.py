@@ -162,3 +162,60 @@ def test_concurrent_sweeps_escalate_each_petition_exactly_once(city, register):
     assert sum(r["ack_overdue"] for r in results) == len(ps)
     for p in ps:
         assert p.log.filter(action="sla_escalate").count() == 1
+
+
+# --- the sweep's batch in SQL writes what the batch through instances and perform() write --------------------
+
+def _outcome(ids, action):
+    from gridgov.cases.models import SweepDigest, TransitionRecord
+    from gridgov.petitions.models import PetitionLog
+
+    return {
+        "logs": list(PetitionLog.objects.filter(petition_id__in=ids, action=action).order_by("petition_id").values_list(
+            "petition_id", "actor_id", "actor_label", "from_status", "to_status", "note", "data", "created_at")),
+        "records": list(TransitionRecord.objects.filter(kind="petition", case_id__in=ids, action=action)
+                        .order_by("case_id").values_list("case_id", "number", "region_id", "center_id", "category",
+                                                         "from_status", "to_status", "actor_role", "on_time", "at")),
+        "notices": list(PetitionNotice.objects.filter(petition_id__in=ids).order_by("petition_id", "kind")
+                        .values_list("petition_id", "kind", "deadline")),
+        "digests": sorted(SweepDigest.objects.filter(action=action)
+                          .values_list("audience", "target", "count", "numbers")),
+    }
+
+
+@pytest.mark.parametrize(("action", "days"), [("ack_overdue", 8), ("sla_escalate", 16)])
+def test_the_sweeps_batch_in_sql_writes_what_instances_and_perform_write(city, register, act, monkeypatch, action,
+                                                                          days):
+    from django.db import transaction
+
+    from gridgov.cases import sweep
+    from gridgov.cases.engine import SYSTEM
+    from gridgov.petitions.workflow import LIFECYCLE
+
+    taken = act(city.leader_a, register(subject="拖欠农民工工资", phone="13911110001"), "take")
+    cases = [register(), taken, register(actor=city.operator_b, subject="噪声扰民", phone="13911110002")]
+    ids = [p.pk for p in cases]
+    now = T0 + days * DAY
+    out = []
+    for in_sql in (True, False):
+        monkeypatch.setattr(sweep.digest, "flush", lambda lc: 0)
+        real = sweep.set_based
+        monkeypatch.setattr(sweep, "set_based", lambda lc, plan, real=real, in_sql=in_sql: in_sql and real(lc, plan))
+        with transaction.atomic():
+            assert sweep.sweep_lifecycle(LIFECYCLE, now)[{"ack_overdue": "ack_overdue"}.get(action, "escalated")] == 3
+            out.append(_outcome(ids, action))
+            transaction.set_rollback(True)
+        monkeypatch.undo()
+    with transaction.atomic():
+        for p in cases:
+            LIFECYCLE.perform(Petition.objects.get(pk=p.pk), action, SYSTEM, now=now)
+        one_by_one = _outcome(ids, action)
+        transaction.set_rollback(True)
+    in_sql, through_instances = out
+    assert len(in_sql["logs"]) == 3 and len(in_sql["digests"]) >= 3
+    assert in_sql == through_instances
+    assert in_sql["logs"] == one_by_one["logs"] and in_sql["records"] == one_by_one["records"]
+    clock = "ack_due_at" if action == "ack_overdue" else "deadline"
+    assert in_sql["logs"][0][6] == {"deadline": getattr(Petition.objects.get(pk=ids[0]), clock).isoformat()}
+    # the 包案 leader of the taken one is told of it alone
+    assert ("user", str(city.leader_a.pk), 1, [taken.number]) in in_sql["digests"]
