@@ -295,3 +295,30 @@ def test_a_sheet_broken_off_half_way_is_an_error_not_a_crash(city, on_record, tm
         import_rows(city.worker_a, "residents", broken, chunk_size=5)
     assert caught.value.code == "file_broken" and "此前的20行已按结果导入" in str(caught.value.message)
     assert Resident.objects.count() == people + 20
+
+
+def test_a_sheet_read_by_a_second_process_imports_the_same(city, on_record, tmp_path):
+    path = mixed(tmp_path, on_record)
+    out = {}
+    for reader_process in (False, True):
+        with transaction.atomic():
+            out[reader_process] = (_report(import_rows(city.worker_a, "residents", path, "same.xlsx", chunk_size=3,
+                                                       reader_process=reader_process)), _state())
+            transaction.set_rollback(True)
+    assert out[True] == out[False]
+    assert out[True][0][:5] == (0, 2, 3, 5, 4)
+
+
+def test_a_sheet_broken_off_half_way_in_the_reader_process_is_the_same_error(city, on_record, tmp_path):
+    from gridgov.core.errors import ValidationFailed
+    from gridgov.registry.excel.columns import FileRejected
+
+    broken = _with_sheet_cut(_new_people(tmp_path, 30, "b.xlsx"), tmp_path, 22)
+    before, people = _state(), Resident.objects.count()
+    with pytest.raises(FileRejected) as whole:
+        import_rows(city.worker_a, "residents", broken, chunk_size=500, reader_process=True)
+    assert "XMLSyntaxError" in str(whole.value) and _state() == before
+    with pytest.raises(ValidationFailed) as caught:
+        import_rows(city.worker_a, "residents", broken, chunk_size=5, reader_process=True)
+    assert caught.value.code == "file_broken" and "此前的20行已按结果导入" in str(caught.value.message)
+    assert Resident.objects.count() == people + 20
