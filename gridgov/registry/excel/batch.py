@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef
+from django.db.models import Count
 from django.utils import timezone
 
 from gridgov.accounts.models import User
@@ -225,14 +225,20 @@ class ResidentBatch:
 
     def _stored(self, hashes: list[str]) -> dict[str, dict]:
         """Residents of these identity hashes with what decides "unchanged", and whether the importer may write
-        them (``mine``): one query."""
+        them (``mine``): two queries, unordered.  (One query with an ``EXISTS (visible_to …)`` column was tried:
+        on PostgreSQL it became a scan of the whole table per chunk — 2,336 unchanged rows/s at 200,000.)"""
         if not hashes:
             return {}
         names = ("pk", "id_type", "id_hash", "name", "birth_date", "sex", "phone_hash", "household", "hukou_place",
-                 "relation", "house_id", "house__address__key", "house__address__grid_id", "mine")
-        rows = Resident.objects.filter(id_hash__in=set(hashes)).annotate(
-            mine=Exists(Resident.objects.visible_to(self.actor).filter(pk=OuterRef("pk")))).values_list(*names)
-        return {row[2]: dict(zip(names, row, strict=True)) for row in rows}
+                 "relation", "house_id", "house__address__key", "house__address__grid_id")
+        found = {row[2]: dict(zip(names, row, strict=True)) for row in Resident.objects.filter(
+            id_hash__in=set(hashes)).order_by().values_list(*names)}
+        if found:
+            mine = set(Resident.objects.visible_to(self.actor).filter(
+                pk__in=[row["pk"] for row in found.values()]).order_by().values_list("pk", flat=True))
+            for row in found.values():
+                row["mine"] = row["pk"] in mine
+        return found
 
     def _unchanged(self, r: _Row, record: dict) -> bool:
         """Would the per-row path leave this record as it is (its ``_save`` comparison)?"""

@@ -1,4 +1,5 @@
-"""Importing a file: the first sheet streamed (:mod:`.sheet`, openpyxl read-only as the fallback), the header row mapped by name (any column order;
+"""Importing a file: the first sheet streamed (:mod:`.sheet`, openpyxl read-only as the fallback; a large file read by
+a second process, :func:`_rows_in_process`), the header row mapped by name (any column order;
 unknown, duplicate or missing required headers reject the whole file), the hint row skipped, and the rows
 sent in chunks to :class:`~gridgov.registry.excel.rows.RowImporter`."""
 
