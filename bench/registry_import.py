@@ -198,7 +198,7 @@ def phase_floor(rows: int, chunk: int) -> dict:
     return {"floor_s": round(wall, 1), "floor_rows_per_s": round(rows / wall)}
 
 
-def phase_import(rows: int, label: str, chunk: int) -> dict:
+def phase_import(rows: int, label: str, chunk: int, reader: str = "auto") -> dict:
     benchlib.setup_django(db_url(rows))
     from gridgov.accounts.models import User
     from gridgov.registry.excel.importer import import_rows
@@ -218,13 +218,14 @@ def phase_import(rows: int, label: str, chunk: int) -> dict:
             print(f"  {label}: {done:,} rows, {elapsed:,.0f} s, {done / elapsed:,.0f} rows/s, "
                   f"RSS {samples[-1][1]:.0f} MB", flush=True)
 
-    report = import_rows(actor, "residents", paths(rows)["xlsx"], chunk_size=chunk, progress=progress)
+    report = import_rows(actor, "residents", paths(rows)["xlsx"], chunk_size=chunk, progress=progress,
+                         reader_process={"auto": None, "on": True, "off": False}[reader])
     wall = time.perf_counter() - t
     # RSS at 10 %, 25 %, 50 %, 75 % and 100 % of the rows: how memory grows with the file
     marks = {f"{q}%": next((mb for done, mb in samples if done >= rows * q / 100), samples[-1][1])
              for q in (10, 25, 50, 75, 100)}
     return {
-        f"{label}_s": round(wall, 1), f"{label}_rows_per_s": round(report.total / wall),
+        f"{label}_reader": reader, f"{label}_s": round(wall, 1), f"{label}_rows_per_s": round(report.total / wall),
         f"{label}_counts": {"created": report.created, "submitted": report.submitted, "updated": report.updated,
                             "unchanged": report.unchanged,
                             "rejected": report.rejected, **{f"also_{k}": v for k, v in report.also_created.items()}},
@@ -240,7 +241,7 @@ def phase_import(rows: int, label: str, chunk: int) -> dict:
 
 def child(phase: str, args) -> dict:
     cmd = [sys.executable, __file__, "--rows", str(args.rows), "--seed", str(args.seed), "--chunk", str(args.chunk),
-           "--phase", phase, "--child"]
+           "--phase", phase, "--reader", args.reader, "--child"]
     out = subprocess.run(cmd, check=True, stdout=subprocess.PIPE, text=True,
                          env={**os.environ, "BENCH_DB": args.db}).stdout
     lines = out.splitlines()
@@ -258,13 +259,15 @@ def main() -> None:
     parser.add_argument("--phase", choices=["all", "setup", "generate", "import", "reimport", "floor", "measure"], default="all")
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--no-generate", action="store_true", help="re-use bench/out/registry-<N>.xlsx")
+    parser.add_argument("--reader", choices=["auto", "on", "off"], default="auto",
+                        help="read the sheet in a second process: by the file's size (auto), always, never")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
 
     if args.child:
         run = {"setup": lambda: phase_setup(args.rows), "generate": lambda: phase_generate(args.rows, args.seed),
-               "import": lambda: phase_import(args.rows, "import", args.chunk),
-               "reimport": lambda: phase_import(args.rows, "reimport", args.chunk),
+               "import": lambda: phase_import(args.rows, "import", args.chunk, args.reader),
+               "reimport": lambda: phase_import(args.rows, "reimport", args.chunk, args.reader),
                "floor": lambda: phase_floor(args.rows, args.chunk)}[args.phase]
         result = run()
         print(json.dumps(result, ensure_ascii=False), flush=True)

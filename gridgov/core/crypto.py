@@ -49,10 +49,15 @@ def decrypt(token: str) -> str:
         raise ValueError("personal data cannot be decrypted with the configured GRIDGOV_FIELD_KEY") from exc
 
 
+@lru_cache(maxsize=4)
+def _hash_key(configured: str, secret: str) -> bytes:
+    return configured.encode() if configured else _derived("lookup-hash")
+
+
 def lookup_hash(value: str, purpose: str = "id") -> str:
     """Deterministic keyed hash for exact match and de-duplication (never reversible without the key)."""
-    key = settings.GRIDGOV_HASH_KEY.encode() if settings.GRIDGOV_HASH_KEY else _derived("lookup-hash")
-    return hmac.new(key, f"{purpose}:{value}".encode(), hashlib.sha256).hexdigest()
+    key = _hash_key(settings.GRIDGOV_HASH_KEY, settings.SECRET_KEY)
+    return hmac.digest(key, f"{purpose}:{value}".encode(), "sha256").hex()
 
 
 def mask_id(value: str) -> str:
@@ -94,6 +99,13 @@ def phone_hash(value: str) -> str:
     """The keyed lookup hash of a phone (of its normalized form); "" for no phone."""
     phone = normalize_phone(value)
     return lookup_hash(phone, "phone") if phone else ""
+
+
+def seal_phone(value: str) -> tuple[str, str]:
+    """The two columns of a sealed phone (:class:`SealedPhone`) for a new row: ciphertext and keyed hash of the
+    normalized number, ``("", "")`` for no phone."""
+    phone = normalize_phone(value)
+    return (encrypt(phone), lookup_hash(phone, "phone")) if phone else ("", "")
 
 
 class SealedPhone(property):

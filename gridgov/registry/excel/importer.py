@@ -1,13 +1,16 @@
-"""Importing a file: the first sheet streamed (:mod:`.sheet`, openpyxl read-only as the fallback), the header row mapped by name (any column order;
+"""Importing a file: the first sheet streamed (:mod:`.sheet`, openpyxl read-only as the fallback; a large file read by
+a second process, :func:`_rows_in_process`), the header row mapped by name (any column order;
 unknown, duplicate or missing required headers reject the whole file), the hint row skipped, and the rows
 sent in chunks to :class:`~gridgov.registry.excel.rows.RowImporter`."""
 
 from __future__ import annotations
 
+import multiprocessing
 import time
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
+from queue import Empty
 
 from django.utils.translation import gettext as _
 from lxml import etree
@@ -28,9 +31,12 @@ from gridgov.registry.excel.columns import (
 )
 from gridgov.registry.excel.report import ImportReport
 from gridgov.registry.excel.rows import RowImporter
-from gridgov.registry.excel.sheet import open_rows
+from gridgov.registry.excel.sheet import open_rows, read_into, rebuild_error
 from gridgov.registry.services.access import can_write
 
+READER_PROCESS_BYTES = 1 << 20  # files from 1 MB (about 13,000 plain rows) are read by a second process
+READER_BATCH = 1000  # rows a message from the reader process
+READER_QUEUE = 4  # messages in flight at most
 CHUNK_SIZE = 2000  # rows per transaction (queries per chunk do not grow with it); a per-row row has its own savepoint
 
 
@@ -99,16 +105,67 @@ def _check_archive(path_or_file) -> None:
         raise FileRejected([_("无法读取文件，请上传Excel 2007及以上版本的.xlsx文件（%(e)s）") % {"e": bad}])
 
 
-def _rows(path_or_file) -> Iterator[tuple]:
+def _file_path(path_or_file) -> str | None:
+    """The file's path when it has one (a path, or an upload Django keeps in a temporary file)."""
+    if isinstance(path_or_file, (str, Path)):
+        return str(path_or_file)
+    temporary = getattr(path_or_file, "temporary_file_path", None)
+    return temporary() if temporary is not None else None
+
+
+def _rows(path_or_file, reader_process: bool | None = None) -> Iterator[tuple]:
     """The first sheet's rows: by the streaming reader of :mod:`.sheet`, or by openpyxl when that one cannot read
-    the workbook's structure (openpyxl then rejects the file or reads it)."""
+    the workbook's structure (openpyxl then rejects the file or reads it).  A file of READER_PROCESS_BYTES or
+    more that has a path is read by the streaming reader in a second process (``reader_process`` forces the
+    choice; see :func:`_rows_in_process`)."""
     _check_archive(path_or_file)
+    path = _file_path(path_or_file)
+    if path is not None and not multiprocessing.current_process().daemon and (reader_process if reader_process is not None
+                             else Path(path).stat().st_size >= READER_PROCESS_BYTES):
+        return _rows_in_process(path)
     rows = open_rows(path_or_file)
     if rows is not None:
         return rows
     if hasattr(path_or_file, "seek"):
         path_or_file.seek(0)
     return _openpyxl_rows(path_or_file)
+
+
+def _rows_in_process(path: str) -> Iterator[tuple]:
+    """The rows of :func:`.sheet.open_rows`, read (XML parsing and cell typing) by a second process while this one
+    checks and writes them: lists of READER_BATCH rows through a queue of at most READER_QUEUE lists, so memory
+    stays bounded whatever the file and the reader waits when the import is behind.  Nothing else changes: the
+    rows come in file order and every row is handled here; a sheet that breaks off raises the reader's error
+    after the rows read before it, where the in-process reader would; a workbook whose structure the streaming
+    reader cannot read goes to openpyxl in this process.  The process is started with ``spawn`` (no copy of
+    this process's threads, connections or locks) and ended when the rows are closed."""
+    context = multiprocessing.get_context("spawn")
+    queue = context.Queue(maxsize=READER_QUEUE)
+    reader = context.Process(target=read_into, args=(path, queue, READER_BATCH), daemon=True)
+    reader.start()
+    try:
+        while True:
+            try:
+                kind, payload = queue.get(timeout=5)
+            except Empty:
+                if not reader.is_alive():
+                    raise OSError(f"the sheet reader process ended (exit code {reader.exitcode})") from None
+                continue
+            if kind == "rows":
+                yield from payload
+            elif kind == "end":
+                return
+            elif kind == "fallback":
+                yield from _openpyxl_rows(path)
+                return
+            else:
+                raise rebuild_error(payload)
+    finally:
+        if reader.is_alive():
+            reader.terminate()
+        reader.join()
+        queue.close()
+        queue.join_thread()
 
 
 def _openpyxl_rows(path_or_file) -> Iterator[tuple]:
@@ -142,13 +199,14 @@ def _readable(source_rows: Iterator[tuple], report: ImportReport) -> Iterator[tu
 
 
 def import_rows(actor, kind: str, path_or_file, source_name: str = "", *, chunk_size: int = CHUNK_SIZE,
-                progress=None, batch: bool = True) -> ImportReport:
+                progress=None, batch: bool = True, reader_process: bool | None = None) -> ImportReport:
     """Import one sheet (the workbook's first) of ``kind`` rows as ``actor``. See the module docstring.
 
     Raises :class:`FileRejected` (nothing written) for an unreadable file or a bad header row and
     :class:`Forbidden` when the actor may not maintain the registry at all. ``progress(report)``, if
     given, is called after every committed chunk.  ``batch=False`` sends every resident row through the
-    per-row path (:mod:`.batch` is the chunked fast path; the tests compare the two).
+    per-row path (:mod:`.batch` is the chunked fast path; the tests compare the two).  ``reader_process``: read
+    the sheet in a second process (True), in this one (False), or by the file's size (None; see :func:`_rows`).
     """
     check_kind(kind)
     if not can_write(actor):
@@ -159,7 +217,7 @@ def import_rows(actor, kind: str, path_or_file, source_name: str = "", *, chunk_
     report = ImportReport(kind=kind, source=name)
     categories = key_categories() if kind == "key_persons" else []
     cols = columns(kind, categories)
-    source_rows = _rows(path_or_file)
+    source_rows = _rows(path_or_file, reader_process)
     rows = enumerate(_readable(source_rows, report), start=1)  # numbered as Excel shows them
     try:
         header = None

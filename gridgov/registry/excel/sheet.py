@@ -221,3 +221,62 @@ def sheet_rows(source, strings, date_formats, timedelta_formats, epoch) -> Itera
                 if 1 <= column <= width:
                     out[column - 1] = value
             yield tuple(out)
+
+
+def read_into(path: str, queue, batch_size: int) -> None:
+    """The body of the reader process (:func:`gridgov.registry.excel.importer._rows_in_process`): the rows of
+    :func:`open_rows` sent to ``queue`` in lists of ``batch_size`` (the queue is bounded: the reader waits while
+    the importer is behind), then ``("end", None)``; ``("fallback", None)`` when the workbook's structure cannot
+    be read this way; ``("error", …)`` after the rows read before a failure.  No Django here."""
+    import os
+    from queue import Full
+
+    parent = os.getppid()
+
+    def put(message) -> None:
+        while True:
+            try:
+                queue.put(message, timeout=5)
+                return
+            except Full:
+                if os.getppid() != parent:  # the importer is gone: stop
+                    raise SystemExit(1) from None
+
+    batch: list[tuple] = []
+    try:
+        rows = open_rows(path)
+        if rows is None:
+            put(("fallback", None))
+            return
+        for row in rows:
+            batch.append(row)
+            if len(batch) >= batch_size:
+                put(("rows", batch))
+                batch = []
+        put(("rows", batch))
+        put(("end", None))
+    except Exception as exc:  # noqa: BLE001 - handed to the importer, which raises it where the rows break off
+        put(("rows", batch))
+        put(("error", _portable(exc)))
+
+
+def _portable(exc: Exception) -> tuple:
+    """An exception as it can cross to the importer's process (an lxml syntax error does not pickle)."""
+    if isinstance(exc, etree.XMLSyntaxError):
+        return ("xml", (str(exc.msg), exc.code, exc.lineno, exc.offset))
+    try:
+        import pickle
+
+        pickle.dumps(exc)
+        return ("pickled", exc)
+    except Exception:  # noqa: BLE001
+        return ("text", f"{type(exc).__name__}: {exc}")
+
+
+def rebuild_error(portable: tuple) -> Exception:
+    how, payload = portable
+    if how == "xml":
+        return etree.XMLSyntaxError(*payload)
+    if how == "pickled":
+        return payload
+    return ValueError(payload)

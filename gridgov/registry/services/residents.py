@@ -41,7 +41,15 @@ class ResidentInput:
     house: House | None = None
 
 
-def _check_resident(data: ResidentInput) -> tuple[dict, dict]:
+_ID_TYPES = frozenset(Resident.IdType.values)
+_HOUSEHOLDS = frozenset(Resident.Household.values)
+
+
+def _check_resident(data: ResidentInput, today: tuple[date, date] | None = None) -> tuple[dict, dict]:
+    """The checked values of ``data`` and what is wrong with it (field → messages).  ``today``: the dates the
+    checks take as today — ``(date.today(), timezone.localdate())``, what they read when it is not given (a
+    caller checking many rows reads them once)."""
+    system_today, local_today = today if today is not None else (None, None)
     errors: dict[str, list[str]] = {}
     clean: dict = {}
     name = (data.name or "").strip()
@@ -50,12 +58,12 @@ def _check_resident(data: ResidentInput) -> tuple[dict, dict]:
     elif len(name) > 50:
         errors["name"] = [_("姓名不能超过50字")]
     clean["name"] = name
-    if data.id_type not in Resident.IdType.values:
+    if data.id_type not in _ID_TYPES:
         errors["id_type"] = [_("证件类型无效")]
     checked = None
     if data.id_number:
         try:
-            checked = (identity.check_ric(data.id_number) if data.id_type == Resident.IdType.RIC
+            checked = (identity.check_ric(data.id_number, system_today) if data.id_type == Resident.IdType.RIC
                        else identity.check_other_document(data.id_number))
         except ValueError as exc:
             errors["id_number"] = [str(exc)]
@@ -75,9 +83,9 @@ def _check_resident(data: ResidentInput) -> tuple[dict, dict]:
         clean["phone"] = identity.check_phone(data.phone)
     except ValueError as exc:
         errors["phone"] = [str(exc)]
-    if data.household not in Resident.Household.values:
+    if data.household not in _HOUSEHOLDS:
         errors["household"] = [_("人口类型无效")]
-    if data.moved_in and data.moved_in > timezone.localdate():
+    if data.moved_in and data.moved_in > (local_today or timezone.localdate()):
         errors["moved_in"] = [_("迁入日期不能晚于今天")]
     return clean, errors
 
@@ -206,24 +214,25 @@ def _write_resident(actor, resident: Resident | None, data: ResidentInput, clean
     return resident
 
 
-def new_resident_rows(data: ResidentInput, clean: dict, house: House, region, grid_id: int | None, phone: str
-                      ) -> tuple[Resident, Residence]:
-    """The unsaved rows :func:`_write_resident` would leave for a new person moving into ``house`` (whose address
-    is in ``region``, grid ``grid_id``): the record as it stands after the move, and its stay — for bulk inserts
-    (the stay's ``resident`` is set once the record has its key).  ``clean`` is from :func:`_check_resident`,
-    ``phone`` its checked phone."""
+def new_resident_values(data: ResidentInput, clean: dict, id_hash: str, house_id: int, region_id: int,
+                        grid_id: int | None) -> tuple[dict, dict]:
+    """The rows :func:`_write_resident` would leave for a new person moving into the house ``house_id`` (whose
+    address is in ``region_id``, grid ``grid_id``), as column values (attribute name → value) for bulk inserts:
+    the record as it stands after the move, and its stay (without ``resident_id``, known once the record has its
+    key).  ``clean`` is from :func:`_check_resident`, ``id_hash`` the lookup hash of its checked number
+    (``crypto.lookup_hash(f"{id_type}:{number}")``, which the caller has already computed).  Only the number and
+    the phone are encrypted here."""
     checked = clean["checked"]
     relation = (data.relation or "").strip()[:20]
     on = data.moved_in or timezone.localdate()
-    resident = Resident(
-        name=clean["name"], id_type=data.id_type, id_number_enc=crypto.encrypt(checked.number),
-        id_hash=crypto.lookup_hash(f"{data.id_type}:{checked.number}"), id_masked=crypto.mask_id(checked.number),
-        birth_date=clean["birth_date"], sex=clean["sex"], household=data.household,
-        hukou_place=(data.hukou_place or "").strip()[:100], relation=relation, house=house, region=region,
-        grid_id=grid_id, moved_in=on, moved_out=None)
-    if phone:
-        resident.phone = phone
-    return resident, Residence(house=house, relation=relation, moved_in=on)
+    phone_enc, phone_hash = crypto.seal_phone(clean["phone"])
+    resident = {
+        "name": clean["name"], "id_type": data.id_type, "id_number_enc": crypto.encrypt(checked.number),
+        "id_hash": id_hash, "id_masked": crypto.mask_id(checked.number), "birth_date": clean["birth_date"],
+        "sex": clean["sex"], "phone_enc": phone_enc, "phone_hash": phone_hash, "household": data.household,
+        "hukou_place": (data.hukou_place or "").strip()[:100], "house_id": house_id, "region_id": region_id,
+        "grid_id": grid_id, "relation": relation, "moved_in": on, "moved_out": None}
+    return resident, {"house_id": house_id, "relation": relation, "moved_in": on, "moved_out": None}
 
 
 def _move(resident: Resident, house: House | None, on: date, relation: str = "") -> None:

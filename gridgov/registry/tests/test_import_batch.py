@@ -10,7 +10,7 @@ import pytest
 from django.db import DatabaseError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from gridgov.core import crypto
+from gridgov.core import bulkinsert, crypto
 from gridgov.registry.excel.importer import import_rows
 from gridgov.registry.excel.rows import RowImporter
 from gridgov.registry.models import Address, AddressSequence, Change, House, Residence, Resident, TransferRequest
@@ -181,10 +181,14 @@ def _new_people(tmp_path, n: int, name: str):
 def test_a_chunk_that_fails_half_written_leaves_the_database_as_it_was(city, on_record, tmp_path, monkeypatch):
     before = _state()
 
-    def broken(*args, **kwargs):
-        raise RuntimeError("the disk is gone")
+    real = bulkinsert.insert_rows
 
-    monkeypatch.setattr(Residence.objects, "bulk_create", broken)  # after addresses, houses and residents
+    def broken(model, *args, **kwargs):
+        if model is Residence:  # after addresses, houses and residents
+            raise RuntimeError("the disk is gone")
+        return real(model, *args, **kwargs)
+
+    monkeypatch.setattr(bulkinsert, "insert_rows", broken)
     with pytest.raises(RuntimeError):
         import_rows(city.worker_a, "residents", _new_people(tmp_path, 30, "n.xlsx"))
     assert _state() == before
@@ -196,15 +200,15 @@ def test_a_database_error_in_a_chunk_falls_back_to_the_per_row_path(city, on_rec
         expected = _report(import_rows(city.worker_a, "residents", path, "same.xlsx", batch=False)), _state()
         transaction.set_rollback(True)
     calls = []
-    real = Change.objects.bulk_create
+    real = bulkinsert.insert_rows
 
-    def once(objs, *args, **kwargs):
-        if not calls:
+    def once(model, *args, **kwargs):
+        if model is Change and not calls:
             calls.append(1)
             raise DatabaseError("serialization failure")
-        return real(objs, *args, **kwargs)
+        return real(model, *args, **kwargs)
 
-    monkeypatch.setattr(Change.objects, "bulk_create", once)
+    monkeypatch.setattr(bulkinsert, "insert_rows", once)
     report = import_rows(city.worker_a, "residents", path, "same.xlsx")
     assert calls and (_report(report), _state()) == expected
 
@@ -289,5 +293,32 @@ def test_a_sheet_broken_off_half_way_is_an_error_not_a_crash(city, on_record, tm
     # in chunks of 5: the chunks before the break are in, and the error says so
     with pytest.raises(ValidationFailed) as caught:
         import_rows(city.worker_a, "residents", broken, chunk_size=5)
+    assert caught.value.code == "file_broken" and "此前的20行已按结果导入" in str(caught.value.message)
+    assert Resident.objects.count() == people + 20
+
+
+def test_a_sheet_read_by_a_second_process_imports_the_same(city, on_record, tmp_path):
+    path = mixed(tmp_path, on_record)
+    out = {}
+    for reader_process in (False, True):
+        with transaction.atomic():
+            out[reader_process] = (_report(import_rows(city.worker_a, "residents", path, "same.xlsx", chunk_size=3,
+                                                       reader_process=reader_process)), _state())
+            transaction.set_rollback(True)
+    assert out[True] == out[False]
+    assert out[True][0][:5] == (0, 2, 3, 5, 4)
+
+
+def test_a_sheet_broken_off_half_way_in_the_reader_process_is_the_same_error(city, on_record, tmp_path):
+    from gridgov.core.errors import ValidationFailed
+    from gridgov.registry.excel.columns import FileRejected
+
+    broken = _with_sheet_cut(_new_people(tmp_path, 30, "b.xlsx"), tmp_path, 22)
+    before, people = _state(), Resident.objects.count()
+    with pytest.raises(FileRejected) as whole:
+        import_rows(city.worker_a, "residents", broken, chunk_size=500, reader_process=True)
+    assert "XMLSyntaxError" in str(whole.value) and _state() == before
+    with pytest.raises(ValidationFailed) as caught:
+        import_rows(city.worker_a, "residents", broken, chunk_size=5, reader_process=True)
     assert caught.value.code == "file_broken" and "此前的20行已按结果导入" in str(caught.value.message)
     assert Resident.objects.count() == people + 20
