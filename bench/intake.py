@@ -118,10 +118,11 @@ def count_events(url: str) -> int:
     return int(next(line.split()[1] for line in out.splitlines() if line.startswith("COUNT ")))
 
 
-def start_gunicorn(app: str, url: str, port: int, workers: int, threads: int, log: Path) -> subprocess.Popen:
+def start_gunicorn(app: str, url: str, port: int, workers: int, threads: int, log: Path,
+                   worker_class: str = "gthread") -> subprocess.Popen:
     env = _env(url)
     env["PYTHONPATH"] = f"{BASE_DIR}:{BASE_DIR / 'bench'}"
-    cmd = [PY, "-m", "gunicorn", app, "--bind", f"127.0.0.1:{port}", "--worker-class", "gthread",
+    cmd = [PY, "-m", "gunicorn", app, "--bind", f"127.0.0.1:{port}", "--worker-class", worker_class,
            "--workers", str(workers), "--threads", str(threads), "--timeout", "120", "--graceful-timeout", "10",
            "--error-logfile", str(log)]
     proc = subprocess.Popen(cmd, cwd=BASE_DIR, env=env, start_new_session=True)
@@ -173,6 +174,9 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker (default 4)")
     parser.add_argument("--connections", type=int, default=8, help="wrk connections (default 8)")
+    parser.add_argument("--worker-class", default="gthread",
+                        help="gunicorn worker class for both servers (default gthread, as make serve; sync ignores "
+                             "--threads)")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("wrk is needed (apt-get install wrk)")
@@ -186,7 +190,8 @@ def main() -> None:
     results = {}
     for name, app, path in (("floor", "intake_floor:application", "/floor"),
                             ("gridgov", "gridgov.wsgi:application", "/api/v1/events")):
-        proc = start_gunicorn(app, url, args.port, args.workers, args.threads, log_dir / f"intake-{name}.log")
+        proc = start_gunicorn(app, url, args.port, args.workers, args.threads, log_dir / f"intake-{name}.log",
+                              args.worker_class)
         try:
             if args.warmup:
                 drive(args.port, path, body, prep["token"], args.warmup, args.connections, 2)
@@ -197,7 +202,8 @@ def main() -> None:
     after = count_events(url)
     g, f = results["gridgov"], results["floor"]
     print(json.dumps({"database": url.split("@")[-1], "events_before": before, "events_after": after,
-                      "grid": prep["grid"], "workers": args.workers, "threads": args.threads,
+                      "grid": prep["grid"], "worker_class": args.worker_class, "workers": args.workers,
+                      "threads": args.threads,
                       "connections": args.connections, "creates_per_s": g["ok_per_s"], "p50_ms": g["p50_ms"],
                       "p95_ms": g["p95_ms"], "p99_ms": g["p99_ms"], "floor_per_s": f["ok_per_s"],
                       "ratio_to_floor": round(g["ok_per_s"] / f["ok_per_s"], 3) if f["ok_per_s"] else None,
