@@ -4,6 +4,7 @@ import pytest
 from django.core.cache import cache
 
 from gridgov.accounts.models import ApiToken
+from gridgov.core import memo
 from gridgov.regions import spatial
 from gridgov.testing import make_city
 
@@ -26,10 +27,13 @@ def _test_settings(settings, tmp_path):
 @pytest.fixture(autouse=True)
 def _fresh_grid_caches():
     """Every test starts and ends with no grid index, outlines or version stamp in this process: the stamp is
-    trusted for GRID_STAMP_TTL_S and a rolled-back test's grids must never answer the next test's lookups."""
+    trusted for GRID_STAMP_TTL_S and a rolled-back test's grids must never answer the next test's lookups; the
+    same for the rows kept by key (gridgov.core.memo)."""
     spatial.invalidate_all()
+    memo.clear_all()
     yield
     spatial.invalidate_all()
+    memo.clear_all()
 
 
 @pytest.fixture

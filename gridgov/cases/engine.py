@@ -358,7 +358,7 @@ class Lifecycle:
             type(case).objects.filter(pk=case.pk).update(number=case.number)
         record(self, case, action, "", actor, None, now)
         self.after_transition(case, entry, {}, before or {})
-        signals.transitioned.send(sender=type(self), lifecycle=self, case=case, entry=entry)
+        signals.transitioned.send(sender=type(self), lifecycle=self, case=case, entry=entry, opened=True)
         transaction.on_commit(lambda: self.after_commit(case, entry))
         return entry
 

@@ -13,7 +13,8 @@ digests.
 
 Arguments: ``sender`` the lifecycle's class, ``lifecycle`` the lifecycle, ``case`` the case after the
 transition, ``entry`` its log row (``entry.action``, ``entry.from_status``, ``entry.to_status``,
-``entry.actor_id``, ``entry.created_at``).
+``entry.actor_id``, ``entry.created_at``), ``opened`` True when the case is being opened (sent by
+:meth:`Lifecycle.open`: the case has no rows yet but its own, e.g. no departments called to it).
 """
 
 from django.dispatch import Signal

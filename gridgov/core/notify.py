@@ -123,10 +123,31 @@ def save_all(rows: list[Notification]) -> list[Notification]:
                                                   if f.attname != "id"}) for r in rows]
     ids = [n.pk for n in created]
     if len(ids) == 1:
-        transaction.on_commit(lambda pk=ids[0]: deliver_notification.enqueue(pk))
+        enqueue_at_commit(deliver_notification, ids[0])
     else:
-        transaction.on_commit(lambda ids=ids: deliver_notifications.enqueue(ids))
+        enqueue_at_commit(deliver_notifications, ids)
     return created
+
+
+def enqueue_at_commit(task, *args) -> None:
+    """Queue ``task(*args)`` to run once the current transaction commits.
+
+    With the database queue (django-tasks-db) in this database, the task's row is written now, inside the
+    transaction: workers see it at the commit — when ``on_commit`` would have written it — and never if the
+    transaction is rolled back; it saves the separate transaction (and its WAL flush) that an INSERT after the
+    commit costs. Any other queue is given the task after the commit."""
+    if _queue_in_this_database(task) and connection.in_atomic_block:
+        task.enqueue(*args)
+    else:
+        transaction.on_commit(lambda: task.enqueue(*args))
+
+
+def _queue_in_this_database(task) -> bool:
+    from django.db import router
+    from django_tasks_db.backend import DatabaseBackend
+    from django_tasks_db.models import DBTaskResult
+
+    return isinstance(task.get_backend(), DatabaseBackend) and router.db_for_write(DBTaskResult) == connection.alias
 
 
 def notify(recipients: Iterable, kind: str, subject: str, body: str = "", link: str = "", phone: str = "") -> list:

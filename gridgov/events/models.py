@@ -18,6 +18,7 @@ from gridgov.cases import marks
 from gridgov.cases.models import CaseAttachment, CaseLog, CaseNotice, SweptCase, upload_path
 from gridgov.cases.scope import NOTHING, case_scope_q, likely
 from gridgov.core.crypto import SealedPhone
+from gridgov.core.memo import RowMemo
 
 
 class TimeUnit(models.TextChoices):
@@ -434,3 +435,7 @@ class Assist(models.Model):
     @property
     def is_open(self) -> bool:
         return self.withdrawn_at is None and self.feedback_at is None
+
+
+# the categories by code, read on the intake's path without a query (gridgov.core.memo; saves and deletes bump it)
+CATEGORIES = RowMemo(Category, "events.category")

@@ -21,6 +21,7 @@ from gridgov.core.idempotency import check_replay, first_with_key, request_finge
 from gridgov.core.text import as_pk
 from gridgov.events import followup, hotline, routing, workflow
 from gridgov.events.models import (
+    CATEGORIES,
     OPEN_STATUSES,
     WORKLIST_ORDER,
     Attachment,
@@ -32,7 +33,7 @@ from gridgov.events.models import (
     Status,
     Urgency,
 )
-from gridgov.regions.models import Grid, Region
+from gridgov.regions.models import GRIDS, REGIONS, Grid, Region
 
 # --- places -----------------------------------------------------------------------------------
 
@@ -41,7 +42,7 @@ def center_for(region: Region) -> Region:
     """The nearest region at or above ``region`` that runs a center (township, county, city)."""
     for code in region.ancestors_codes():
         if len(code) in (9, 6, 4):
-            found = Region.objects.filter(code=code).first()
+            found = REGIONS.get(("code", code), Region.objects.filter(code=code))
             if found is not None:
                 return found
     raise ValidationFailed(_("该区划没有对应的综治中心"), {"region": [_("该区划没有对应的综治中心")]})
@@ -55,16 +56,19 @@ def locate(lng: float | None, lat: float | None):
     """(grid, region) for a point; grid is None when the point is in no grid."""
     if lng is None or lat is None:
         return None, None
-    from gridgov.regions.models import Grid
     from gridgov.regions.spatial import locate_id
 
     pk = locate_id(lng, lat)
     if pk is None:
         return None, None
-    # the grid's row without its boundary (the index has it; parsing the GeoJSON was most of a lookup); it may
-    # have been removed since the index was read, then the point is in no grid
-    grid = Grid.objects.select_related("community").defer("boundary").filter(pk=pk, active=True).first()
-    return grid, (grid.community if grid else None)
+    # the grid's row without its boundary (the index has it; parsing the GeoJSON was most of a lookup), and its
+    # community, both kept per process (regions.models.GRIDS / REGIONS); the grid may have been removed since
+    # the index was read, then the point is in no grid
+    grid = GRIDS.get(pk, Grid.objects.filter(pk=pk, active=True))
+    if grid is None:
+        return None, None
+    grid.community = REGIONS.get(("pk", grid.community_id), Region.objects.filter(pk=grid.community_id))
+    return grid, grid.community
 
 
 # --- duplicates -------------------------------------------------------------------------------
@@ -151,7 +155,8 @@ class EventInput:
 
 def _validate(actor, data: EventInput) -> tuple[Category, str, dict]:
     errors: dict[str, list[str]] = {}
-    cat = Category.objects.filter(code=data.category, active=True, parent__isnull=False).first()
+    cat = CATEGORIES.get(("leaf", data.category),
+                         Category.objects.filter(code=data.category, active=True, parent__isnull=False))
     if cat is None:
         errors["category"] = [_("请选择有效的事件分类")]
     desc = (data.description or "").strip()
@@ -218,28 +223,35 @@ def create_event(actor, data: EventInput, *, idempotency_key: str = "", now: dat
                  ) -> tuple[Event, bool]:
     """Report an event.  Returns (event, created); a retried request with the same
     Idempotency-Key returns the first event and creates nothing.  A new event without attachments carries
-    its "report" log row as ``event.opening_log`` (the whole of its timeline)."""
+    its "report" log row as ``event.opening_log`` (the whole of its timeline).
+
+    The key is looked up only when this request cannot be a new event: when its insert hits the key's unique
+    index, or when the request is refused (a replay answers with its first event even if the same body would
+    not pass the checks now) — a first request, the common case, costs no lookup."""
     now = now or timezone.now()
     # a citizen's scope is their phone's keyed hash: the number itself is never a key or in a log
     scope = crypto.citizen_scope(data.reporter_phone) if isinstance(actor, Citizen) else f"user:{actor.pk}"
     key = (idempotency_key or "").strip()[:128]
     fingerprint = request_fingerprint(data) if key else ""
-    if key:
-        existing = _replayed(scope, key, fingerprint)
+    try:
+        cat, source, clean = _validate(actor, data)
+        grid, region = locate(data.lng, data.lat)
+        if region is None:
+            region = _fallback_region(actor)
+        if region is None:
+            raise ValidationFailed(_("无法确定事件所属区划"), {"location": [_("该位置不在本市范围内")]})
+        center = center_for(region)
+    except ValidationFailed:
+        existing = _replayed(scope, key, fingerprint) if key else None
         if existing is not None:
             return existing, False
-    cat, source, clean = _validate(actor, data)
-    grid, region = locate(data.lng, data.lat)
-    if region is None:
-        region = _fallback_region(actor)
-    if region is None:
-        raise ValidationFailed(_("无法确定事件所属区划"), {"location": [_("该位置不在本市范围内")]})
+        raise
     try:
         with transaction.atomic():
             event = Event(
                 source=source, category=cat, title=(data.title or "").strip() or cat.name, description=clean["description"],
                 lng=data.lng, lat=data.lat, address=data.address.strip(), grid=grid, region=region,
-                center=center_for(region), urgency=data.urgency or cat.urgency,
+                center=center, urgency=data.urgency or cat.urgency,
                 people_involved=data.people_involved,
                 **hotline.reporter_fields(actor, source, data.reporter_name, data.reporter_phone),
                 idempotency_scope=scope if key else "", idempotency_key=key, idempotency_fingerprint=fingerprint,

@@ -172,6 +172,8 @@ def _dispatch_guard(event: Event) -> str | None:
 
 
 def _on_spot_guard(event: Event) -> str | None:
+    if getattr(event, "opening_log", None) is not None:
+        return None  # created by this request (services.create_event): its log is the one "report" row
     if event.log.exclude(action="report").exists():
         return _("只有刚上报的事件可以就地解决")
     return None

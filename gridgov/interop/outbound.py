@@ -48,23 +48,26 @@ def backoff(attempts: int) -> timedelta:
 
 # --- staging (inside the transition) --------------------------------------------------------------------
 
-def recipients(event, action: str) -> dict[int, str]:
-    """department pk → its part ("lead", "assisting", "involved") for this transition, read after it."""
+def recipients(event, action: str, opened: bool = False) -> dict[int, str]:
+    """department pk → its part ("lead", "assisting", "involved") for this transition, read after it.
+    ``opened``: the event is being created in this transaction, so no department has been called to it or
+    worked on it yet (those rows are written by later transitions): only its lead, if it was given one."""
     found: dict[int, str] = {}
-    if action in CLEARING_ACTIONS:  # the case names no department now: tell those who worked on it
-        for pk in event.involved_departments.values_list("pk", flat=True):
-            found[pk] = "involved"
-    for pk in event.assisting_departments.values_list("pk", flat=True):
-        found[pk] = "assisting"
+    if not opened:
+        if action in CLEARING_ACTIONS:  # the case names no department now: tell those who worked on it
+            for pk in event.involved_departments.values_list("pk", flat=True):
+                found[pk] = "involved"
+        for pk in event.assisting_departments.values_list("pk", flat=True):
+            found[pk] = "assisting"
     if event.lead_department_id:
         found[event.lead_department_id] = "lead"
     return found
 
 
-def stage(sender, lifecycle, case, entry, **kwargs) -> None:
+def stage(sender, lifecycle, case, entry, opened: bool = False, **kwargs) -> None:
     if getattr(lifecycle, "kind", "") != "event":
         return
-    parts = recipients(case, entry.action)
+    parts = recipients(case, entry.action, opened)
     if not parts:
         return
     subs = [s for s in Subscription.objects.filter(department_id__in=parts, active=True)

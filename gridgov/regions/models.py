@@ -12,6 +12,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from gridgov.core.memo import RowMemo
+
 # code length per level (GB/T 2260 + statistical 3+3 digits)
 CODE_LENGTHS = {1: 2, 2: 4, 3: 6, 4: 9, 5: 12}
 GRID_CODE_LENGTH = 15
@@ -121,3 +123,16 @@ class GridStaff(models.Model):
 
     def __str__(self) -> str:
         return f"{self.grid.name} · {self.get_role_display()} · {self.user}"
+
+
+def _grid_stamp():
+    from gridgov.regions.spatial import current_stamp
+
+    return current_stamp()
+
+
+# rows read by key on the intake's path without a query (gridgov.core.memo): the regions, bumped by their saves
+# and deletes (the division import's bulk writes call REGIONS.changed()); the grids, without their boundary, kept
+# while the grids' version stamp (database triggers, read at most once per GRID_STAMP_TTL_S) stays the same
+REGIONS = RowMemo(Region, "regions.region")
+GRIDS = RowMemo(Grid, "regions.grid", defer=("boundary",), stamp=_grid_stamp)

@@ -36,7 +36,7 @@ from gridgov.regions.geojson import (
     grid_feature,
     parse_feature_collection,
 )
-from gridgov.regions.models import CODE_LENGTHS, Grid, Region
+from gridgov.regions.models import CODE_LENGTHS, REGIONS, Grid, Region
 
 # keep IN (...) lists well below SQLite's bound-parameter limit
 IN_BATCH = 900
@@ -126,6 +126,7 @@ def import_divisions(directory: Path | str, city_code: str) -> ImportCounts:
             if to_create:  # ids for the next level (bulk_create does not return pks on every backend)
                 scope = Region.objects.filter(level=level, code__startswith=city_code[: CODE_LENGTHS[level]])
                 ids.update(scope.values_list("code", "id"))
+        REGIONS.changed()  # the bulk writes send no signal
     return counts
 
 

@@ -64,6 +64,26 @@ def test_a_failing_gateway_is_recorded_and_the_notification_kept(city, settings)
     assert Notification.objects.filter(pk=n.pk).exists()
 
 
+def test_with_the_database_queue_the_delivery_task_is_written_in_the_notifications_transaction(
+        city, settings, django_capture_on_commit_callbacks):
+    """The task row goes with the notification rows: committed together, rolled back together."""
+    from django.db import transaction
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+    with django_capture_on_commit_callbacks() as callbacks, transaction.atomic():
+        [n] = notify.notify([city.worker_a], "x", "主题")
+        [row] = DBTaskResult.objects.all()
+        assert row.args_kwargs == {"args": [n.pk], "kwargs": {}}
+        assert row.task_path.endswith("deliver_notification")
+    assert callbacks == []  # nothing left for after the commit
+    with transaction.atomic():
+        notify.notify([city.worker_a, city.worker_b], "x", "主题")
+        assert DBTaskResult.objects.count() == 2
+        transaction.set_rollback(True)
+    assert DBTaskResult.objects.count() == 1 and Notification.objects.count() == 1
+
+
 def test_muted_creates_nothing(city):
     with notify.muted():
         assert notify.notify([city.worker_a], "x", "主题") == []

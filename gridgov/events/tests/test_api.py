@@ -36,6 +36,21 @@ def test_create_with_the_same_idempotency_key_returns_the_same_event(city, cats,
     assert s3 == 201 and b3["number"] != b1["number"]
 
 
+def test_a_replay_answers_with_its_event_even_when_the_same_body_would_now_be_refused(city, cats, api):
+    """The key is looked up after the checks (a first request costs no lookup), so a refusal looks for it too."""
+    from gridgov.events.models import Category
+
+    s1, b1 = api("post", "/events", city.worker_a, NEW, {"Idempotency-Key": "then-valid"})
+    Category.objects.filter(code=NEW["category"]).update(active=False)
+    s2, b2 = api("post", "/events", city.worker_a, NEW, {"Idempotency-Key": "then-valid"})
+    assert (s1, s2) == (201, 200) and b2["number"] == b1["number"] and Event.objects.count() == 1
+    s3, b3 = api("post", "/events", city.worker_a, NEW, {"Idempotency-Key": "now-refused"})
+    assert s3 == 422 and "category" in b3["fields"] and Event.objects.count() == 1
+    s4, b4 = api("post", "/events", city.worker_a, {**NEW, "description": "另一个描述的内容"},
+                 {"Idempotency-Key": "then-valid"})
+    assert s4 == 422 and b4["code"] == "idempotency_mismatch"
+
+
 def test_bad_input_is_a_422_with_field_errors_and_creates_nothing(city, cats, api):
     status, body = api("post", "/events", city.worker_a, {**NEW, "category": "nope", "description": "短"})
     assert status == 422 and body["code"] == "invalid"
