@@ -143,7 +143,7 @@ def test_an_unexpected_error_under_api_is_json_in_production(city, settings, mon
     def boom(*a, **k):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr("gridgov.events.services.counts_by_status", boom)
+    monkeypatch.setattr("gridgov.events.services.capped_counts_by_status", boom)
     client = Client(raise_request_exception=False)
     with caplog.at_level(logging.ERROR, logger="django.request"):
         resp = client.get("/api/v1/events", headers=bearer(city.operator_a))
