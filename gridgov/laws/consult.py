@@ -28,6 +28,7 @@ was suggested (the words and the kind of dispute), never a number.
 
 from __future__ import annotations
 
+import functools
 import math
 import threading
 from collections import Counter
@@ -151,6 +152,36 @@ def _key_in(key: str, words: set[str]) -> bool:
     return all(part in words for part in key.split("+"))
 
 
+@functools.lru_cache(maxsize=4096)
+def _legal_terms(phrase: str) -> tuple[str, ...]:
+    """The words of a statute phrase of ``lexicon.EXPANSIONS`` (a fixed, small set: segmented once per process)."""
+    return tuple(lawtext.query_terms(phrase, search_mode=True))
+
+
+_TRIGGER_TABLE: tuple[tuple, dict[str, list[int]]] | None = None
+
+
+def _topics_said(words: set[str]) -> list[lexicon.Topic]:
+    """The kinds of dispute (in ``lexicon.TOPICS`` order) with a trigger whose first word the description
+    has: only these can match, so the full test of every trigger runs on a few kinds, not on all of them. The
+    table from a trigger's first word to its kinds is built once per ``lexicon.TOPICS`` (the case base
+    analyses a few thousand descriptions when the index is built; testing every trigger of every kind for
+    each took ten seconds)."""
+    global _TRIGGER_TABLE
+    topics = lexicon.TOPICS
+    if _TRIGGER_TABLE is None or _TRIGGER_TABLE[0] is not topics:
+        first: dict[str, list[int]] = {}
+        for i, topic in enumerate(topics):
+            for trigger in topic.triggers:
+                kinds = first.setdefault(trigger.lstrip("~").split("+")[0], [])
+                if not kinds or kinds[-1] != i:
+                    kinds.append(i)
+        _TRIGGER_TABLE = (topics, first)
+    table = _TRIGGER_TABLE[1]
+    said = sorted({i for w in words for i in table.get(w, ())})
+    return [topics[i] for i in said]
+
+
 def analyze(description: str, dispute_type: str | None = None) -> Query:
     own = lawtext.query_terms(description, search_mode=True)
     weights = {t: (SHORT_WEIGHT if len(t) == 1 else 1.0) for t in own}
@@ -162,7 +193,7 @@ def analyze(description: str, dispute_type: str | None = None) -> Query:
             continue
         terms: list[str] = []
         for phrase in legal:
-            for term in lawtext.query_terms(phrase, search_mode=True):
+            for term in _legal_terms(phrase):
                 terms.append(term)
                 if term not in weights:
                     added.append(term)
@@ -170,7 +201,7 @@ def analyze(description: str, dispute_type: str | None = None) -> Query:
                     weights[term] = EXPANSION_WEIGHT
         expansions.append(Expansion(word=word, terms=terms))
     topics: list[TopicMatch] = []
-    for topic in lexicon.TOPICS:
+    for topic in _topics_said(words):
         hits = [t for t in topic.triggers if _key_in(t.lstrip("~"), words)]
         if hits:
             strength = sum(lexicon.WEAK if t.startswith("~") else 1.0 for t in hits)

@@ -88,3 +88,20 @@ def test_situations_are_kinds_with_a_few_articles_each():
     assert keys <= {t.key for t in lexicon.TOPICS}
     for topic in (t for t in lexicon.TOPICS if t.key in keys):
         assert sum(len(refs) for _law, refs in topic.articles) <= 6, topic.key
+
+
+def _topics_by_full_scan(description: str) -> list[str]:
+    """Every kind with a matching trigger, tested trigger by trigger over all kinds (what analyze() did before
+    it looked up kinds by a trigger's first word)."""
+    words = consult.words_of(description)
+    return [t.key for t in lexicon.TOPICS if any(consult._key_in(tr.lstrip("~"), words) for tr in t.triggers)]
+
+
+def test_looking_up_kinds_by_first_word_finds_every_kind_a_full_scan_finds():
+    descriptions = [" ".join(tr.lstrip("~").split("+")) for t in lexicon.TOPICS for tr in t.triggers]
+    descriptions += ["邻居装修噪音扰民还拖欠工资不给", "楼上漏水把我家天花板泡坏了物业不管",
+                     "快递签收了但是东西坏了", "在工地上干活摔断了腿老板不给工钱"]
+    assert len(descriptions) > 500
+    for description in descriptions:
+        found = sorted(m.topic.key for m in consult.analyze(description).topics)
+        assert found == sorted(_topics_by_full_scan(description)), description
