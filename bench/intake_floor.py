@@ -32,7 +32,12 @@ from django.utils import timezone  # noqa: E402
 from django.views.decorators.csrf import csrf_exempt  # noqa: E402
 
 TABLE = "bench_intake_floor"
-with connection.cursor() as _cur:
+# Every gunicorn worker runs this at boot. On PostgreSQL two concurrent CREATE TABLE IF NOT EXISTS can both miss the
+# table and one then fails on the catalog's unique index (the worker dies and the floor is never measured): the
+# workers take turns on an advisory lock for the duration of the transaction.
+with transaction.atomic(), connection.cursor() as _cur:
+    if connection.vendor == "postgresql":
+        _cur.execute("SELECT pg_advisory_xact_lock(31004)")
     _pk = "BIGSERIAL PRIMARY KEY" if connection.vendor == "postgresql" else "INTEGER PRIMARY KEY AUTOINCREMENT"
     _cur.execute(f"CREATE TABLE IF NOT EXISTS {TABLE} (id {_pk}, body TEXT NOT NULL, created_at TEXT NOT NULL)")
 connection.close()
