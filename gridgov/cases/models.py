@@ -88,7 +88,9 @@ class SweptCase(Case):
 class CaseLog(AppendOnly):
     """One transition or note on a case. The concrete model adds ``<case> = ForeignKey(…, related_name="log")``."""
 
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("操作人"))
+    # indexed only where set (Meta): the system's rows (sweeps, reminders: a large share) have no actor
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("操作人"),
+                              db_index=False)
     actor_label = models.CharField(max_length=100, blank=True, verbose_name=_("操作人(显示名)"))  # e.g. "群众 138****5678" or "系统"
     action = models.CharField(max_length=32, verbose_name=_("操作"))
     from_status = models.CharField(max_length=16, blank=True, verbose_name=_("原状态"))
@@ -100,6 +102,7 @@ class CaseLog(AppendOnly):
     class Meta:
         abstract = True
         ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["actor"], condition=models.Q(actor__isnull=False), name="%(class)s_actor")]
 
 
 def upload_path(instance: CaseAttachment, filename: str) -> str:

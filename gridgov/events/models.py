@@ -165,9 +165,13 @@ class EventQuerySet(models.QuerySet):
 
 
 class Event(SweptCase):
-    number = models.CharField(_("事件编号"), max_length=20, unique=True)
+    # unique through Meta.constraints (uniq_event_number), not unique=True: on PostgreSQL that would add a second,
+    # varchar_pattern_ops index for LIKE 'prefix%' that no query uses (docs/architecture.md "Indexes of the events table")
+    number = models.CharField(_("事件编号"), max_length=20)
     source = models.CharField(_("来源"), max_length=16, choices=Source.choices)
-    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="events", verbose_name=_("分类"))
+    # no index of its own: (category, status, created_at) serves the category's rows
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="events", verbose_name=_("分类"),
+                                 db_index=False)
     title = models.CharField(_("标题"), max_length=100, blank=True)
     description = models.TextField(_("事件描述"))
     lng = models.FloatField(_("经度"), null=True, blank=True)
@@ -186,13 +190,16 @@ class Event(SweptCase):
     reporter_name = models.CharField(_("上报人姓名"), max_length=50, blank=True)
     # the reporter's phone is sealed like an identity number (core.crypto.SealedPhone)
     reporter_phone_enc = models.TextField(_("上报人电话(加密)"), blank=True, editable=False)
-    reporter_phone_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False, verbose_name=_("上报人手机号摘要"))
+    # not indexed: the one lookup (a citizen's 查询 by number and phone) finds the row by its unique number
+    reporter_phone_hash = models.CharField(max_length=64, blank=True, editable=False, verbose_name=_("上报人手机号摘要"))
     reporter_phone = SealedPhone("reporter_phone")
 
-    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.REPORTED, db_index=True)
+    # no index of its own: (status, deadline) serves a status's rows
+    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.REPORTED)
+    # no index of its own: event_lead_status (lead_department, status) serves the department's rows
     lead_department = models.ForeignKey(
         "accounts.Department", null=True, blank=True, on_delete=models.PROTECT, related_name="lead_events",
-        verbose_name=_("主办部门"),
+        verbose_name=_("主办部门"), db_index=False,
     )
     assisting_departments = models.ManyToManyField(
         "accounts.Department", blank=True, related_name="assisting_events", verbose_name=_("协办部门")
@@ -213,8 +220,11 @@ class Event(SweptCase):
     resolved_on_spot = models.BooleanField(_("就地解决"), default=False)
     result = models.TextField(_("处置结果"), blank=True)
 
+    # indexed only where set (Meta: event_merged_into): few cases are merged, and an index entry for every NULL
+    # would cost each insert and each update of a case
     merged_into = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_events", verbose_name=_("合并至")
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_events", verbose_name=_("合并至"),
+        db_index=False,
     )
     supervision = models.CharField(_("督办"), max_length=8, choices=Supervision.choices, default="", blank=True)
     # set by the SLA sweep when an overdue case was raised to the next-level center
@@ -230,7 +240,8 @@ class Event(SweptCase):
     followup_rating = models.CharField(_("回访满意度"), max_length=16, choices=Rating.choices, blank=True)
     followup_respondent = models.CharField(_("计入的回访对象"), max_length=8, blank=True,
                                            choices=[("reporter", _("反映人本人")), ("other", _("其他当事人"))])
-    dissatisfaction_pending = models.BooleanField(_("不满意待处理"), default=False, db_index=True)
+    # no index of its own: the partial index event_unsatisfied_pending holds exactly the rows where it is true
+    dissatisfaction_pending = models.BooleanField(_("不满意待处理"), default=False)
 
     idempotency_scope = models.CharField(max_length=64, blank=True, verbose_name=_("防重复提交范围"))
     idempotency_key = models.CharField(max_length=128, blank=True, verbose_name=_("防重复提交键"))
@@ -247,6 +258,7 @@ class Event(SweptCase):
         verbose_name = _("事件")
         verbose_name_plural = _("事件")
         constraints = [
+            models.UniqueConstraint(fields=["number"], name="uniq_event_number"),
             models.UniqueConstraint(
                 fields=["idempotency_scope", "idempotency_key"],
                 condition=~Q(idempotency_key=""),
@@ -269,6 +281,7 @@ class Event(SweptCase):
             models.Index(fields=["updated_at"], name="event_updated_at"),
             # the SLA sweep's cases still to escalate or remind (the marks; gridgov.cases.marks)
             *marks.sweep_indexes("event"),
+            models.Index(fields=["merged_into"], condition=Q(merged_into__isnull=False), name="event_merged_into"),
         ]
 
     @property
@@ -353,7 +366,8 @@ class SlaNotice(CaseNotice):
         ESCALATE = "escalate", _("超期升级")
         ASSIST_OVERDUE = "assist_overdue", _("协办未按时报到提醒")
 
-    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="sla_notices")
+    # no index of its own: uniq_sla_notice (event, kind, deadline) serves the event's notices
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="sla_notices", db_index=False)
     kind = models.CharField(max_length=16, choices=Kind.choices)
 
     class Meta:
