@@ -1,6 +1,7 @@
 """The chunked fast path of the resident import: the rows of a chunk are read and checked in Python first, then
-the database is asked once per kind (the communities and grids not cached yet, the residents by identity hash,
-which of them the importer may write, the addresses by key, the houses at them), and new people are written
+the database is asked once per kind (the communities and grids not cached yet, the residents by identity hash, their
+houses' addresses, the addresses by key, the houses at them; which people on record the importer may write is
+answered from the rows read, by :class:`~gridgov.registry.scope.RegistryScope`), and new people are written
 with bulk inserts — addresses (codes reserved in blocks), houses, residents, stays and history rows.
 
 Every row the fast path cannot vouch for goes through :class:`~gridgov.registry.excel.rows.RowImporter`'s own
@@ -20,7 +21,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
-from django.db.models import Count
+from django.db.models import Count, F, Lookup, Q
 from django.utils import timezone
 
 from gridgov.accounts.models import User
@@ -134,9 +135,10 @@ class ResidentBatch:
         20,000, 40,000 … with the default), and at the end when that many were added since.  Rows written by
         ``COPY`` are counted by no statistics until an ANALYZE: without them the planner takes the lookups of a
         chunk — 2,000 keys — for a large part of the table and scans residents, houses and addresses whole
-        (177 ms a chunk at 200,000 residents, against 50 with statistics), in this import and in the next one,
-        until autovacuum's ANALYZE comes (never on a server that runs without autovacuum).  SQLite's planner
-        takes the indexes for these lookups without statistics, and keeps none it is not given."""
+        (the residents' lookup: 177 ms a chunk at 200,000 residents without statistics, 50 with them), in this
+        import and in the next one, until autovacuum's ANALYZE comes (never on a server that runs without
+        autovacuum, as the bench machine's does).  SQLite's planner takes the indexes for these lookups without
+        statistics (its lookups a chunk: 6–8 ms), and keeps none it is not given."""
         every = settings.GRIDGOV.get("REGISTRY_IMPORT_ANALYZE_AFTER", 0)
         since = self.inserted - self.analyzed_at
         if not every or connection.vendor != "postgresql" or since < every or (
@@ -258,26 +260,33 @@ class ResidentBatch:
     # -- people on record
 
     def _stored(self, hashes: list[str]) -> dict[str, dict]:
-        """Residents of these identity hashes with what decides "unchanged", and whether the importer may write
-        them (``mine``: what ``Resident.objects.visible_to(actor)`` would keep, answered by
-        :class:`~gridgov.registry.scope.RegistryScope` from the resident's region code and grid read by the same
-        query; a grid worker's grids are one more small query).  One query, unordered.  (``mine`` was a second
-        query, ``visible_to`` by key, 18–25 ms a chunk of 2,000 on PostgreSQL; one query with an ``EXISTS
-        (visible_to …)`` column was tried before that: on PostgreSQL it became a scan of the whole table per
-        chunk — 2,336 unchanged rows/s at 200,000.)"""
+        """Residents of these identity hashes with what decides "unchanged" — their house's address key and grid
+        too —, and whether the importer may write them (``mine``: what ``Resident.objects.visible_to(actor)``
+        would keep, answered by :class:`~gridgov.registry.scope.RegistryScope` from the resident's region code and
+        grid as read here; a grid worker's grids are one more small query).  Two queries, unordered: the residents,
+        then their houses with the addresses.  On PostgreSQL the keys go as one array (``= ANY(%s)``), not as
+        2,000 placeholders Django compiles and psycopg splits one by one.  (Before: the residents joined to houses
+        and addresses, then ``visible_to`` by key — a hash join over every house and a second lookup of the
+        residents, 50–70 ms a chunk of 2,000 on PostgreSQL with statistics, 180 without; one query with an
+        ``EXISTS (visible_to …)`` column was tried before that: a scan of the whole table per chunk.)"""
         if not hashes:
             return {}
         scope = self.registry_scope
         names = ("pk", "id_type", "id_hash", "name", "birth_date", "sex", "phone_hash", "household", "hukou_place",
-                 "relation", "house_id", "house__address__key", "house__address__grid_id", "grid_id")
+                 "relation", "house_id", "grid_id")
         if scope.region_prefix is not None:
             names += ("region__code",)
         found = {row[2]: dict(zip(names, row, strict=True)) for row in Resident.objects.filter(
-            id_hash__in=set(hashes)).order_by().values_list(*names)}
+            _one_of("id_hash", set(hashes))).order_by().values_list(*names)}
         if found:
+            house_ids = {row["house_id"] for row in found.values()} - {None}
+            places = {pk: (key, grid_id) for pk, key, grid_id in House.objects.filter(
+                _one_of("pk", house_ids)).order_by().values_list("pk", "address__key", "address__grid_id")
+                      } if house_ids else {}
             grids = set(GridStaff.objects.filter(user=scope.grid_user).values_list("grid_id", flat=True)
                         ) if scope.grid_user is not None else None
             for row in found.values():
+                row["house__address__key"], row["house__address__grid_id"] = places.get(row["house_id"], (None, None))
                 row["mine"] = scope.allows(row.get("region__code"), grids, row["grid_id"])
         return found
 
@@ -375,6 +384,24 @@ class ResidentBatch:
         for r in rows:
             number, row = chunk[r.index]
             outcomes[r.index] = (number, "submitted", [], row, made[r.index])
+
+
+class _AnyOf(Lookup):
+    """``column = ANY(%s)`` with the values as one array parameter (PostgreSQL)."""
+
+    lookup_name = "any_of"
+    prepare_rhs = False
+
+    def as_sql(self, compiler, connection):
+        lhs, params = self.process_lhs(compiler, connection)
+        return f"{lhs} = ANY(%s)", [*params, list(self.rhs)]
+
+
+def _one_of(name: str, values: set):
+    """A filter keeping rows whose ``name`` is one of ``values``: ``IN (…)``, or on PostgreSQL ``= ANY(array)``."""
+    if connection.vendor == "postgresql":
+        return _AnyOf(F(name), list(values))
+    return Q(**{f"{name}__in": values})
 
 
 def _insert(model, rows: list[dict], names: list[str] | None = None, *, columns: dict | None = None,
