@@ -280,6 +280,9 @@ GRIDGOV = {
     # a run that marked at least this many cases of a table refreshes its statistics (ANALYZE): the planner then
     # knows the partial index of the cases still to sweep is nearly empty (gridgov.cases.marks); 0: never
     "CASE_SWEEP_ANALYZE_AFTER": int(os.environ.get("GRIDGOV_CASE_SWEEP_ANALYZE_AFTER", "10000")),
+    # PostgreSQL: a resident import refreshes the statistics (ANALYZE) of the tables its lookups read once it has
+    # added this many people, again each time it has doubled them, and at its end (gridgov.registry.excel.batch); 0: never
+    "REGISTRY_IMPORT_ANALYZE_AFTER": int(os.environ.get("GRIDGOV_REGISTRY_IMPORT_ANALYZE_AFTER", "10000")),
     # attachments
     "MAX_PHOTO_BYTES": int(os.environ.get("GRIDGOV_MAX_PHOTO_BYTES", str(10 * 1024 * 1024))),
     "MAX_MEDIA_BYTES": int(os.environ.get("GRIDGOV_MAX_MEDIA_BYTES", str(50 * 1024 * 1024))),

@@ -1,6 +1,7 @@
 """The chunked fast path of the resident import: the rows of a chunk are read and checked in Python first, then
-the database is asked once per kind (the communities and grids not cached yet, the residents by identity hash,
-which of them the importer may write, the addresses by key, the houses at them), and new people are written
+the database is asked once per kind (the communities and grids not cached yet, the residents by identity hash, their
+houses' addresses, the addresses by key, the houses at them; which people on record the importer may write is
+answered from the rows read, by :class:`~gridgov.registry.scope.RegistryScope`), and new people are written
 with bulk inserts — addresses (codes reserved in blocks), houses, residents, stays and history rows.
 
 Every row the fast path cannot vouch for goes through :class:`~gridgov.registry.excel.rows.RowImporter`'s own
@@ -13,24 +14,30 @@ write, compared by keyed hashes and stored values (nothing is decrypted).  Only 
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.db.models import Count
+from django.conf import settings
+from django.db import DatabaseError, connection, transaction
+from django.db.models import Count, F, Lookup, Q
 from django.utils import timezone
 
 from gridgov.accounts.models import User
 from gridgov.core import bulkinsert, crypto
 from gridgov.core.errors import DomainError
-from gridgov.regions.models import Grid, Region
+from gridgov.regions.models import Grid, GridStaff, Region
 from gridgov.registry.excel.cells import CellError
 from gridgov.registry.excel.rows import _LRU, RowImporter
 from gridgov.registry.models import Address, Change, House, Residence, Resident
+from gridgov.registry.scope import registry_scope
 from gridgov.registry.services.access import check_grid_in_scope, check_region_in_scope
 from gridgov.registry.services.addresses import address_key, reserve_address_codes
 from gridgov.registry.services.history import creation_values
 from gridgov.registry.services.residents import ResidentInput, _check_resident, new_resident_values
+
+log = logging.getLogger(__name__)
 
 _PART_MAX = {"building": 20, "unit": 10, "floor": 10, "room": 20}  # the columns' lengths (the service allows 20)
 _CHOICES = {"id_type", "sex", "household"}  # columns of a few values, parsed once per value and chunk
@@ -76,6 +83,9 @@ class ResidentBatch:
         self.default_grids = _LRU(8192)  # region id → the single general grid | None
         self.grids = _LRU(8192)  # (grid code, region id) → Grid | None
         self.scope = _LRU(16384)  # ("r" | "g", id) → may the importer write there
+        self.registry_scope = registry_scope(self.actor)  # who may write the people on record
+        self.inserted = 0  # people this import added by bulk insert (committed or not)
+        self.analyzed_at = 0  # ... when the statistics were last refreshed
 
     # -- the chunk
 
@@ -115,6 +125,32 @@ class ResidentBatch:
                 slow(r.index)
         self._write(pending, chunk, outcomes)
         return outcomes
+
+    # -- the planner's statistics (PostgreSQL)
+
+    def committed(self, last: bool = False) -> None:
+        """After a chunk (``last``: the import's last): on PostgreSQL, ANALYZE the tables the chunks' lookups read
+        (residents by identity hash, addresses by key, houses at them) once the import has added
+        ``REGISTRY_IMPORT_ANALYZE_AFTER`` people since the last time and at least as many as before it (10,000,
+        20,000, 40,000 … with the default), and at the end when that many were added since.  Rows written by
+        ``COPY`` are counted by no statistics until an ANALYZE: without them the planner takes the lookups of a
+        chunk — 2,000 keys — for a large part of the table and scans residents, houses and addresses whole
+        (the residents' lookup: 177 ms a chunk at 200,000 residents without statistics, 50 with them), in this
+        import and in the next one, until autovacuum's ANALYZE comes (never on a server that runs without
+        autovacuum, as the bench machine's does).  SQLite's planner takes the indexes for these lookups without
+        statistics (its lookups a chunk: 6–8 ms), and keeps none it is not given."""
+        every = settings.GRIDGOV.get("REGISTRY_IMPORT_ANALYZE_AFTER", 0)
+        since = self.inserted - self.analyzed_at
+        if not every or connection.vendor != "postgresql" or since < every or (
+                not last and since < self.analyzed_at):
+            return
+        self.analyzed_at = self.inserted
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:  # a savepoint when inside a transaction
+                for model in (Resident, Address, House):
+                    cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+        except DatabaseError as exc:  # the rows are written; fresher statistics are only a help
+            log.warning("registry import: could not ANALYZE: %s", exc)
 
     # -- reading and checking, no database
 
@@ -224,20 +260,34 @@ class ResidentBatch:
     # -- people on record
 
     def _stored(self, hashes: list[str]) -> dict[str, dict]:
-        """Residents of these identity hashes with what decides "unchanged", and whether the importer may write
-        them (``mine``): two queries, unordered.  (One query with an ``EXISTS (visible_to …)`` column was tried:
-        on PostgreSQL it became a scan of the whole table per chunk — 2,336 unchanged rows/s at 200,000.)"""
+        """Residents of these identity hashes with what decides "unchanged" — their house's address key and grid
+        too —, and whether the importer may write them (``mine``: what ``Resident.objects.visible_to(actor)``
+        would keep, answered by :class:`~gridgov.registry.scope.RegistryScope` from the resident's region code and
+        grid as read here; a grid worker's grids are one more small query).  Two queries, unordered: the residents,
+        then their houses with the addresses.  On PostgreSQL the keys go as one array (``= ANY(%s)``), not as
+        2,000 placeholders Django compiles and psycopg splits one by one.  (Before: the residents joined to houses
+        and addresses, then ``visible_to`` by key — a hash join over every house and a second lookup of the
+        residents, 50–70 ms a chunk of 2,000 on PostgreSQL with statistics, 180 without; one query with an
+        ``EXISTS (visible_to …)`` column was tried before that: a scan of the whole table per chunk.)"""
         if not hashes:
             return {}
+        scope = self.registry_scope
         names = ("pk", "id_type", "id_hash", "name", "birth_date", "sex", "phone_hash", "household", "hukou_place",
-                 "relation", "house_id", "house__address__key", "house__address__grid_id")
+                 "relation", "house_id", "grid_id")
+        if scope.region_prefix is not None:
+            names += ("region__code",)
         found = {row[2]: dict(zip(names, row, strict=True)) for row in Resident.objects.filter(
-            id_hash__in=set(hashes)).order_by().values_list(*names)}
+            _one_of("id_hash", set(hashes))).order_by().values_list(*names)}
         if found:
-            mine = set(Resident.objects.visible_to(self.actor).filter(
-                pk__in=[row["pk"] for row in found.values()]).order_by().values_list("pk", flat=True))
+            house_ids = {row["house_id"] for row in found.values()} - {None}
+            places = {pk: (key, grid_id) for pk, key, grid_id in House.objects.filter(
+                _one_of("pk", house_ids)).order_by().values_list("pk", "address__key", "address__grid_id")
+                      } if house_ids else {}
+            grids = set(GridStaff.objects.filter(user=scope.grid_user).values_list("grid_id", flat=True)
+                        ) if scope.grid_user is not None else None
             for row in found.values():
-                row["mine"] = row["pk"] in mine
+                row["house__address__key"], row["house__address__grid_id"] = places.get(row["house_id"], (None, None))
+                row["mine"] = scope.allows(row.get("region__code"), grids, row["grid_id"])
         return found
 
     def _unchanged(self, r: _Row, record: dict) -> bool:
@@ -311,6 +361,7 @@ class ResidentBatch:
         people = [new_resident_values(r.data, r.clean, r.id_hash, houses[addresses[r.key][0]], r.region.pk,
                                       addresses[r.key][1]) for r in rows]
         person_keys = _insert(Resident, [p for p, _s in people])
+        self.inserted += len(person_keys)
         _insert(Residence, [{**stay, "resident_id": pk} for (_p, stay), pk in zip(people, person_keys, strict=True)])
         # the history rows in the per-row order: the row's new address, its new house, the person
         address_of = {r.index: (keys[i], address_values[i]) for i, r in enumerate(new_addresses.values())}
@@ -333,6 +384,24 @@ class ResidentBatch:
         for r in rows:
             number, row = chunk[r.index]
             outcomes[r.index] = (number, "submitted", [], row, made[r.index])
+
+
+class _AnyOf(Lookup):
+    """``column = ANY(%s)`` with the values as one array parameter (PostgreSQL)."""
+
+    lookup_name = "any_of"
+    prepare_rhs = False
+
+    def as_sql(self, compiler, connection):
+        lhs, params = self.process_lhs(compiler, connection)
+        return f"{lhs} = ANY(%s)", [*params, list(self.rhs)]
+
+
+def _one_of(name: str, values: set):
+    """A filter keeping rows whose ``name`` is one of ``values``: ``IN (…)``, or on PostgreSQL ``= ANY(array)``."""
+    if connection.vendor == "postgresql":
+        return _AnyOf(F(name), list(values))
+    return Q(**{f"{name}__in": values})
 
 
 def _insert(model, rows: list[dict], names: list[str] | None = None, *, columns: dict | None = None,

@@ -250,6 +250,7 @@ def import_rows(actor, kind: str, path_or_file, source_name: str = "", *, chunk_
             importer.run(chunk)
             if progress:
                 progress(report)
+        importer.finish()
     finally:
         source_rows.close()  # closes the workbook (and its file handle)
     report.seconds = round(time.perf_counter() - started, 3)

@@ -138,6 +138,13 @@ class RowImporter:
             results = [self._row(n, row) for n, row in chunk]
         for outcome in results:
             self._tally(outcome)
+        if self.batch:
+            self.batch.committed()
+
+    def finish(self) -> None:
+        """After the last chunk."""
+        if self.batch:
+            self.batch.committed(last=True)
 
     def _clear(self) -> None:
         for cache in (self.regions, self.addresses, self.houses, self.workers):

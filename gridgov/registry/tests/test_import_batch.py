@@ -48,7 +48,7 @@ def _state() -> dict:
 
     def changes(c: dict) -> dict:
         out = dict(c)
-        for fk, model in (("house", "house"), ("address", "address")):
+        for fk, model in (("house", "house"), ("address", "address"), ("resident", "resident")):
             if fk in out:
                 out[fk] = [natural(model, v) if v else v for v in out[fk]]
         return out
@@ -322,3 +322,99 @@ def test_a_sheet_broken_off_half_way_in_the_reader_process_is_the_same_error(cit
         import_rows(city.worker_a, "residents", broken, chunk_size=5, reader_process=True)
     assert caught.value.code == "file_broken" and "此前的20行已按结果导入" in str(caught.value.message)
     assert Resident.objects.count() == people + 20
+
+
+# -- who may write the people on record: the fast path answers it without visible_to's query
+
+
+def _writers(city) -> dict:
+    """Every kind of writer, and writers whose scope is odd: an operator of one community (the prefix is a whole
+    code), a grid worker of the other grid of community A only, a grid worker with no grid, an inactive operator."""
+    from gridgov.accounts.models import User
+    from gridgov.regions.models import GridStaff
+
+    a2 = User.objects.create_user(username="w_a2", password="x", role=User.Role.GRID_WORKER, region=city.township_a)
+    GridStaff.objects.create(grid=city.grid_a2, user=a2, role=GridStaff.Role.WORKER)
+    return {
+        "admin": city.admin, "city_operator": city.city_operator, "county_operator": city.county_operator,
+        "operator_a": city.operator_a, "operator_b": city.operator_b, "worker_a": city.worker_a,
+        "worker_b": city.worker_b, "worker_a2": a2,
+        "community_operator": User.objects.create_user(username="op_ca", password="x", role=User.Role.OPERATOR,
+                                                       region=city.community_a),
+        "gridless_worker": User.objects.create_user(username="w_none", password="x",
+                                                    role=User.Role.GRID_WORKER, region=city.township_a),
+        "inactive_operator": User.objects.create_user(username="op_off", password="x", role=User.Role.OPERATOR,
+                                                      region=city.township_a, is_active=False),
+        "leader_a": city.leader_a, "liaison": city.liaison_cg,
+    }
+
+
+def test_the_scope_of_people_on_record_is_what_visible_to_says(city, on_record):
+    """``ResidentBatch._stored`` answers "may the importer write this person" from the row it read; the answer
+    must be ``Resident.objects.visible_to(actor)``'s for every kind of actor and every place a record can be in:
+    grids A1, A2 and B1, no grid, and the other township."""
+    from types import SimpleNamespace
+
+    from gridgov.registry.excel.batch import ResidentBatch
+
+    people = list(Resident.objects.order_by("pk"))
+    assert len(people) == 4
+    Resident.objects.filter(pk=people[1].pk).update(grid=city.grid_a2)
+    Resident.objects.filter(pk=people[2].pk).update(grid=None)
+    hashes = [p.id_hash for p in people]
+    seen = set()
+    for name, actor in _writers(city).items():
+        stored = ResidentBatch(SimpleNamespace(actor=actor, source="t"))._stored(hashes)
+        assert {row["id_hash"] for row in stored.values()} == set(hashes)
+        mine = {row["pk"] for row in stored.values() if row["mine"]}
+        assert mine == set(Resident.objects.visible_to(actor).values_list("pk", flat=True)), name
+        seen.add(frozenset(mine))
+    assert len(seen) >= 5  # all, none, township A, township B, one grid … the case above are not all alike
+
+
+@pytest.mark.parametrize("who", ["operator_b", "worker_b", "worker_a2", "county_operator", "community_operator",
+                                 "gridless_worker", "inactive_operator"])
+def test_writers_of_every_scope_get_the_per_row_outcome(city, on_record, tmp_path, who):
+    """Out-of-scope people on record are refused (or asked for) exactly as the per-row path does."""
+    actor = _writers(city)[who]
+    (row_report, row_state), (fast_report, fast_state) = _both_ways(actor, mixed(tmp_path, on_record))
+    assert fast_report == row_report and fast_state == row_state
+
+
+@pytest.mark.parametrize("column, value", [(0, "改名"), (3, "13700000000"), (4, "流动人口"), (5, "山东省济南市"),
+                                           (6, "配偶"), (13, "909"), (9, "西关街"), (14, GRID_A2)])
+@pytest.mark.parametrize("who", ["admin", "operator_a", "worker_a"])
+def test_a_changed_cell_is_not_taken_for_unchanged(city, tmp_path, who, column, value):
+    number = make_id("19770707")
+    actor = getattr(city, who)
+    first = resident_row("原名", number, phone="13800000000")
+    import_rows(city.admin, "residents", xlsx(tmp_path, RESIDENT_HEADERS, [first], "first.xlsx"))
+    (same_row, _s), (same_fast, _f) = _both_ways(actor, xlsx(tmp_path, RESIDENT_HEADERS, [first], "same.xlsx"))
+    assert same_fast == same_row and same_fast[2] == 1  # the row as it was is unchanged
+    again = list(first)
+    again[column] = value
+    (row_report, row_state), (fast_report, fast_state) = _both_ways(
+        actor, xlsx(tmp_path, RESIDENT_HEADERS, [again], "again.xlsx"))
+    assert fast_report == row_report and fast_state == row_state
+    assert fast_report[2] == 0 or column == 14  # never "unchanged" (a grid cell only names the address's grid)
+
+
+# -- the planner's statistics (PostgreSQL)
+
+
+def test_a_large_import_refreshes_the_statistics_of_the_tables_it_reads(city, tmp_path, settings):
+    settings.GRIDGOV = {**settings.GRIDGOV, "REGISTRY_IMPORT_ANALYZE_AFTER": 4}
+    path = _new_people(tmp_path, 30, "n.xlsx")
+    with CaptureQueriesContext(connection) as ctx:
+        report = import_rows(city.admin, "residents", path, chunk_size=3)
+    assert report.submitted == 30
+    analyzed = [q["sql"] for q in ctx.captured_queries if q["sql"].startswith("ANALYZE")]
+    if connection.vendor != "postgresql":
+        assert analyzed == []
+        return
+    # after 6 people (the first chunk past 4), 12, 24, and at the end (30: 6 since)
+    assert len(analyzed) == 4 * 3 and {s.split()[1] for s in analyzed} == {
+        '"registry_resident"', '"registry_address"', '"registry_house"'}
+    with CaptureQueriesContext(connection) as again:
+        assert import_rows(city.admin, "residents", path, chunk_size=3).unchanged == 30
+    assert not [q for q in again.captured_queries if q["sql"].startswith("ANALYZE")]  # nothing added
