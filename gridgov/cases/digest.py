@@ -27,8 +27,9 @@ from django.db.models.functions import RowNumber
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 
-from gridgov.cases import notify, setwise
+from gridgov.cases import notify
 from gridgov.cases.models import SweepDigest
+from gridgov.core.oneof import one_of
 
 NUMBERS = 20  # case numbers a digest lists; the link to the worklist shows the rest
 log = logging.getLogger("gridgov.sweep")
@@ -82,7 +83,7 @@ def stage_set(lc, t, ids: list, order: tuple[str, ...]) -> list[SweepDigest]:
     key = list(t.digest_by)
     by = _order(order)
     part = [F(k) for k in key]
-    rows = (lc.model._base_manager.filter(setwise.ids_q(ids))
+    rows = (lc.model._base_manager.filter(one_of("pk", ids))
             .annotate(gg_rn=Window(RowNumber(), partition_by=part, order_by=by),
                       gg_ord=Window(RowNumber(), order_by=by),
                       gg_n=Window(Count("pk"), partition_by=part))

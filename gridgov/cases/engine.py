@@ -39,6 +39,7 @@ from gridgov.cases import bulk, notify, numbers, setwise, signals, tally
 from gridgov.cases.models import TransitionRecord
 from gridgov.core.crypto import mask_phone
 from gridgov.core.errors import Conflict, Forbidden, ValidationFailed
+from gridgov.core.oneof import one_of
 
 SYSTEM = None  # the actor of sweeps
 log = logging.getLogger("gridgov.cases")
@@ -477,7 +478,7 @@ class Lifecycle:
         holds the row locks and has checked the state; ``order`` is the cases' order in the digests' numbers."""
         t = self.transition(action)
         effect = self._effect(t) or setwise.SetEffect()
-        cases = self.model._base_manager.filter(setwise.ids_q(ids))
+        cases = self.model._base_manager.filter(one_of("pk", ids))
         to_status = F("status") if t.target is None else Value(t.target)
         log_case = self.log_model._meta.get_field(self.case_field).attname
         logged = setwise.insert_from(self.log_model, cases, {

@@ -12,7 +12,7 @@ serves both paths:
 - the sweep's batch (:meth:`~gridgov.cases.engine.Lifecycle.perform_system_set`) compiles it, with the kernel's
   own columns of the log row and the statistics record, into one ``INSERT … SELECT`` of the log rows, one of the
   records and one ``UPDATE … FROM (SELECT …)`` of the cases, all keyed by the batch's claimed ids (one parameter:
-  :func:`ids_q`).
+  :func:`gridgov.core.oneof.one_of`).
 
 So what the batch writes is what ``perform`` writes — the same SQL computes it — and the rule is declared once,
 on the lifecycle's transition table.
@@ -20,12 +20,10 @@ on the lifecycle's transition table.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 
 from django.db import connection
-from django.db.models import AutoField, BigAutoField, CharField, F, Func, Q, QuerySet, SmallAutoField, Value
-from django.db.models.expressions import RawSQL
+from django.db.models import AutoField, BigAutoField, CharField, F, Func, QuerySet, SmallAutoField, Value
 from django.db.models.fields import NOT_PROVIDED
 from django.db.models.functions import JSONObject
 
@@ -97,17 +95,6 @@ class SetEffect:
 
 
 # --- the batch's statements ---------------------------------------------------------------------------------
-
-def ids_q(ids: list[int]) -> Q:
-    """``pk IN (the ids)`` as ONE parameter whatever their number (PostgreSQL an array, SQLite a JSON list read by
-    ``json_each``), instead of one prepared parameter per id."""
-    ids = [int(i) for i in ids]
-    if connection.vendor == "postgresql":
-        return Q(pk__in=RawSQL("SELECT unnest(%s::bigint[])", ["{" + ",".join(map(str, ids)) + "}"]))
-    if connection.vendor == "sqlite":
-        return Q(pk__in=RawSQL("SELECT value FROM json_each(%s)", [json.dumps(ids)]))
-    return Q(pk__in=ids)
-
 
 def _sql(qs: QuerySet) -> tuple[str, tuple]:
     sql, params = qs.query.sql_with_params()

@@ -43,6 +43,7 @@ from django.utils import timezone
 from gridgov.cases import bulk, digest, marks, setwise, sla
 from gridgov.cases.engine import Lifecycle, lifecycles
 from gridgov.cases.models import SweptCase
+from gridgov.core.oneof import one_of
 
 log = logging.getLogger("gridgov.sweep")
 
@@ -134,7 +135,7 @@ def _set_batch(lc: Lifecycle, plan: SweepPlan, now: datetime, due: QuerySet, ids
         # in the statements immediate — docs/performance.md)
         with connection.cursor() as cur:
             cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
-    locked = (due.filter(setwise.ids_q(ids), status__in=t.sources).order_by(*order)
+    locked = (due.filter(one_of("pk", ids), status__in=t.sources).order_by(*order)
               .select_for_update(skip_locked=True, of=("self",)).values_list("pk", flat=True))
     claimed = list(locked)
     if not claimed:
@@ -142,7 +143,7 @@ def _set_batch(lc: Lifecycle, plan: SweepPlan, now: datetime, due: QuerySet, ids
     if not lc.set_based_share_kept(claimed[0], plan.action, now):
         return None
     case_id = lc.notice_model._meta.get_field(lc.case_field).attname
-    noticed = setwise.insert_from(lc.notice_model, lc.model._base_manager.filter(setwise.ids_q(claimed)), {
+    noticed = setwise.insert_from(lc.notice_model, lc.model._base_manager.filter(one_of("pk", claimed)), {
         case_id: F("pk"), "kind": Value(plan.notice_kind), "deadline": F(plan.deadline)})
     if noticed != len(claimed):
         raise RuntimeError(f"{lc.kind} {plan.notice_kind}: {len(claimed)} cases, {noticed} notices")
@@ -164,7 +165,7 @@ def _batch(lc: Lifecycle, plan: SweepPlan, now: datetime, ids: list) -> int:
             done = _set_batch(lc, plan, now, due, ids, order)
             if done is not None:
                 return done
-        locked = due.filter(setwise.ids_q(ids)).order_by(*order)
+        locked = due.filter(one_of("pk", ids)).order_by(*order)
         locked = list(locked.select_for_update(skip_locked=True, of=("self",)))
         # the related rows (centers, regions, categories …): one query each for the batch, one instance per row
         # shared by its cases, instead of a join and a model instance per case

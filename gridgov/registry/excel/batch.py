@@ -21,12 +21,13 @@ from typing import Any
 
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
-from django.db.models import Count, F, Lookup, Q
+from django.db.models import Count
 from django.utils import timezone
 
 from gridgov.accounts.models import User
 from gridgov.core import bulkinsert, crypto
 from gridgov.core.errors import DomainError
+from gridgov.core.oneof import one_of
 from gridgov.regions.models import Grid, GridStaff, Region
 from gridgov.registry.excel.cells import CellError
 from gridgov.registry.excel.rows import _LRU, RowImporter
@@ -277,11 +278,11 @@ class ResidentBatch:
         if scope.region_prefix is not None:
             names += ("region__code",)
         found = {row[2]: dict(zip(names, row, strict=True)) for row in Resident.objects.filter(
-            _one_of("id_hash", set(hashes))).order_by().values_list(*names)}
+            one_of("id_hash", set(hashes))).order_by().values_list(*names)}
         if found:
             house_ids = {row["house_id"] for row in found.values()} - {None}
             places = {pk: (key, grid_id) for pk, key, grid_id in House.objects.filter(
-                _one_of("pk", house_ids)).order_by().values_list("pk", "address__key", "address__grid_id")
+                one_of("pk", house_ids)).order_by().values_list("pk", "address__key", "address__grid_id")
                       } if house_ids else {}
             grids = set(GridStaff.objects.filter(user=scope.grid_user).values_list("grid_id", flat=True)
                         ) if scope.grid_user is not None else None
@@ -384,24 +385,6 @@ class ResidentBatch:
         for r in rows:
             number, row = chunk[r.index]
             outcomes[r.index] = (number, "submitted", [], row, made[r.index])
-
-
-class _AnyOf(Lookup):
-    """``column = ANY(%s)`` with the values as one array parameter (PostgreSQL)."""
-
-    lookup_name = "any_of"
-    prepare_rhs = False
-
-    def as_sql(self, compiler, connection):
-        lhs, params = self.process_lhs(compiler, connection)
-        return f"{lhs} = ANY(%s)", [*params, list(self.rhs)]
-
-
-def _one_of(name: str, values: set):
-    """A filter keeping rows whose ``name`` is one of ``values``: ``IN (…)``, or on PostgreSQL ``= ANY(array)``."""
-    if connection.vendor == "postgresql":
-        return _AnyOf(F(name), list(values))
-    return Q(**{f"{name}__in": values})
 
 
 def _insert(model, rows: list[dict], names: list[str] | None = None, *, columns: dict | None = None,
