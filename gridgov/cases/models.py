@@ -43,11 +43,13 @@ class Case(models.Model):
 
     # the deadline of the current stage; None when no stage runs (finished, or waiting on the public)
     stage_started_at = models.DateTimeField(null=True, blank=True, verbose_name=_("本阶段开始时间"))
-    deadline = models.DateTimeField(_("办理时限"), null=True, blank=True, db_index=True)
+    # deadline and warn_at: no index of their own; each concrete model declares (status, deadline) and the sweep's
+    # partial indexes (marks.sweep_indexes), which serve every query of them (docs/architecture.md)
+    deadline = models.DateTimeField(_("办理时限"), null=True, blank=True)
     deadline_unit = models.CharField(max_length=16, blank=True, verbose_name=_("时限单位"))
     # the moment NEAR_DUE_RATIO of the allowed time is used; fixed with the deadline, so the SLA state
     # (正常 / 即将超期 / 已超期) is a comparison with "now" at read time (gridgov.cases.sla)
-    warn_at = models.DateTimeField(null=True, blank=True, db_index=True, verbose_name=_("临期提醒时间"))
+    warn_at = models.DateTimeField(null=True, blank=True, verbose_name=_("临期提醒时间"))
     # the deadline falls in a year whose holiday schedule is not known yet: computed on weekends only
     deadline_provisional = models.BooleanField(default=False, verbose_name=_("时限暂定(节假日未公布)"))
     closed_at = models.DateTimeField(_("结案时间"), null=True, blank=True)
@@ -174,8 +176,10 @@ class TransitionRecord(AppendOnly):
     kind = models.CharField(_("案件类型"), max_length=16)  # the lifecycle: event, dispute, petition …
     case_id = models.BigIntegerField()
     number = models.CharField(_("编号"), max_length=20)
-    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+")
-    center = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+")
+    # indexed: the primary key and (kind, at) only — the statistics read the records by kind and time; the sweep
+    # writes one record per case it acts on, and every index costs each of those rows (docs/architecture.md)
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", db_index=False)
+    center = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", db_index=False)
     category = models.CharField(_("类别"), max_length=32, blank=True)  # event category code, dispute type …
     action = models.CharField(max_length=32)
     from_status = models.CharField(max_length=16, blank=True)
@@ -184,11 +188,11 @@ class TransitionRecord(AppendOnly):
     # the department the action concerns (the case's lead department when it was taken, or the one the
     # transition names through Transition.concerns: an assisting department's 报到), if any
     department = models.ForeignKey("accounts.Department", null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="+")
+                                   related_name="+", db_index=False)
     on_time = models.BooleanField(null=True)
     # the department measures this transition counted (gridgov.cases.models.DEPT_MEASURES), comma-joined
     flows = models.CharField(max_length=120, blank=True)
-    at = models.DateTimeField(db_index=True)
+    at = models.DateTimeField()
 
     class Meta:
         ordering = ["at", "id"]
@@ -196,7 +200,6 @@ class TransitionRecord(AppendOnly):
         verbose_name_plural = _("流转统计记录")
         indexes = [
             models.Index(fields=["kind", "at"]),
-            models.Index(fields=["kind", "case_id"]),
         ]
 
 

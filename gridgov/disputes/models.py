@@ -180,7 +180,7 @@ class Dispute(SweptCase):
     risk_override_reason = models.CharField(_("调整理由"), max_length=500, blank=True)
 
     # the mediation deadline: Case's stage fields, with the dispute's label
-    deadline = models.DateTimeField(_("调解期限"), null=True, blank=True, db_index=True)
+    deadline = models.DateTimeField(_("调解期限"), null=True, blank=True)
 
     referral = models.CharField(_("引导分流"), max_length=16, choices=Referral.choices, blank=True)
     result = models.TextField(_("调解结果"), blank=True)

@@ -194,6 +194,9 @@ class Event(SweptCase):
     reporter_phone_hash = models.CharField(max_length=64, blank=True, editable=False, verbose_name=_("上报人手机号摘要"))
     reporter_phone = SealedPhone("reporter_phone")
 
+    # no index of its own: event_region_status (region, status) serves the region's rows
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="%(class)ss",
+                               verbose_name=_("所属区划"), db_index=False)
     # no index of its own: (status, deadline) serves a status's rows
     status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.REPORTED)
     # no index of its own: event_lead_status (lead_department, status) serves the department's rows
