@@ -283,6 +283,8 @@ GRIDGOV = {
     # PostgreSQL: a resident import refreshes the statistics (ANALYZE) of the tables its lookups read once it has
     # added this many people, again each time it has doubled them, and at its end (gridgov.registry.excel.batch); 0: never
     "REGISTRY_IMPORT_ANALYZE_AFTER": int(os.environ.get("GRIDGOV_REGISTRY_IMPORT_ANALYZE_AFTER", "10000")),
+    # a web process builds the legal consultation's index in a thread as it starts (0: on the first consultation)
+    "CONSULT_WARM_UP": os.environ.get("GRIDGOV_CONSULT_WARM_UP", "1") == "1",
     # attachments
     "MAX_PHOTO_BYTES": int(os.environ.get("GRIDGOV_MAX_PHOTO_BYTES", str(10 * 1024 * 1024))),
     "MAX_MEDIA_BYTES": int(os.environ.get("GRIDGOV_MAX_MEDIA_BYTES", str(50 * 1024 * 1024))),

@@ -29,6 +29,7 @@ was suggested (the words and the kind of dispute), never a number.
 from __future__ import annotations
 
 import functools
+import logging
 import math
 import threading
 from collections import Counter
@@ -41,6 +42,8 @@ from gridgov.laws import lexicon
 from gridgov.laws import text as lawtext
 from gridgov.laws.casebase import CaseBase
 from gridgov.laws.models import Article, Law
+
+log = logging.getLogger(__name__)
 
 K1 = 1.2
 B = 0.75
@@ -377,6 +380,30 @@ def stamp():
     a = Article.objects.aggregate(n=Count("id"), last=Max("id"))
     law = Law.objects.aggregate(n=Count("id"), last=Max("updated_at"))
     return (a["n"], a["last"], law["n"], law["last"])
+
+
+def warm_up() -> bool:
+    """Build the process's index now, if the library holds any article (a worker calls it in a thread of its own
+    at start, so the first consultation does not wait seconds for it). True when an index was built or was
+    current; errors are logged, never raised: a consultation builds the index on demand as before."""
+    from django.db import connection
+
+    try:
+        if not Article.objects.exists():
+            return False
+        get_index()
+        return True
+    except Exception:  # a warm-up must not take the worker down; the first consultation retries
+        log.exception("the legal consultation index could not be built at start")
+        return False
+    finally:
+        connection.close()  # this thread's own connection
+
+
+def warm_up_in_background() -> threading.Thread:
+    thread = threading.Thread(target=warm_up, name="consult-warm-up", daemon=True)
+    thread.start()
+    return thread
 
 
 def get_index() -> ConsultIndex:
