@@ -55,7 +55,7 @@ def user_out(u: User) -> dict:
 
 
 # the operation ids these two had when they lived in events.api: generated clients keep their method names
-@router.post("/auth/token", response={200: TokenOut, 401: Error, 403: Error}, auth=None,
+@router.post("/auth/token", summary="用户名和密码换取访问令牌", response={200: TokenOut, 401: Error, 403: Error}, auth=None,
              operation_id="gridgov_events_api_issue_token")
 def issue_token(request, payload: TokenIn):
     """Exchange a username and password for a bearer token (`Authorization: Bearer <token>`)."""
@@ -68,7 +68,7 @@ def issue_token(request, payload: TokenIn):
     return Reply(200, {"token": raw, "expires_at": token.expires_at, "user": user_out(user)})
 
 
-@router.get("/me", response=UserOut, auth=api_auth, operation_id="gridgov_events_api_me")
+@router.get("/me", summary="当前用户", response=UserOut, auth=api_auth, operation_id="gridgov_events_api_me")
 def me(request):
     return user_out(request.auth)
 
@@ -84,7 +84,7 @@ class TokenInfo(Schema):
     current: bool
 
 
-@router.get("/auth/tokens", response={200: list[TokenInfo], 401: Error, 403: Error}, auth=api_auth)
+@router.get("/auth/tokens", summary="我的有效令牌", response={200: list[TokenInfo], 401: Error, 403: Error}, auth=api_auth)
 def list_tokens(request):
     """Your live tokens (one per device that logged in), newest first; `current` marks the one this
     request was made with.  Token values are never shown."""
@@ -96,7 +96,8 @@ def list_tokens(request):
     ]
 
 
-@router.delete("/auth/token", response={204: None, 401: Error, 403: Error, 409: Error}, auth=api_auth)
+@router.delete("/auth/token", summary="退出本设备（注销当前令牌）",
+               response={204: None, 401: Error, 403: Error, 409: Error}, auth=api_auth)
 def revoke_current(request):
     """Log out this device: the bearer token this request was made with stops working at once.
     A request authenticated by a session (no token) → 409 `not_token_auth`."""
@@ -104,7 +105,7 @@ def revoke_current(request):
     return Reply(204, None)
 
 
-@router.delete("/auth/tokens/{token_id}", response={204: None, 401: Error, 403: Error, 404: Error},
+@router.delete("/auth/tokens/{token_id}", summary="注销我的某个令牌", response={204: None, 401: Error, 403: Error, 404: Error},
                auth=api_auth)
 def revoke(request, token_id: Id):
     """Revoke one of your tokens (e.g. a lost phone).  Another user's token → 404."""

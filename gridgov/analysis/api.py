@@ -155,14 +155,14 @@ def get_analysis(request, params: Query[AnalysisParams]):
     return analyse(region.code, p)
 
 
-@router.get("/reports", response={200: AnalysisReportPage, **ERRORS})
+@router.get("/reports", summary="一分析三报告列表", response={200: AnalysisReportPage, **ERRORS})
 def list_reports(request, filters: Query[AnalysisListParams], page: Query[PageParams]):
     """The analysis reports in your scope, the latest period first."""
     qs = filtered(request.auth, filters.region, filters.kind, filters.status, filters.value)
     return {"count": qs.count(), "results": [report_out(r) for r in page.window(qs)]}
 
 
-@router.post("/reports", response={201: list[AnalysisReportOut], **ERRORS})
+@router.post("/reports", summary="起草（或重新起草）一分析三报告", response={201: list[AnalysisReportOut], **ERRORS})
 def draft_reports(request, payload: DraftIn):
     """Draft the three reports of a region and period (or redraft the drafts: new numbers, edited sections
     kept; sent reports stay as they are)."""
@@ -170,25 +170,26 @@ def draft_reports(request, payload: DraftIn):
     return Reply(201, [report_out(r) for r in rows])
 
 
-@router.get("/reports/{report_id}", response={200: AnalysisReportDetail, **ERRORS})
+@router.get("/reports/{report_id}", summary="报告详情", response={200: AnalysisReportDetail, **ERRORS})
 def report_detail(request, report_id: Id):
     return report_out(reports.get_visible(request.auth, report_id), detail=True)
 
 
-@router.patch("/reports/{report_id}", response={200: AnalysisReportDetail, **ERRORS})
+@router.patch("/reports/{report_id}", summary="修改报告草稿", response={200: AnalysisReportDetail, **ERRORS})
 def edit_report(request, report_id: Id, payload: EditIn):
     """Change sections' text and/or the recipients of a draft (409 once sent)."""
     r = reports.edit(request.auth, reports.get_visible(request.auth, report_id), payload.sections, payload.recipients)
     return report_out(r, detail=True)
 
 
-@router.post("/reports/{report_id}/send", response={200: AnalysisReportDetail, **ERRORS})
+@router.post("/reports/{report_id}/send", summary="报送报告", response={200: AnalysisReportDetail, **ERRORS})
 def send_report(request, report_id: Id):
     """报送: the report is archived and can no longer change (409 if already sent)."""
     return report_out(reports.send(request.auth, reports.get_visible(request.auth, report_id)), detail=True)
 
 
-@router.get("/reports/{report_id}/docx", url_name="analysis_report_docx", response={200: None, **ERRORS})
+@router.get("/reports/{report_id}/docx", summary="下载报告（Word）",
+            url_name="analysis_report_docx", response={200: None, **ERRORS})
 def download_report(request, report_id: Id):
     """The report's DOCX (the draft's latest, or the archived one once sent)."""
     return reports.file_response(reports.get_visible(request.auth, report_id))

@@ -179,7 +179,8 @@ def _input(payload, **extra) -> services.DisputeInput:
     return services.DisputeInput(**data, **extra)
 
 
-@router.post("/disputes", response={200: DisputeDetail, 201: DisputeDetail, 403: Error, 422: Error}, auth=api_auth)
+@router.post("/disputes", summary="登记矛盾纠纷",
+             response={200: DisputeDetail, 201: DisputeDetail, 403: Error, 422: Error}, auth=api_auth)
 def create(request, payload: DisputeIn):
     """Register a dispute (grid worker, center operator, mediator).  It is risk-graded at once.
     Header `Idempotency-Key`: a retry with the same key answers 200 with the first dispute."""
@@ -188,7 +189,8 @@ def create(request, payload: DisputeIn):
     return Reply(201 if created else 200, detail(services.get_visible(request.auth, d.number), request.auth))
 
 
-@router.post("/disputes/from-event", response={201: DisputeDetail, 403: Error, 404: Error, 422: Error},
+@router.post("/disputes/from-event", summary="事件转为矛盾纠纷",
+             response={201: DisputeDetail, 403: Error, 404: Error, 422: Error},
              auth=api_auth)
 def from_event(request, payload: ConvertIn):
     """Convert an event of the 矛盾纠纷 group into a dispute (both stay linked)."""
@@ -197,7 +199,8 @@ def from_event(request, payload: ConvertIn):
     return Reply(201, detail(services.get_visible(request.auth, d.number), request.auth))
 
 
-@router.post("/citizen/disputes", response={200: dict, 201: dict, 422: Error, 429: Error}, auth=None)
+@router.post("/citizen/disputes", summary="群众申请调解（无需账号）",
+             response={200: dict, 201: dict, 422: Error, 429: Error}, auth=None)
 def citizen_apply(request, payload: CitizenDisputeIn):
     """Apply for mediation without an account (name and phone). Header `Idempotency-Key`: a retry with the
     same key (and phone) answers 200 with the first application."""
@@ -218,7 +221,8 @@ class CitizenProgress(Schema):
     steps: list[dict]
 
 
-@router.get("/citizen/disputes/{number}", response={200: CitizenProgress, 404: Error, 429: Error}, auth=None)
+@router.get("/citizen/disputes/{number}", summary="群众查询调解申请进度",
+            response={200: CitizenProgress, 404: Error, 429: Error}, auth=None)
 def citizen_track(request, number: str, phone: str = ""):
     """Follow your application by its number and the phone you applied with (no notes, only the steps)."""
     return services.citizen_progress(services.get_for_citizen(number, phone, client=client_ip(request)))
@@ -229,7 +233,7 @@ class DisputePage(Schema):
     results: list[DisputeBrief]
 
 
-@router.get("/disputes", response={200: DisputePage, 422: Error}, auth=api_auth)
+@router.get("/disputes", summary="矛盾纠纷列表", response={200: DisputePage, 422: Error}, auth=api_auth)
 def list_disputes(request, status: str = "", dispute_type: str = "", risk_grade: str = "", sla_state: str = "",
                   channel: str = "", q: str = "", page: Query[PageParams] = None):
     """Disputes you may see, soonest deadline first."""
@@ -240,14 +244,15 @@ def list_disputes(request, status: str = "", dispute_type: str = "", risk_grade:
     return {"count": qs.count(), "results": [brief(d, now) for d in rows]}
 
 
-@router.get("/disputes/attachments/{attachment_id}", response={200: None, 404: Error}, auth=api_auth)
+@router.get("/disputes/attachments/{attachment_id}", summary="下载调解记录附件",
+            response={200: None, 404: Error}, auth=api_auth)
 def session_file(request, attachment_id: Id):
     from gridgov.cases.uploads import serve_upload
 
     return serve_upload(services.get_session_attachment(request.auth, attachment_id))
 
 
-@router.get("/disputes/{number}", response={200: DisputeDetail, 404: Error}, auth=api_auth)
+@router.get("/disputes/{number}", summary="矛盾纠纷详情", response={200: DisputeDetail, 404: Error}, auth=api_auth)
 def get_dispute(request, number: str):
     return detail(services.get_visible(request.auth, number), request.auth)
 
@@ -293,7 +298,8 @@ class AdviceOut(Schema):
     cited: bool
 
 
-@router.get("/disputes/{number}/legal-advice", response={200: list[AdviceOut], 404: Error}, auth=api_auth)
+@router.get("/disputes/{number}/legal-advice", summary="纠纷的法律咨询",
+            response={200: list[AdviceOut], 404: Error}, auth=api_auth)
 def legal_advice(request, number: str, k: int = Query(5, ge=1, le=20)):
     """法律咨询: the law articles most relevant to the dispute's description and type, why each was
     suggested, and whether each is cited on the case; cite one with the action `cite_law` `{article}`."""
@@ -305,7 +311,7 @@ def legal_advice(request, number: str, k: int = Query(5, ge=1, le=20)):
              "cited": a.cited} for a in legal.legal_advice(request.auth, d, k=k)]
 
 
-@router.post("/disputes/{number}/actions/{action}",
+@router.post("/disputes/{number}/actions/{action}", summary="执行纠纷办理操作",
              response={200: DisputeDetail, 403: Error, 404: Error, 409: Error, 422: Error}, auth=api_auth)
 def act(request, number: str, action: str, payload: DisputeActionIn):
     """Perform an action: wrong state → 409, not yours → 403, outside your scope → 404.
@@ -315,7 +321,7 @@ def act(request, number: str, action: str, payload: DisputeActionIn):
     return detail(services.get_visible(request.auth, number), request.auth)
 
 
-@router.post("/disputes/{number}/sessions/{session_id}/attachments",
+@router.post("/disputes/{number}/sessions/{session_id}/attachments", summary="上传调解记录附件",
              response={201: dict, 403: Error, 404: Error, 409: Error, 422: Error}, auth=api_auth)
 def upload(request, number: str, session_id: Id, file: UploadedFile = File(...)):
     """Attach a photo/audio/video to a session record (checked by content and size)."""
@@ -324,7 +330,8 @@ def upload(request, number: str, session_id: Id, file: UploadedFile = File(...))
     return Reply(201, {"id": att.pk, "kind": att.kind, "size": att.size})
 
 
-@router.get("/disputes/{number}/agreement.docx", response={200: None, 404: Error}, auth=api_auth)
+@router.get("/disputes/{number}/agreement.docx", summary="下载人民调解协议书（Word）",
+            response={200: None, 404: Error}, auth=api_auth)
 def agreement_docx(request, number: str):
     """The 人民调解协议书 as a Word document."""
     d = services.get_visible(request.auth, number)
@@ -363,7 +370,7 @@ def mediator_out(m: Mediator) -> dict:
             "satisfaction_rate": satisfaction_rate(m)}
 
 
-@router.get("/mediators", response={200: list[MediatorOut], 422: Error}, auth=api_auth)
+@router.get("/mediators", summary="调解员超市", response={200: list[MediatorOut], 422: Error}, auth=api_auth)
 def mediators(request, dispute_type: str = "", region: str = "",
               min_rate: float | None = Query(None, ge=0, le=1, allow_inf_nan=False),
               order: str = "rate"):
@@ -378,7 +385,8 @@ class SuggestionOut(Schema):
     reasons: list[str]
 
 
-@router.get("/disputes/{number}/mediators/suggest", response={200: list[SuggestionOut], 404: Error}, auth=api_auth)
+@router.get("/disputes/{number}/mediators/suggest", summary="为纠纷推荐调解员",
+            response={200: list[SuggestionOut], 404: Error}, auth=api_auth)
 def suggest(request, number: str):
     """Mediators ranked for this dispute, with the reasons."""
     d = services.get_visible(request.auth, number)

@@ -37,7 +37,7 @@ class CategoryOut(Schema):
     default_department: str | None
 
 
-@router.get("/categories", response=list[CategoryOut], auth=None)
+@router.get("/categories", summary="事件分类", response=list[CategoryOut], auth=None)
 def categories(request):
     """The two-level taxonomy (active categories only); leaves have a parent."""
     return [
@@ -214,7 +214,7 @@ def _payload_input(payload: EventIn, **extra) -> services.EventInput:
     return services.EventInput(**payload.dict(), **extra)
 
 
-@router.post("/events", response={200: EventDetail, 201: EventDetail, 422: Error}, auth=api_auth)
+@router.post("/events", summary="上报事件", response={200: EventDetail, 201: EventDetail, 422: Error}, auth=api_auth)
 def create_event(request, payload: EventIn):
     """Report an event.  Send an `Idempotency-Key` header: a retried submission with the same key
     returns the first event (200) instead of creating a second one (201)."""
@@ -231,7 +231,7 @@ class EventPage(Schema):
     results: list[EventBrief]
 
 
-@router.get("/events", response={200: EventPage, 422: Error}, auth=api_auth)
+@router.get("/events", summary="事件列表", response={200: EventPage, 422: Error}, auth=api_auth)
 def list_events(request, status: str = "", category: str = "", region: str = "", sla_state: str = "",
                 q: str = "", mine: bool = False, rating: str = "", reported_from: str = "", reported_to: str = "",
                 source: str = "", grid: str = "", measure: str = "", page: Query[PageParams] = None):
@@ -262,7 +262,7 @@ def list_events(request, status: str = "", category: str = "", region: str = "",
     }
 
 
-@router.get("/events/duplicates", response={200: list[EventBrief], 422: Error}, auth=api_auth)
+@router.get("/events/duplicates", summary="附近可能重复的事件", response={200: list[EventBrief], 422: Error}, auth=api_auth)
 def possible_duplicates(request, category: str, lng: Lng, lat: Lat):
     """Open events of the same category nearby (radius and period from settings) — shown while reporting."""
     cat = Category.objects.filter(code=category).first()
@@ -271,7 +271,7 @@ def possible_duplicates(request, category: str, lng: Lng, lat: Lat):
     return [brief(e) for e, _d in services.find_duplicates(cat, lng, lat, user=request.auth)]
 
 
-@router.get("/events/{number}", response={200: EventDetail, 404: Error}, auth=api_auth)
+@router.get("/events/{number}", summary="事件详情", response={200: EventDetail, 404: Error}, auth=api_auth)
 def get_event(request, number: str):
     return detail(services.get_visible(request.auth, number), request.auth)
 
@@ -298,7 +298,7 @@ class EventActionIn(Schema):
     address: text(200) | None = Field(None, description="relocate: the corrected address (optional)")
 
 
-@router.post("/events/{number}/actions/{action}",
+@router.post("/events/{number}/actions/{action}", summary="执行事件办理操作",
              response={200: EventDetail, 403: Error, 404: Error, 409: Error, 422: Error}, auth=api_auth)
 def act(request, number: str, action: str, payload: EventActionIn):
     """Perform an action.  Not allowed in the current state → 409; not yours to take → 403;
@@ -319,7 +319,7 @@ class CenterOut(Schema):
     level: int
 
 
-@router.get("/events/{number}/hand-down-centers",
+@router.get("/events/{number}/hand-down-centers", summary="可下派的下级中心",
             response={200: list[CenterOut], 403: Error, 404: Error, 409: Error}, auth=api_auth)
 def hand_down_centers(request, number: str):
     """The lower centers you may hand this event down to (`hand_down` with `center` = a code of this list)."""
@@ -329,7 +329,8 @@ def hand_down_centers(request, number: str):
             for r in routing.lower_centers(event)]
 
 
-@router.post("/events/{number}/attachments", response={201: dict, 403: Error, 404: Error, 409: Error, 422: Error},
+@router.post("/events/{number}/attachments", summary="上传事件附件",
+             response={201: dict, 403: Error, 404: Error, 409: Error, 422: Error},
              auth=api_auth)
 def upload(request, number: str, file: UploadedFile = File(...)):
     """Attach a photo, audio or video (checked by content and size)."""
@@ -342,7 +343,7 @@ def upload(request, number: str, file: UploadedFile = File(...)):
     return Reply(201, {"kind": att.kind, "url": att.url, "size": att.size, "sha256": att.sha256})
 
 
-@router.get("/attachments/{attachment_id}", auth=api_auth, response={200: None, 404: Error})
+@router.get("/attachments/{attachment_id}", summary="下载事件附件", auth=api_auth, response={200: None, 404: Error})
 def download(request, attachment_id: Id):
     """The file of an attachment, if you may see its event."""
     return services.attachment_response(services.get_attachment(request.auth, attachment_id))
@@ -402,7 +403,8 @@ def citizen_view(e: Event) -> dict:
     return view
 
 
-@citizen_router.post("/citizen/events", response={200: CitizenView, 201: CitizenView, 422: Error, 429: Error},
+@citizen_router.post("/citizen/events", summary="群众上报事件（无需账号）",
+                     response={200: CitizenView, 201: CitizenView, 422: Error, 429: Error},
                      auth=None)
 def citizen_report(request, payload: CitizenEventIn):
     """Report without an account; keep the returned number and your phone number to follow the case."""
@@ -411,7 +413,8 @@ def citizen_report(request, payload: CitizenEventIn):
     return Reply(201 if created else 200, citizen_view(event))
 
 
-@citizen_router.get("/citizen/events/{number}", response={200: CitizenView, 404: Error, 429: Error}, auth=None)
+@citizen_router.get("/citizen/events/{number}", summary="群众查询事件进度",
+                    response={200: CitizenView, 404: Error, 429: Error}, auth=None)
 def citizen_track(request, number: str, phone: str):
     """Follow a case by its number and the phone it was reported with (rate-limited per client)."""
     return citizen_view(services.get_for_citizen(number, phone, client=client_ip(request)))
@@ -423,7 +426,7 @@ class RateIn(Schema):
     note: text(500) = ""
 
 
-@citizen_router.post("/citizen/events/{number}/rate",
+@citizen_router.post("/citizen/events/{number}/rate", summary="群众评价办理结果",
                      response={200: CitizenView, 404: Error, 409: Error, 422: Error, 429: Error}, auth=None)
 def citizen_rate(request, number: str, payload: RateIn):
     event = services.get_for_citizen(number, payload.phone, client=client_ip(request))

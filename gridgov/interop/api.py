@@ -44,14 +44,14 @@ class CasePage(Schema):
     results: list[CaseOut]
 
 
-@router.get("/cases", response={200: CasePage, 429: Error})
+@router.get("/cases", summary="部门案件列表（主办或协办）", response={200: CasePage, 429: Error})
 def list_cases(request, page: Query[PageParams] = None):
     """The department's open cases (主办 or 协办), soonest deadline first."""
     qs = inbound.open_cases(request.auth)
     return {"count": qs.count(), "results": [inbound.as_dict(e, request.auth) for e in page.window(qs)]}
 
 
-@router.get("/cases/{number}", response={200: CaseOut, 429: Error})
+@router.get("/cases/{number}", summary="部门案件详情", response={200: CaseOut, 429: Error})
 def get_case(request, number: str):
     """One case the department may see; any other number is a 404."""
     return inbound.as_dict(inbound.get_case(request.auth, number), request.auth)
@@ -73,25 +73,25 @@ class ExtensionIn(Schema):
 ACTION_ERRORS = {200: CaseOut, 403: Error, 409: Error, 429: Error}
 
 
-@router.post("/cases/{number}/sign", response=ACTION_ERRORS)
+@router.post("/cases/{number}/sign", summary="签收案件", response=ACTION_ERRORS)
 def sign(request, number: str, payload: NoteIn):
     """签收 a case dispatched to the department (待签收 → 处置中)."""
     return _act(request, number, "sign", payload)
 
 
-@router.post("/cases/{number}/feedback", response=ACTION_ERRORS)
+@router.post("/cases/{number}/feedback", summary="反馈处置结果", response=ACTION_ERRORS)
 def feedback(request, number: str, payload: NeededNoteIn):
     """反馈处置结果 (处置中 → 待核查): the note is the result."""
     return _act(request, number, "feedback", payload)
 
 
-@router.post("/cases/{number}/request-extension", response=ACTION_ERRORS)
+@router.post("/cases/{number}/request-extension", summary="申请延期", response=ACTION_ERRORS)
 def request_extension(request, number: str, payload: ExtensionIn):
     """申请延期: the reason and the deadline asked for (later than the current one)."""
     return _act(request, number, "request_extension", payload)
 
 
-@router.post("/cases/{number}/return", response=ACTION_ERRORS)
+@router.post("/cases/{number}/return", summary="退回案件", response=ACTION_ERRORS)
 def return_case(request, number: str, payload: NeededNoteIn):
     """退回 a misrouted case to its center, with the reason."""
     return _act(request, number, "return", payload)

@@ -156,7 +156,7 @@ def detail(p: Petition, actor) -> dict:
     return out
 
 
-@router.post("/petitions", response={201: PetitionDetail, 403: Error, 422: Error}, auth=api_auth)
+@router.post("/petitions", summary="登记信访件", response={201: PetitionDetail, 403: Error, 422: Error}, auth=api_auth)
 def create_petition(request, payload: PetitionIn):
     """Register a petition (operators, grid workers). A repeat of an earlier petition by the same
     petitioner is detected and linked (`repeat_count`, `repeat_of`)."""
@@ -180,7 +180,7 @@ def _page(request, qs, page: PageParams, filters: dict) -> dict:
             "results": [brief(p, now) for p in rows]}
 
 
-@router.get("/petitions", response={200: PetitionPage, 422: Error}, auth=api_auth)
+@router.get("/petitions", summary="信访件列表", response={200: PetitionPage, 422: Error}, auth=api_auth)
 def list_petitions(request, status: str = "", channel: str = "", sla_state: str = "", backlog: str = "",
                    repeat: str = "", region: str = "", q: str = "", page: Query[PageParams] = None):
     """Petitions you may see, soonest deadline first. Filters: status, channel, sla_state
@@ -191,7 +191,7 @@ def list_petitions(request, status: str = "", channel: str = "", sla_state: str 
     return _page(request, qs, page, filters)
 
 
-@router.get("/petitions/backlog", response={200: PetitionPage, 422: Error}, auth=api_auth)
+@router.get("/petitions/backlog", summary="信访积案", response={200: PetitionPage, 422: Error}, auth=api_auth)
 def backlog(request, channel: str = "", region: str = "", repeat: str = "", page: Query[PageParams] = None):
     """积案: open beyond the current deadline, or repeated 3 times or more (PETITION_BACKLOG_REPEATS)."""
     filters = {"backlog": "1", "channel": channel, "region": region, "repeat": repeat}
@@ -212,7 +212,7 @@ class ReplyRate(Schema):
     rate: float | None
 
 
-@router.get("/petitions/stats/reply-rate", response={200: ReplyRate, 422: Error}, auth=api_auth)
+@router.get("/petitions/stats/reply-rate", summary="信访七日内回复率", response={200: ReplyRate, 422: Error}, auth=api_auth)
 def reply_rate(request, region: str = "", since: str = "", until: str = ""):
     """七日内回复率 of letters registered in [since, until] (YYYY-MM-DD; default the last 30 days) in a
     region (code prefix), within your scope. Letters still inside their 7 days without a reply are
@@ -220,7 +220,7 @@ def reply_rate(request, region: str = "", since: str = "", until: str = ""):
     return services.reply_rate_for(request.auth, region=region, since=since, until=until)
 
 
-@router.get("/petitions/{number}", response={200: PetitionDetail, 404: Error}, auth=api_auth)
+@router.get("/petitions/{number}", summary="信访件详情", response={200: PetitionDetail, 404: Error}, auth=api_auth)
 def get_petition(request, number: str):
     return detail(services.get_visible(request.auth, number), request.auth)
 
@@ -234,7 +234,7 @@ class PetitionActionIn(Schema):
     delivery_date: date | None = Field(None, description="record_delivery: the day the petitioner received it")
 
 
-@router.post("/petitions/{number}/actions/{action}",
+@router.post("/petitions/{number}/actions/{action}", summary="执行信访办理操作",
              response={200: PetitionDetail, 403: Error, 404: Error, 409: Error, 422: Error}, auth=api_auth)
 def act(request, number: str, action: str, payload: PetitionActionIn):
     """Perform an action. Wrong state → 409; not yours → 403; outside your scope → 404;

@@ -146,7 +146,7 @@ class ResidentPage(Schema):
     results: list[ResidentBrief]
 
 
-@router.get("/residents", response={200: ResidentPage, 403: Error})
+@router.get("/residents", summary="实有人口列表", response={200: ResidentPage, 403: Error})
 def list_residents(request, q: str = "", household: str = "", region: str = "", current: bool = True,
                    id_number: str = "",
                    page: Query[PageParams] = None):
@@ -169,7 +169,7 @@ def list_residents(request, q: str = "", household: str = "", region: str = "", 
     return {"count": qs.count(), "results": [resident_brief(r) for r in page.window(qs)]}
 
 
-@router.get("/residents/{resident_id}", response={200: ResidentDetail, 403: Error, 404: Error})
+@router.get("/residents/{resident_id}", summary="实有人口详情", response={200: ResidentDetail, 403: Error, 404: Error})
 def get_resident(request, resident_id: Id):
     user = _reader(request)
     return resident_detail(_get(Resident, user, resident_id, "未找到该人员"))
@@ -199,7 +199,8 @@ SUBMITTED = ("已提交登记。如该人员已在其他辖区登记，须经原
              "可按证件号码查询。")
 
 
-@router.post("/residents", response={200: ResidentDetail, 202: RegistrationReceipt, 403: Error, 422: Error})
+@router.post("/residents", summary="登记实有人口",
+             response={200: ResidentDetail, 202: RegistrationReceipt, 403: Error, 422: Error})
 def register_resident(request, payload: ResidentIn):
     """Register a resident in a house you may see.
 
@@ -232,7 +233,8 @@ class RevealOut(Schema):
     phone: str
 
 
-@router.post("/residents/{resident_id}/reveal", response={200: RevealOut, 403: Error, 404: Error, 422: Error})
+@router.post("/residents/{resident_id}/reveal", summary="查看完整证件号码和电话（留痕）",
+             response={200: RevealOut, 403: Error, 404: Error, 422: Error})
 def reveal_resident(request, resident_id: Id, payload: RevealIn):
     """The full identity number and phone: needs the permission and a reason; every call is logged."""
     user = _reader(request)
@@ -270,7 +272,7 @@ class HousePage(Schema):
     results: list[HouseOut]
 
 
-@router.get("/houses", response={200: HousePage, 403: Error})
+@router.get("/houses", summary="实有房屋列表", response={200: HousePage, 403: Error})
 def list_houses(request, region: str = "", grid: str = "", status: str = "", q: str = "",
                 page: Query[PageParams] = None):
     user = _reader(request)
@@ -287,7 +289,7 @@ def list_houses(request, region: str = "", grid: str = "", status: str = "", q: 
     return {"count": qs.count(), "results": [house_out(h) for h in page.window(qs)]}
 
 
-@router.get("/houses/{house_id}", response={200: HouseOut, 403: Error, 404: Error})
+@router.get("/houses/{house_id}", summary="实有房屋详情", response={200: HouseOut, 403: Error, 404: Error})
 def get_house(request, house_id: Id):
     user = _reader(request)
     return house_out(_get(House, user, house_id, "未找到该房屋"))
@@ -302,7 +304,7 @@ class HouseIn(AddressIn):
     owner_phone: text(32) = ""
 
 
-@router.post("/houses", response={200: HouseOut, 201: HouseOut, 403: Error, 409: Error, 422: Error})
+@router.post("/houses", summary="登记实有房屋", response={200: HouseOut, 201: HouseOut, 403: Error, 409: Error, 422: Error})
 def create_house(request, payload: HouseIn):
     """Register a house at a standard address (created when new).  The address already has a house you may
     see: that house (200), unchanged; one you may not see: 409."""
@@ -349,7 +351,7 @@ class UnitPage(Schema):
     results: list[UnitOut]
 
 
-@router.get("/units", response={200: UnitPage, 403: Error})
+@router.get("/units", summary="实有单位列表", response={200: UnitPage, 403: Error})
 def list_units(request, q: str = "", kind: str = "", key_only: bool = False, region: str = "",
                page: Query[PageParams] = None):
     user = _reader(request)
@@ -377,7 +379,7 @@ class UnitIn(AddressIn):
     employees: Count | None = None
 
 
-@router.post("/units", response={201: UnitOut, 403: Error, 409: Error, 422: Error})
+@router.post("/units", summary="登记实有单位", response={201: UnitOut, 403: Error, 409: Error, 422: Error})
 def create_unit(request, payload: UnitIn):
     user = _reader(request)
     if payload.uscc:
@@ -427,7 +429,7 @@ class KeyPersonPage(Schema):
     results: list[KeyPersonOut]
 
 
-@router.get("/key-persons", response={200: KeyPersonPage, 403: Error})
+@router.get("/key-persons", summary="重点人员及走访状态", response={200: KeyPersonPage, 403: Error})
 def list_key_persons(request, category: str = "", risk: str = "", state: str = "", worker: str = "",
                      page: Query[PageParams] = None):
     """Active key persons you may see with their visit status, overdue first.
@@ -468,7 +470,8 @@ class VisitOut(Schema):
     state: str
 
 
-@router.post("/key-persons/{key_person_id}/visits", response={201: VisitOut, 403: Error, 404: Error, 422: Error})
+@router.post("/key-persons/{key_person_id}/visits", summary="记录重点人员走访",
+             response={201: VisitOut, 403: Error, 404: Error, 422: Error})
 def record_visit(request, key_person_id: Id, payload: VisitIn):
     user = _key_person_reader(request)
     kp = _get(KeyPerson, user, key_person_id, "未找到该重点人员")
@@ -493,7 +496,7 @@ class CoverageOut(Schema):
     category: str = ""
 
 
-@router.get("/registry/coverage", response={200: CoverageOut, 403: Error, 404: Error, 422: Error})
+@router.get("/registry/coverage", summary="重点人员动态掌控率", response={200: CoverageOut, 403: Error, 404: Error, 422: Error})
 def coverage(request, region: str = "", on: date | None = None, category: str = ""):
     """动态掌控率 of a region (default: your own) on a day (default: today): active key persons visited
     within their interval / all of them."""
@@ -565,7 +568,7 @@ def _transfers(user):
                                                   "requested_by__region", "decided_by__region")
 
 
-@router.get("/transfers", response={200: TransferPage, 403: Error})
+@router.get("/transfers", summary="待我确认的迁移申请", response={200: TransferPage, 403: Error})
 def list_transfers(request, status: str = "pending", page: Query[PageParams] = None):
     """Transfer requests for the records you keep (the side that confirms or refuses); status: pending
     (default), confirmed, refused, cancelled or all.  A requester does not see their own requests here: they
@@ -577,7 +580,7 @@ def list_transfers(request, status: str = "pending", page: Query[PageParams] = N
     return {"count": qs.count(), "results": [transfer_out(t) for t in page.window(qs)]}
 
 
-@router.post("/transfers/{transfer_id}/confirm",
+@router.post("/transfers/{transfer_id}/confirm", summary="确认迁移申请",
              response={200: TransferOut, 403: Error, 404: Error, 409: Error, 422: Error})
 def confirm_transfer(request, transfer_id: Id):
     """Confirm: the submitted values are written and the person moves into the requested house (the record
@@ -589,7 +592,7 @@ def confirm_transfer(request, transfer_id: Id):
     return transfer_out(t)
 
 
-@router.post("/transfers/{transfer_id}/refuse",
+@router.post("/transfers/{transfer_id}/refuse", summary="拒绝迁移申请",
              response={200: TransferOut, 403: Error, 404: Error, 409: Error, 422: Error})
 def refuse_transfer(request, transfer_id: Id, payload: RefuseIn):
     """Refuse with a reason (2–200 characters) the requester reads; the record stays as it is."""

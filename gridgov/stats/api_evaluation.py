@@ -203,25 +203,25 @@ def worker_ranking(user, params: RankParams) -> dict:
     return out
 
 
-@router.get("/rankings/regions", response={200: RegionRanking, **ERRORS})
+@router.get("/rankings/regions", summary="下级区域平安指数排名", response={200: RegionRanking, **ERRORS})
 def rankings_regions(request, params: Query[RankParams]):
     """下级区域（社区下为网格）按平安指数排名：星级、名次及与上期相比的变化。"""
     return region_ranking(request.auth, params, grids=False)
 
 
-@router.get("/rankings/grids", response={200: RegionRanking, **ERRORS})
+@router.get("/rankings/grids", summary="网格排名（星级网格）", response={200: RegionRanking, **ERRORS})
 def rankings_grids(request, params: Query[RankParams]):
     """县(区)、乡镇(街道)或村(社区)内全部网格按平安指数排名（星级网格）。"""
     return region_ranking(request.auth, params, grids=True)
 
 
-@router.get("/rankings/workers", response={200: WorkerRanking, **ERRORS})
+@router.get("/rankings/workers", summary="网格员考核排名", response={200: WorkerRanking, **ERRORS})
 def rankings_workers(request, params: Query[RankParams]):
     """网格员考核得分与乡镇内、县(区)内排名（周考核用 period=week，月考核用 period=month）。"""
     return worker_ranking(request.auth, params)
 
 
-@router.get("/rankings/departments", response={200: DepartmentRanking, **ERRORS})
+@router.get("/rankings/departments", summary="职能部门指标排名", response={200: DepartmentRanking, **ERRORS})
 def rankings_departments(request, params: Query[DeptParams]):
     """职能部门综合指标值排名：按时签收率、按期处置率、返工率、退回率、延期率、满意率。"""
     return department_ranking(request.auth, params)

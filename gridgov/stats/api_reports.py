@@ -106,14 +106,15 @@ def filtered(user, region: str = "", kind: str = ""):
     return qs
 
 
-@router.get("/reports", response={200: ReportPage, 400: Error, 401: Error, 404: Error, 422: Error})
+@router.get("/reports", summary="统计报表列表", response={200: ReportPage, 400: Error, 401: Error, 404: Error, 422: Error})
 def list_reports(request, filters: Query[ListParams], page: Query[PageParams]):
     """Archived reports in your scope, the latest period first."""
     qs = filtered(request.auth, filters.region, filters.kind)
     return {"count": qs.count(), "results": [report_out(r) for r in page.window(qs)]}
 
 
-@router.post("/reports", response={201: ReportOut, 400: Error, 401: Error, 403: Error, 404: Error, 422: Error})
+@router.post("/reports", summary="生成统计报表",
+             response={201: ReportOut, 400: Error, 401: Error, 403: Error, 404: Error, 422: Error})
 def generate_report(request, payload: ReportIn):
     """Generate a report now (or regenerate it: the same archive row gets the new files). The region must lie
     in your scope (404 otherwise) and have a center (city, county, township)."""
@@ -124,7 +125,7 @@ def generate_report(request, payload: ReportIn):
     return Reply(201, report_out(report))
 
 
-@router.get("/reports/{report_id}/{fmt}", url_name="stats_report_file",
+@router.get("/reports/{report_id}/{fmt}", summary="下载统计报表（Excel 或 PDF）", url_name="stats_report_file",
             response={200: None, 401: Error, 404: Error, 422: Error})
 def download_report(request, report_id: Id, fmt: str):
     """The report's Excel workbook (``xlsx``) or PDF (``pdf``), if the report's region lies in your scope."""
