@@ -18,7 +18,7 @@ from gridgov.accounts.auth import api_auth
 from gridgov.accounts.models import ApiToken, User
 from gridgov.core.api_types import Error, Id
 
-router = Router(tags=["auth"])
+router = Router(tags=["账号与令牌"])
 auth_router = router  # the name gridgov.api mounts
 
 

@@ -23,7 +23,7 @@ from gridgov.analysis.models import AnalysisReport
 from gridgov.core.api_types import Error, Id, PageParams
 from gridgov.core.errors import ValidationFailed
 
-router = Router(auth=api_auth, tags=["analysis"])
+router = Router(auth=api_auth, tags=["一分析三报告"])
 ERRORS = {400: Error, 401: Error, 403: Error, 404: Error, 409: Error, 422: Error}
 
 

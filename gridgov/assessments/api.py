@@ -16,7 +16,7 @@ from gridgov.assessments.models import Assessment
 from gridgov.core.api_types import Error, PageParams, text
 from gridgov.core.errors import NotFound
 
-router = Router(tags=["assessments"])
+router = Router(tags=["稳评"])
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 # numbers as JSON numbers, or strings the service checks (a page posts strings); never a 500
 Number = StrictInt | text(20) | None

@@ -20,7 +20,7 @@ from gridgov.disputes import legal, services, sla, workflow
 from gridgov.disputes.mediators import browse_mediators, satisfaction_rate, success_rate, suggest_mediators
 from gridgov.disputes.models import Agreement, Dispute, Mediator
 
-router = Router(tags=["disputes"])
+router = Router(tags=["矛盾纠纷"])
 
 # 涉及金额: the model's DecimalField(max_digits=14, decimal_places=2); the service refuses negative amounts
 Amount = Annotated[Decimal, Field(max_digits=14, decimal_places=2, allow_inf_nan=False)]

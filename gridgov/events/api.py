@@ -20,8 +20,8 @@ from gridgov.events.models import Category, Event, Status
 from gridgov.events.workflow import Citizen
 from gridgov.web.views import COUNT_CAP as LIST_COUNT_CAP  # the worklist's: counts past it are lower bounds
 
-router = Router(tags=["events"])
-citizen_router = Router(tags=["citizen"])
+router = Router(tags=["事件"])
+citizen_router = Router(tags=["群众"])
 
 
 # --- categories ---------------------------------------------------------------------------------

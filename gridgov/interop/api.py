@@ -11,7 +11,7 @@ from gridgov.core.api_types import Error, Moment, PageParams, text
 from gridgov.interop import inbound
 from gridgov.interop.auth import department_auth
 
-router = Router(tags=["interop"], auth=department_auth)
+router = Router(tags=["部门对接"], auth=department_auth)
 
 
 class CaseOut(Schema):

@@ -14,7 +14,7 @@ from gridgov.accounts.auth import api_auth
 from gridgov.laws import services
 from gridgov.laws.taxonomy import DisputeType
 
-router = Router(tags=["laws"], auth=api_auth)
+router = Router(tags=["法律法规"], auth=api_auth)
 
 
 class LawBrief(Schema):

@@ -15,7 +15,7 @@ from gridgov.core.api_types import Count, Error, PageParams, RefId, text
 from gridgov.petitions import services, sla, workflow
 from gridgov.petitions.models import Petition
 
-router = Router(tags=["petitions"])
+router = Router(tags=["信访"])
 
 
 class PetitionerIn(Schema):

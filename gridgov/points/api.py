@@ -15,7 +15,7 @@ from gridgov.core.errors import ValidationFailed
 from gridgov.points import services
 from gridgov.points.models import Redemption
 
-router = Router(tags=["points"])
+router = Router(tags=["积分"])
 
 
 class PointsRankParams(Schema):

@@ -22,7 +22,7 @@ from gridgov.regions.models import Region
 from gridgov.regions.outlines import MAX_BBOX_SPAN, SPAN_SLACK, outline_spans  # the views' limits, in degrees
 from gridgov.regions.services import BULK_LOOKUP_LIMIT, grids_at_points, grids_under
 
-router = Router(tags=["regions"], auth=api_auth)
+router = Router(tags=["区划与网格"], auth=api_auth)
 
 GEOJSON_LIMIT = 5000
 REGION_CODE_PATTERN = r"^\d{2,12}$"

@@ -27,7 +27,7 @@ from gridgov.registry.models import House, KeyCategory, KeyPerson, Resident, Ris
 from gridgov.registry.scope import scoped
 from gridgov.registry.services import addresses, houses, privacy, residents, units, visits
 
-router = Router(tags=["registry"], auth=api_auth)
+router = Router(tags=["基础数据（一标三实）"], auth=api_auth)
 
 
 def _reader(request) -> User:

@@ -11,7 +11,7 @@ from gridgov.core.api_types import Error
 from gridgov.regions.api import RegionBrief, throttle_public
 from gridgov.registry.places import MAX_QUERY, search_places
 
-router = Router(tags=["places"], auth=public_auth)
+router = Router(tags=["地名地址查询"], auth=public_auth)
 
 SEARCHES = 120  # in 10 minutes, per visitor address or signed-in user
 

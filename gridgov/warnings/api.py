@@ -18,7 +18,7 @@ from gridgov.warnings import services, workflow
 from gridgov.warnings.config import clean_params, effective
 from gridgov.warnings.models import RuleConfig, Warning
 
-router = Router(tags=["warnings"])
+router = Router(tags=["预警"])
 
 
 class WarningBrief(Schema):

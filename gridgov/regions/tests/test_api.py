@@ -170,4 +170,4 @@ def test_the_endpoints_are_tagged_regions_in_the_openapi_schema(city, client_for
     schema = client_for(city.admin).get("/api/v1/openapi.json").json()
 
     for path in ("/api/v1/grids/lookup", "/api/v1/regions", "/api/v1/grids.geojson"):
-        assert schema["paths"][path]["get"]["tags"] == ["regions"]
+        assert schema["paths"][path]["get"]["tags"] == ["区划与网格"]
