@@ -22,7 +22,7 @@ from gridgov.core import crypto
 from gridgov.core.api_types import Coordinate, Count, Error, Id, Moment, PageParams, RefId, text
 from gridgov.core.errors import Forbidden, NotFound, ValidationFailed
 from gridgov.regions.models import Region
-from gridgov.registry import identity, scope
+from gridgov.registry import identity, scope, transfers
 from gridgov.registry.models import House, KeyCategory, KeyPerson, Resident, RiskLevel, Unit
 from gridgov.registry.scope import scoped
 from gridgov.registry.services import addresses, houses, privacy, residents, units, visits
@@ -539,8 +539,6 @@ class TransferOut(Schema):
 
 
 def transfer_out(t) -> dict:
-    from gridgov.registry import transfers
-
     return {
         "id": t.pk, "status": t.status, "status_label": t.get_status_display(), "resident": t.resident_id,
         "name": t.resident.name, "id_number": t.resident.id_masked, "from_region": t.from_region.code,
@@ -562,8 +560,6 @@ class RefuseIn(Schema):
 
 
 def _transfers(user):
-    from gridgov.registry import transfers
-
     return transfers.visible(user).select_related("resident", "from_region", "to_region", "house__address",
                                                   "requested_by__region", "decided_by__region")
 
@@ -585,8 +581,6 @@ def list_transfers(request, status: str = "pending", page: Query[PageParams] = N
 def confirm_transfer(request, transfer_id: Id):
     """Confirm: the submitted values are written and the person moves into the requested house (the record
     then belongs to the requesting side).  Operators of the keeping side only; not pending: 409."""
-    from gridgov.registry import transfers
-
     user = _reader(request)
     t = transfers.confirm(user, transfer_id, source="api")
     return transfer_out(t)
@@ -596,8 +590,6 @@ def confirm_transfer(request, transfer_id: Id):
              response={200: TransferOut, 403: Error, 404: Error, 409: Error, 422: Error})
 def refuse_transfer(request, transfer_id: Id, payload: RefuseIn):
     """Refuse with a reason (2–200 characters) the requester reads; the record stays as it is."""
-    from gridgov.registry import transfers
-
     user = _reader(request)
     t = transfers.refuse(user, transfer_id, payload.reason, source="api")
     return transfer_out(t)
