@@ -8,7 +8,8 @@ long parse, and on SQLite a bound on the number of parameters. :func:`one_of` se
   reads it as an index condition, as it does ``IN (…)``;
 * SQLite: ``column IN (SELECT value FROM json_each(%s))`` with the values as one JSON list; SQLite looks each
   value up in the column's index;
-* another database: ``column IN (…)``.
+* another database: ``column IN (…)`` — :func:`one_of` builds a plain ``__in`` filter there, so the lookup
+  itself only has the two forms.
 
 Values are integers (keys) or text (digests, codes); ``int`` and ``str`` are the two JSON/array kinds read back
 unchanged by both databases.
@@ -33,9 +34,6 @@ class _OneOf(Lookup):
     def as_sqlite(self, compiler, connection):
         lhs, params = self.process_lhs(compiler, connection)
         return f"{lhs} IN (SELECT value FROM json_each(%s))", [*params, json.dumps(list(self.rhs))]
-
-    def as_sql(self, compiler, connection):  # pragma: no cover - the two supported databases have their own
-        raise NotImplementedError(connection.vendor)
 
 
 def one_of(name: str, values: Iterable[int | str]) -> Q | Lookup:
