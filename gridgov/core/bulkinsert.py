@@ -9,7 +9,8 @@ called once per call, not once per row), ``auto_now``/``auto_now_add`` fields th
 ``get_db_prep_save`` — except plain ``str`` values of text columns and plain ``int`` values of integer columns and
 keys, which that method returns as they are — so the database is given exactly what ``bulk_create`` gives it.
 
-The primary keys come back in the rows' order:
+The primary keys come back in the rows' order.  A model whose key is not automatic (a one-to-one key) is given its
+keys as a column like any other, and they come back as given.  For an automatic key:
 
 * SQLite: one ``executemany`` INSERT, the keys from ``last_insert_rowid()`` — consecutive, because the insert
   runs inside a transaction that holds SQLite's write lock (the project opens transactions ``IMMEDIATE``) and an
@@ -35,10 +36,11 @@ _INTEGER = {"IntegerField", "BigIntegerField", "SmallIntegerField", "PositiveInt
 
 
 @lru_cache(maxsize=64)
-def _fields(model) -> tuple[models.Field, list[models.Field]]:
+def _fields(model) -> tuple[models.Field | None, list[models.Field]]:
+    """The automatic primary key (None when the key is given) and the columns to fill."""
     pk = model._meta.pk
     if not isinstance(pk, models.AutoField | models.BigAutoField | models.SmallAutoField):
-        raise TypeError(f"{model._meta.label}: insert_rows needs an automatic primary key")
+        return None, list(model._meta.concrete_fields)
     return pk, [f for f in model._meta.concrete_fields if f is not pk]
 
 
@@ -96,6 +98,8 @@ def insert_rows(model, n: int, columns: dict[str, Sequence | Any], *, using: str
     unknown = set(columns) - {f.attname for f in fields}
     if unknown:
         raise ValueError(f"{model._meta.label}: no such columns {sorted(unknown)}")
+    if pk is None and not isinstance(columns.get(model._meta.pk.attname), list):
+        raise ValueError(f"{model._meta.label}: the keys ({model._meta.pk.attname}) are given, one a row")
     connection = connections[using]
     now = timezone.now()
     prepared = [_column(f, columns[f.attname] if f.attname in columns else _default(f, now), n, connection)
@@ -105,6 +109,15 @@ def insert_rows(model, n: int, columns: dict[str, Sequence | Any], *, using: str
     table = qn(model._meta.db_table)
     names = ", ".join(qn(f.column) for f in fields)
     with transaction.atomic(using=using, savepoint=False), connection.cursor() as cursor:
+        if pk is None:  # the keys are a column
+            if connection.vendor == "postgresql":
+                with cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                    for row in rows:
+                        copy.write_row(row)
+            else:
+                placeholders = ", ".join(["%s"] * len(fields))
+                cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({placeholders})", rows)  # noqa: S608
+            return list(columns[model._meta.pk.attname])
         if connection.vendor == "postgresql":
             cursor.execute("SELECT nextval(%s::regclass) FROM generate_series(1, %s)",
                            [_sequence(connection, model._meta.db_table, pk.column), n])

@@ -60,6 +60,19 @@ def lookup_hash(value: str, purpose: str = "id") -> str:
     return hmac.digest(key, f"{purpose}:{value}".encode(), "sha256").hex()
 
 
+@lru_cache(maxsize=8)
+def _blake2b(configured: str, secret: str, purpose: str, size: int):
+    key = hashlib.sha256(_hash_key(configured, secret) + f":{purpose}".encode()).digest()
+    return hashlib.blake2b(key=key, digest_size=size)
+
+
+def keyed_hasher(purpose: str, size: int = 16):
+    """A fresh BLAKE2b hasher (``size`` bytes of digest) keyed from the lookup-hash key and ``purpose``: for
+    digests of personal data that are stored to be compared, never read (like :func:`lookup_hash`, without the
+    key they confirm no guess).  Faster than HMAC for many small digests; the keyed state is made once."""
+    return _blake2b(settings.GRIDGOV_HASH_KEY, settings.SECRET_KEY, purpose, size).copy()
+
+
 def mask_id(value: str) -> str:
     """371502********123X: region and last four stay, birth date and sequence go."""
     if len(value) <= 8:

@@ -210,6 +210,23 @@ class Resident(models.Model):
         return self.name
 
 
+class ImportDigest(models.Model):
+    """What the resident import last found a person on record to be (:mod:`gridgov.registry.excel.batch`), as two
+    keyed digests: ``row`` of the file's row that left the record unchanged or created it (its cells, the column
+    mapping, the language), ``state`` of the record, its address and the row's community and grid as they were
+    then.  An import of the same row counts the person unchanged without reading the row again while ``state``
+    still matches the record; any change to the record by any path makes it stale, and the row is read as usual."""
+
+    resident = models.OneToOneField(Resident, primary_key=True, on_delete=models.CASCADE, related_name="+",
+                                    verbose_name=_("实有人口"))
+    row = models.CharField(_("行摘要"), max_length=24, db_index=True)
+    state = models.CharField(_("记录摘要"), max_length=16)
+
+    class Meta:
+        verbose_name = _("导入摘要")
+        verbose_name_plural = _("导入摘要")
+
+
 class Residence(models.Model):
     """One stay of a resident at a house: moving keeps the history."""
 

@@ -10,7 +10,14 @@ on record who would change or who is kept outside the importer's scope (a transf
 earlier in the same chunk, a row whose address or grid the importer may not use.  Before such a row the new
 people gathered so far are written, so the rows change the database in the order of the file and the outcome is
 the per-row path's.  A person on record whom the row would leave as they are is counted unchanged without a
-write, compared by keyed hashes and stored values (nothing is decrypted).  Only new people are encrypted."""
+write, compared by keyed hashes and stored values (nothing is decrypted).  Only new people are encrypted.
+
+A row that an import has already read is not read again (:class:`~gridgov.registry.models.ImportDigest`): when the
+fast path creates a person or finds one unchanged it keeps a keyed digest of the row (its cells, the column
+mapping, the language) and one of the record and its address as the row left them.  In a later import a row with
+a kept digest whose record still has that state — and whose community and grid resolve to the same ones, all of
+them still the importer's to write — is counted unchanged straight away: one query a chunk, no parsing, checking
+or hashing of its cells.  Every other row is read as above, so the outcome is the same either way."""
 
 from __future__ import annotations
 
@@ -23,15 +30,16 @@ from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 from django.db.models import Count
 from django.utils import timezone
+from django.utils.translation import get_language
 
 from gridgov.accounts.models import User
 from gridgov.core import bulkinsert, crypto
 from gridgov.core.errors import DomainError
 from gridgov.core.oneof import one_of
 from gridgov.regions.models import Grid, GridStaff, Region
-from gridgov.registry.excel.cells import CellError
+from gridgov.registry.excel.cells import CellError, as_text
 from gridgov.registry.excel.rows import _LRU, RowImporter
-from gridgov.registry.models import Address, Change, House, Residence, Resident
+from gridgov.registry.models import Address, Change, House, ImportDigest, Residence, Resident
 from gridgov.registry.scope import registry_scope
 from gridgov.registry.services.access import check_grid_in_scope, check_region_in_scope
 from gridgov.registry.services.addresses import address_key, reserve_address_codes
@@ -42,6 +50,10 @@ log = logging.getLogger(__name__)
 
 _PART_MAX = {"building": 20, "unit": 10, "floor": 10, "room": 20}  # the columns' lengths (the service allows 20)
 _CHOICES = {"id_type", "sex", "household"}  # columns of a few values, parsed once per value and chunk
+DIGEST_VERSION = "1"  # part of every row digest: a change to what a row means makes the kept digests stale
+# the record's columns a state digest covers: all that _unchanged compares, where the person lives and who keeps them
+_STATE = ("id_type", "id_hash", "name", "birth_date", "sex", "phone_hash", "household", "hukou_place", "relation",
+          "house_id", "grid_id", "region_id")
 
 
 def _memoised(parse):
@@ -72,6 +84,7 @@ class _Row:
     parts: dict | None = None
     key: str = ""
     fast: bool = False
+    vouched: bool = False  # unchanged by its digest (not read)
 
 
 class ResidentBatch:
@@ -87,6 +100,9 @@ class ResidentBatch:
         self.registry_scope = registry_scope(self.actor)  # who may write the people on record
         self.inserted = 0  # people this import added by bulk insert (committed or not)
         self.analyzed_at = 0  # ... when the statistics were last refreshed
+        self.vouched = 0  # rows counted unchanged by their digest, without being read
+        self.digests: list[str] = []  # the current chunk's row digests
+        self.staff_grids: set[int] | None = None  # a grid worker's grids, read once a chunk
 
     # -- the chunk
 
@@ -97,13 +113,18 @@ class ResidentBatch:
         self.parsers = [(key, self.imp.positions.get(key), _memoised(parse) if key in _CHOICES else parse)
                         for key, parse in self.imp.RESIDENT_PARSERS.items()]
         self.address_keys: dict[tuple, str] = {}
-        rows = [self._prepare(i, row) for i, (_n, row) in enumerate(chunk)]
+        self.staff_grids: set[int] | None = None
+        self.digests, vouched = self._vouched(chunk)
+        self.vouched += len(vouched)
+        rows = [_Row(i, id_hash=vouched[i], vouched=True) if i in vouched else self._prepare(i, row)
+                for i, (_n, row) in enumerate(chunk)]
         self._resolve_places(rows)
         fast = [r for r in rows if r.fast]
         stored = self._stored([r.id_hash for r in fast])
         outcomes: list[Any] = [None] * len(chunk)
         pending: list[_Row] = []
         seen: set[str] = set()
+        verified: list[ImportDigest] = []  # people found unchanged by reading their row: their digests
 
         def slow(i: int) -> None:
             self._write(pending, chunk, outcomes)
@@ -114,6 +135,9 @@ class ResidentBatch:
             first = r.id_hash not in seen
             if r.id_hash:
                 seen.add(r.id_hash)
+            if r.vouched and first:
+                outcomes[r.index] = (chunk[r.index][0], "unchanged", [], chunk[r.index][1], {})
+                continue
             if not (r.fast and first):
                 slow(r.index)
                 continue
@@ -122,10 +146,88 @@ class ResidentBatch:
                 pending.append(r)
             elif self._unchanged(r, record):
                 outcomes[r.index] = (chunk[r.index][0], "unchanged", [], chunk[r.index][1], {})
+                verified.append(ImportDigest(resident_id=record["pk"], row=self.digests[r.index], state=self._state(
+                    record["pk"], tuple(record[f] for f in _STATE), record["house__address__key"],
+                    record["house__address__grid_id"], r.region.pk, r.grid)))
             else:
                 slow(r.index)
         self._write(pending, chunk, outcomes)
+        if verified:  # kept for the next import of these rows (a stale digest of the person is replaced)
+            ImportDigest.objects.bulk_create(verified, update_conflicts=True, unique_fields=["resident"],
+                                             update_fields=["row", "state"])
         return outcomes
+
+    # -- rows already read by an import
+
+    def _vouched(self, chunk: list[tuple[int, tuple]]) -> tuple[list[str], dict[int, str]]:
+        """The row digest of every row of the chunk, and the rows whose kept digest vouches that the row leaves its
+        person as they are (position → identity hash): the same row (cells, column mapping, language) as when the
+        person was last created or found unchanged, the record and its address in the same state, the row's
+        community and grid resolving to the same ones, and the importer allowed to write the record, its address,
+        the community and the grid now — every check the row would pass if it were read.  A digest kept for two
+        people vouches for neither.  One query, plus the community and grid lookups of the fast path (cached)."""
+        base = crypto.keyed_hasher("import-row", 12)
+        base.update(repr((DIGEST_VERSION, get_language(), sorted(self.imp.positions.items()))).encode())
+        digests = []
+        for _n, row in chunk:
+            h = base.copy()
+            h.update(repr(row).encode())
+            digests.append(h.hexdigest())
+        scope = self.registry_scope
+        names = ("row", "state", "resident_id", "resident__id_type", "resident__id_hash", "resident__name",
+                 "resident__birth_date", "resident__sex", "resident__phone_hash", "resident__household",
+                 "resident__hukou_place", "resident__relation", "resident__house", "resident__grid",
+                 "resident__region", "resident__house__address__key", "resident__house__address__grid")
+        if scope.region_prefix is not None:
+            names += ("resident__region__code",)
+        found: dict[str, tuple | None] = {}
+        for values in ImportDigest.objects.filter(one_of("row", set(digests))).order_by().values_list(*names):
+            found[values[0]] = None if values[0] in found else values
+        candidates = {i: found[d] for i, d in enumerate(digests) if found.get(d) is not None}
+        if not candidates:
+            return digests, {}
+        positions = self.imp.positions
+        region_at, grid_at = positions.get("region"), positions.get("grid")
+
+        def cell(row: tuple, i: int | None) -> str:
+            return as_text(row[i]) if i is not None and i < len(row) else ""
+
+        places = {i: (cell(chunk[i][1], region_at), cell(chunk[i][1], grid_at)) for i in candidates}
+        self._load_places(set(places.values()))
+        vouched: dict[int, str] = {}
+        seen: set[str] = set()
+        for i, values in candidates.items():
+            place = self._place(*places[i])
+            if place is None:
+                continue
+            region, grid = place
+            state, pk, fields = values[1], values[2], values[3:15]
+            key, address_grid = values[15], values[16]
+            if not (self._may("r", region) and self._may("g", grid) and self._may_grid_id(address_grid)
+                    and scope.allows(values[17] if len(values) > 17 else None, self._staff_grids(), fields[10])):
+                continue
+            if fields[1] not in seen and self._state(pk, fields, key, address_grid, region.pk, grid) == state:
+                vouched[i] = fields[1]
+            seen.add(fields[1])  # a person's later rows in the chunk go the per-row way (see run)
+        return digests, vouched
+
+    @staticmethod
+    def _state(pk: int, fields: tuple, key: str | None, address_grid: int | None, region_pk: int,
+               grid: Grid | None) -> str:
+        """The state digest: the record's ``_STATE`` columns, its address's key and grid, the row's community and
+        grid."""
+        h = crypto.keyed_hasher("import-state", 8)
+        h.update(repr((pk, fields, key, address_grid, region_pk, grid.pk if grid is not None else None)).encode())
+        return h.hexdigest()
+
+    def _staff_grids(self) -> set[int] | None:
+        """The grids of a grid worker who imports (None for anyone else), read once a chunk."""
+        scope = self.registry_scope
+        if scope.grid_user is None:
+            return None
+        if self.staff_grids is None:
+            self.staff_grids = set(GridStaff.objects.filter(user=scope.grid_user).values_list("grid_id", flat=True))
+        return self.staff_grids
 
     # -- the planner's statistics (PostgreSQL)
 
@@ -186,23 +288,17 @@ class ResidentBatch:
 
     # -- communities and grids: one query per kind for what is not cached
 
-    def _resolve_places(self, rows: list[_Row]) -> None:
-        fast = [r for r in rows if r.fast]
-        codes = {r.region for r in fast if r.region and r.region not in self.regions}
+    def _load_places(self, pairs: set[tuple[str, str]]) -> None:
+        """Cache the communities and grids of these (community code, grid code) pairs: one query per kind for what
+        is not cached yet."""
+        codes = {code for code, _g in pairs if code and code not in self.regions}
         if codes:
             found = {g.code: g for g in Region.objects.filter(code__in=codes, level=Region.Level.COMMUNITY)}
             for code in codes:
                 self.regions.put(code, found.get(code))
-        regions = {}
-        for r in fast:
-            region = self.regions.get(r.region) if r.region else None
-            if region is None:
-                r.fast = False
-            else:
-                regions[region.pk] = region
-                r.region = region
-        fast = [r for r in fast if r.fast]
-        need_default = {r.region.pk for r in fast if not r.grid and r.region.pk not in self.default_grids}
+        resolved = [(region, grid) for region, grid in ((self.regions.get(c) if c else None, g) for c, g in pairs)
+                    if region is not None]
+        need_default = {region.pk for region, grid in resolved if not grid and region.pk not in self.default_grids}
         if need_default:
             single = {row["community"] for row in Grid.objects.filter(
                 community__in=need_default, active=True, kind=Grid.Kind.GENERAL).values("community").annotate(
@@ -211,22 +307,35 @@ class ResidentBatch:
                 community__in=single, active=True, kind=Grid.Kind.GENERAL)} if single else {}
             for pk in need_default:
                 self.default_grids.put(pk, grids.get(pk))
-        wanted = {(r.grid, r.region.pk) for r in fast if r.grid and (r.grid, r.region.pk) not in self.grids}
+        wanted = {(grid, region.pk) for region, grid in resolved if grid and (grid, region.pk) not in self.grids}
         if wanted:
             found_grids = {(g.code, g.community_id): g for g in Grid.objects.filter(
                 code__in={c for c, _r in wanted}, community__in={p for _c, p in wanted})}
             for pair in wanted:
                 self.grids.put(pair, found_grids.get(pair))
+
+    def _place(self, code: str, grid_code: str) -> tuple[Region, Grid | None] | None:
+        """The community and grid of a row (after :meth:`_load_places`): its grid when the row names one, else the
+        community's single general grid (None when it has none or several); None when the community is unknown or
+        has no grid of that code (the per-row path says so)."""
+        region = self.regions.get(code) if code else None
+        if region is None:
+            return None
+        if not grid_code:
+            return region, self.default_grids.get(region.pk)
+        grid = self.grids.get((grid_code, region.pk))
+        return None if grid is None else (region, grid)
+
+    def _resolve_places(self, rows: list[_Row]) -> None:
+        fast = [r for r in rows if r.fast]
+        self._load_places({(r.region, r.grid) for r in fast})
         for r in fast:
-            if r.grid:
-                grid = self.grids.get((r.grid, r.region.pk))
-                if grid is None:
-                    r.fast = False  # "no such grid in this community": the per-row path says so
-                    continue
-            else:
-                grid = self.default_grids.get(r.region.pk)
-            r.grid = grid
-            if not (self._may("r", r.region) and self._may("g", grid)):
+            place = self._place(r.region, r.grid)
+            if place is None:
+                r.fast = False
+                continue
+            r.region, r.grid = place
+            if not (self._may("r", r.region) and self._may("g", r.grid)):
                 r.fast = False
                 continue
             parts = (r.region.code, r.road, *r.parts.values())
@@ -274,7 +383,7 @@ class ResidentBatch:
             return {}
         scope = self.registry_scope
         names = ("pk", "id_type", "id_hash", "name", "birth_date", "sex", "phone_hash", "household", "hukou_place",
-                 "relation", "house_id", "grid_id")
+                 "relation", "house_id", "grid_id", "region_id")
         if scope.region_prefix is not None:
             names += ("region__code",)
         found = {row[2]: dict(zip(names, row, strict=True)) for row in Resident.objects.filter(
@@ -284,8 +393,7 @@ class ResidentBatch:
             places = {pk: (key, grid_id) for pk, key, grid_id in House.objects.filter(
                 one_of("pk", house_ids)).order_by().values_list("pk", "address__key", "address__grid_id")
                       } if house_ids else {}
-            grids = set(GridStaff.objects.filter(user=scope.grid_user).values_list("grid_id", flat=True)
-                        ) if scope.grid_user is not None else None
+            grids = self._staff_grids()
             for row in found.values():
                 row["house__address__key"], row["house__address__grid_id"] = places.get(row["house_id"], (None, None))
                 row["mine"] = scope.allows(row.get("region__code"), grids, row["grid_id"])
@@ -363,6 +471,11 @@ class ResidentBatch:
                                       addresses[r.key][1]) for r in rows]
         person_keys = _insert(Resident, [p for p, _s in people])
         self.inserted += len(person_keys)
+        _insert(ImportDigest, [], columns={
+            "resident_id": person_keys, "row": [self.digests[r.index] for r in rows],
+            "state": [self._state(pk, tuple(person[f] for f in _STATE), r.key, addresses[r.key][1], r.region.pk,
+                                  r.grid) for r, (person, _stay), pk in zip(rows, people, person_keys, strict=True)]},
+                n=len(rows))
         _insert(Residence, [{**stay, "resident_id": pk} for (_p, stay), pk in zip(people, person_keys, strict=True)])
         # the history rows in the per-row order: the row's new address, its new house, the person
         address_of = {r.index: (keys[i], address_values[i]) for i, r in enumerate(new_addresses.values())}

@@ -113,6 +113,21 @@ def test_the_import_tables_are_stored_as_bulk_create_stores_them(city, frozen):
     assert bulk == rows
 
 
+def test_a_model_whose_key_is_given_is_stored_as_bulk_create_stores_it(city):
+    from gridgov.registry.models import ImportDigest
+
+    people = [Resident.objects.create(name=f"人{i}", region=city.community_a, id_hash=f"h{i}") for i in range(3)]
+    bulk, rows = _both_ways(ImportDigest, [{"resident_id": p.pk, "row": f"{i:024x}", "state": f"{i:016x}"}
+                                           for i, p in enumerate(people)])
+    assert bulk == rows and len(rows) == 3
+    keys = bulkinsert.insert_rows(ImportDigest, 2, {"resident_id": [people[2].pk, people[0].pk], "row": ["b", "a"],
+                                                    "state": "s"})
+    assert keys == [people[2].pk, people[0].pk]
+    assert dict(ImportDigest.objects.values_list("resident_id", "row")) == {people[0].pk: "a", people[2].pk: "b"}
+    with pytest.raises(ValueError):  # the keys are not made up: one a row, given
+        bulkinsert.insert_rows(ImportDigest, 1, {"row": ["c"], "state": ["s"]})
+
+
 def test_keys_come_back_in_the_rows_order_and_defaults_are_filled(city):
     before = timezone.now()
     n = 1500  # more than one SQLite statement's worth of parameters in bulk_create

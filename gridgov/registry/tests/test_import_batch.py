@@ -418,3 +418,161 @@ def test_a_large_import_refreshes_the_statistics_of_the_tables_it_reads(city, tm
     with CaptureQueriesContext(connection) as again:
         assert import_rows(city.admin, "residents", path, chunk_size=3).unchanged == 30
     assert not [q for q in again.captured_queries if q["sql"].startswith("ANALYZE")]  # nothing added
+
+
+# -- rows already read: the kept digests (ImportDigest)
+
+
+@pytest.fixture
+def vouched(monkeypatch) -> list:
+    """How many rows each chunk counted unchanged by their kept digest (without reading them)."""
+    from gridgov.registry.excel.batch import ResidentBatch
+
+    counts: list[int] = []
+    real = ResidentBatch._vouched
+
+    def counting(self, chunk):
+        digests, found = real(self, chunk)
+        counts.append(len(found))
+        return digests, found
+
+    monkeypatch.setattr(ResidentBatch, "_vouched", counting)
+    return counts
+
+
+def test_a_second_import_of_the_same_file_reads_no_row_again(city, tmp_path, monkeypatch, vouched):
+    from gridgov.registry.excel.batch import ResidentBatch
+    from gridgov.registry.models import ImportDigest
+
+    path = _new_people(tmp_path, 30, "n.xlsx")
+    assert import_rows(city.admin, "residents", path, chunk_size=7).submitted == 30
+    assert set(ImportDigest.objects.values_list("resident_id", flat=True)) == set(
+        Resident.objects.values_list("pk", flat=True))
+
+    def never(self, index, row):
+        raise AssertionError(f"row {index} was read again")
+
+    monkeypatch.setattr(ResidentBatch, "_prepare", never)
+    for _ in range(2):
+        vouched.clear()
+        report = import_rows(city.admin, "residents", path, chunk_size=7)
+        assert (report.unchanged, report.total) == (30, 30) and sum(vouched) == 30
+
+
+def test_people_registered_another_way_get_their_digest_on_the_first_re_import(city, on_record, tmp_path, vouched):
+    from gridgov.registry.models import ImportDigest
+
+    rows = [resident_row("原样", on_record["same"], phone="13800000001", room="101"),
+            resident_row("换号", on_record["phone"], phone="13800000002", room="101"),
+            resident_row("重复", on_record["dup"], room="102")]
+    path = xlsx(tmp_path, RESIDENT_HEADERS, rows, "base.xlsx")
+    assert ImportDigest.objects.count() == 0  # the per-row path keeps none
+    assert import_rows(city.worker_a, "residents", path).unchanged == 3 and vouched == [0]
+    assert ImportDigest.objects.count() == 3
+    assert import_rows(city.worker_a, "residents", path).unchanged == 3 and vouched == [0, 3]
+
+
+def _since(city, change: str) -> None:
+    """What may happen to the registry between two imports of the same file."""
+    from gridgov.regions.models import Grid
+
+    first = Resident.objects.filter(grid=city.grid_a1).order_by("pk").first()
+    if change == "renamed":  # an edit of the record (by any path)
+        first.name = "改过名"
+        first.save()
+    elif change == "new_phone":
+        first.phone = "13911112222"
+        first.save()
+    elif change == "moved_away":
+        Resident.objects.filter(pk=first.pk).update(house=None, moved_out=date(2024, 1, 1))
+    elif change == "address_regridded":  # grids redrawn: the addresses of grid A1 are now in grid A2
+        Address.objects.filter(grid=city.grid_a1).update(grid=city.grid_a2)
+    elif change == "address_edited":
+        Address.objects.filter(pk=first.house.address_id).update(key="changed")
+    elif change == "grid_code_changed":  # the rows that name grid A1 no longer find it
+        Grid.objects.filter(pk=city.grid_a1.pk).update(code="371502001001009")
+    elif change == "one_general_grid":  # community A's rows without a grid now resolve to its only general grid
+        Grid.objects.filter(pk=city.grid_a2.pk).update(active=False)
+    elif change == "record_regridded":
+        Resident.objects.filter(pk=first.pk).update(grid=city.grid_a2)
+    elif change == "worker_left_grid":
+        from gridgov.regions.models import GridStaff
+
+        GridStaff.objects.filter(user=city.worker_a).delete()
+    else:
+        raise AssertionError(change)
+
+
+@pytest.mark.parametrize("change", ["renamed", "new_phone", "moved_away", "address_regridded", "address_edited",
+                                    "grid_code_changed", "one_general_grid", "record_regridded",
+                                    "worker_left_grid"])
+@pytest.mark.parametrize("who", ["admin", "worker_a"])
+def test_a_digest_gone_stale_is_not_trusted(city, tmp_path, vouched, change, who):
+    """Whatever changed since the digests were kept, the import's outcome is the per-row path's, and the rows the
+    change touched are read again (half the rows name grid A1, half name no grid: community A has two general
+    grids, so those are in none and not a grid worker's to keep)."""
+    path = _new_people(tmp_path, 12, "n.xlsx")
+    actor = getattr(city, who)
+    assert import_rows(actor, "residents", path).submitted == 12
+    with transaction.atomic():
+        vouched.clear()
+        before = import_rows(actor, "residents", path).unchanged
+        assert sum(vouched) == before == (12 if who == "admin" else 6)
+        transaction.set_rollback(True)
+    _since(city, change)
+    vouched.clear()
+    (row_report, row_state), (fast_report, fast_state) = _both_ways(actor, path)
+    assert fast_report == row_report and fast_state == row_state
+    assert sum(vouched) <= fast_report[2]
+    if change in ("renamed", "new_phone", "moved_away", "record_regridded"):  # one person is read again
+        assert sum(vouched) == before - 1
+    elif (change, who) == ("worker_left_grid", "admin"):
+        assert sum(vouched) == before  # nothing the admin's rows depend on
+    else:
+        assert sum(vouched) < before
+
+
+@pytest.mark.parametrize("who", ["operator_b", "worker_b", "worker_a2", "county_operator", "community_operator",
+                                 "gridless_worker", "inactive_operator", "operator_a"])
+def test_a_digest_vouches_only_for_a_writer_who_may_write_the_person(city, tmp_path, vouched, who):
+    path = _new_people(tmp_path, 12, "n.xlsx")
+    assert import_rows(city.admin, "residents", path).submitted == 12
+    actor = _writers(city)[who]
+    vouched.clear()
+    (row_report, row_state), (fast_report, fast_state) = _both_ways(actor, path)
+    assert fast_report == row_report and fast_state == row_state
+    assert sum(vouched) == fast_report[2]  # those counted unchanged were the writer's to keep
+
+
+def test_a_row_seen_twice_and_another_language_are_read_again(city, tmp_path, vouched):
+    from django.utils import translation
+
+    number = make_id("19880808")
+    rows = [resident_row("两次", number), resident_row("两次", number), resident_row("另一人", make_id("19890909"))]
+    path = xlsx(tmp_path, RESIDENT_HEADERS, rows, "twice.xlsx")
+    import_rows(city.worker_a, "residents", path)
+    vouched.clear()
+    (row_report, row_state), (fast_report, fast_state) = _both_ways(city.worker_a, path)
+    assert fast_report == row_report and fast_state == row_state
+    assert fast_report[2] == 3 and sum(vouched) == 2  # the second row of the same person goes the per-row way
+    vouched.clear()
+    with translation.override("en"):  # the choice cells could mean something else: every row is read
+        assert import_rows(city.worker_a, "residents", path).unchanged == 3
+    assert sum(vouched) == 0
+
+
+def test_a_digest_does_not_vouch_for_a_row_naming_a_grid_the_writer_may_not_use(city, tmp_path, vouched):
+    """The record and its address are in grid A1, the row names grid A2 (a grid cell only names the grid of an
+    address it creates): unchanged for the administrator, not for the worker of grid A1, digest or not."""
+    first = resident_row("原名", make_id("19770707"))
+    import_rows(city.admin, "residents", xlsx(tmp_path, RESIDENT_HEADERS, [first], "first.xlsx"))
+    other = list(first)
+    other[14] = GRID_A2
+    path = xlsx(tmp_path, RESIDENT_HEADERS, [other], "a2.xlsx")
+    assert import_rows(city.admin, "residents", path).unchanged == 1
+    vouched.clear()
+    assert import_rows(city.admin, "residents", path).unchanged == 1 and vouched == [1]
+    vouched.clear()
+    (row_report, row_state), (fast_report, fast_state) = _both_ways(city.worker_a, path)
+    assert fast_report == row_report and fast_state == row_state
+    assert fast_report[2] == 0 and vouched == [0]
